@@ -1,0 +1,69 @@
+# The portal's two everyday commands: `make run` and `make test`. See README.md.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+MANAGE := $(PY) manage.py
+
+# `make run` is the embedded setup: SQLite, tasks in-process, local login, demo data.
+RUN_ENV := DJANGO_DEBUG=$${DJANGO_DEBUG:-true}
+
+.PHONY: run test venv venv-dev browser worker beat migrate messages lint format bench clean
+
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
+	$(PIP) install --quiet -r requirements-dev.txt
+	touch $@
+
+venv: $(VENV)/.installed
+venv-dev: $(VENV)/.installed-dev
+
+# Debian's Chromium for the Playwright journeys (Playwright's own browser download cannot work
+# on campus intranets). Installs when missing and we may; the browser tests skip loudly otherwise.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "chromium missing: run 'sudo apt-get install chromium' for the browser tests"; fi; }
+
+run: venv
+	$(RUN_ENV) $(MANAGE) migrate --noinput
+	$(RUN_ENV) $(MANAGE) compilemessages --ignore=.venv -v 0
+	$(RUN_ENV) $(MANAGE) seed_demo
+	$(RUN_ENV) $(MANAGE) runserver 127.0.0.1:8000
+
+test: venv-dev browser
+	$(PY) manage.py compilemessages --ignore=.venv -v 0 --settings=tests.settings
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+worker: venv
+	$(VENV)/bin/celery -A logistics worker -l info -Q interactive,bulk
+
+beat: venv
+	$(VENV)/bin/celery -A logistics beat -l info
+
+migrate: venv
+	$(MANAGE) migrate
+
+messages: venv
+	$(RUN_ENV) $(MANAGE) makemessages -l zh_Hans -l en --ignore=.venv --ignore=staticfiles --no-obsolete
+	$(RUN_ENV) $(MANAGE) compilemessages --ignore=.venv
+
+lint: venv-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: venv-dev
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+bench: venv-dev
+	$(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache

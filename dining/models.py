@@ -1,0 +1,1 @@
+"""Models of the dining system (built by its own issue)."""

@@ -1,0 +1,1 @@
+"""Models of the dorms system (built by its own issue)."""

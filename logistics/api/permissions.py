@@ -1,0 +1,59 @@
+"""API permissions: sign-in, token scopes (<area>:read / <area>:write) and manager writes."""
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import permissions
+
+from logistics.models import ApiToken
+
+SCOPE_AREAS = (
+    "places",
+    "repairs",
+    "dining",
+    "dorms",
+    "lostfound",
+    "parcels",
+    "reviews",
+    "notifications",
+)
+ALL_SCOPES = tuple(f"{area}:{level}" for area in SCOPE_AREAS for level in ("read", "write"))
+
+
+def required_scope(view, request) -> str | None:
+    """The scope a request needs: the view's `scope_area` plus read or write by method."""
+    area = getattr(view, "scope_area", None)
+    if area is None:
+        return None
+    level = "read" if request.method in permissions.SAFE_METHODS else "write"
+    return f"{area}:{level}"
+
+
+class HasScope(permissions.BasePermission):
+    """Signed in; and, with an API token, the token holds the scope the view needs.
+
+    Browser sessions are limited by the user's roles only, not by scopes.
+    """
+
+    message = _("Your API token lacks the scope this request needs.")
+
+    def has_permission(self, request, view) -> bool:
+        if not (request.user and request.user.is_authenticated):
+            return False
+        if not isinstance(request.auth, ApiToken):
+            return True
+        scope = required_scope(view, request)
+        if scope is None:
+            return True
+        self.message = _("Your API token lacks the scope %(scope)s.") % {"scope": scope}
+        return scope in request.auth.scopes
+
+
+class IsManagerOrReadOnly(HasScope):
+    """Anyone signed in reads; logistics managers (and superusers) write."""
+
+    def has_permission(self, request, view) -> bool:
+        if not super().has_permission(request, view):
+            return False
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        self.message = _("Only logistics managers may change this.")
+        return request.user.is_manager

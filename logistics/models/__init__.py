@@ -1,0 +1,25 @@
+"""Models of the shared core."""
+
+from .notifications import (
+    Notification,
+    NotificationPreference,
+    OutboxMessage,
+    WebhookEndpoint,
+)
+from .places import Building, Campus, Department, Room
+from .tokens import ApiToken
+from .users import StaffScope, User
+
+__all__ = [
+    "ApiToken",
+    "Building",
+    "Campus",
+    "Department",
+    "Notification",
+    "NotificationPreference",
+    "OutboxMessage",
+    "Room",
+    "StaffScope",
+    "User",
+    "WebhookEndpoint",
+]

@@ -1,0 +1,116 @@
+"""The portal's user (campus ID as username) and the scopes of staff roles."""
+
+from functools import cached_property
+
+from django.contrib.auth.models import AbstractUser
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from logistics.roles import Role
+
+phone_validator = RegexValidator(r"^\+?[0-9\- ]{5,20}$", _("Enter a valid phone number."))
+
+
+class User(AbstractUser):
+    """A student, teacher or staff member; the username is the campus ID (学号/工号)."""
+
+    username = models.CharField(
+        _("campus ID"),
+        max_length=64,
+        unique=True,
+        help_text=_("Student or staff number (学号/工号), as the campus CAS returns it."),
+        validators=[AbstractUser.username_validator],
+        error_messages={"unique": _("A user with that campus ID already exists.")},
+    )
+    display_name = models.CharField(_("display name"), max_length=150, blank=True)
+    phone = models.CharField(_("phone"), max_length=32, blank=True, validators=[phone_validator])
+    department = models.ForeignKey(
+        "logistics.Department",
+        verbose_name=_("department"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="members",
+    )
+    dorm_room = models.ForeignKey(
+        "logistics.Room",
+        verbose_name=_("dorm room"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="residents",
+    )
+
+    REQUIRED_FIELDS = ["email"]
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        ordering = ["username"]
+
+    def __str__(self) -> str:
+        return f"{self.get_display_name()} ({self.username})"
+
+    def get_display_name(self) -> str:
+        return self.display_name or self.get_full_name() or self.username
+
+    @cached_property
+    def role_names(self) -> frozenset[str]:
+        """The names of the roles (groups) this user holds, read once per request."""
+        if not self.pk:
+            return frozenset()
+        return frozenset(self.groups.values_list("name", flat=True))
+
+    def has_role(self, *roles: str) -> bool:
+        return bool(self.role_names.intersection(roles))
+
+    @property
+    def is_manager(self) -> bool:
+        return self.is_superuser or self.has_role(Role.LOGISTICS_MANAGER)
+
+    def scoped(self, role: str) -> "models.QuerySet[StaffScope]":
+        return self.staff_scopes.filter(role=role)
+
+
+class StaffScope(models.Model):
+    """Limits a staff role of a user to the units they serve: a department and/or a building."""
+
+    user = models.ForeignKey(
+        User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="staff_scopes"
+    )
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices)
+    department = models.ForeignKey(
+        "logistics.Department",
+        verbose_name=_("department"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="staff_scopes",
+    )
+    building = models.ForeignKey(
+        "logistics.Building",
+        verbose_name=_("building"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="staff_scopes",
+    )
+
+    class Meta:
+        verbose_name = _("staff scope")
+        verbose_name_plural = _("staff scopes")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(department__isnull=False) | models.Q(building__isnull=False),
+                name="staffscope_has_unit",
+                violation_error_message=_("Choose a department, a building or both."),
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role", "department", "building"], name="staffscope_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        unit = " / ".join(str(u) for u in (self.department, self.building) if u)
+        return f"{self.user.username}: {self.get_role_display()} @ {unit}"

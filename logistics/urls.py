@@ -1,0 +1,28 @@
+"""The portal's URLs: pages, accounts, API, health; each system app mounts its own."""
+
+from django.conf import settings
+from django.conf.urls.i18n import i18n_patterns  # noqa: F401  (language lives in the session)
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from logistics.views import health, home
+
+urlpatterns = [
+    path("", home.home, name="home"),
+    path("manage/", home.manager_overview, name="manager-overview"),
+    path("accounts/", include("logistics.auth_urls")),
+    path("notifications/", include("logistics.views.notification_urls")),
+    path("places/", include("logistics.views.place_urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("healthz", health.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include("logistics.api.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

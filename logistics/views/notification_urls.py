@@ -1,0 +1,4 @@
+"""Notification pages: the list, mark read, preferences."""
+
+app_name = "notifications"
+urlpatterns: list = []

@@ -1,0 +1,1 @@
+"""网上失物招领 — online lost-and-found."""

@@ -1,0 +1,1 @@
+"""Models of the lostfound system (built by its own issue)."""

@@ -1,0 +1,1 @@
+"""快递服务 — parcel service."""

@@ -1,0 +1,1 @@
+"""Models of the parcels system (built by its own issue)."""

@@ -1,0 +1,1 @@
+"""网上报修 — online repair requests."""

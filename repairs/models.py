@@ -1,0 +1,1 @@
+"""Models of the repairs system (built by its own issue)."""

@@ -1,0 +1,1 @@
+"""Models of the reviews system (built by its own issue)."""
