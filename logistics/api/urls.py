@@ -1,11 +1,12 @@
 """/api/v1/: the core endpoints (me, places, notifications) and every app's API."""
-
-from django.urls import include, path  # noqa: F401
+from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from logistics.api import views
+from logistics.api import notifications, places, views
 
 router = DefaultRouter(trailing_slash=True)
+places.register(router)
+notifications.register(router)
 
 urlpatterns = [
     path("me/", views.MeView.as_view(), name="api-me"),
