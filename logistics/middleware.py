@@ -5,6 +5,8 @@ import logging
 import re
 import uuid
 
+from django.core.signals import request_finished
+
 _request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 _VALID_ID = re.compile(r"^[A-Za-z0-9._\-]{1,64}$")
 
@@ -23,13 +25,19 @@ class RequestIdMiddleware:
         incoming = request.headers.get("X-Request-ID", "")
         request_id = incoming if _VALID_ID.match(incoming) else uuid.uuid4().hex
         request.request_id = request_id
-        token = _request_id.set(request_id)
-        try:
-            response = self.get_response(request)
-        finally:
-            _request_id.reset(token)
+        # Not reset on the way out: Django logs "Not Found" and "Internal Server Error" after the
+        # middleware chain returns; request_finished clears it once the response is closed.
+        _request_id.set(request_id)
+        response = self.get_response(request)
         response["X-Request-ID"] = request_id
         return response
+
+
+def _clear_request_id(**kwargs) -> None:
+    _request_id.set("-")
+
+
+request_finished.connect(_clear_request_id, dispatch_uid="logistics.clear_request_id")
 
 
 class RequestIdFilter(logging.Filter):

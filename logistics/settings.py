@@ -108,6 +108,11 @@ DATABASES = {
 }
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A database host that does not answer must fail requests and /healthz, not hang them.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5)
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     # WAL and a busy timeout let the embedded setup serve requests while a task writes.
@@ -128,6 +133,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env.str("REDIS_URL", default="")
 # Bounded timeouts: a write that notifies must never hang when Redis is unreachable.
 REDIS_SOCKET_TIMEOUT = env.float("REDIS_SOCKET_TIMEOUT", default=1.0)
+# /healthz gives each check this long, so a load balancer always gets an answer within ~2 s.
+HEALTHZ_TIMEOUT = env.float("HEALTHZ_TIMEOUT", default=1.5)
 
 if REDIS_URL:
     CACHES = {
@@ -367,6 +374,8 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
+        # No handlers of its own: Django's default console handler would print each line twice.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
         "django.db.backends": {"level": "INFO"},
         "django.server": {"level": "WARNING" if not DEBUG else "INFO"},
     },
