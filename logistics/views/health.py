@@ -1,5 +1,6 @@
 """GET /healthz for load balancers: database, cache and broker, as JSON."""
 
+import contextvars
 import logging
 import secrets
 import threading
@@ -89,9 +90,10 @@ def _collect(future: Future, deadline: float) -> dict:
 
 def run_checks() -> dict[str, dict]:
     deadline = time.monotonic() + _timeout() + 0.25
+    # Each check runs in a copy of this context, so its log lines carry the request id.
     pending = {
-        "cache": _pool().submit(_run, check_cache),
-        "broker": _pool().submit(_run, check_broker),
+        name: _pool().submit(contextvars.copy_context().run, _run, check)
+        for name, check in (("cache", check_cache), ("broker", check_broker))
     }
     # The database check stays on the request's thread, which owns the request's connection.
     results = {"database": _run(check_database)}
