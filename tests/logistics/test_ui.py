@@ -1,0 +1,513 @@
+"""The UI shell: base template, header, home page sections, manager overview, CSP, error pages."""
+
+import re
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import SuspiciousOperation
+from django.db import connection
+from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.template.loader import render_to_string
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import include, path, reverse
+from django.utils import translation
+
+from logistics import sections
+from logistics.models import Notification
+from logistics.roles import Role
+from logistics.urls import urlpatterns as portal_urlpatterns
+from tests.logistics.factories import UserFactory
+
+ROOT = Path(settings.BASE_DIR)
+
+
+def _boom(request):
+    raise RuntimeError("a bug")
+
+
+def _bad(request):
+    raise SuspiciousOperation("bad input")
+
+
+def _with_message(request):
+    messages.success(request, "Saved.")
+    return redirect("home")
+
+
+def _repairs_index(request):
+    return HttpResponse("repairs")
+
+
+# This module doubles as a URLconf for the tests that need a failing view or a service route.
+urlpatterns = [
+    *portal_urlpatterns,
+    path("test-boom/", _boom),
+    path("test-bad/", _bad),
+    path("test-message/", _with_message),
+    path("repairs/", include(([path("", _repairs_index, name="index")], "repairs"))),
+]
+
+
+@pytest.fixture(autouse=True)
+def english(client):
+    """Pages in English, so the assertions hold once locale/ holds the Chinese translations."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    translation.activate("en")
+    yield
+    translation.deactivate()
+
+
+def _english_client(**kwargs) -> Client:
+    client = Client(**kwargs)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client
+
+
+@pytest.fixture
+def registry(monkeypatch):
+    """Empty home and overview registries for the test; the real ones come back afterwards."""
+    home, overview = sections.SectionRegistry(), sections.SectionRegistry()
+    monkeypatch.setattr(sections, "home_sections", home)
+    monkeypatch.setattr(sections, "overview_sections", overview)
+    monkeypatch.setattr("logistics.views.home.home_sections", home)
+    monkeypatch.setattr("logistics.views.home.overview_sections", overview)
+    return home, overview
+
+
+def _item_section(items, calls=None):
+    def context(request):
+        if calls is not None:
+            calls.append(request.user.username)
+        return {"items": [{"title": t} for t in items]}
+
+    return context
+
+
+def _html(response) -> str:
+    return response.content.decode()
+
+
+# --- Landing and home ---------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_it_welcomes_anonymous_visitors_with_the_services_and_a_sign_in_button(client):
+    response = client.get("/")
+    html = _html(response)
+    assert response.status_code == 200
+    assert f'href="{reverse("login")}"' in html
+    for label in ("Repairs", "Dining", "Dorms", "Lost &amp; found", "Parcels", "Reviews"):
+        assert label in html
+    assert "My items" not in html
+
+
+@pytest.mark.django_db
+def test_it_shows_the_empty_state_when_no_app_has_registered_a_section(client, student, registry):
+    client.force_login(student)
+    html = _html(client.get("/"))
+    assert "My items" in html
+    assert "Nothing here yet" in html
+
+
+@pytest.mark.django_db
+def test_it_renders_registered_sections_in_their_order(client, student, registry):
+    sections.register_home_section(
+        "parcels.mine",
+        title="My parcels",
+        template="includes/_item_list.html",
+        context=_item_section(["Parcel SF123"]),
+        order=20,
+    )
+    sections.register_home_section(
+        "repairs.mine",
+        title="My repairs",
+        template="includes/_item_list.html",
+        context=_item_section(["Leaking tap"]),
+        order=10,
+    )
+    client.force_login(student)
+    html = _html(client.get("/"))
+    assert html.index("My repairs") < html.index("Leaking tap") < html.index("My parcels")
+    assert "Parcel SF123" in html
+    assert "Nothing here yet" not in html
+
+
+@pytest.mark.django_db
+def test_it_replaces_a_section_registered_again_under_the_same_key(registry):
+    home, _ = registry
+    for title in ("Old", "New"):
+        sections.register_home_section(
+            "repairs.mine", title=title, template="includes/_item_list.html", context=dict
+        )
+    assert [s.title for s in home.for_user(UserFactory())] == ["New"]
+
+
+@pytest.mark.django_db
+def test_it_shows_a_role_section_only_to_holders_and_never_asks_others_for_its_context(
+    client, student, technician, registry
+):
+    calls = []
+    sections.register_home_section(
+        "repairs.assigned",
+        title="Assigned to me",
+        template="includes/_item_list.html",
+        context=_item_section(["Broken lamp"], calls),
+        roles=[Role.TECHNICIAN],
+    )
+    client.force_login(student)
+    assert "Assigned to me" not in _html(client.get("/"))
+    assert calls == []
+    client.force_login(technician)
+    assert "Broken lamp" in _html(client.get("/"))
+    assert calls == [technician.username]
+
+
+@pytest.mark.django_db
+def test_it_lists_my_recent_notifications_and_not_other_peoples(client, student, other_student):
+    Notification.objects.create(recipient=student, kind="test.mine", title="Your parcel arrived")
+    Notification.objects.create(recipient=other_student, kind="test.other", title="Not yours")
+    client.force_login(student)
+    html = _html(client.get("/"))
+    assert "Your parcel arrived" in html
+    assert "Not yours" not in html
+
+
+@pytest.mark.django_db
+def test_it_renders_the_home_page_in_a_fixed_number_of_queries(
+    client, student, registry, django_assert_max_num_queries
+):
+    client.force_login(student)
+    client.get("/")  # warm the session and the content types
+    for n in range(3):
+        Notification.objects.create(recipient=student, kind="test", title=f"Note {n}")
+    with CaptureQueriesContext(connection) as few:
+        client.get("/")
+    for n in range(10):
+        Notification.objects.create(recipient=student, kind="test", title=f"More {n}")
+    with CaptureQueriesContext(connection) as many:
+        client.get("/")
+    assert len(many) == len(few)
+    # session, user, roles, recent notifications, unread count
+    assert len(few) <= 6
+
+
+# --- Header ------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_it_shows_the_unread_count_on_the_bell_with_one_count_query(client, student):
+    for n in range(3):
+        Notification.objects.create(recipient=student, kind="test", title=f"Note {n}")
+    Notification.objects.filter(title="Note 0").update(read_at="2025-01-01T00:00:00Z")
+    client.force_login(student)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/")
+    counts = [q["sql"] for q in queries if "COUNT(" in q["sql"].upper()]
+    assert len(counts) == 1
+    assert int(response.context["unread_notification_count"]) == 2
+    bell = re.search(r'<a id="notification-bell".*?</a>', _html(response), re.S).group(0)
+    assert '<span class="badge" aria-hidden="true">2</span>' in bell
+    assert "Notifications, 2 unread" in bell
+
+
+@pytest.mark.django_db
+def test_it_runs_no_count_query_for_anonymous_visitors(client):
+    with CaptureQueriesContext(connection) as queries:
+        client.get("/")
+    assert not [q for q in queries if "logistics_notification" in q["sql"]]
+
+
+@pytest.mark.django_db
+def test_it_offers_sign_out_only_as_a_post_form(client, student):
+    client.force_login(student)
+    html = _html(client.get("/"))
+    form = re.search(
+        r'<form action="{}" method="post">.*?</form>'.format(reverse("logout")), html, re.S
+    )
+    assert form is not None
+    assert "csrfmiddlewaretoken" in form.group(0)
+    assert f'href="{reverse("logout")}"' not in html
+
+
+@pytest.mark.django_db
+def test_it_shows_the_manage_link_to_managers_and_supervisors_only(client, student, manager):
+    supervisor = UserFactory(roles=[Role.SUPERVISOR])
+    overview = reverse("manager-overview")
+    client.force_login(student)
+    assert f'href="{overview}"' not in _html(client.get("/"))
+    for user in (manager, supervisor):
+        client.force_login(user)
+        assert f'href="{overview}"' in _html(client.get("/"))
+
+
+@pytest.mark.django_db
+def test_it_links_only_the_services_whose_route_exists(client):
+    html = _html(client.get("/"))
+    assert '<span class="nav-soon">Repairs' in html
+    assert 'href="/repairs/"' not in html
+
+
+@pytest.mark.django_db
+@pytest.mark.urls(__name__)
+def test_it_links_a_service_as_soon_as_its_index_route_exists(client):
+    html = _html(client.get("/"))
+    assert '<a href="/repairs/">Repairs</a>' in html
+    assert '<span class="nav-soon">Dining' in html
+
+
+@pytest.mark.django_db
+def test_it_has_the_accessibility_landmarks(client, student):
+    client.force_login(student)
+    html = _html(client.get("/"))
+    assert '<html lang="en">' in html
+    assert '<a class="skip-link" href="#main">' in html
+    assert '<main id="main"' in html
+    assert '<header class="site-header">' in html
+    assert re.search(r'<nav class="site-nav" aria-label="[^"]+">', html)
+    assert 'aria-live="polite"' in html
+    assert re.search(r'<a href="/" aria-current="page">', html)
+    assert "<footer" in html
+
+
+@pytest.mark.django_db
+@pytest.mark.urls(__name__)
+def test_it_announces_messages_in_the_live_region(client, student):
+    client.force_login(student)
+    html = _html(client.get("/test-message/", follow=True))
+    live = re.search(r'<div class="messages" role="status" aria-live="polite".*?</div>', html, re.S)
+    assert "Saved." in live.group(0)
+
+
+# --- Language switch ---------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_it_switches_the_language_with_a_post_to_set_language(student):
+    client = Client()
+    client.force_login(student)
+    html = _html(client.get("/"))
+    assert '<html lang="zh-hans">' in html
+    with translation.override("zh-hans"):
+        assert f">{translation.gettext('Log out')}<" in html
+    assert f'action="{reverse("set_language")}" method="post"' in html
+    assert 'name="language" value="en"' in html
+    response = client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    assert response.status_code == 302
+    assert response["Location"] == "/"
+    html = _html(client.get("/"))
+    assert '<html lang="en">' in html
+    assert ">Log out<" in html
+    assert 'name="language" value="zh-hans"' in html
+
+
+@pytest.mark.django_db
+def test_it_ignores_a_foreign_next_on_language_switch(client):
+    response = client.post(
+        reverse("set_language"), {"language": "en", "next": "https://evil.example/"}
+    )
+    assert response.status_code == 302
+    assert "evil.example" not in response["Location"]
+
+
+@pytest.mark.django_db
+def test_it_shows_chinese_by_default():
+    html = _html(Client().get("/"))
+    assert '<html lang="zh-hans">' in html
+    assert "登录" in html  # "Log in", from Django's own catalogue
+
+
+# --- Manager overview ----------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_it_sends_anonymous_visitors_from_the_manager_overview_to_sign_in(client):
+    response = client.get(reverse("manager-overview"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+@pytest.mark.django_db
+def test_it_refuses_the_manager_overview_to_students_with_the_403_page(client, student):
+    client.force_login(student)
+    response = client.get(reverse("manager-overview"))
+    assert response.status_code == 403
+    html = _html(response)
+    assert "Access denied" in html
+    assert '<a class="skip-link"' in html
+
+
+@pytest.mark.django_db
+def test_it_opens_the_manager_overview_to_managers_supervisors_and_superusers(
+    client, manager, registry
+):
+    sections.register_overview_section(
+        "repairs.figures",
+        title="Repairs",
+        template="includes/_figures.html",
+        context=lambda request: {"figures": [{"label": "Open requests", "value": 7}]},
+    )
+    supervisor = UserFactory(roles=[Role.SUPERVISOR])
+    superuser = UserFactory(is_superuser=True, is_staff=True)
+    for user in (manager, supervisor, superuser):
+        client.force_login(user)
+        response = client.get(reverse("manager-overview"))
+        assert response.status_code == 200
+        html = _html(response)
+        assert "Open requests" in html
+        assert "<dd>7</dd>" in html
+
+
+@pytest.mark.django_db
+def test_it_shows_an_empty_overview_when_no_app_has_figures(client, manager, registry):
+    client.force_login(manager)
+    assert "No figures yet" in _html(client.get(reverse("manager-overview")))
+
+
+@pytest.mark.django_db
+def test_it_narrows_an_overview_section_to_its_roles(client, manager, registry):
+    sections.register_overview_section(
+        "audit.figures",
+        title="Audit figures",
+        template="includes/_figures.html",
+        context=lambda request: {"figures": []},
+        roles=[Role.SUPERVISOR],
+    )
+    client.force_login(manager)
+    assert "Audit figures" not in _html(client.get(reverse("manager-overview")))
+
+
+# --- Content-Security-Policy ---------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_it_sends_a_strict_content_security_policy(client, student):
+    client.force_login(student)
+    for url in ("/", reverse("login"), "/no-such-page/"):
+        policy = client.get(url).headers.get("Content-Security-Policy", "")
+        assert "script-src 'self'" in policy
+        assert "style-src 'self'" in policy
+        assert "unsafe-inline" not in policy
+        assert "unsafe-eval" not in policy
+
+
+INLINE_STYLE = re.compile(r"\sstyle\s*=|<style[\s>]", re.I)
+INLINE_HANDLER = re.compile(r"<[^>]+\son[a-z]+\s*=", re.I)
+SCRIPT_TAG = re.compile(r"<script\b([^>]*)>(.*?)</script>", re.I | re.S)
+TEMPLATE_COMMENT = re.compile(r"{#.*?#}|{% comment %}.*?{% endcomment %}", re.S)
+
+
+def _project_templates():
+    roots = [ROOT / "templates"] + [p for p in ROOT.glob("*/templates") if ".venv" not in str(p)]
+    return sorted(f for root in roots for f in root.rglob("*.html"))
+
+
+def test_it_has_no_inline_scripts_styles_or_event_handlers_in_any_template():
+    offenders = []
+    for template in _project_templates():
+        text = TEMPLATE_COMMENT.sub("", template.read_text(encoding="utf-8"))
+        if INLINE_STYLE.search(text) or INLINE_HANDLER.search(text):
+            offenders.append(str(template.relative_to(ROOT)))
+        for attrs, body in SCRIPT_TAG.findall(text):
+            if body.strip() or "src=" not in attrs:
+                offenders.append(str(template.relative_to(ROOT)))
+    assert _project_templates(), "no templates found"
+    assert offenders == []
+
+
+# --- Error pages ---------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_it_answers_404_with_the_portal_look(client):
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    html = _html(response)
+    assert "Page not found" in html
+    assert '<header class="site-header">' in html
+
+
+@pytest.mark.django_db
+@pytest.mark.urls(__name__)
+def test_it_answers_500_with_the_portal_look_without_touching_the_database():
+    client = _english_client(raise_request_exception=False)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/test-boom/")
+    assert response.status_code == 500
+    html = _html(response)
+    assert "Server error" in html
+    assert '<header class="site-header">' in html
+    assert "unsafe-inline" not in response.headers["Content-Security-Policy"]
+    assert len(queries) == 0
+
+
+@pytest.mark.django_db
+@pytest.mark.urls(__name__)
+def test_it_answers_400_with_the_portal_look():
+    client = _english_client(raise_request_exception=False)
+    response = client.get("/test-bad/")
+    assert response.status_code == 400
+    assert "Bad request" in _html(response)
+
+
+def test_it_renders_the_500_page_without_a_request_or_context_processors():
+    html = render_to_string("500.html")
+    assert "Server error" in html
+    assert 'href="/"' in html
+
+
+# --- Look ---------------------------------------------------------------------------------------
+
+
+def _css_colours() -> dict[str, str]:
+    css = (ROOT / "static/css/portal.css").read_text()
+    return dict(re.findall(r"--(color-[a-z-]+):\s*(#[0-9a-fA-F]{6})", css))
+
+
+def _luminance(hex_colour: str) -> float:
+    channels = [int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def _contrast(a: str, b: str) -> float:
+    la, lb = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+# Every text colour on every background it is used on.
+COLOUR_PAIRS = [
+    ("text", "bg"),
+    ("text", "surface"),
+    ("text", "tag-bg"),
+    ("muted", "bg"),
+    ("muted", "surface"),
+    ("link", "surface"),
+    ("link", "bg"),
+    ("primary", "surface"),
+    ("primary", "tag-bg"),
+    ("primary-dark", "tag-bg"),
+    ("on-primary", "primary"),
+    ("on-primary", "primary-dark"),
+    ("on-accent", "accent"),
+    ("success-text", "success-bg"),
+    ("error-text", "error-bg"),
+    ("error-text", "surface"),
+    ("info-text", "info-bg"),
+    ("tag-text", "tag-bg"),
+]
+
+
+@pytest.mark.parametrize(("fg", "bg"), COLOUR_PAIRS)
+def test_it_keeps_text_contrast_at_least_4_5_to_1(fg, bg):
+    colours = _css_colours()
+    assert _contrast(colours[f"color-{fg}"], colours[f"color-{bg}"]) >= 4.5
+
+
+def test_it_uses_a_font_stack_with_chinese_fonts():
+    css = (ROOT / "static/css/portal.css").read_text()
+    for font in ('"PingFang SC"', '"Microsoft YaHei"', '"Noto Sans CJK SC"'):
+        assert font in css
