@@ -1,0 +1,39 @@
+"""gunicorn settings of the portal, read from the environment (docs/deployment.md).
+
+Run with `gunicorn logistics.wsgi` from the project folder; gunicorn finds this file itself.
+"""
+
+import multiprocessing
+import os
+
+
+def _int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+# Django views wait on PostgreSQL and Redis, not the CPU: 2×cores+1 sync workers is the
+# usual start, capped so a large machine does not open hundreds of database connections.
+workers = _int("GUNICORN_WORKERS", min(2 * multiprocessing.cpu_count() + 1, 12))
+threads = _int("GUNICORN_THREADS", 1)
+worker_class = "gthread" if threads > 1 else "sync"
+timeout = _int("GUNICORN_TIMEOUT", 30)
+graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 30)
+keepalive = _int("GUNICORN_KEEPALIVE", 5)
+# Recycle workers now and then so a slow leak in a dependency cannot grow without bound.
+max_requests = _int("GUNICORN_MAX_REQUESTS", 2000)
+max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 200)
+limit_request_line = 8190
+
+# Which proxies may set X-Forwarded-For/-Proto: the load balancer's addresses, comma-separated.
+forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
+errorlog = os.environ.get("GUNICORN_ERROR_LOG", "-")
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+# The request id is the one RequestIdMiddleware echoes, so access and application lines match.
+access_log_format = '%(h)s [%({x-request-id}o)s] "%(r)s" %(s)s %(B)s %(M)sms "%(f)s" "%(a)s"'
+proc_name = "campus-portal"
+# gunicorn ≥ 25 opens a control socket in $HOME; the portal is managed by systemd signals instead,
+# and several instances on one machine (web, bench) would fight over one socket path.
+control_socket_disable = True
