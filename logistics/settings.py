@@ -302,7 +302,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PAGINATION_CLASS": "logistics.api.pagination.PortalPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "logistics.api.schema.PortalAutoSchema",
     "EXCEPTION_HANDLER": "logistics.api.exceptions.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": ["logistics.api.throttling.WriteRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"write": env.str("API_WRITE_RATE", default="120/min")},
@@ -313,7 +313,10 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "Campus Logistics Portal API",
     "DESCRIPTION": "REST API of the campus logistics portal (高校后勤服务平台). "
-    "Authenticate with `Authorization: Bearer <token>`; see docs/api.md.",
+    "Authenticate with `Authorization: Bearer <token>`; see docs/api.md. Every error answers "
+    "with one body, `{code, detail, fields, request_id}`: 400 bad input (field errors in "
+    "`fields`), 401 not signed in or bad token, 403 role or token scope missing, 404 not found "
+    "or not yours, 405 a method the endpoint does not declare, 409 still in use, 429 throttled.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -4,8 +4,9 @@ from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns  # noqa: F401  (language lives in the session)
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 
+from logistics.api.docs import PortalSwaggerView
 from logistics.views import health, home
 
 urlpatterns = [
@@ -19,7 +20,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("logistics.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/docs/", PortalSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
 
 if settings.DEBUG:

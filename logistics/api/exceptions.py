@@ -1,55 +1,93 @@
 """One error body for every API error: {"code", "detail", "fields", "request_id"}."""
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
+from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from logistics.middleware import current_request_id
 
 
-def _code(exc: exceptions.APIException, detail) -> str:
-    codes = exc.get_codes()
-    if isinstance(codes, str):
-        return codes
+class Conflict(exceptions.APIException):
+    """The object is still in use (other records point at it), so it cannot be deleted."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = _("This object is still in use by other records and cannot be deleted.")
+    default_code = "protected"
+
+
+def _translate(exc: Exception) -> Exception:
+    """Django's and the database's exceptions as the API exceptions that answer them."""
+    if isinstance(exc, Http404):
+        return exceptions.NotFound()
+    if isinstance(exc, DjangoPermissionDenied):
+        return exceptions.PermissionDenied(*exc.args[:1])
+    if isinstance(exc, DjangoValidationError):
+        return exceptions.ValidationError(as_serializer_error(exc))
+    if isinstance(exc, ProtectedError | RestrictedError):
+        return Conflict()
+    return exc
+
+
+def flatten_fields(detail, prefix: str = "") -> dict[str, list[str]]:
+    """Field errors as {"field": [...]} with nested fields joined by dots ("items.0.name")."""
+    if isinstance(detail, dict):
+        flat: dict[str, list[str]] = {}
+        for key, value in detail.items():
+            flat.update(flatten_fields(value, f"{prefix}.{key}" if prefix else str(key)))
+        return flat
+    if isinstance(detail, list) and any(isinstance(d, dict | list) for d in detail):
+        flat = {}
+        for index, value in enumerate(detail):
+            if value:
+                flat.update(flatten_fields(value, f"{prefix}.{index}" if prefix else str(index)))
+        return flat
+    messages = detail if isinstance(detail, list) else [detail]
+    return {prefix or "non_field_errors": [str(m) for m in messages]}
+
+
+def _code(exc: exceptions.APIException) -> str:
     if isinstance(exc, exceptions.ValidationError):
         return "invalid"
-    return getattr(exc, "default_code", "error")
+    if isinstance(exc, exceptions.Throttled):
+        return "throttled"
+    codes = exc.get_codes()
+    return codes if isinstance(codes, str) else exc.default_code
+
+
+def _validation_body(detail) -> tuple[str, dict]:
+    if not isinstance(detail, dict):
+        messages = detail if isinstance(detail, list) else [detail]
+        return " ".join(str(m) for m in messages), {}
+    fields = flatten_fields(detail)
+    non_field = fields.pop("non_field_errors", None)
+    return (
+        non_field[0] if non_field else gettext("The input is not valid; see the field errors.")
+    ), fields
 
 
 def exception_handler(exc, context):
-    if isinstance(exc, Http404):
-        exc = exceptions.NotFound()
-    elif isinstance(exc, DjangoPermissionDenied):
-        exc = exceptions.PermissionDenied()
+    exc = _translate(exc)
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
-    body = {"code": _code(exc, exc.detail), "detail": "", "fields": {}}
     if isinstance(exc, exceptions.ValidationError):
-        detail = exc.detail
-        if isinstance(detail, dict):
-            non_field = detail.pop("non_field_errors", None)
-            body["fields"] = detail
-            body["detail"] = str(non_field[0]) if non_field else str(_invalid_message())
-        else:
-            body["detail"] = (
-                " ".join(str(d) for d in detail) if isinstance(detail, list) else str(detail)
-            )
+        detail, fields = _validation_body(exc.detail)
     else:
-        body["detail"] = str(exc.detail)
-    body["request_id"] = current_request_id()
-    response.data = body
-    if response.status_code == status.HTTP_429_TOO_MANY_REQUESTS:
-        body["code"] = "throttled"
+        detail, fields = str(exc.detail), {}
+    response.data = {
+        "code": _code(exc),
+        "detail": detail,
+        "fields": fields,
+        "request_id": current_request_id(),
+    }
     return response
-
-
-def _invalid_message():
-    from django.utils.translation import gettext
-
-    return gettext("The input is not valid; see the field errors.")
 
 
 def error_response(code: str, detail: str, http_status: int, fields=None) -> Response:

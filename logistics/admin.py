@@ -1,0 +1,293 @@
+"""Admin of the core models: users and roles, places, notifications, the outbox, API tokens."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
+from logistics.models import (
+    ApiToken,
+    Building,
+    Campus,
+    Department,
+    Notification,
+    NotificationPreference,
+    OutboxMessage,
+    Room,
+    StaffScope,
+    User,
+    WebhookEndpoint,
+)
+from logistics.tokens import api_token_issue, api_token_revoke
+
+# --- Users and roles ---------------------------------------------------------------------------
+
+
+class StaffScopeInline(admin.TabularInline):
+    model = StaffScope
+    extra = 0
+    autocomplete_fields = ["department", "building"]
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    list_display = ["username", "display_name", "email", "role_list", "is_active", "is_staff"]
+    list_filter = ["groups", "is_active", "is_staff", "is_superuser", "department"]
+    search_fields = ["username", "display_name", "first_name", "last_name", "email", "phone"]
+    autocomplete_fields = ["department", "dorm_room"]
+    inlines = [StaffScopeInline]
+    fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        (
+            gettext_lazy("Person"),
+            {"fields": ("display_name", "first_name", "last_name", "email", "phone")},
+        ),
+        (gettext_lazy("Campus"), {"fields": ("department", "dorm_room")}),
+        (
+            gettext_lazy("Roles and permissions"),
+            {"fields": ("is_active", "groups", "is_staff", "is_superuser", "user_permissions")},
+        ),
+        (gettext_lazy("Dates"), {"fields": ("last_login", "date_joined")}),
+    )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("groups")
+
+    @admin.display(description=gettext_lazy("roles"))
+    def role_list(self, user: User) -> str:
+        return ", ".join(sorted(g.name for g in user.groups.all()))
+
+
+# --- Places ------------------------------------------------------------------------------------
+
+
+@admin.register(Campus)
+class CampusAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "name_en", "address"]
+    search_fields = ["code", "name", "name_en"]
+
+
+@admin.register(Building)
+class BuildingAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "campus", "kind", "floors"]
+    list_filter = ["campus", "kind"]
+    list_select_related = ["campus"]
+    search_fields = ["code", "name", "name_en", "campus__code"]
+
+
+@admin.register(Room)
+class RoomAdmin(admin.ModelAdmin):
+    list_display = ["number", "building", "floor", "kind", "capacity"]
+    list_filter = ["kind", "building__campus", "building__kind"]
+    list_select_related = ["building__campus"]
+    search_fields = ["number", "building__code", "building__name"]
+    autocomplete_fields = ["building"]
+
+
+@admin.register(Department)
+class DepartmentAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "kind", "campus", "phone"]
+    list_filter = ["kind", "campus"]
+    list_select_related = ["campus"]
+    search_fields = ["code", "name", "name_en"]
+    autocomplete_fields = ["parent", "buildings"]
+
+
+# --- Notifications -----------------------------------------------------------------------------
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["title", "recipient", "kind", "created_at", "read_at"]
+    list_filter = ["kind", "created_at"]
+    list_select_related = ["recipient"]
+    search_fields = ["title", "recipient__username", "recipient__display_name"]
+    autocomplete_fields = ["recipient"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(NotificationPreference)
+class NotificationPreferenceAdmin(admin.ModelAdmin):
+    list_display = ["user", "email_enabled", "daily_digest"]
+    list_filter = ["email_enabled", "daily_digest"]
+    list_select_related = ["user"]
+    search_fields = ["user__username", "user__display_name"]
+    autocomplete_fields = ["user"]
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(admin.ModelAdmin):
+    list_display = ["name", "url", "department", "is_active", "created_at"]
+    list_filter = ["is_active", "department"]
+    list_select_related = ["department"]
+    search_fields = ["name", "url"]
+    autocomplete_fields = ["department"]
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(admin.ModelAdmin):
+    """Read-only: rows are written by notify(); a failed row can be queued once more."""
+
+    list_display = ["id", "channel", "status", "recipient", "endpoint", "attempts", "created_at"]
+    list_filter = ["status", "channel"]
+    list_select_related = ["recipient", "endpoint"]
+    search_fields = ["id", "recipient__username", "last_error"]
+    date_hierarchy = "created_at"
+    actions = ["requeue"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=gettext_lazy("Queue the selected failed messages again"))
+    def requeue(self, request, queryset):
+        count = outbox_requeue(ids=list(queryset.values_list("id", flat=True)))
+        self.message_user(
+            request,
+            ngettext("%(count)d message queued again.", "%(count)d messages queued again.", count)
+            % {"count": count},
+            messages.SUCCESS,
+        )
+
+
+@transaction.atomic
+def outbox_requeue(*, ids) -> int:
+    """Gives failed (or stuck pending) rows a fresh start; rows already sent stay untouched."""
+    from logistics.outbox import publish_on_commit
+
+    requeue = OutboxMessage.objects.filter(
+        id__in=ids, status__in=[OutboxMessage.Status.FAILED, OutboxMessage.Status.PENDING]
+    )
+    requeued = list(requeue.values_list("id", flat=True))
+    requeue.update(
+        status=OutboxMessage.Status.PENDING,
+        attempts=0,
+        published_at=None,
+        next_attempt_at=None,
+        last_error="",
+    )
+    publish_on_commit(requeued)
+    return len(requeued)
+
+
+# --- API tokens --------------------------------------------------------------------------------
+
+
+class ApiTokenAddForm(forms.ModelForm):
+    scopes = forms.MultipleChoiceField(
+        label=gettext_lazy("scopes"), choices=(), widget=forms.CheckboxSelectMultiple
+    )
+
+    class Meta:
+        model = ApiToken
+        fields = ["user", "name", "scopes", "expires_at"]
+
+    def __init__(self, *args, **kwargs):
+        from logistics.api.permissions import ALL_SCOPES
+
+        super().__init__(*args, **kwargs)
+        self.fields["scopes"].choices = [(s, s) for s in ALL_SCOPES]
+
+    def clean_expires_at(self):
+        expires_at = self.cleaned_data.get("expires_at")
+        if expires_at is not None and expires_at <= timezone.now():
+            raise ValidationError(_("The expiry must lie in the future."))
+        return expires_at
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Issuing shows the raw token once; only its hash is stored and it is never shown."""
+
+    list_display = [
+        "name",
+        "user",
+        "prefix",
+        "scope_list",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+        "revoked_at",
+    ]
+    list_filter = ["revoked_at", "expires_at"]
+    list_select_related = ["user"]
+    search_fields = ["name", "prefix", "user__username"]
+    actions = ["revoke"]
+    readonly_fields = [
+        "user",
+        "name",
+        "prefix",
+        "scopes",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+        "revoked_at",
+    ]
+
+    def get_queryset(self, request):
+        tokens = super().get_queryset(request)
+        # A staff member sees only their own tokens; superusers see every token.
+        return tokens if request.user.is_superuser else tokens.filter(user=request.user)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = ApiTokenAddForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.readonly_fields if obj is not None else []
+
+    def get_fields(self, request, obj=None):
+        return self.readonly_fields if obj is not None else ApiTokenAddForm.Meta.fields
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "user" and not request.user.is_superuser:
+            kwargs["queryset"] = User.objects.filter(pk=request.user.pk)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_change_permission(self, request, obj=None):
+        return False if obj is not None else super().has_change_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        token, raw = api_token_issue(
+            user=data["user"],
+            name=data["name"],
+            scopes=data["scopes"],
+            expires_at=data.get("expires_at"),
+        )
+        obj.pk, obj.prefix, obj.key_hash = token.pk, token.prefix, token.key_hash
+        obj.created_at, obj.scopes = token.created_at, token.scopes
+        obj._state.adding = False
+        self.message_user(
+            request,
+            _(
+                "The token %(name)s is: %(token)s — copy it now; it is shown only this once "
+                "and cannot be recovered."
+            )
+            % {"name": token.name, "token": raw},
+            messages.WARNING,
+        )
+
+    @admin.display(description=gettext_lazy("scopes"))
+    def scope_list(self, token: ApiToken) -> str:
+        return ", ".join(token.scopes)
+
+    @admin.action(description=gettext_lazy("Revoke the selected tokens"))
+    def revoke(self, request, queryset):
+        count = sum(api_token_revoke(token=token) for token in queryset)
+        self.message_user(
+            request,
+            ngettext("%(count)d token revoked.", "%(count)d tokens revoked.", count)
+            % {"count": count},
+            messages.SUCCESS,
+        )

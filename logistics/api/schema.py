@@ -1,0 +1,78 @@
+"""OpenAPI (drf-spectacular): the bearer-token security scheme and the documented errors."""
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.plumbing import build_bearer_security_scheme_object
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework.permissions import AllowAny
+
+from logistics.api.serializers import ErrorSerializer
+
+ERROR_DESCRIPTIONS = {
+    "400": _("Bad input: `fields` holds the messages by field (or a bad filter/query value)."),
+    "401": _(
+        "Not signed in, or the token is unknown, expired or revoked (`WWW-Authenticate: Bearer`)."
+    ),
+    "403": _("Signed in, but the role or the token's scopes do not allow this."),
+    "404": _("No such object, or not visible to you; or a page number past the end."),
+    "409": _("The object is still in use by other records and cannot be deleted."),
+    "429": _("Too many writes; retry after the seconds in the `Retry-After` header."),
+}
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+class BearerTokenScheme(OpenApiAuthenticationExtension):
+    """`Authorization: Bearer <token>` with a token from the admin or `issue_api_token`."""
+
+    target_class = "logistics.api.authentication.BearerTokenAuthentication"
+    name = "bearerAuth"
+
+    def get_security_definition(self, auto_schema):
+        definition = build_bearer_security_scheme_object(
+            header_name="Authorization", token_prefix="Bearer",  # noqa: S106
+        )
+        definition["description"] = str(
+            _(
+                "An API token (clp_…) of a portal user, limited to scopes such as "
+                "places:read or repairs:write. See docs/api.md."
+            )
+        )
+        return definition
+
+
+class PortalAutoSchema(AutoSchema):
+    """Adds the error responses each operation can give, all with the one error body."""
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        if direction != "response":
+            return responses
+        for code in self._error_codes():
+            responses.setdefault(
+                code,
+                self._get_response_for_code(
+                    OpenApiResponse(ErrorSerializer, ERROR_DESCRIPTIONS[code]), code
+                ),
+            )
+        return responses
+
+    def _error_codes(self) -> list[str]:
+        codes = []
+        has_parameters = "{" in self.path
+        is_list = self._is_list_view()
+        if self.method in WRITE_METHODS or is_list:
+            codes.append("400")
+        if not self._is_public():
+            codes += ["401", "403"]
+        if has_parameters or is_list:
+            codes.append("404")
+        if self.method == "DELETE":
+            codes.append("409")
+        if self.method in WRITE_METHODS:
+            codes.append("429")
+        return codes
+
+    def _is_public(self) -> bool:
+        permissions = self.view.get_permissions()
+        return all(isinstance(p, AllowAny) for p in permissions)
