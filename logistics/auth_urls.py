@@ -1,19 +1,14 @@
-"""Sign-in and sign-out: campus CAS when CAS_SERVER_URL is set, Django's login form otherwise."""
+"""Sign-in and sign-out: campus CAS when CAS_SERVER_URL is set, Django's login form otherwise.
 
-from django.conf import settings
-from django.contrib.auth import views as auth_views
+The choice is made per request (logistics.cas), so the URL names stay `login` and `logout`.
+"""
+
 from django.urls import path
 
+from logistics import cas
+
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("login/", cas.login_view, name="login"),
+    path("logout/", cas.logout_view, name="logout"),
+    path("local-login/", cas.local_login_view, name="local-login"),
 ]
-
-if settings.CAS_ENABLED:
-    from logistics import cas
-
-    urlpatterns = [
-        path("login/", cas.LoginView.as_view(), name="login"),
-        path("logout/", cas.LogoutView.as_view(), name="logout"),
-        path("local-login/", auth_views.LoginView.as_view(), name="local-login"),
-    ]
