@@ -1,6 +1,7 @@
 """The cast of users every test can ask for, and markers that need real services."""
 
 import os
+import shutil
 
 import pytest
 
@@ -8,7 +9,35 @@ from logistics.roles import Role
 from tests.logistics.factories import UserFactory
 
 
+def _missing_services() -> list[str]:
+    missing = []
+    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        missing.append("PostgreSQL (DATABASE_URL=postgres://...)")
+    if not os.environ.get("REDIS_URL"):
+        missing.append("Redis (REDIS_URL)")
+    if not shutil.which("chromium"):
+        missing.append("Debian's chromium (apt-get install chromium)")
+    return missing
+
+
+def pytest_report_header(config):
+    database = os.environ.get("DATABASE_URL", "").split(":", 1)[0] or "sqlite (no DATABASE_URL)"
+    redis = "yes" if os.environ.get("REDIS_URL") else "no REDIS_URL: tests marked redis are SKIPPED"
+    return [f"services: database={database}, redis={redis}"]
+
+
+def pytest_sessionfinish(session, exitstatus):
+    # CI (REQUIRE_SERVICES=1) must run everything: a skipped test there is a failure.
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = len(reporter.stats.get("skipped", [])) if reporter else 0
+    if os.environ.get("REQUIRE_SERVICES") and skipped and session.exitstatus == 0:
+        reporter.write_line(f"REQUIRE_SERVICES is set but {skipped} test(s) were skipped", red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
 def pytest_collection_modifyitems(config, items):
+    if os.environ.get("REQUIRE_SERVICES") and (missing := _missing_services()):
+        raise pytest.UsageError("REQUIRE_SERVICES is set but missing: " + "; ".join(missing))
     # Tests marked redis need REDIS_URL; without it they are skipped, and the summary says so.
     if os.environ.get("REDIS_URL"):
         return
