@@ -202,6 +202,8 @@ CAS_REDIRECT_URL = "/"
 CAS_LOGIN_MSG = None
 CAS_LOGGED_MSG = None
 CAS_VERIFY_SSL_CERTIFICATE = env.bool("CAS_VERIFY_SSL_CERTIFICATE", default=True)
+# Seconds a ticket validation may wait for the CAS server before the user sees a clear page.
+CAS_TIMEOUT = env.float("CAS_TIMEOUT", default=5.0)
 CAS_ROOT_PROXIED_AS = env.str("CAS_ROOT_PROXIED_AS", default="") or None
 # Which CAS attribute carries what; campuses name them differently.
 CAS_RENAME_ATTRIBUTES = env.dict(
