@@ -8,7 +8,8 @@ MANAGE := $(PY) manage.py
 # `make run` is the embedded setup: SQLite, tasks in-process, local login, demo data.
 RUN_ENV := DJANGO_DEBUG=$${DJANGO_DEBUG:-true}
 
-.PHONY: run test venv venv-dev browser worker beat migrate messages lint format bench clean
+.PHONY: run test venv venv-dev browser gettext compilemessages worker beat migrate messages lint \
+	format bench clean
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -31,14 +32,27 @@ browser:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "chromium missing: run 'sudo apt-get install chromium' for the browser tests"; fi; }
 
-run: venv
+# GNU gettext's msgfmt turns locale/*.po into the .mo files Django reads; installed like chromium.
+gettext:
+	@command -v msgfmt >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext >/dev/null; \
+	  else echo "msgfmt missing: run 'sudo apt-get install gettext' to compile the translations"; fi; }
+
+# Skipped, saying why, when msgfmt is missing or there is nothing to compile yet.
+compilemessages: venv gettext
+	@if ! command -v msgfmt >/dev/null 2>&1; then \
+	  echo "compilemessages skipped: no msgfmt, pages show the English source texts"; \
+	elif [ -z "$$(find . -path ./$(VENV) -prune -o -name '*.po' -print | head -n 1)" ]; then \
+	  echo "compilemessages skipped: no .po files yet"; \
+	else $(RUN_ENV) $(MANAGE) compilemessages --ignore=$(VENV) -v 0; fi
+
+run: venv compilemessages
 	$(RUN_ENV) $(MANAGE) migrate --noinput
-	$(RUN_ENV) $(MANAGE) compilemessages --ignore=.venv -v 0
 	$(RUN_ENV) $(MANAGE) seed_demo
 	$(RUN_ENV) $(MANAGE) runserver 127.0.0.1:8000
 
-test: venv-dev browser
-	$(PY) manage.py compilemessages --ignore=.venv -v 0 --settings=tests.settings
+test: venv-dev browser compilemessages
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 worker: venv
