@@ -8,6 +8,8 @@ import pytest
 from logistics.roles import Role
 from tests.logistics.factories import UserFactory
 
+pytest_plugins = ["tests.fixtures.celery_worker", "tests.fixtures.http_receiver"]
+
 
 def _missing_services() -> list[str]:
     missing = []

@@ -1,0 +1,273 @@
+"""The transactional outbox: delivery rows published after commit, relayed, delivered once.
+
+A row is written in the caller's transaction (so a rollback leaves nothing to send), published
+to Celery after commit, and re-published by the relay when the broker was unreachable. Delivery
+claims the row with a conditional UPDATE, so a redelivered or repeated task sends nothing twice.
+"""
+
+import hashlib
+import hmac
+import json
+import logging
+import time
+import urllib.request
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from kombu import pools
+
+from logistics.celery import app as celery_app
+from logistics.models import Notification, OutboxMessage
+
+logger = logging.getLogger(__name__)
+
+DELIVER_TASK = "logistics.tasks.deliver_outbox_message"
+MAX_ATTEMPTS = 8
+BACKOFF_BASE_SECONDS = 60
+BACKOFF_MAX_SECONDS = 3600
+# A claim outlives any single send (bounded by WEBHOOK_TIMEOUT / EMAIL_TIMEOUT); after it the
+# relay treats the worker as lost and hands the row out again.
+CLAIM_SECONDS = 300
+RELAY_BATCH = 500
+
+Status = OutboxMessage.Status
+Channel = OutboxMessage.Channel
+
+
+class PermanentError(Exception):
+    """A delivery that can never succeed (no address, endpoint switched off): no retries."""
+
+
+# --- Publishing ---------------------------------------------------------------------------------
+
+
+def publish_on_commit(message_ids) -> None:
+    """Publishes the rows once the surrounding transaction commits; nothing if it rolls back."""
+    ids = [str(message_id) for message_id in message_ids]
+    if ids:
+        # robust: a failure here must not undo or fail the caller's committed request.
+        transaction.on_commit(lambda: publish(ids), robust=True)
+
+
+def publish(message_ids) -> list[str]:
+    """Sends one delivery task per row; returns the ids the broker accepted.
+
+    Never raises for a broker problem: the rows stay pending and the relay publishes them later.
+    """
+    ids = [str(message_id) for message_id in message_ids]
+    if not ids:
+        return []
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        for message_id in ids:
+            deliver(message_id)
+        return ids
+    published = _send_tasks(ids)
+    if published:
+        OutboxMessage.objects.filter(id__in=published, status=Status.PENDING).update(
+            published_at=timezone.now()
+        )
+    return published
+
+
+def _send_tasks(ids: list[str]) -> list[str]:
+    published: list[str] = []
+    try:
+        pool = pools.producers[celery_app.connection_for_write(url=settings.CELERY_BROKER_URL)]
+        with pool.acquire(block=True, timeout=settings.REDIS_SOCKET_TIMEOUT) as producer:
+            for message_id in ids:
+                celery_app.send_task(
+                    DELIVER_TASK, args=[message_id], producer=producer, retry=False
+                )
+                published.append(message_id)
+    except Exception as exc:  # noqa: BLE001 — any broker failure: leave the rest to the relay
+        logger.warning(
+            "outbox: broker unreachable (%s); %d message(s) left for the relay",
+            exc,
+            len(ids) - len(published),
+        )
+    return published
+
+
+# --- Relay --------------------------------------------------------------------------------------
+
+
+def relay(*, limit: int = RELAY_BATCH) -> int:
+    """Re-publishes rows never published, published long ago, or claimed by a lost worker."""
+    now = timezone.now()
+    _release_expired_claims(now)
+    stale = now - timedelta(seconds=settings.OUTBOX_STALE_AFTER)
+    due = (
+        OutboxMessage.objects.filter(status=Status.PENDING)
+        .filter(Q(published_at__isnull=True) | Q(published_at__lt=stale))
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+        .order_by("created_at")
+        .values_list("id", flat=True)[:limit]
+    )
+    ids = [str(message_id) for message_id in due]
+    publish(ids)
+    return len(ids)
+
+
+def _release_expired_claims(now) -> None:
+    expired = OutboxMessage.objects.filter(status=Status.SENDING, next_attempt_at__lt=now)
+    expired.filter(attempts__gte=MAX_ATTEMPTS).update(
+        status=Status.FAILED, next_attempt_at=None, last_error="worker lost during delivery"
+    )
+    expired.update(status=Status.PENDING, published_at=None, next_attempt_at=None)
+
+
+# --- Delivery -----------------------------------------------------------------------------------
+
+
+def deliver(message_id: str) -> bool:
+    """Claims, sends and settles one row; True if this call sent it. Safe to call any number
+    of times: only the call that wins the claim sends."""
+    message = _claim(message_id)
+    if message is None:
+        return False
+    try:
+        SENDERS[message.channel](message)
+    except Exception as exc:  # noqa: BLE001 — every failure is recorded on the row and retried
+        _record_failure(message, exc)
+        return False
+    OutboxMessage.objects.filter(id=message.id, status=Status.SENDING).update(
+        status=Status.SENT, sent_at=timezone.now(), next_attempt_at=None, last_error=""
+    )
+    return True
+
+
+def _claim(message_id: str) -> OutboxMessage | None:
+    try:
+        message_id = uuid.UUID(str(message_id))
+    except ValueError:
+        logger.warning("outbox: ignoring malformed message id %r", message_id)
+        return None
+    now = timezone.now()
+    claimed = (
+        OutboxMessage.objects.filter(id=message_id, status=Status.PENDING)
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+        .update(
+            status=Status.SENDING,
+            attempts=F("attempts") + 1,
+            next_attempt_at=now + timedelta(seconds=CLAIM_SECONDS),
+        )
+    )
+    if not claimed:
+        return None
+    return OutboxMessage.objects.select_related("recipient", "endpoint").get(id=message_id)
+
+
+def _record_failure(message: OutboxMessage, exc: Exception) -> None:
+    error = f"{type(exc).__name__}: {exc}"[:2000]
+    logger.warning(
+        "outbox: %s %s failed (attempt %d): %s",
+        message.channel,
+        message.id,
+        message.attempts,
+        error,
+    )
+    if isinstance(exc, PermanentError) or message.attempts >= MAX_ATTEMPTS:
+        changes = {"status": Status.FAILED, "next_attempt_at": None}
+    else:
+        delay = min(BACKOFF_BASE_SECONDS * 2 ** (message.attempts - 1), BACKOFF_MAX_SECONDS)
+        changes = {
+            "status": Status.PENDING,
+            "published_at": None,
+            "next_attempt_at": timezone.now() + timedelta(seconds=delay),
+        }
+    OutboxMessage.objects.filter(id=message.id, status=Status.SENDING).update(
+        last_error=error, **changes
+    )
+
+
+# --- Senders ------------------------------------------------------------------------------------
+
+
+def absolute_url(url: str) -> str:
+    """The portal's links as full URLs, for e-mail and chat where relative links are useless."""
+    return f"{settings.SITE_URL}{url}" if url.startswith("/") else url
+
+
+def send_email(message: OutboxMessage) -> None:
+    recipient = message.recipient
+    if recipient is None or not recipient.email:
+        raise PermanentError("recipient has no e-mail address")
+    payload = message.payload
+    lines = [payload.get("body", ""), absolute_url(payload.get("url", ""))]
+    _send_mail(message, subject=payload["title"], body="\n\n".join(line for line in lines if line))
+
+
+def send_digest(message: OutboxMessage) -> None:
+    recipient = message.recipient
+    if recipient is None or not recipient.email:
+        raise PermanentError("recipient has no e-mail address")
+    notifications = Notification.objects.filter(
+        recipient=recipient, id__in=message.payload.get("notification_ids", [])
+    ).order_by("created_at", "id")
+    items = [
+        f"- {n.title}" + (f"\n  {absolute_url(n.url)}" if n.url else "") for n in notifications
+    ]
+    if not items:
+        return
+    subject = ngettext("%(count)d new notification", "%(count)d new notifications", len(items)) % {
+        "count": len(items)
+    }
+    footer = _("All notifications: %(url)s") % {"url": absolute_url("/notifications/")}
+    _send_mail(message, subject=subject, body="\n".join(items) + "\n\n" + footer)
+
+
+def _send_mail(message: OutboxMessage, *, subject: str, body: str) -> None:
+    EmailMessage(
+        subject=subject,
+        body=body,
+        to=[message.recipient.email],
+        headers={"X-Portal-Delivery": str(message.id)},
+    ).send(fail_silently=False)
+
+
+def webhook_signature(secret: str, timestamp: str, body: bytes) -> str:
+    """`sha256=` + hex HMAC-SHA256 of "<timestamp>.<body>" under the endpoint's secret."""
+    signed = timestamp.encode() + b"." + body
+    return "sha256=" + hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
+
+
+def send_webhook(message: OutboxMessage) -> None:
+    endpoint = message.endpoint
+    if endpoint is None or not endpoint.is_active:
+        raise PermanentError("webhook endpoint removed or switched off")
+    if not endpoint.url.startswith(("http://", "https://")):
+        raise PermanentError("webhook URL must be http(s)")
+    body = json.dumps(
+        {**message.payload, "id": str(message.id)}, ensure_ascii=False, separators=(",", ":")
+    ).encode()
+    timestamp = str(int(time.time()))
+    request = urllib.request.Request(  # noqa: S310 — scheme checked above
+        endpoint.url,
+        data=body,
+        method="POST",
+        headers={
+            "Content-Type": "application/json; charset=utf-8",
+            "User-Agent": "campus-logistics-portal",
+            "X-Portal-Event": message.payload.get("kind", ""),
+            "X-Portal-Delivery": str(message.id),
+            "X-Portal-Timestamp": timestamp,
+            "X-Portal-Signature": webhook_signature(endpoint.secret, timestamp, body),
+        },
+    )
+    # Non-2xx raises HTTPError, which counts as a failed attempt.
+    with urllib.request.urlopen(request, timeout=settings.WEBHOOK_TIMEOUT) as response:  # noqa: S310
+        response.read(4096)
+
+
+SENDERS = {
+    Channel.EMAIL: send_email,
+    Channel.DIGEST: send_digest,
+    Channel.WEBHOOK: send_webhook,
+}

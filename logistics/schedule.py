@@ -1,0 +1,19 @@
+"""Celery beat's schedule: the periodic sweeps of the core (apps add theirs here)."""
+
+from celery.schedules import crontab
+
+
+def beat_schedule(*, relay_interval: int) -> dict:
+    """The beat schedule; settings.py calls this once with its own values."""
+    return {
+        "outbox-relay": {
+            "task": "logistics.tasks.bulk_relay_outbox",
+            "schedule": relay_interval,
+            # A relay run that waited longer than one interval is superseded by the next one.
+            "options": {"expires": relay_interval},
+        },
+        "notifications-daily-digest": {
+            "task": "logistics.tasks.bulk_send_daily_digests",
+            "schedule": crontab(hour=7, minute=0),
+        },
+    }

@@ -1,0 +1,26 @@
+"""Celery tasks of the core: deliver one outbox row, relay the outbox, send daily digests.
+
+Tasks take ids and re-read rows; each is safe to run twice (see outbox.py).
+"""
+
+from celery import shared_task
+
+from logistics import notifications, outbox
+
+
+@shared_task(name=outbox.DELIVER_TASK, ignore_result=True)
+def deliver_outbox_message(message_id: str) -> bool:
+    """Sends one outbox row (e-mail, digest or webhook) unless it was already sent."""
+    return outbox.deliver(message_id)
+
+
+@shared_task(name="logistics.tasks.bulk_relay_outbox", ignore_result=True)
+def bulk_relay_outbox() -> int:
+    """Re-publishes outbox rows the broker never got or a lost worker left behind."""
+    return outbox.relay()
+
+
+@shared_task(name="logistics.tasks.bulk_send_daily_digests", ignore_result=True)
+def bulk_send_daily_digests() -> int:
+    """Queues one digest e-mail per user who chose the daily digest."""
+    return notifications.notification_digests_enqueue()
