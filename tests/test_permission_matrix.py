@@ -1,0 +1,390 @@
+"""The permission matrix: every URL pattern of the project has a declared access rule, and holds.
+
+How to use it when you add a route: add one entry to RULES (keyed by the URL's qualified name,
+e.g. "repairs:request-detail", or by its route string when it has no name) saying, per HTTP
+method, which access preset applies, and give example kwargs when the URL needs them. The test
+walks django.urls.get_resolver() recursively (admin and API included) and fails for any route
+without a rule; then it requests every declared route as each actor and compares the outcome.
+
+Actors: anonymous, a student (owner of the example objects), another student, a logistics
+manager and a superuser with admin access. Outcomes: "allowed" (2xx, 3xx elsewhere than a
+sign-in page, or 400 for a request body we did not fill in), "login" (redirect to a sign-in page,
+or 401 for the API), "denied" (403), "hidden" (404: objects of other people), "method" (405).
+A 5xx is always a failure.
+"""
+
+import contextlib
+import re
+import types
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlparse
+
+import pytest
+from django.contrib.contenttypes.models import ContentType
+from django.test import Client
+from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, path, reverse
+
+from logistics.models import Notification
+from logistics.roles import Role
+from tests.logistics.factories import (
+    BuildingFactory,
+    DepartmentFactory,
+    RoomFactory,
+    UserFactory,
+)
+
+ANON, STUDENT, OTHER, MANAGER, ADMIN = "anonymous", "student", "other_student", "manager", "admin"
+ACTORS = (ANON, STUDENT, OTHER, MANAGER, ADMIN)
+ALLOWED, LOGIN, DENIED, HIDDEN, METHOD = "allowed", "login", "denied", "hidden", "method"
+
+# What each actor gets under each access preset.
+ACCESS: dict[str, dict[str, str]] = {
+    # Anyone, signed in or not.
+    "public": dict.fromkeys(ACTORS, ALLOWED),
+    # Any signed-in user; anonymous → sign-in page (pages) or 401 (API).
+    "login": {ANON: LOGIN, STUDENT: ALLOWED, OTHER: ALLOWED, MANAGER: ALLOWED, ADMIN: ALLOWED},
+    # Logistics managers, supervisors where stated, and superusers.
+    "manager": {ANON: LOGIN, STUDENT: DENIED, OTHER: DENIED, MANAGER: ALLOWED, ADMIN: ALLOWED},
+    # Only the owner of the example object (the student); everybody else gets a 404.
+    "owner": {ANON: LOGIN, STUDENT: ALLOWED, OTHER: HIDDEN, MANAGER: HIDDEN, ADMIN: HIDDEN},
+    # Django's admin: staff only, everybody else is sent to the admin's sign-in page.
+    "staff": {ANON: LOGIN, STUDENT: LOGIN, OTHER: LOGIN, MANAGER: LOGIN, ADMIN: ALLOWED},
+    # The route does not answer this method at all.
+    "method": dict.fromkeys(ACTORS, METHOD),
+    # Same, behind login_required / API authentication, which answers anonymous visitors first.
+    "method-login": {ANON: LOGIN, STUDENT: METHOD, OTHER: METHOD, MANAGER: METHOD, ADMIN: METHOD},
+}
+
+
+@dataclass(frozen=True)
+class Rule:
+    """How a route may be used: an access preset per HTTP method, and how to build its URL."""
+
+    methods: dict[str, str]
+    kwargs: Any = None  # callable(cast) -> dict of URL kwargs
+    data: dict = field(default_factory=dict)
+    expect: dict[tuple[str, str], str] = field(default_factory=dict)  # (method, actor) → outcome
+    why: str = ""
+
+    def expected(self, method: str, actor: str) -> str:
+        return self.expect.get((method, actor), ACCESS[self.methods[method]][actor])
+
+
+def rule(*, kwargs=None, data=None, expect=None, why="", **methods) -> Rule:
+    return Rule(methods, kwargs, data or {}, expect or {}, why)
+
+
+def _pk(attr):
+    return lambda cast: {"pk": getattr(cast, attr).pk}
+
+
+def _api(attr=None, *, write="manager"):
+    """A place endpoint of the API: signed-in users read, managers write."""
+    if attr is None:
+        return rule(get="login", post=write)
+    return rule(get="login", patch=write, kwargs=_pk(attr))
+
+
+# Every route of the project, by qualified URL name (or route string for unnamed routes).
+RULES: dict[str, Rule] = {
+    # --- pages -----------------------------------------------------------------------------
+    "home": rule(get="public", why="landing for visitors, 'my items' once signed in"),
+    "manager-overview": rule(get="manager", why="logistics managers, supervisors, superusers"),
+    "login": rule(get="public", post="public"),
+    "local-login": rule(
+        get="public",
+        post="public",
+        expect={(m, a): LOGIN for m in ("get", "post") for a in ACTORS},
+        why="break-glass login when CAS is on; without CAS it forwards to the login form",
+    ),
+    "logout": rule(get="public", post="public", why="GET only shows the sign-out button"),
+    "set_language": rule(get="public", post="public", data={"language": "en", "next": "/"}),
+    "healthz": rule(get="public", why="load balancers ask without credentials"),
+    "notifications:list": rule(get="login", post="method-login"),
+    "notifications:bell": rule(get="login", post="method-login"),
+    "notifications:mark-read": rule(get="method-login", post="owner", kwargs=_pk("notification")),
+    "notifications:mark-all-read": rule(get="method-login", post="login"),
+    "notifications:preferences": rule(get="login", post="login"),
+    "places:import": rule(get="manager", post="manager"),
+    "places:import-template": rule(get="manager", kwargs=lambda cast: {"kind": "rooms"}),
+    # --- API -------------------------------------------------------------------------------
+    "api-root": rule(get="login"),
+    "api-me": rule(get="login", post="method-login"),
+    "api-schema": rule(get="public", why="the OpenAPI schema documents the API to integrators"),
+    "api-docs": rule(get="public"),
+    "campus-list": _api(),
+    "campus-detail": _api("campus"),
+    "building-list": _api(),
+    "building-detail": _api("building"),
+    "room-list": _api(),
+    "room-detail": _api("room"),
+    "department-list": _api(),
+    "department-detail": _api("department"),
+    "notification-list": rule(get="login", post="method-login"),
+    "notification-detail": rule(get="owner", kwargs=_pk("notification")),
+    "notification-read": rule(post="owner", kwargs=_pk("notification")),
+    "notification-read-all": rule(post="login"),
+}
+
+# Whole namespaces declared by one rule: Django's admin guards every one of its routes itself.
+NAMESPACE_RULES: dict[str, Rule] = {
+    "admin": rule(get="staff", why="Django admin: is_staff required on every page"),
+}
+# Admin routes whose answers differ from the namespace rule, with the reason.
+ADMIN_EXCEPTIONS: dict[str, Rule] = {
+    "admin:login": rule(get="public", why="the admin's sign-in page"),
+    "admin:logout": rule(
+        get="method",
+        post="public",
+        expect={("get", a): ALLOWED for a in ACTORS if a != ADMIN},
+        why="sign-out is a POST; the admin first sends non-staff back to its index",
+    ),
+    "admin:view_on_site": rule(
+        get="staff",
+        expect={("get", ADMIN): HIDDEN},
+        why="the example user has no public page, so the shortcut answers 404 even to staff",
+    ),
+    "admin:logistics_outboxmessage_add": rule(
+        get="staff",
+        expect={("get", ADMIN): DENIED},
+        why="outbox rows are written by the portal only, never added by hand",
+    ),
+    "admin:logistics_outboxmessage_delete": rule(
+        get="staff",
+        expect={("get", ADMIN): DENIED},
+        why="outbox rows are kept as the delivery record, never deleted by hand",
+    ),
+    "admin/(?P<url>.*)$": rule(
+        get="staff",
+        expect={("get", ADMIN): HIDDEN},
+        why="the admin's catch-all: sign-in for outsiders, 404 for staff on unknown pages",
+    ),
+    "admin:autocomplete": rule(
+        get="staff",
+        expect={("get", ADMIN): DENIED},
+        why="without the widget's query parameters the autocomplete refuses everyone",
+    ),
+}
+
+# Routes deliberately left out of the matrix, each with the reason.
+SKIPPED: dict[str, str] = {}
+
+
+# --- walking the URLconf ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Route:
+    route: str
+    name: str | None
+    namespace: str | None
+    params: frozenset[str]
+
+    @property
+    def key(self) -> str:
+        return self.name or self.route
+
+
+def _walk(patterns, prefix="", namespace=None, params=frozenset()):
+    for p in patterns:
+        groups = params | frozenset(p.pattern.regex.groupindex)
+        if isinstance(p, URLResolver):
+            ns = namespace
+            if p.namespace:
+                ns = f"{namespace}:{p.namespace}" if namespace else p.namespace
+            yield from _walk(p.url_patterns, prefix + str(p.pattern), ns, groups)
+        elif isinstance(p, URLPattern):
+            name = f"{namespace}:{p.name}" if namespace and p.name else p.name
+            yield Route(prefix + str(p.pattern), name, namespace, groups)
+
+
+def all_routes(urlconf=None) -> list[Route]:
+    return list(_walk(get_resolver(urlconf).url_patterns))
+
+
+def rule_for(route: Route) -> Rule | None:
+    if route.key in RULES:
+        return RULES[route.key]
+    if route.key in ADMIN_EXCEPTIONS:
+        return ADMIN_EXCEPTIONS[route.key]
+    top = (route.namespace or "").split(":")[0]
+    return NAMESPACE_RULES.get(top)
+
+
+def undeclared_routes(urlconf=None) -> list[str]:
+    return sorted(
+        f"{r.key}  ({r.route})"
+        for r in all_routes(urlconf)
+        if r.key not in SKIPPED and rule_for(r) is None
+    )
+
+
+def test_it_declares_an_access_rule_for_every_route():
+    undeclared = undeclared_routes()
+    assert undeclared == [], (
+        "These routes have no access rule in tests/test_permission_matrix.py RULES: "
+        + ", ".join(undeclared)
+    )
+
+
+def test_it_notices_a_route_nobody_declared():
+    urlconf = types.ModuleType("matrix_probe_urls")
+    urlconf.urlpatterns = [
+        path("", lambda request: None, name="home"),
+        path("secret/", lambda request: None, name="secret-page"),
+        path("nameless/<int:pk>/", lambda request: None),
+    ]
+    assert undeclared_routes(urlconf) == [
+        "nameless/<int:pk>/  (nameless/<int:pk>/)",
+        "secret-page  (secret/)",
+    ]
+
+
+def test_it_gives_a_reason_for_every_skipped_route_and_exception():
+    assert all(reason.strip() for reason in SKIPPED.values())
+    assert all(r.why.strip() for r in ADMIN_EXCEPTIONS.values())
+
+
+# --- requesting every route as every actor ------------------------------------------------------
+
+
+@dataclass
+class Cast:
+    """The actors and the example objects their URLs point at."""
+
+    users: dict
+    notification: Notification
+    campus: Any
+    building: Any
+    room: Any
+    department: Any
+
+
+@pytest.fixture
+def cast(db):
+    student = UserFactory(username="pm-student", roles=[Role.STUDENT])
+    users = {
+        STUDENT: student,
+        OTHER: UserFactory(username="pm-other", roles=[Role.STUDENT]),
+        MANAGER: UserFactory(username="pm-manager", roles=[Role.LOGISTICS_MANAGER]),
+        ADMIN: UserFactory(username="pm-admin", is_staff=True, is_superuser=True),
+    }
+    room = RoomFactory()
+    return Cast(
+        users=users,
+        notification=Notification.objects.create(
+            recipient=student, kind="matrix.example", title="Example"
+        ),
+        campus=room.building.campus,
+        building=BuildingFactory(campus=room.building.campus),
+        room=room,
+        department=DepartmentFactory(),
+    )
+
+
+def _admin_kwargs(route: Route, cast: Cast) -> dict:
+    values = {
+        "app_label": "logistics",
+        "object_id": str(cast.users[ADMIN].pk),
+        "id": str(cast.users[ADMIN].pk),
+        "content_type_id": ContentType.objects.get_for_model(cast.users[ADMIN]).pk,
+        "url": "no-such-admin-page/",
+    }
+    kwargs = {k: v for k, v in values.items() if k in route.params}
+    if "app_label" in kwargs and route.name and route.name.startswith("admin:auth_"):
+        kwargs["app_label"] = "auth"
+    return kwargs
+
+
+def _url(route: Route, the_rule: Rule, cast: Cast) -> str | None:
+    if route.namespace and route.namespace.split(":")[0] == "admin":
+        kwargs = _admin_kwargs(route, cast)
+    else:
+        kwargs = the_rule.kwargs(cast) if the_rule.kwargs else {}
+    if "format" in route.params:
+        kwargs = {**kwargs, "format": "json"}
+    if route.name is None:
+        return _fill(route.route, kwargs)
+    return reverse(route.name, kwargs=kwargs)
+
+
+def _fill(route: str, kwargs: dict) -> str:
+    """The URL of an unnamed route: its parameters replaced by the example values."""
+    url = re.sub(r"\(\?P<(\w+)>[^)]*\)", lambda m: str(kwargs[m.group(1)]), route)
+    url = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(kwargs[m.group(1)]), url)
+    return "/" + url.replace("^", "").replace("$", "").replace("\\Z", "")
+
+
+LOGIN_PATHS = ("login", "local-login", "admin:login")
+
+
+def _login_paths() -> set[str]:
+    paths = set()
+    for name in LOGIN_PATHS:
+        with contextlib.suppress(NoReverseMatch):  # a sign-in route this setup does not have
+            paths.add(reverse(name))
+    return paths
+
+
+def outcome(response) -> str:
+    status = response.status_code
+    if status >= 500:
+        return f"error {status}"
+    if status == 401:
+        return LOGIN
+    if status == 403:
+        return DENIED
+    if status == 404:
+        return HIDDEN
+    if status == 405:
+        return METHOD
+    if status in (301, 302, 303, 307, 308):
+        target = urlparse(response["Location"]).path
+        return LOGIN if target in _login_paths() else ALLOWED
+    return ALLOWED
+
+
+def _request(url: str, method: str, actor: str, cast: Cast, data: dict):
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    if actor != ANON:
+        client.force_login(cast.users[actor])
+    send = getattr(client, method)
+    if method == "get":
+        return send(url, data)
+    if url.startswith("/api/"):
+        return send(url, data, content_type="application/json")
+    return send(url, data)
+
+
+def _routes_to_request() -> list[Route]:
+    seen, routes = set(), []
+    for route in all_routes():
+        ident = (route.key, "format" in route.params)
+        if route.key in SKIPPED or ident in seen:
+            continue
+        seen.add(ident)
+        routes.append(route)
+    return routes
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "route", _routes_to_request(), ids=lambda r: f"{r.key}{'.json' if 'format' in r.params else ''}"
+)
+def test_it_answers_each_actor_as_the_rule_says(route, cast):
+    the_rule = rule_for(route)
+    if the_rule is None:
+        pytest.fail(f"{route.key} has no access rule (see the test above)")
+    url = _url(route, the_rule, cast)
+    mismatches = []
+    # The owner acts last: some owner actions (mark read) change the example object.
+    for actor in (ANON, OTHER, MANAGER, ADMIN, STUDENT):
+        for method in the_rule.methods:
+            expected = the_rule.expected(method, actor)
+            got = outcome(_request(url, method, actor, cast, the_rule.data))
+            if got != expected:
+                mismatches.append(
+                    f"{method.upper()} {url} as {actor}: expected {expected}, got {got}"
+                )
+    assert not mismatches, "\n".join(mismatches)
