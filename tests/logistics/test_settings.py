@@ -1,0 +1,79 @@
+"""Settings from the environment: insecure production setups refused, the documented one clean."""
+
+import os
+import re
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+CONFIGURATION_DOC = BASE_DIR / "docs" / "configuration.md"
+
+
+def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    """Runs manage.py in a clean environment: only what the test passes, as on a new server."""
+    clean = {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "/"), **env}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=BASE_DIR,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def production_env() -> dict[str, str]:
+    """The production configuration block of docs/configuration.md, with a fresh secret key."""
+    text = CONFIGURATION_DOC.read_text()
+    block = re.search(r"<!-- production-env:start -->(.*?)<!-- production-env:end -->", text, re.S)
+    assert block, "docs/configuration.md has no production-env block"
+    pairs = re.findall(r"^([A-Z][A-Z0-9_]*)=(.*)$", block.group(1), re.M)
+    env = dict(pairs)
+    env["DJANGO_SECRET_KEY"] = secrets.token_urlsafe(50)
+    return env
+
+
+def settings_variables() -> set[str]:
+    source = (BASE_DIR / "logistics" / "settings.py").read_text()
+    names = set(re.findall(r'env(?:\.\w+)?\(\s*"([A-Z][A-Z0-9_]+)"', source))
+    return names | set(re.findall(r'os\.environ(?:\.get)?[\[(]\s*"([A-Z][A-Z0-9_]+)"', source))
+
+
+def test_it_refuses_to_start_without_a_secret_key_when_debug_is_off():
+    result = manage("check", env={"DJANGO_DEBUG": "false"})
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY is not set" in result.stderr
+
+
+def test_it_refuses_wildcard_hosts_when_debug_is_off():
+    env = {"DJANGO_DEBUG": "false", "DJANGO_SECRET_KEY": secrets.token_urlsafe(50)}
+    result = manage("check", env={**env, "DJANGO_ALLOWED_HOSTS": "*"})
+    assert result.returncode != 0
+    assert "DJANGO_ALLOWED_HOSTS must name the portal's host names" in result.stderr
+
+
+def test_it_starts_embedded_with_debug_and_nothing_else():
+    result = manage("check", env={"DJANGO_DEBUG": "true"})
+    assert result.returncode == 0, result.stderr
+
+
+def test_it_passes_check_deploy_in_the_documented_production_configuration():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env=production_env())
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_it_warns_in_check_deploy_when_tasks_would_run_in_process():
+    env = production_env()
+    del env["REDIS_URL"]
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env=env)
+    assert result.returncode != 0
+    assert "logistics.W001" in result.stderr
+
+
+def test_it_documents_every_environment_variable_of_the_settings():
+    documented = set(re.findall(r"^\| `([A-Z][A-Z0-9_]*)`", CONFIGURATION_DOC.read_text(), re.M))
+    missing = settings_variables() - documented
+    assert not missing, f"add to the table in docs/configuration.md: {sorted(missing)}"
