@@ -60,14 +60,14 @@ class NotificationViewSet(
 
     @extend_schema(request=None, responses=NotificationSerializer)
     @action(detail=True, methods=["post"])
-    def read(self, request, pk=None):
+    def read(self, request, pk=None, format=None):  # noqa: A002 — DRF format suffix
         """Marks one notification read (again is fine: the first read time stays)."""
         notification = service.notification_mark_read(notification=self.get_object())
         return Response(self.get_serializer(notification).data)
 
     @extend_schema(request=None, responses=MarkedSerializer)
     @action(detail=False, methods=["post"], url_path="read-all")
-    def read_all(self, request):
+    def read_all(self, request, format=None):  # noqa: A002 — DRF format suffix
         """Marks all of the user's unread notifications read; answers how many."""
         return Response({"marked": service.notifications_mark_all_read(user=request.user)})
 
