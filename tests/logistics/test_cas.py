@@ -8,6 +8,7 @@ import logging
 import os
 import re
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -52,6 +53,7 @@ def free_port() -> int:
 class CASServer:
     url: str
     users_file: Path
+    database: Path
 
     def set_users(self, users: dict) -> None:
         self.users_file.write_text(json.dumps(users, ensure_ascii=False), encoding="utf-8")
@@ -82,7 +84,7 @@ def cas_server(tmp_path_factory):
     url = f"http://127.0.0.1:{port}/cas/"
     try:
         wait_until_answering(url + "login", process, workdir / "server.log")
-        yield CASServer(url=url, users_file=users_file)
+        yield CASServer(url=url, users_file=users_file, database=workdir / "cas.sqlite3")
     finally:
         process.terminate()
         try:
@@ -352,6 +354,21 @@ def test_it_refuses_a_replayed_ticket_with_a_clear_page(browser, cas, live_serve
     assert 'lang="en"' in response.text
     assert 'href="/accounts/login/?next=%2Fx"' in response.text
     assert thief.me().status_code in (401, 403)
+
+
+def test_it_refuses_an_expired_ticket_with_a_clear_page(browser, cas):
+    ticket_url = browser.ticket_url("s2024101", "/x")
+    # Age the ticket in the CAS server's own database; the server then answers INVALID_TICKET.
+    with sqlite3.connect(cas.database) as cas_db:
+        aged = cas_db.execute(
+            "UPDATE mama_cas_serviceticket SET expires = '2000-01-01 00:00:00' WHERE ticket = ?",
+            (query(ticket_url)["ticket"],),
+        )
+    assert aged.rowcount == 1
+    response = browser.get(ticket_url)
+    assert response.status_code == 403
+    assert "has expired" in response.text
+    assert browser.me().status_code in (401, 403)
 
 
 @pytest.mark.parametrize(
