@@ -8,12 +8,15 @@ import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 
+import redis
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connections
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 logger = logging.getLogger(__name__)
 
@@ -22,6 +25,7 @@ IN_PROCESS = "in-process"
 # their connections are reused, and a dead Redis costs at most the timeout, not a hung worker.
 _executor: ThreadPoolExecutor | None = None
 _executor_lock = threading.Lock()
+_redis_clients: dict[tuple[str, float], redis.Redis] = {}
 
 
 def _pool() -> ThreadPoolExecutor:
@@ -53,15 +57,29 @@ def check_cache() -> str:
     return "ok"
 
 
+def _redis_client(url: str, timeout: float) -> redis.Redis:
+    # One client (and connection pool) per process: a ping on an open connection costs little.
+    key = (url, timeout)
+    if key not in _redis_clients:
+        _redis_clients[key] = redis.Redis.from_url(
+            url, socket_timeout=timeout, socket_connect_timeout=timeout, retry=Retry(NoBackoff(), 0)
+        )
+    return _redis_clients[key]
+
+
 def check_broker() -> str:
     if settings.CELERY_TASK_ALWAYS_EAGER:
         return IN_PROCESS
+    url, timeout = settings.CELERY_BROKER_URL, _timeout()
+    if url.startswith(("redis://", "rediss://")):
+        _redis_client(url, timeout).ping()
+        return "ok"
+    # Other brokers (sentinel://, amqp://) through kombu, as Celery itself connects.
     from logistics.celery import app
 
-    timeout = _timeout()
     options = {"socket_timeout": timeout, "socket_connect_timeout": timeout, "max_retries": 0}
     with app.connection_for_write(
-        url=settings.CELERY_BROKER_URL, connect_timeout=timeout, transport_options=options
+        url=url, connect_timeout=timeout, transport_options=options
     ) as conn:
         conn.ensure_connection(max_retries=0)
     return "ok"

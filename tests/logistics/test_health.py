@@ -111,3 +111,11 @@ def test_it_checks_the_real_broker_and_cache(client, settings):
     assert body["status"] == "ok"
     assert body["checks"]["broker"]["status"] == "ok"
     assert body["checks"]["cache"]["status"] == "ok"
+
+
+def test_it_checks_other_brokers_through_kombu(client, settings, closed_port_url):
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    settings.CELERY_BROKER_URL = closed_port_url.replace("redis://", "amqp://guest:guest@")
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["checks"]["broker"]["status"] == "error"
