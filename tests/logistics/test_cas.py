@@ -601,3 +601,14 @@ def test_it_parses_the_role_map_and_skips_bad_entries(caplog):
     ]
     assert "unknown role 'overlord'" in caplog.text
     assert "'no-colon' is not attribute=value:role" in caplog.text
+
+
+@pytest.mark.parametrize(
+    "target", ["/x\r\nSet-Cookie: a=b", "/维修/?q=灯", "/x?next=https://evil.example/"]
+)
+def test_it_keeps_odd_but_local_targets_on_site_without_crashing(client, cas_on, target):
+    response = client.get("/accounts/login/", {"next": target})
+    assert response.status_code == 302
+    service = query(response["Location"])["service"]
+    assert "\n" not in response["Location"]
+    assert stays_on_site(query(service)["next"], "https://portal.invalid")
