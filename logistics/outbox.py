@@ -79,7 +79,9 @@ def publish(message_ids) -> list[str]:
 def _send_tasks(ids: list[str]) -> list[str]:
     published: list[str] = []
     try:
-        pool = pools.producers[celery_app.connection_for_write(url=settings.CELERY_BROKER_URL)]
+        # The URL is read per call (not from the app's frozen config) so tests can point it away.
+        url = getattr(settings, "CELERY_BROKER_WRITE_URL", None) or settings.CELERY_BROKER_URL
+        pool = pools.producers[celery_app.connection_for_write(url=url)]
         with pool.acquire(block=True, timeout=settings.REDIS_SOCKET_TIMEOUT) as producer:
             for message_id in ids:
                 celery_app.send_task(
