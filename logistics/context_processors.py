@@ -60,9 +60,9 @@ def portal_services() -> list[dict]:
 
 
 def _unread_count(user) -> int:
-    from logistics.models import Notification
+    from logistics.notifications import unread_notification_count
 
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+    return unread_notification_count(user)
 
 
 class Lazy:

@@ -5,7 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 
 from logistics.context_processors import can_view_manager_overview
-from logistics.models import Notification
+from logistics.notifications import notifications_for
 from logistics.sections import home_sections, overview_sections
 
 RECENT_NOTIFICATIONS = 5
@@ -14,7 +14,7 @@ RECENT_NOTIFICATIONS = 5
 def home(request):
     if not request.user.is_authenticated:
         return render(request, "logistics/landing.html")
-    recent = Notification.objects.filter(recipient=request.user)[:RECENT_NOTIFICATIONS]
+    recent = notifications_for(request.user)[:RECENT_NOTIFICATIONS]
     context = {
         "sections": home_sections.render(request),
         "recent_notifications": list(recent),

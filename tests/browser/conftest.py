@@ -1,0 +1,85 @@
+"""Playwright in Debian's Chromium: one browser per session, a fresh context per test.
+
+Playwright's own browser download does not work on campus networks, so the tests drive the
+system Chromium (`apt-get install chromium`, or `make browser`). Without it they are skipped
+with a loud reason. Set PORTAL_SCREENSHOTS=docs/screenshots to save the pages the journeys
+pass through, at 360 px wide and at desktop width.
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+MOBILE = {"width": 360, "height": 740}
+DESKTOP = {"width": 1280, "height": 800}
+
+# Playwright's sync API runs an event loop in this thread; the ORM calls the tests make here
+# (factories, assertions on rows) are ordinary synchronous code all the same.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def pytest_collection_modifyitems(config, items):
+    if CHROMIUM.exists():
+        return
+    skip = pytest.mark.skip(
+        reason=f"BROWSER TESTS SKIPPED: no Chromium at {CHROMIUM}. "
+        "Install Debian's chromium (`make browser` or `apt-get install chromium`)."
+    )
+    for item in items:
+        if "browser" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    """A phone-sized page on the live server that fails the test on any CSP violation."""
+    # A Chinese phone: the portal must pick zh-hans from Accept-Language.
+    context = browser.new_context(base_url=live_server.url, viewport=MOBILE, locale="zh-CN")
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    page.csp_violations = []
+    page.on(
+        "console",
+        lambda msg: "Content Security Policy" in msg.text and page.csp_violations.append(msg.text),
+    )
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def screenshot():
+    """Saves the page at phone and desktop width when PORTAL_SCREENSHOTS names a folder."""
+    folder = os.environ.get("PORTAL_SCREENSHOTS")
+
+    def take(page, name: str) -> None:
+        if not folder:
+            return
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        for label, size in (("mobile", MOBILE), ("desktop", DESKTOP)):
+            page.set_viewport_size(size)
+            page.screenshot(path=str(Path(folder) / f"{name}-{label}.png"), full_page=True)
+        page.set_viewport_size(MOBILE)
+
+    return take
