@@ -5,6 +5,7 @@ to Celery after commit, and re-published by the relay when the broker was unreac
 claims the row with a conditional UPDATE, so a redelivered or repeated task sends nothing twice.
 """
 
+import base64
 import hashlib
 import hmac
 import json
@@ -13,6 +14,7 @@ import time
 import urllib.request
 import uuid
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -24,7 +26,7 @@ from django.utils.translation import ngettext
 from kombu import pools
 
 from logistics.celery import app as celery_app
-from logistics.models import Notification, OutboxMessage
+from logistics.models import Notification, OutboxMessage, WebhookEndpoint
 
 logger = logging.getLogger(__name__)
 
@@ -247,11 +249,11 @@ def send_webhook(message: OutboxMessage) -> None:
     if not endpoint.url.startswith(("http://", "https://")):
         raise PermanentError("webhook URL must be http(s)")
     body = json.dumps(
-        {**message.payload, "id": str(message.id)}, ensure_ascii=False, separators=(",", ":")
+        WEBHOOK_BODIES[endpoint.style](message), ensure_ascii=False, separators=(",", ":")
     ).encode()
     timestamp = str(int(time.time()))
     request = urllib.request.Request(  # noqa: S310 — scheme checked above
-        endpoint.url,
+        _webhook_url(endpoint),
         data=body,
         method="POST",
         headers={
@@ -265,7 +267,62 @@ def send_webhook(message: OutboxMessage) -> None:
     )
     # Non-2xx raises HTTPError, which counts as a failed attempt.
     with urllib.request.urlopen(request, timeout=settings.WEBHOOK_TIMEOUT) as response:  # noqa: S310
-        response.read(4096)
+        answer = response.read(4096)
+    if endpoint.style != WebhookEndpoint.Style.GENERIC:
+        _check_robot_answer(answer)
+
+
+def _generic_body(message: OutboxMessage) -> dict:
+    return {**message.payload, "id": str(message.id)}
+
+
+def _robot_markdown(payload: dict) -> str:
+    lines = [f"#### {payload['title']}", payload.get("body", "")]
+    if payload.get("url"):
+        lines.append(f"[{_('Open in the portal')}]({payload['url']})")
+    return "\n\n".join(line for line in lines if line)
+
+
+def _dingtalk_body(message: OutboxMessage) -> dict:
+    text = _robot_markdown(message.payload)
+    return {"msgtype": "markdown", "markdown": {"title": message.payload["title"], "text": text}}
+
+
+def _wecom_body(message: OutboxMessage) -> dict:
+    return {"msgtype": "markdown", "markdown": {"content": _robot_markdown(message.payload)}}
+
+
+WEBHOOK_BODIES = {
+    WebhookEndpoint.Style.GENERIC: _generic_body,
+    WebhookEndpoint.Style.DINGTALK: _dingtalk_body,
+    WebhookEndpoint.Style.WECOM: _wecom_body,
+}
+
+
+def dingtalk_sign(secret: str, timestamp_ms: str) -> str:
+    """DingTalk's robot signature: base64 HMAC-SHA256 of the timestamp (ms), newline, secret."""
+    signed = f"{timestamp_ms}\n{secret}".encode()
+    return base64.b64encode(hmac.new(secret.encode(), signed, hashlib.sha256).digest()).decode()
+
+
+def _webhook_url(endpoint: WebhookEndpoint) -> str:
+    # DingTalk robots with "加签" security want the signature in the query; WeCom's key is in the
+    # URL already; generic receivers verify the X-Portal-Signature header.
+    if endpoint.style != WebhookEndpoint.Style.DINGTALK:
+        return endpoint.url
+    timestamp = str(int(time.time() * 1000))
+    query = urlencode({"timestamp": timestamp, "sign": dingtalk_sign(endpoint.secret, timestamp)})
+    return endpoint.url + ("&" if "?" in endpoint.url else "?") + query
+
+
+def _check_robot_answer(answer: bytes) -> None:
+    # DingTalk and WeCom answer 200 even when they refuse; the verdict is errcode in the body.
+    try:
+        result = json.loads(answer)
+    except ValueError:
+        raise RuntimeError(f"robot answered no JSON: {answer[:200]!r}")
+    if not isinstance(result, dict) or result.get("errcode") != 0:
+        raise RuntimeError(f"robot refused the message: {result}")
 
 
 SENDERS = {

@@ -67,8 +67,20 @@ class NotificationPreference(models.Model):
 class WebhookEndpoint(models.Model):
     """A group bot (WeCom/DingTalk style) that receives signed JSON for chosen kinds."""
 
+    class Style(models.TextChoices):
+        GENERIC = "generic", _("Generic JSON (signed)")
+        DINGTALK = "dingtalk", _("DingTalk group robot")
+        WECOM = "wecom", _("WeCom group robot")
+
     name = models.CharField(_("name"), max_length=100)
     url = models.URLField(_("URL"), max_length=500)
+    style = models.CharField(
+        _("message format"),
+        max_length=16,
+        choices=Style.choices,
+        default=Style.GENERIC,
+        help_text=_("DingTalk and WeCom robot URLs take their own message format."),
+    )
     secret = models.CharField(_("signing secret"), max_length=128)
     kinds = models.JSONField(
         _("kinds"),

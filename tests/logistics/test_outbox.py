@@ -3,6 +3,7 @@
 The tests marked redis run a real Celery worker on the real Redis and the test database.
 """
 
+import base64
 import hashlib
 import hmac
 import json
@@ -10,6 +11,7 @@ import socket
 import threading
 import time
 from datetime import timedelta
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.core import mail
@@ -173,6 +175,53 @@ def test_it_does_not_call_a_switched_off_endpoint(quiet_user, endpoint, http_rec
     message.refresh_from_db()
     assert message.status == Status.FAILED
     assert http_receiver.received() == []
+
+
+def test_it_speaks_dingtalk_with_its_query_signature(quiet_user, http_receiver):
+    secret = "SECdingtalk0123456789"
+    WebhookEndpoint.objects.create(
+        name="钉钉群", url=http_receiver.url + "?access_token=abc", secret=secret, style="dingtalk"
+    )
+    http_receiver.response_body = b'{"errcode":0,"errmsg":"ok"}'
+    message = notify_one(quiet_user)
+
+    assert outbox.deliver(str(message.id)) is True
+
+    (request,) = http_receiver.received()
+    query = parse_qs(urlsplit(request.path).query)
+    assert query["access_token"] == ["abc"]
+    timestamp = query["timestamp"][0]
+    digest = hmac.new(secret.encode(), f"{timestamp}\n{secret}".encode(), hashlib.sha256)
+    assert query["sign"] == [base64.b64encode(digest.digest()).decode()]
+    body = json.loads(request.body)
+    assert body["msgtype"] == "markdown"
+    assert body["markdown"]["title"] == "3号楼 201 的维修已派单"
+    assert "http://127.0.0.1:8000/repairs/1/" in body["markdown"]["text"]
+
+
+def test_it_speaks_wecom_markdown(quiet_user, http_receiver):
+    WebhookEndpoint.objects.create(
+        name="企业微信群", url=http_receiver.url, secret="x", style="wecom"
+    )
+    http_receiver.response_body = b'{"errcode":0,"errmsg":"ok"}'
+
+    outbox.deliver(str(notify_one(quiet_user).id))
+
+    (request,) = http_receiver.received()
+    content = json.loads(request.body)["markdown"]["content"]
+    assert content.startswith("#### 3号楼 201 的维修已派单")
+
+
+def test_it_counts_a_robot_refusal_as_a_failure(quiet_user, http_receiver):
+    WebhookEndpoint.objects.create(name="群", url=http_receiver.url, secret="x", style="wecom")
+    http_receiver.response_body = b'{"errcode":93000,"errmsg":"invalid webhook url"}'
+    message = notify_one(quiet_user)
+
+    assert outbox.deliver(str(message.id)) is False
+
+    message.refresh_from_db()
+    assert message.status == Status.PENDING
+    assert "93000" in message.last_error
 
 
 def test_it_sends_the_email_with_a_full_link(student):
