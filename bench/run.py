@@ -225,11 +225,18 @@ def machine() -> dict:
         ),
         platform.processor(),
     )
-    return {"nproc": os.cpu_count(), "cpu": model, "python": platform.python_version()}
+    return {
+        "nproc": os.cpu_count(),
+        "cpu": model,
+        "python": platform.python_version(),
+        # The machine may be shared: the load before the run says how quiet it was.
+        "loadavg_1m": os.getloadavg()[0],
+    }
 
 
 def main() -> None:
     args = parse_args()
+    host = machine()
     env = server_env()
     token, size = prepare(env)
     port = free_port()
@@ -244,7 +251,7 @@ def main() -> None:
         stop(server)
     report = {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": machine(),
+        "machine": host,
         "data": size,
         "gunicorn_workers": args.workers or "config default",
         "concurrency": args.concurrency,
