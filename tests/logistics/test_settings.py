@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 BASE_DIR = Path(__file__).resolve().parents[2]
 CONFIGURATION_DOC = BASE_DIR / "docs" / "configuration.md"
 
@@ -71,6 +73,22 @@ def test_it_warns_in_check_deploy_when_tasks_would_run_in_process():
     result = manage("check", "--deploy", "--fail-level", "WARNING", env=env)
     assert result.returncode != 0
     assert "logistics.W001" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("change", "check_id"),
+    [
+        ({"DATABASE_URL": None}, "logistics.W002"),
+        ({"EMAIL_URL": None}, "logistics.W003"),
+        ({"PORTAL_SITE_URL": "http://portal.example.edu.cn"}, "logistics.W004"),
+        ({"CAS_SERVER_URL": "http://cas.example.edu.cn/cas/"}, "logistics.W005"),
+    ],
+)
+def test_it_warns_in_check_deploy_about_laptop_settings(change, check_id):
+    env = {name: value for name, value in {**production_env(), **change}.items() if value}
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env=env)
+    assert result.returncode != 0
+    assert check_id in result.stderr
 
 
 def test_it_documents_every_environment_variable_of_the_settings():
