@@ -89,3 +89,29 @@ def test_it_shows_the_manager_overview_to_a_manager(page, screenshot):
     assert page.inner_text("h1") == _in("zh-hans", "Manager overview")
     screenshot(page, "manager-overview")
     assert page.csp_violations == []
+
+
+CORE_PAGES = (
+    "/",
+    "/manage/",
+    "/notifications/",
+    "/notifications/preferences/",
+    "/places/import/",
+    "/admin/",
+    "/api/docs/",
+    "/no-such-page/",
+)
+
+
+def test_it_breaks_no_content_security_rule_and_fits_360px_on_the_core_pages(page):
+    admin = UserFactory(username="root9001", is_staff=True, is_superuser=True)
+    _sign_in(page, admin.username)
+    problems = []
+    for url in CORE_PAGES:
+        page.goto(url)
+        page.wait_for_load_state("networkidle")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if page.csp_violations or width > 360:
+            problems.append((url, width, list(page.csp_violations)))
+        page.csp_violations.clear()
+    assert problems == []
