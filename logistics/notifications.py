@@ -56,6 +56,9 @@ def notify(
     """
     if not KIND_PATTERN.match(kind or "") or kind.endswith("."):
         raise ValueError(f"notification kind must look like 'app.event', not {kind!r}")
+    if url.startswith("//") or (url and not url.startswith(("/", "https://", "http://"))):
+        # The link is rendered as href in pages and e-mails: no javascript: or other schemes.
+        raise ValueError(f"notification url must be a portal path or http(s) URL, not {url!r}")
     users = _unique_active(recipients)
     title, url = title[:200], url[:500]
     notifications = Notification.objects.bulk_create(

@@ -60,6 +60,13 @@ def test_it_refuses_a_malformed_kind(student):
     assert not Notification.objects.exists()
 
 
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "//evil.example.com/", "repairs/1/"])
+def test_it_refuses_a_link_that_is_not_a_path_or_web_address(student, url):
+    with pytest.raises(ValueError, match="url"):
+        notify_student(student, url=url)
+    assert not Notification.objects.exists()
+
+
 def test_it_cuts_an_overlong_title(student):
     (notification,) = notify_student(student, title="长" * 300)
     assert len(notification.title) == 200
