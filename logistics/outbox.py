@@ -141,10 +141,18 @@ def deliver(message_id: str) -> bool:
     except Exception as exc:  # noqa: BLE001 — every failure is recorded on the row and retried
         _record_failure(message, exc)
         return False
-    OutboxMessage.objects.filter(id=message.id, status=Status.SENDING).update(
-        status=Status.SENT, sent_at=timezone.now(), next_attempt_at=None, last_error=""
+    _settle(
+        message, status=Status.SENT, sent_at=timezone.now(), next_attempt_at=None, last_error=""
     )
     return True
+
+
+def _settle(message: OutboxMessage, **changes) -> None:
+    # Only the holder of this claim settles it: the claim's expiry time is its token, so a
+    # worker that overran its claim cannot overwrite the run that took over.
+    OutboxMessage.objects.filter(
+        id=message.id, status=Status.SENDING, next_attempt_at=message.next_attempt_at
+    ).update(**changes)
 
 
 def _claim(message_id: str) -> OutboxMessage | None:
@@ -186,9 +194,7 @@ def _record_failure(message: OutboxMessage, exc: Exception) -> None:
             "published_at": None,
             "next_attempt_at": timezone.now() + timedelta(seconds=delay),
         }
-    OutboxMessage.objects.filter(id=message.id, status=Status.SENDING).update(
-        last_error=error, **changes
-    )
+    _settle(message, last_error=error, **changes)
 
 
 # --- Senders ------------------------------------------------------------------------------------
