@@ -38,6 +38,8 @@ BACKOFF_MAX_SECONDS = 3600
 # relay treats the worker as lost and hands the row out again.
 CLAIM_SECONDS = 300
 RELAY_BATCH = 500
+KEEP_SENT = timedelta(days=30)
+PURGE_BATCH = 10_000
 
 Status = OutboxMessage.Status
 Channel = OutboxMessage.Channel
@@ -125,6 +127,15 @@ def _release_expired_claims(now) -> None:
         status=Status.FAILED, next_attempt_at=None, last_error="worker lost during delivery"
     )
     expired.update(status=Status.PENDING, published_at=None, next_attempt_at=None)
+
+
+def purge_sent(*, older_than: timedelta = KEEP_SENT, limit: int = PURGE_BATCH) -> int:
+    """Deletes rows sent longer ago than `older_than` (failed rows stay for inspection)."""
+    cutoff = timezone.now() - older_than
+    old = OutboxMessage.objects.filter(status=Status.SENT, sent_at__lt=cutoff)
+    # In batches, so a first run on a big table never holds long locks.
+    ids = list(old.values_list("id", flat=True)[:limit])
+    return OutboxMessage.objects.filter(id__in=ids).delete()[0]
 
 
 # --- Delivery -----------------------------------------------------------------------------------

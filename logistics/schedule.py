@@ -12,6 +12,10 @@ def beat_schedule(*, relay_interval: int) -> dict:
             # A relay run that waited longer than one interval is superseded by the next one.
             "options": {"expires": relay_interval},
         },
+        "outbox-purge": {
+            "task": "logistics.tasks.bulk_purge_outbox",
+            "schedule": crontab(hour=3, minute=30),
+        },
         "notifications-daily-digest": {
             "task": "logistics.tasks.bulk_send_daily_digests",
             "schedule": crontab(hour=7, minute=0),

@@ -1,4 +1,4 @@
-"""Celery tasks of the core: deliver one outbox row, relay the outbox, send daily digests.
+"""Celery tasks of the core: deliver one outbox row, relay and purge the outbox, daily digests.
 
 Tasks take ids and re-read rows; each is safe to run twice (see outbox.py).
 """
@@ -24,3 +24,9 @@ def bulk_relay_outbox() -> int:
 def bulk_send_daily_digests() -> int:
     """Queues one digest e-mail per user who chose the daily digest."""
     return notifications.notification_digests_enqueue()
+
+
+@shared_task(name="logistics.tasks.bulk_purge_outbox", ignore_result=True)
+def bulk_purge_outbox() -> int:
+    """Deletes outbox rows sent more than 30 days ago."""
+    return outbox.purge_sent()

@@ -306,6 +306,19 @@ def test_it_republishes_a_publish_that_went_stale(eager, settings, quiet_user, e
     assert outbox.relay() == 1
 
 
+def test_it_purges_only_rows_sent_long_ago(quiet_user, endpoint, http_receiver):
+    old, recent, failed = (notify_one(quiet_user, title=t) for t in ("old", "recent", "failed"))
+    long_ago = timezone.now() - outbox.KEEP_SENT - timedelta(days=1)
+    OutboxMessage.objects.filter(id=old.id).update(status=Status.SENT, sent_at=long_ago)
+    OutboxMessage.objects.filter(id=recent.id).update(status=Status.SENT, sent_at=timezone.now())
+    OutboxMessage.objects.filter(id=failed.id).update(status=Status.FAILED, sent_at=long_ago)
+
+    assert outbox.purge_sent() == 1
+
+    remaining = OutboxMessage.objects.values_list("payload__title", flat=True)
+    assert sorted(remaining) == ["failed", "recent"]
+
+
 @pytest.mark.redis
 @pytest.mark.parametrize("outage", ["refused", "silent"])
 def test_it_returns_quickly_when_the_broker_is_unreachable(
