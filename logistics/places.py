@@ -104,9 +104,8 @@ class BuildingRowForm(forms.ModelForm):
     def clean_floors(self):
         return self.cleaned_data["floors"] or 1
 
-    def _post_clean(self):
-        """No model validation: existing (campus, code) pairs are updates, not duplicates; the
-        form fields already carry the model fields' validators."""
+    def validate_unique(self):
+        """Existing (campus, code) pairs are updates, not duplicates."""
 
 
 class RoomRowForm(forms.ModelForm):
@@ -149,8 +148,8 @@ class RoomRowForm(forms.ModelForm):
                 "floor", message % {"building": building.code, "floors": building.floors}
             )
 
-    def _post_clean(self):
-        """No model validation: existing (building, number) pairs are updates."""
+    def validate_unique(self):
+        """Existing (building, number) pairs are updates, not duplicates."""
 
 
 BUILDING_COLUMNS = (

@@ -23,6 +23,9 @@ urlpatterns = [
     path("api/docs/", PortalSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
 
+# Under /api/ a missing address answers with the API's JSON error body.
+handler404 = "logistics.api.fallback.not_found"
+
 if settings.DEBUG:
     from django.conf.urls.static import static
 

@@ -30,7 +30,8 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
 
     def get_security_definition(self, auto_schema):
         definition = build_bearer_security_scheme_object(
-            header_name="Authorization", token_prefix="Bearer",  # noqa: S106
+            header_name="Authorization",
+            token_prefix="Bearer",  # noqa: S106
         )
         definition["description"] = str(
             _(
