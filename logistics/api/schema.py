@@ -17,9 +17,11 @@ ERROR_DESCRIPTIONS = {
     "403": _("Signed in, but the role or the token's scopes do not allow this."),
     "404": _("No such object, or not visible to you; or a page number past the end."),
     "409": _("The object is still in use by other records and cannot be deleted."),
+    "415": _("The body is in a content type this operation does not read."),
     "429": _("Too many writes; retry after the seconds in the `Retry-After` header."),
 }
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
 
 class BearerTokenScheme(OpenApiAuthenticationExtension):
@@ -70,6 +72,8 @@ class PortalAutoSchema(AutoSchema):
             codes.append("404")
         if self.method == "DELETE":
             codes.append("409")
+        if self.method in BODY_METHODS:
+            codes.append("415")
         if self.method in WRITE_METHODS:
             codes.append("429")
         return codes

@@ -254,6 +254,9 @@ def test_it_answers_400_for_a_body_that_is_not_json(client, manager):
     response = client.post(CAMPUSES, "{not json", content_type="application/json")
     assert response.status_code == 400
     assert response.json()["code"] == "parse_error"
+    plain = client.post(CAMPUSES, "code=x", content_type="text/plain")
+    assert plain.status_code == 415
+    assert plain.json()["code"] == "unsupported_media_type"
 
 
 def test_it_answers_405_for_an_undeclared_method(client, manager, campus):
@@ -339,7 +342,7 @@ def test_it_documents_the_bearer_scheme_and_the_errors(client):
     error = schema["components"]["schemas"]["Error"]
     assert set(error["required"]) == ERROR_KEYS
     create = schema["paths"]["/api/v1/places/buildings/"]["post"]["responses"]
-    assert {"201", "400", "401", "403", "429"} <= set(create)
+    assert {"201", "400", "401", "403", "415", "429"} <= set(create)
     assert create["403"]["content"]["application/json"]["schema"]["$ref"].endswith("/Error")
     delete = schema["paths"]["/api/v1/places/campuses/{id}/"]["delete"]["responses"]
     assert {"204", "401", "403", "404", "409", "429"} <= set(delete)
