@@ -70,7 +70,9 @@ def _redis_client(url: str, timeout: float) -> redis.Redis:
 def check_broker() -> str:
     if settings.CELERY_TASK_ALWAYS_EAGER:
         return IN_PROCESS
-    url, timeout = settings.CELERY_BROKER_URL, _timeout()
+    # Web nodes only publish, so the broker that matters here is the one they publish to.
+    url = getattr(settings, "CELERY_BROKER_WRITE_URL", None) or settings.CELERY_BROKER_URL
+    timeout = _timeout()
     if url.startswith(("redis://", "rediss://")):
         _redis_client(url, timeout).ping()
         return "ok"
