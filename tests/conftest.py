@@ -28,6 +28,16 @@ def pytest_report_header(config):
     return [f"services: database={database}, redis={redis}"]
 
 
+def pytest_terminal_summary(terminalreporter):
+    skipped = terminalreporter.stats.get("skipped", [])
+    without_redis = sum("needs Redis" in str(report.longrepr) for report in skipped)
+    if without_redis:
+        terminalreporter.write_line(
+            f"{without_redis} test(s) need Redis and were skipped: set REDIS_URL to run them.",
+            yellow=True,
+        )
+
+
 def pytest_sessionfinish(session, exitstatus):
     # CI (REQUIRE_SERVICES=1) must run everything: a skipped test there is a failure.
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
