@@ -42,6 +42,21 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+@pytest.fixture(autouse=True)
+def role_groups(transactional_db):
+    """The role groups, as migration 0002 made them.
+
+    Live-server tests are transactional: the flush after each one empties every table, and
+    serialized_rollback does not bring the rows back on SQLite's shared in-memory database.
+    """
+    from django.contrib.auth.models import Group
+
+    from logistics.roles import Role
+
+    for role in Role:
+        Group.objects.get_or_create(name=role.value)
+
+
 @pytest.fixture(scope="session")
 def browser():
     from playwright.sync_api import sync_playwright
