@@ -447,6 +447,16 @@ def test_it_answers_400_with_the_portal_look():
     assert "Bad request" in _html(response)
 
 
+@pytest.mark.django_db
+def test_it_answers_a_stale_form_with_the_portal_look_and_no_inline_style():
+    client = _english_client(enforce_csrf_checks=True)
+    response = client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    assert response.status_code == 403
+    html = _html(response)
+    assert "Please try again" in html
+    assert "<style" not in html
+
+
 def test_it_renders_the_500_page_without_a_request_or_context_processors():
     html = render_to_string("500.html")
     assert "Server error" in html
