@@ -205,6 +205,8 @@ def test_it_shows_the_unread_count_on_the_bell_with_one_count_query(client, stud
     assert int(response.context["unread_notification_count"]) == 2
     bell = re.search(r'<a id="notification-bell".*?</a>', _html(response), re.S).group(0)
     assert '<span class="badge" aria-hidden="true">2</span>' in bell
+    assert f'href="{reverse("notifications:list")}"' in bell
+    assert f'hx-get="{reverse("notifications:bell")}"' in bell
     assert "Notifications, 2 unread" in bell
 
 
