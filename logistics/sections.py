@@ -26,8 +26,10 @@ figures. An app adds a section with one call from its ``AppConfig.ready()``::
 
 - ``key`` is unique; registering the same key again replaces the section (so a reloaded
   ``ready()`` is harmless).
-- ``template`` is rendered with the page's context plus the dict that ``context(request)``
-  returns; it holds the section's inner content (the page draws the heading from ``title``).
+- ``template`` is rendered with the request (so ``user``, ``request`` and the context processors'
+  variables are there) plus the dict that ``context(request)`` returns; it holds the section's
+  inner content, the page draws the heading from ``title``. ``includes/_item_list.html``
+  (``items``, ``empty_text``, ``more_url``) and ``includes/_figures.html`` (``figures``) fit most.
 - Sections render by ``order``, then by key. A section with ``roles`` shows only to users
   holding one of them (superusers see everything); ``context`` is only called for sections
   that show, so a section's queries run only for the people who see it.
