@@ -67,9 +67,9 @@ def _validation_body(detail) -> tuple[str, dict]:
         return " ".join(str(m) for m in messages), {}
     fields = flatten_fields(detail)
     non_field = fields.pop("non_field_errors", None)
-    return (
-        non_field[0] if non_field else gettext("The input is not valid; see the field errors.")
-    ), fields
+    if non_field:
+        return " ".join(non_field), fields
+    return gettext("The input is not valid; see the field errors."), fields
 
 
 def exception_handler(exc, context):

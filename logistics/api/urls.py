@@ -1,4 +1,5 @@
 """/api/v1/: the core endpoints (me, places, notifications) and every app's API."""
+
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
