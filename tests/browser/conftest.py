@@ -25,10 +25,6 @@ CHROMIUM_ARGS = [
 MOBILE = {"width": 360, "height": 740}
 DESKTOP = {"width": 1280, "height": 800}
 
-# Playwright's sync API runs an event loop in this thread; the ORM calls the tests make here
-# (factories, assertions on rows) are ordinary synchronous code all the same.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 
 def pytest_collection_modifyitems(config, items):
     if CHROMIUM.exists():
@@ -43,7 +39,7 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(autouse=True)
-def role_groups(transactional_db):
+def role_groups(browser, transactional_db):
     """The role groups, as migration 0002 made them.
 
     Live-server tests are transactional: the flush after each one empties every table, and
@@ -61,10 +57,19 @@ def role_groups(transactional_db):
 def browser():
     from playwright.sync_api import sync_playwright
 
+    # From here on Playwright's sync API keeps an event loop running in this thread, and Django
+    # refuses ORM calls beside a running loop; the tests' own ones (factories, checks on rows,
+    # the flush between tests) are plain synchronous code, so allow them for the session.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+    if previous is None:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture
