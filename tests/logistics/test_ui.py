@@ -211,6 +211,15 @@ def test_it_shows_the_unread_count_on_the_bell_with_one_count_query(client, stud
 
 
 @pytest.mark.django_db
+def test_it_marks_the_bell_current_on_the_notification_list_only(client, student):
+    client.force_login(student)
+    current = 'id="notification-bell" class="bell" href="/notifications/" aria-current="page"'
+    assert current in _html(client.get(reverse("notifications:list")))
+    assert current not in _html(client.get(reverse("notifications:bell")))
+    assert current not in _html(client.get("/"))
+
+
+@pytest.mark.django_db
 def test_it_runs_no_count_query_for_anonymous_visitors(client):
     with CaptureQueriesContext(connection) as queries:
         client.get("/")
