@@ -9,7 +9,7 @@ MANAGE := $(PY) manage.py
 RUN_ENV := DJANGO_DEBUG=$${DJANGO_DEBUG:-true}
 
 .PHONY: run test venv venv-dev browser gettext compilemessages worker beat migrate messages lint \
-	format bench clean
+	format bench clean screenshots
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,11 @@ browser:
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "chromium missing: run 'sudo apt-get install chromium' for the browser tests"; fi; }
+
+# docs/screenshots/*.png, taken by the browser journeys at 360 px and desktop width. Chinese text
+# needs a CJK font (fonts-wqy-microhei or fonts-noto-cjk) for Chromium.
+screenshots: venv-dev browser compilemessages
+	PORTAL_SCREENSHOTS=docs/screenshots $(VENV)/bin/pytest tests/browser/test_journey_shell.py -q
 
 # GNU gettext's msgfmt turns locale/*.po into the .mo files Django reads; installed like chromium.
 gettext:
