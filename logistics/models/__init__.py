@@ -1,5 +1,6 @@
 """Models of the shared core."""
 
+from .calendar import CalendarDay
 from .notifications import (
     Notification,
     NotificationPreference,
@@ -13,6 +14,7 @@ from .users import StaffScope, User
 __all__ = [
     "ApiToken",
     "Building",
+    "CalendarDay",
     "Campus",
     "Department",
     "Notification",
