@@ -32,7 +32,9 @@ class Category(BilingualName):
         related_name="children",
     )
     code = models.CharField(_("code"), max_length=32, unique=True, validators=[code_validator])
-    trade = models.CharField(_("trade"), max_length=16, choices=Trade.choices, default=Trade.GENERAL)
+    trade = models.CharField(
+        _("trade"), max_length=16, choices=Trade.choices, default=Trade.GENERAL
+    )
     description = models.TextField(_("description"), blank=True)
     department = models.ForeignKey(
         "logistics.Department",

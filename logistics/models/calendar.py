@@ -11,7 +11,7 @@ class CalendarDay(models.Model):
     is_workday = models.BooleanField(
         _("working day"),
         default=False,
-        help_text=_("Tick for a make-up working day (调休) on a weekend; leave empty for a holiday."),
+        help_text=_("Tick for a make-up working day (调休); leave empty for a holiday."),
     )
     name = models.CharField(_("name"), max_length=100, blank=True)
 

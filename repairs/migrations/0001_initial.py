@@ -7,184 +7,622 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('logistics', '0004_calendar_days'),
+        ("logistics", "0004_calendar_days"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Category',
+            name="Category",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('name_en', models.CharField(blank=True, max_length=100, verbose_name='English name')),
-                ('code', models.CharField(max_length=32, unique=True, validators=[django.core.validators.RegexValidator('^[A-Za-z0-9][A-Za-z0-9_\\-]*$', "Use letters, digits, '-' and '_' only.")], verbose_name='code')),
-                ('trade', models.CharField(choices=[('electrical', 'Electrical'), ('plumbing', 'Plumbing'), ('carpentry', 'Doors, windows and furniture'), ('hvac', 'Air conditioning and heating'), ('network', 'Network'), ('general', 'General')], default='general', max_length=16, verbose_name='trade')),
-                ('description', models.TextField(blank=True, verbose_name='description')),
-                ('response_hours', models.DecimalField(decimal_places=2, default=4, max_digits=6, verbose_name='first response target (working hours)')),
-                ('completion_hours', models.DecimalField(decimal_places=2, default=24, max_digits=6, verbose_name='completion target (working hours)')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('sort_order', models.PositiveSmallIntegerField(default=0, verbose_name='order')),
-                ('department', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='repair_categories', to='logistics.department', verbose_name='responsible unit')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='repairs.category', verbose_name='parent')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                (
+                    "name_en",
+                    models.CharField(blank=True, max_length=100, verbose_name="English name"),
+                ),
+                (
+                    "code",
+                    models.CharField(
+                        max_length=32,
+                        unique=True,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[A-Za-z0-9][A-Za-z0-9_\\-]*$",
+                                "Use letters, digits, '-' and '_' only.",
+                            )
+                        ],
+                        verbose_name="code",
+                    ),
+                ),
+                (
+                    "trade",
+                    models.CharField(
+                        choices=[
+                            ("electrical", "Electrical"),
+                            ("plumbing", "Plumbing"),
+                            ("carpentry", "Doors, windows and furniture"),
+                            ("hvac", "Air conditioning and heating"),
+                            ("network", "Network"),
+                            ("general", "General"),
+                        ],
+                        default="general",
+                        max_length=16,
+                        verbose_name="trade",
+                    ),
+                ),
+                ("description", models.TextField(blank=True, verbose_name="description")),
+                (
+                    "response_hours",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=4,
+                        max_digits=6,
+                        verbose_name="first response target (working hours)",
+                    ),
+                ),
+                (
+                    "completion_hours",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=24,
+                        max_digits=6,
+                        verbose_name="completion target (working hours)",
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                ("sort_order", models.PositiveSmallIntegerField(default=0, verbose_name="order")),
+                (
+                    "department",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="repair_categories",
+                        to="logistics.department",
+                        verbose_name="responsible unit",
+                    ),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="repairs.category",
+                        verbose_name="parent",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'repair category',
-                'verbose_name_plural': 'repair categories',
-                'ordering': ['sort_order', 'code'],
+                "verbose_name": "repair category",
+                "verbose_name_plural": "repair categories",
+                "ordering": ["sort_order", "code"],
             },
         ),
         migrations.CreateModel(
-            name='RepairEvent',
+            name="RepairEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('action', models.CharField(max_length=32, verbose_name='action')),
-                ('from_status', models.CharField(blank=True, max_length=16, verbose_name='from')),
-                ('to_status', models.CharField(blank=True, max_length=16, verbose_name='to')),
-                ('note', models.TextField(blank=True, verbose_name='note')),
-                ('data', models.JSONField(blank=True, default=dict, verbose_name='details')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='at')),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='by')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("action", models.CharField(max_length=32, verbose_name="action")),
+                ("from_status", models.CharField(blank=True, max_length=16, verbose_name="from")),
+                ("to_status", models.CharField(blank=True, max_length=16, verbose_name="to")),
+                ("note", models.TextField(blank=True, verbose_name="note")),
+                ("data", models.JSONField(blank=True, default=dict, verbose_name="details")),
+                (
+                    "created_at",
+                    models.DateTimeField(auto_now_add=True, db_index=True, verbose_name="at"),
+                ),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'repair event',
-                'verbose_name_plural': 'repair events',
-                'ordering': ['created_at', 'id'],
+                "verbose_name": "repair event",
+                "verbose_name_plural": "repair events",
+                "ordering": ["created_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='RepairRequest',
+            name="RepairRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('place_text', models.CharField(blank=True, max_length=200, verbose_name='place')),
-                ('description', models.TextField(verbose_name='description')),
-                ('urgency', models.CharField(choices=[('low', 'Low'), ('normal', 'Normal'), ('high', 'High'), ('urgent', 'Urgent (safety)')], default='normal', max_length=8, verbose_name='urgency')),
-                ('preferred_windows', models.CharField(blank=True, max_length=200, verbose_name='preferred visit times')),
-                ('consent_to_enter', models.BooleanField(default=False, verbose_name='may enter while I am away')),
-                ('contact_phone', models.CharField(blank=True, max_length=32, verbose_name='contact phone')),
-                ('answers', models.JSONField(blank=True, default=dict, verbose_name="answers to the category's questions")),
-                ('status', models.CharField(choices=[('submitted', 'Submitted'), ('accepted', 'Accepted'), ('assigned', 'Assigned'), ('in_progress', 'In progress'), ('on_hold', 'On hold'), ('completed', 'Completed'), ('confirmed', 'Confirmed'), ('closed', 'Closed'), ('rejected', 'Rejected'), ('cancelled', 'Cancelled'), ('reopened', 'Reopened')], db_index=True, default='submitted', max_length=16, verbose_name='status')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='submitted at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('first_response_at', models.DateTimeField(blank=True, null=True, verbose_name='first response at')),
-                ('assigned_at', models.DateTimeField(blank=True, null=True, verbose_name='assigned at')),
-                ('started_at', models.DateTimeField(blank=True, null=True, verbose_name='started at')),
-                ('completed_at', models.DateTimeField(blank=True, null=True, verbose_name='completed at')),
-                ('confirmed_at', models.DateTimeField(blank=True, null=True, verbose_name='confirmed at')),
-                ('closed_at', models.DateTimeField(blank=True, null=True, verbose_name='closed at')),
-                ('response_due_at', models.DateTimeField(blank=True, null=True, verbose_name='response due at')),
-                ('completion_due_at', models.DateTimeField(blank=True, db_index=True, null=True, verbose_name='completion due at')),
-                ('on_hold_since', models.DateTimeField(blank=True, null=True, verbose_name='on hold since')),
-                ('status_before_hold', models.CharField(blank=True, editable=False, max_length=16)),
-                ('reminder_sent_at', models.DateTimeField(blank=True, null=True, verbose_name='reminder sent at')),
-                ('escalation_level', models.PositiveSmallIntegerField(default=0, verbose_name='escalation level')),
-                ('escalated_at', models.DateTimeField(blank=True, null=True, verbose_name='escalated at')),
-                ('reopen_count', models.PositiveSmallIntegerField(default=0, verbose_name='times reopened')),
-                ('resolution_note', models.TextField(blank=True, verbose_name='completion note')),
-                ('labour_minutes', models.PositiveIntegerField(blank=True, null=True, verbose_name='labour (minutes)')),
-                ('materials', models.TextField(blank=True, verbose_name='materials used')),
-                ('rejection_reason', models.TextField(blank=True, verbose_name='reason')),
-                ('rating', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='rating')),
-                ('rating_comment', models.TextField(blank=True, verbose_name='rating comment')),
-                ('rated_at', models.DateTimeField(blank=True, null=True, verbose_name='rated at')),
-                ('assignee', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='assigned_repairs', to=settings.AUTH_USER_MODEL, verbose_name='technician')),
-                ('building', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='repair_requests', to='logistics.building', verbose_name='building')),
-                ('category', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='requests', to='repairs.category', verbose_name='category')),
-                ('requester', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='repair_requests', to=settings.AUTH_USER_MODEL, verbose_name='requester')),
-                ('room', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='repair_requests', to='logistics.room', verbose_name='room')),
-                ('team', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='repair_requests', to='logistics.department', verbose_name='team')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("place_text", models.CharField(blank=True, max_length=200, verbose_name="place")),
+                ("description", models.TextField(verbose_name="description")),
+                (
+                    "urgency",
+                    models.CharField(
+                        choices=[
+                            ("low", "Low"),
+                            ("normal", "Normal"),
+                            ("high", "High"),
+                            ("urgent", "Urgent (safety)"),
+                        ],
+                        default="normal",
+                        max_length=8,
+                        verbose_name="urgency",
+                    ),
+                ),
+                (
+                    "preferred_windows",
+                    models.CharField(
+                        blank=True, max_length=200, verbose_name="preferred visit times"
+                    ),
+                ),
+                (
+                    "consent_to_enter",
+                    models.BooleanField(default=False, verbose_name="may enter while I am away"),
+                ),
+                (
+                    "contact_phone",
+                    models.CharField(blank=True, max_length=32, verbose_name="contact phone"),
+                ),
+                (
+                    "answers",
+                    models.JSONField(
+                        blank=True, default=dict, verbose_name="answers to the category's questions"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("submitted", "Submitted"),
+                            ("accepted", "Accepted"),
+                            ("assigned", "Assigned"),
+                            ("in_progress", "In progress"),
+                            ("on_hold", "On hold"),
+                            ("completed", "Completed"),
+                            ("confirmed", "Confirmed"),
+                            ("closed", "Closed"),
+                            ("rejected", "Rejected"),
+                            ("cancelled", "Cancelled"),
+                            ("reopened", "Reopened"),
+                        ],
+                        db_index=True,
+                        default="submitted",
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        auto_now_add=True, db_index=True, verbose_name="submitted at"
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                (
+                    "first_response_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="first response at"),
+                ),
+                (
+                    "assigned_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="assigned at"),
+                ),
+                (
+                    "started_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="started at"),
+                ),
+                (
+                    "completed_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="completed at"),
+                ),
+                (
+                    "confirmed_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="confirmed at"),
+                ),
+                (
+                    "closed_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="closed at"),
+                ),
+                (
+                    "response_due_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="response due at"),
+                ),
+                (
+                    "completion_due_at",
+                    models.DateTimeField(
+                        blank=True, db_index=True, null=True, verbose_name="completion due at"
+                    ),
+                ),
+                (
+                    "on_hold_since",
+                    models.DateTimeField(blank=True, null=True, verbose_name="on hold since"),
+                ),
+                ("status_before_hold", models.CharField(blank=True, editable=False, max_length=16)),
+                (
+                    "reminder_sent_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="reminder sent at"),
+                ),
+                (
+                    "escalation_level",
+                    models.PositiveSmallIntegerField(default=0, verbose_name="escalation level"),
+                ),
+                (
+                    "escalated_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="escalated at"),
+                ),
+                (
+                    "reopen_count",
+                    models.PositiveSmallIntegerField(default=0, verbose_name="times reopened"),
+                ),
+                ("resolution_note", models.TextField(blank=True, verbose_name="completion note")),
+                (
+                    "labour_minutes",
+                    models.PositiveIntegerField(
+                        blank=True, null=True, verbose_name="labour (minutes)"
+                    ),
+                ),
+                ("materials", models.TextField(blank=True, verbose_name="materials used")),
+                ("rejection_reason", models.TextField(blank=True, verbose_name="reason")),
+                (
+                    "rating",
+                    models.PositiveSmallIntegerField(blank=True, null=True, verbose_name="rating"),
+                ),
+                ("rating_comment", models.TextField(blank=True, verbose_name="rating comment")),
+                ("rated_at", models.DateTimeField(blank=True, null=True, verbose_name="rated at")),
+                (
+                    "assignee",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="assigned_repairs",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="technician",
+                    ),
+                ),
+                (
+                    "building",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="repair_requests",
+                        to="logistics.building",
+                        verbose_name="building",
+                    ),
+                ),
+                (
+                    "category",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="requests",
+                        to="repairs.category",
+                        verbose_name="category",
+                    ),
+                ),
+                (
+                    "requester",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="repair_requests",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="requester",
+                    ),
+                ),
+                (
+                    "room",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="repair_requests",
+                        to="logistics.room",
+                        verbose_name="room",
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="repair_requests",
+                        to="logistics.department",
+                        verbose_name="team",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'repair request',
-                'verbose_name_plural': 'repair requests',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "repair request",
+                "verbose_name_plural": "repair requests",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='RepairPhoto',
+            name="RepairPhoto",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('report', 'Report'), ('completion', 'Completion'), ('other', 'Other')], default='report', max_length=16, verbose_name='kind')),
-                ('image', models.ImageField(upload_to='repairs/%Y/%m/', verbose_name='image')),
-                ('width', models.PositiveIntegerField(default=0, editable=False)),
-                ('height', models.PositiveIntegerField(default=0, editable=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='uploaded at')),
-                ('event', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='photos', to='repairs.repairevent', verbose_name='event')),
-                ('uploaded_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='uploaded by')),
-                ('request', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='photos', to='repairs.repairrequest', verbose_name='request')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("report", "Report"),
+                            ("completion", "Completion"),
+                            ("other", "Other"),
+                        ],
+                        default="report",
+                        max_length=16,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("image", models.ImageField(upload_to="repairs/%Y/%m/", verbose_name="image")),
+                ("width", models.PositiveIntegerField(default=0, editable=False)),
+                ("height", models.PositiveIntegerField(default=0, editable=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="uploaded at")),
+                (
+                    "event",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="photos",
+                        to="repairs.repairevent",
+                        verbose_name="event",
+                    ),
+                ),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="uploaded by",
+                    ),
+                ),
+                (
+                    "request",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="photos",
+                        to="repairs.repairrequest",
+                        verbose_name="request",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'repair photo',
-                'verbose_name_plural': 'repair photos',
-                'ordering': ['created_at', 'id'],
+                "verbose_name": "repair photo",
+                "verbose_name_plural": "repair photos",
+                "ordering": ["created_at", "id"],
             },
         ),
         migrations.AddField(
-            model_name='repairevent',
-            name='request',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='repairs.repairrequest', verbose_name='request'),
+            model_name="repairevent",
+            name="request",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="events",
+                to="repairs.repairrequest",
+                verbose_name="request",
+            ),
         ),
         migrations.CreateModel(
-            name='CategoryQuestion',
+            name="CategoryQuestion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=32, validators=[django.core.validators.RegexValidator('^[A-Za-z0-9][A-Za-z0-9_\\-]*$', "Use letters, digits, '-' and '_' only.")], verbose_name='code')),
-                ('label', models.CharField(max_length=200, verbose_name='question')),
-                ('label_en', models.CharField(blank=True, max_length=200, verbose_name='question in English')),
-                ('kind', models.CharField(choices=[('string', 'Short text'), ('number', 'Number'), ('datetime', 'Date and time'), ('text', 'Long text'), ('singlevaluelist', 'Single choice'), ('multivaluelist', 'Multiple choice')], default='string', max_length=20, verbose_name='kind')),
-                ('required', models.BooleanField(default=False, verbose_name='required')),
-                ('choices', models.JSONField(blank=True, default=list, help_text='For choice questions: a list of {"key": "...", "name": "..."}.', verbose_name='choices')),
-                ('sort_order', models.PositiveSmallIntegerField(default=0, verbose_name='order')),
-                ('category', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='questions', to='repairs.category', verbose_name='category')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "code",
+                    models.CharField(
+                        max_length=32,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[A-Za-z0-9][A-Za-z0-9_\\-]*$",
+                                "Use letters, digits, '-' and '_' only.",
+                            )
+                        ],
+                        verbose_name="code",
+                    ),
+                ),
+                ("label", models.CharField(max_length=200, verbose_name="question")),
+                (
+                    "label_en",
+                    models.CharField(
+                        blank=True, max_length=200, verbose_name="question in English"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("string", "Short text"),
+                            ("number", "Number"),
+                            ("datetime", "Date and time"),
+                            ("text", "Long text"),
+                            ("singlevaluelist", "Single choice"),
+                            ("multivaluelist", "Multiple choice"),
+                        ],
+                        default="string",
+                        max_length=20,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("required", models.BooleanField(default=False, verbose_name="required")),
+                (
+                    "choices",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text='For choice questions: a list of {"key": "...", "name": "..."}.',
+                        verbose_name="choices",
+                    ),
+                ),
+                ("sort_order", models.PositiveSmallIntegerField(default=0, verbose_name="order")),
+                (
+                    "category",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="questions",
+                        to="repairs.category",
+                        verbose_name="category",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'category question',
-                'verbose_name_plural': 'category questions',
-                'ordering': ['category_id', 'sort_order', 'id'],
-                'constraints': [models.UniqueConstraint(fields=('category', 'code'), name='question_code_per_category')],
+                "verbose_name": "category question",
+                "verbose_name_plural": "category questions",
+                "ordering": ["category_id", "sort_order", "id"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("category", "code"), name="question_code_per_category"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='DispatchRule',
+            name="DispatchRule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('priority', models.PositiveSmallIntegerField(default=100, help_text='Lower numbers are tried first.', verbose_name='priority')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('building', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='logistics.building', verbose_name='building')),
-                ('campus', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='logistics.campus', verbose_name='campus')),
-                ('category', models.ForeignKey(blank=True, help_text='Empty: any category (a rule for a category also covers its subcategories).', null=True, on_delete=django.db.models.deletion.CASCADE, related_name='dispatch_rules', to='repairs.category', verbose_name='category')),
-                ('team', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='logistics.department', verbose_name='team')),
-                ('technician', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='technician')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "priority",
+                    models.PositiveSmallIntegerField(
+                        default=100,
+                        help_text="Lower numbers are tried first.",
+                        verbose_name="priority",
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                (
+                    "building",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="logistics.building",
+                        verbose_name="building",
+                    ),
+                ),
+                (
+                    "campus",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="logistics.campus",
+                        verbose_name="campus",
+                    ),
+                ),
+                (
+                    "category",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Empty: any category (a rule for a category also covers its subcategories).",
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="dispatch_rules",
+                        to="repairs.category",
+                        verbose_name="category",
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="logistics.department",
+                        verbose_name="team",
+                    ),
+                ),
+                (
+                    "technician",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="technician",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'dispatch rule',
-                'verbose_name_plural': 'dispatch rules',
-                'ordering': ['priority', 'id'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('team__isnull', False), ('technician__isnull', False), _connector='OR'), name='dispatchrule_has_target', violation_error_message='Choose a team, a technician or both.')],
+                "verbose_name": "dispatch rule",
+                "verbose_name_plural": "dispatch rules",
+                "ordering": ["priority", "id"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("team__isnull", False), ("technician__isnull", False), _connector="OR"
+                        ),
+                        name="dispatchrule_has_target",
+                        violation_error_message="Choose a team, a technician or both.",
+                    )
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='repairrequest',
-            index=models.Index(fields=['status', 'completion_due_at'], name='repair_queue_idx'),
+            model_name="repairrequest",
+            index=models.Index(fields=["status", "completion_due_at"], name="repair_queue_idx"),
         ),
         migrations.AddIndex(
-            model_name='repairrequest',
-            index=models.Index(fields=['requester', '-created_at'], name='repair_requester_idx'),
+            model_name="repairrequest",
+            index=models.Index(fields=["requester", "-created_at"], name="repair_requester_idx"),
         ),
         migrations.AddIndex(
-            model_name='repairrequest',
-            index=models.Index(fields=['assignee', 'status'], name='repair_assignee_idx'),
+            model_name="repairrequest",
+            index=models.Index(fields=["assignee", "status"], name="repair_assignee_idx"),
         ),
         migrations.AddIndex(
-            model_name='repairrequest',
-            index=models.Index(fields=['room', 'category', 'created_at'], name='repair_repeat_idx'),
+            model_name="repairrequest",
+            index=models.Index(fields=["room", "category", "created_at"], name="repair_repeat_idx"),
         ),
         migrations.AddConstraint(
-            model_name='repairrequest',
-            constraint=models.CheckConstraint(condition=models.Q(('rating__isnull', True), models.Q(('rating__gte', 1), ('rating__lte', 5)), _connector='OR'), name='repair_rating_1_to_5'),
+            model_name="repairrequest",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("rating__isnull", True),
+                    models.Q(("rating__gte", 1), ("rating__lte", 5)),
+                    _connector="OR",
+                ),
+                name="repair_rating_1_to_5",
+            ),
         ),
     ]
