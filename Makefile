@@ -70,7 +70,8 @@ migrate: venv
 	$(MANAGE) migrate
 
 messages: venv
-	$(RUN_ENV) $(MANAGE) makemessages -l zh_Hans -l en --ignore=.venv --ignore=staticfiles --no-obsolete
+	$(RUN_ENV) $(MANAGE) makemessages -l zh_Hans --ignore=.venv --ignore=staticfiles --ignore=tests \
+		--ignore=bench --ignore=docs --no-obsolete
 	$(RUN_ENV) $(MANAGE) compilemessages --ignore=.venv
 
 lint: venv-dev
