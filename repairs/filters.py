@@ -1,0 +1,115 @@
+"""RepairRequestFilterSet: the filters of the dispatcher's queue, the lists and the API."""
+
+import re
+
+import django_filters
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from logistics.filters import IntegerFilter, SearchFilterSet
+from repairs.models import Category, RepairRequest
+from repairs.querysets import OPEN_STATUSES
+
+# "R000123", "r123" or "#123": a request's number typed into the search box.
+NUMBER_RE = re.compile(r"^(?:[Rr#])?0*(\d{1,9})$")
+
+
+class RepairRequestFilterSet(SearchFilterSet):
+    """Filters over a `for_user(...)` queryset; every filter narrows, none widens the scope."""
+
+    search_fields = (
+        "description",
+        "place_text",
+        "room__number",
+        "building__name",
+        "building__name_en",
+        "requester__username",
+        "requester__display_name",
+    )
+
+    status = django_filters.MultipleChoiceFilter(
+        choices=RepairRequest.Status.choices, label=_("Status"), distinct=False
+    )
+    is_open = django_filters.BooleanFilter(method="filter_open", label=_("Open"))
+    category = IntegerFilter(
+        method="filter_category", label=_("Category id (includes its subcategories)")
+    )
+    building = IntegerFilter(field_name="building_id", label=_("Building id"))
+    campus = django_filters.CharFilter(
+        field_name="building__campus__code", label=_("Campus code"), max_length=32
+    )
+    urgency = django_filters.MultipleChoiceFilter(
+        choices=RepairRequest.Urgency.choices, label=_("Urgency"), distinct=False
+    )
+    assignee = IntegerFilter(field_name="assignee_id", label=_("Technician id"))
+    unassigned = django_filters.BooleanFilter(method="filter_unassigned", label=_("Unassigned"))
+    overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("Overdue"))
+    created = django_filters.DateFromToRangeFilter(
+        field_name="created_at", label=_("Submitted between")
+    )
+    ordering = django_filters.OrderingFilter(
+        fields=(
+            ("completion_due_at", "due"),
+            ("created_at", "created"),
+            ("urgency", "urgency"),
+            ("status", "status"),
+        ),
+        field_labels={
+            "completion_due_at": _("Due time"),
+            "created_at": _("Submitted at"),
+        },
+        label=_("Sort by"),
+    )
+
+    class Meta:
+        model = RepairRequest
+        fields = [
+            "status",
+            "is_open",
+            "category",
+            "building",
+            "campus",
+            "urgency",
+            "assignee",
+            "unassigned",
+            "overdue",
+            "created",
+        ]
+
+    def search(self, queryset, name, value):
+        match = NUMBER_RE.match(value.strip())
+        if match:
+            number = int(match.group(1))
+            return queryset.filter(Q(pk=number) | Q(room__number=value.strip()))
+        return super().search(queryset, name, value)
+
+    def filter_open(self, queryset, name, value):
+        if value is None:
+            return queryset
+        if value:
+            return queryset.filter(status__in=OPEN_STATUSES)
+        return queryset.exclude(status__in=OPEN_STATUSES)
+
+    def filter_category(self, queryset, name, value):
+        if value is None:
+            return queryset
+        # The tree is shallow (top level → leaf, at most one more level); a subquery of the
+        # small category table keeps the request table on its own indexes.
+        family = Category.objects.filter(
+            Q(pk=value) | Q(parent_id=value) | Q(parent__parent_id=value)
+        ).values("pk")
+        return queryset.filter(category_id__in=family)
+
+    def filter_unassigned(self, queryset, name, value):
+        if value is None:
+            return queryset
+        return queryset.filter(assignee__isnull=value)
+
+    def filter_overdue(self, queryset, name, value):
+        if value is None:
+            return queryset
+        overdue = Q(status__in=OPEN_STATUSES, completion_due_at__lt=timezone.now()) & ~Q(
+            status=RepairRequest.Status.ON_HOLD
+        )
+        return queryset.filter(overdue) if value else queryset.exclude(overdue)
