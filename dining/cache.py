@@ -1,17 +1,136 @@
 """The lunchtime cache: public menu pages and the menu API cached per canteen and date.
 
-CONTRACT (the lead wrote the signatures; helper d3 implements them). Services call the
-invalidation functions inside their transaction; the invalidation happens after commit, so a
-stale price never shows after the change is saved.
+CONTRACT (the lead wrote the signatures of menu_changed and canteen_changed; helper d3
+implements them). Services call the invalidation functions inside their transaction; the
+invalidation happens after commit, so a stale price never shows after the change is saved.
+
+Design: every cached entry's key contains version tokens, never the entry is deleted.
+- `dining:dv:<canteen>:<date>`: the version of one canteen's menus of one date;
+- `dining:cv:<canteen>`: the version of everything shown on every day of a canteen;
+- `dining:gv`: the version of the list of canteens (any canteen change bumps it too).
+A change replaces the token with a new random one after commit, so every fragment, page and
+API response built from that canteen and date is unreachable at once. Tokens are random (not
+counters): if Redis evicts a version key, the next reader creates a new token instead of
+falling back to an old number whose entries may still be cached.
+
+Readers must read the versions BEFORE reading the database: a reader racing a commit then
+stores old data under the old token, which nobody reads any more.
+
+If the cache is unreachable, readers build from the database (fail open, never a 500).
 """
+
+import hashlib
+import logging
+import uuid
+from collections.abc import Callable, Iterable
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+
+GLOBAL_KEY = "dining:gv"
+DEFAULT_TIMEOUT = 6 * 60 * 60
+
+
+def _timeout() -> int:
+    return getattr(settings, "DINING_CACHE_SECONDS", DEFAULT_TIMEOUT)
+
+
+def _day_key(canteen_id: int, date) -> str:
+    return f"dining:dv:{canteen_id}:{date.isoformat()}"
+
+
+def _canteen_key(canteen_id: int) -> str:
+    return f"dining:cv:{canteen_id}"
+
+
+def _new_token() -> str:
+    return uuid.uuid4().hex[:16]
+
+
+def _bump(*keys: str) -> None:
+    # No timeout: a version must outlive every entry stored under it.
+    cache.set_many({key: _new_token() for key in keys}, timeout=None)
 
 
 def menu_changed(*, canteen_id: int, date) -> None:
     """A menu of this canteen and date changed (items, prices, sold out, publishing)."""
-    raise NotImplementedError
+    transaction.on_commit(lambda: _bump(_day_key(canteen_id, date)), robust=True)
 
 
 def canteen_changed(*, canteen_id: int) -> None:
     """Something shown on every day of this canteen changed (a dish's name, photo, standard
     price, allergens; opening hours; closed days)."""
-    raise NotImplementedError
+    transaction.on_commit(lambda: _bump(_canteen_key(canteen_id), GLOBAL_KEY), robust=True)
+
+
+def _tokens(keys: list[str]) -> dict[str, str]:
+    """The current tokens of `keys`, creating the missing ones (add: first writer wins)."""
+    found = cache.get_many(keys)
+    missing = [key for key in keys if key not in found]
+    if missing:
+        for key in missing:
+            cache.add(key, _new_token(), timeout=None)
+        found.update(cache.get_many(missing))
+    return found
+
+
+def global_version() -> str:
+    """The version of the list of canteens."""
+    return _tokens([GLOBAL_KEY]).get(GLOBAL_KEY, "")
+
+
+def versions(canteen_ids: Iterable[int], date) -> dict[int, str]:
+    """The version of each canteen's data of `date` ("<canteen token>.<day token>")."""
+    ids = list(canteen_ids)
+    keys = []
+    for canteen_id in ids:
+        keys += [_canteen_key(canteen_id), _day_key(canteen_id, date)]
+    tokens = _tokens(keys)
+    return {
+        canteen_id: f"{tokens.get(_canteen_key(canteen_id), '')}."
+        f"{tokens.get(_day_key(canteen_id, date), '')}"
+        for canteen_id in ids
+    }
+
+
+def version_key(prefix: str, *parts) -> str:
+    """A cache key made of a prefix and a digest of the parts (versions, filters, language)."""
+    digest = hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
+    return f"dining:{prefix}:{digest}"
+
+
+def get_or_build(key: str, build: Callable[[], object]):
+    """The cached value of `key`, or build() stored under it; the database when Redis fails."""
+    try:
+        value = cache.get(key)
+    except Exception:  # the cache is down: serve from the database
+        logger.warning("dining cache unreachable on read", exc_info=True)
+        return build()
+    if value is None:
+        value = build()
+        try:
+            cache.set(key, value, timeout=_timeout())
+        except Exception:
+            logger.warning("dining cache unreachable on write", exc_info=True)
+    return value
+
+
+def safe_versions(canteen_ids: Iterable[int], date) -> dict[int, str] | None:
+    """versions(), or None when the cache is unreachable (callers then skip the cache)."""
+    try:
+        return versions(canteen_ids, date)
+    except Exception:
+        logger.warning("dining cache unreachable on versions", exc_info=True)
+        return None
+
+
+def canteen_fragment(*, canteen_id: int, date, name: str, build: Callable[[], object], extra=()):
+    """One canteen's cached value of a date (a fragment, API data) under its current version."""
+    found = safe_versions([canteen_id], date)
+    if found is None:
+        return build()
+    key = version_key(name, canteen_id, date.isoformat(), found[canteen_id], *extra)
+    return get_or_build(key, build)
