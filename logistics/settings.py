@@ -332,6 +332,16 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": r"/api/v1",
 }
 
+# --- Work calendar and repairs ------------------------------------------------------------------
+
+# Working hours of the work calendar (logistics.workcalendar); days come from CalendarDay rows.
+WORK_DAY_START = env.str("WORK_DAY_START", default="08:30")
+WORK_DAY_END = env.str("WORK_DAY_END", default="17:30")
+REPAIRS_AUTO_CONFIRM_DAYS = env.int("REPAIRS_AUTO_CONFIRM_DAYS", default=3)
+REPAIRS_REOPEN_DAYS = env.int("REPAIRS_REOPEN_DAYS", default=7)
+REPAIRS_REMINDER_BEFORE_HOURS = env.float("REPAIRS_REMINDER_BEFORE_HOURS", default=2)
+REPAIRS_MAX_PHOTOS = env.int("REPAIRS_MAX_PHOTOS", default=6)
+
 # --- Security -----------------------------------------------------------------------------------
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

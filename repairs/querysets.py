@@ -1,7 +1,8 @@
 """Reads of repair requests: who may see what (for_user), queues, overdue, timelines."""
 
+from django.contrib.auth import get_user_model
 from django.db import models
-from django.db.models import Q
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from logistics.roles import Role
@@ -34,6 +35,23 @@ class RepairRequestQuerySet(models.QuerySet):
         now = now or timezone.now()
         return self.open().exclude(status="on_hold").filter(completion_due_at__lt=now)
 
+    def unassigned(self) -> "RepairRequestQuerySet":
+        return self.open().filter(assignee__isnull=True)
+
+    def for_technician(self, user) -> "RepairRequestQuerySet":
+        """A technician's open jobs, the most urgent (earliest due) first."""
+        return self.open().filter(assignee=user).by_due_time()
+
+    def by_due_time(self) -> "RepairRequestQuerySet":
+        """Queue order: earliest completion due first, requests without one last, then oldest."""
+        return self.order_by(F("completion_due_at").asc(nulls_last=True), "created_at", "id")
+
+    def similar_open(self, *, category, room=None, building=None, place_text: str = ""):
+        """Open requests of the same category for the same place (the duplicate check)."""
+        return similar_open_requests(
+            category=category, room=room, building=building, place_text=place_text, queryset=self
+        )
+
     def with_related(self) -> "RepairRequestQuerySet":
         return self.select_related(
             "category", "building", "room__building", "requester", "assignee", "team"
@@ -52,3 +70,111 @@ def dispatcher_scope(user) -> Q:
         if building_id:
             q |= Q(building_id=building_id)
     return q
+
+
+def similar_open_requests(
+    *, category, room=None, building=None, place_text: str = "", queryset=None
+) -> "RepairRequestQuerySet":
+    """Open requests of `category` for the same room, or — without a room — for the same
+    building and place text (case-insensitive). Empty when no place is given.
+
+    This is the "already reported — follow it instead?" check before filing; callers that show
+    the result to a user should narrow it with for_user or show only number and status.
+    """
+    from repairs.models import RepairRequest
+
+    requests = (queryset if queryset is not None else RepairRequest.objects.all()).open()
+    requests = requests.filter(category=category)
+    if room is not None:
+        return requests.filter(room=room).order_by("created_at", "id")
+    place_text = (place_text or "").strip()
+    if building is None or not place_text:
+        return requests.none()
+    return requests.filter(
+        building=building, room__isnull=True, place_text__iexact=place_text
+    ).order_by("created_at", "id")
+
+
+def covers(scopes, request) -> bool:
+    """True if a dispatcher with these StaffScope rows serves `request` (no rows: all)."""
+    if not scopes:
+        return True
+    units = {request.team_id, getattr(request.category, "department_id", None)} - {None}
+    return any(
+        (s.department_id and s.department_id in units)
+        or (s.building_id and s.building_id == request.building_id)
+        for s in scopes
+    )
+
+
+def dispatchers_for(request) -> list:
+    """The active repair dispatchers whose scope covers `request`."""
+    User = get_user_model()
+    users = (
+        User.objects.filter(groups__name=Role.REPAIR_DISPATCHER, is_active=True)
+        .prefetch_related(
+            models.Prefetch(
+                "staff_scopes",
+                queryset=_scope_model().objects.filter(role=Role.REPAIR_DISPATCHER),
+                to_attr="dispatcher_scopes",
+            )
+        )
+        .distinct()
+    )
+    return [u for u in users if covers(u.dispatcher_scopes, request)]
+
+
+def managers() -> list:
+    """The active logistics managers (the second escalation level)."""
+    User = get_user_model()
+    return list(User.objects.filter(groups__name=Role.LOGISTICS_MANAGER, is_active=True).distinct())
+
+
+def technicians():
+    """Active users with the technician role, by name."""
+    User = get_user_model()
+    return User.objects.filter(groups__name=Role.TECHNICIAN, is_active=True).distinct()
+
+
+def technician_workload(*, requests=None, now=None):
+    """Technicians with their open jobs counted: open, in_progress, on_hold, overdue.
+
+    `requests` narrows the jobs counted (a dispatcher passes RepairRequest.objects.for_user(me));
+    technicians without open jobs are listed with zeros. One query.
+    """
+    from repairs.models import RepairRequest
+
+    now = now or timezone.now()
+    jobs = requests if requests is not None else RepairRequest.objects.all()
+    job_ids = jobs.open().filter(assignee__isnull=False).values("pk")
+    open_q = Q(assigned_repairs__pk__in=job_ids)
+    return (
+        technicians()
+        .annotate(
+            open_jobs=Count("assigned_repairs", filter=open_q, distinct=True),
+            in_progress_jobs=Count(
+                "assigned_repairs",
+                filter=open_q & Q(assigned_repairs__status="in_progress"),
+                distinct=True,
+            ),
+            on_hold_jobs=Count(
+                "assigned_repairs",
+                filter=open_q & Q(assigned_repairs__status="on_hold"),
+                distinct=True,
+            ),
+            overdue_jobs=Count(
+                "assigned_repairs",
+                filter=open_q
+                & ~Q(assigned_repairs__status="on_hold")
+                & Q(assigned_repairs__completion_due_at__lt=now),
+                distinct=True,
+            ),
+        )
+        .order_by("-open_jobs", "username")
+    )
+
+
+def _scope_model():
+    from logistics.models import StaffScope
+
+    return StaffScope

@@ -1,0 +1,103 @@
+"""Uploaded images for every app: checked by content, re-encoded, EXIF stripped, renamed.
+
+    image = clean_image(request.FILES["photo"])      # raises ValidationError with a message
+    photo.image.save(image.name, image.file, save=False)
+
+Only JPEG, PNG and WebP are accepted, whatever the file name or Content-Type claim, at most
+10 MB and MAX_PIXELS pixels (decompression bombs are refused before decoding). The image is
+turned upright by its EXIF orientation, re-encoded (which drops EXIF, GPS and any payload
+hidden after the image data) and given a random name.
+"""
+
+import uuid
+import warnings
+from dataclasses import dataclass
+from io import BytesIO
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.utils.translation import gettext_lazy as _
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+# 40 megapixels: more than any phone camera, far less than a bomb's billions.
+MAX_PIXELS = 40_000_000
+# Stored images are scaled down to this many pixels on the long side.
+MAX_SIDE = 4096
+FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
+
+MESSAGES = {
+    "too_large": _("The file is larger than 10 MB."),
+    "empty": _("The file is empty."),
+    "not_image": _("The file is not a JPEG, PNG or WebP image."),
+    "too_many_pixels": _("The image has too many pixels."),
+}
+
+
+@dataclass(frozen=True)
+class CleanImage:
+    """A re-encoded image ready to store: `file` is named `name` (random, with extension)."""
+
+    file: ContentFile
+    name: str
+    width: int
+    height: int
+    format: str
+
+
+def _open(upload) -> Image.Image:
+    upload.seek(0)
+    try:
+        with warnings.catch_warnings():
+            # Pillow only warns between MAX_IMAGE_PIXELS and twice that; we refuse both.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(upload, formats=list(FORMATS))
+            if image.width * image.height > MAX_PIXELS:
+                raise ValidationError(MESSAGES["too_many_pixels"], code="too_many_pixels")
+            image.load()
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ValidationError(MESSAGES["too_many_pixels"], code="too_many_pixels") from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
+        raise ValidationError(MESSAGES["not_image"], code="not_image") from None
+    return image
+
+
+def _encode(image: Image.Image, fmt: str) -> tuple[bytes, tuple[int, int]]:
+    image = ImageOps.exif_transpose(image)
+    image.thumbnail((MAX_SIDE, MAX_SIDE))
+    if fmt == "JPEG":
+        image = image.convert("RGB")
+    elif image.mode not in ("RGB", "RGBA", "L", "LA"):
+        image = image.convert("RGBA")
+    options = {"JPEG": {"quality": 85, "optimize": True}, "WEBP": {"quality": 85}}.get(fmt, {})
+    buffer = BytesIO()
+    # No exif=/icc_profile=/pnginfo= given: Pillow writes none of the original's metadata.
+    image.save(buffer, format=fmt, **options)
+    return buffer.getvalue(), image.size
+
+
+def clean_image(upload, *, max_bytes: int = MAX_UPLOAD_BYTES) -> CleanImage:
+    """Checks an uploaded file and returns it re-encoded; raises ValidationError if it is not
+    an acceptable image."""
+    size = getattr(upload, "size", None)
+    if size is not None and size > max_bytes:
+        raise ValidationError(MESSAGES["too_large"], code="too_large")
+    if size == 0:
+        raise ValidationError(MESSAGES["empty"], code="empty")
+    image = _open(upload)
+    fmt = image.format
+    if fmt not in FORMATS:
+        raise ValidationError(MESSAGES["not_image"], code="not_image")
+    data, (width, height) = _encode(image, fmt)
+    name = f"{uuid.uuid4().hex}.{FORMATS[fmt]}"
+    return CleanImage(
+        file=ContentFile(data, name=name), name=name, width=width, height=height, format=fmt
+    )
+
+
+def save_image(upload, *, folder: str) -> str:
+    """Cleans an upload and stores it in the default storage under `folder`; returns the stored
+    name (for apps that keep a path rather than an ImageField)."""
+    image = clean_image(upload)
+    return default_storage.save(f"{folder.strip('/')}/{image.name}", image.file)
