@@ -20,4 +20,13 @@ def beat_schedule(*, relay_interval: int) -> dict:
             "task": "logistics.tasks.bulk_send_daily_digests",
             "schedule": crontab(hour=7, minute=0),
         },
+        "repairs-sla-sweep": {
+            "task": "repairs.tasks.bulk_sla_sweep",
+            "schedule": 300,
+            "options": {"expires": 300},
+        },
+        "repairs-auto-confirm": {
+            "task": "repairs.tasks.bulk_auto_confirm",
+            "schedule": crontab(minute=10),
+        },
     }
