@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from logistics.models import (
     ApiToken,
     Building,
+    CalendarDay,
     Campus,
     Department,
     Notification,
@@ -95,6 +96,16 @@ class DepartmentAdmin(admin.ModelAdmin):
     list_select_related = ["campus"]
     search_fields = ["code", "name", "name_en"]
     autocomplete_fields = ["parent", "buildings"]
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(admin.ModelAdmin):
+    """Holidays and make-up working days (调休) of the work calendar (logistics.workcalendar)."""
+
+    list_display = ["date", "name", "is_workday"]
+    list_filter = ["is_workday"]
+    search_fields = ["name"]
+    date_hierarchy = "date"
 
 
 # --- Notifications -----------------------------------------------------------------------------
