@@ -1,6 +1,6 @@
 """/api/v1/: the core endpoints (me, places, notifications) and every app's API."""
 
-from django.urls import path
+from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from logistics.api import notifications, places, views
@@ -11,5 +11,6 @@ notifications.register(router)
 
 urlpatterns = [
     path("me/", views.MeView.as_view(), name="api-me"),
+    path("repairs/", include("repairs.api.urls")),
     *router.urls,
 ]

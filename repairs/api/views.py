@@ -1,0 +1,270 @@
+"""Views of the repairs API: categories, requests with their workflow actions, the timeline.
+
+Reads are scoped with RepairRequest.objects.for_user(...) (another user's request is 404); every
+write validates its input and calls a service of repairs.services, whose RepairError answers 409
+(the state changed: InvalidTransition, ConcurrentUpdate) or 400, and PermissionDenied 403.
+"""
+
+import django_filters
+from django.db.models import Prefetch
+from django.utils.translation import gettext_lazy as _
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import generics, mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.filters import OrderingFilter
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+
+from logistics.api.exceptions import error_response
+from logistics.api.permissions import IsManagerOrReadOnly
+from logistics.api.serializers import ErrorSerializer
+from logistics.filters import IntegerFilter, SearchFilterSet
+from logistics.places import place_create, place_delete, place_update
+from repairs import services
+from repairs.filters import RepairRequestFilterSet
+from repairs.models import Category, CategoryQuestion, RepairEvent, RepairPhoto, RepairRequest
+
+from . import serializers as s
+
+CONFLICT = OpenApiResponse(
+    ErrorSerializer,
+    _("The request is no longer in a state that allows this, or someone changed it a moment ago."),
+)
+
+
+def _answer_repair_error(exc: services.RepairError) -> Response:
+    if isinstance(exc, services.ConcurrentUpdate):
+        return error_response("concurrent_update", str(exc.message), status.HTTP_409_CONFLICT)
+    if isinstance(exc, services.InvalidTransition):
+        return error_response("invalid_transition", str(exc.message), status.HTTP_409_CONFLICT)
+    return error_response("invalid", str(exc.message), status.HTTP_400_BAD_REQUEST)
+
+
+# --- Categories ---------------------------------------------------------------------------------
+
+
+class RepairCategoryFilterSet(SearchFilterSet):
+    search_fields = ("code", "name", "name_en")
+
+    parent = IntegerFilter(field_name="parent_id", label=_("Parent category id"))
+    top_level = django_filters.BooleanFilter(
+        field_name="parent", lookup_expr="isnull", label=_("Only top-level categories")
+    )
+    leaf = django_filters.BooleanFilter(
+        field_name="children", lookup_expr="isnull", distinct=True, label=_("Only leaves")
+    )
+
+    class Meta:
+        model = Category
+        fields = ["parent", "top_level", "leaf", "trade", "is_active", "code"]
+
+
+class RepairCategoryViewSet(viewsets.ModelViewSet):
+    """Repair categories as a tree, with SLA targets (working hours) and extra questions.
+
+    Everyone signed in reads; logistics managers create, change and delete (questions are
+    managed in the admin).
+    """
+
+    queryset = Category.objects.select_related("parent").prefetch_related(
+        "children", Prefetch("questions", queryset=CategoryQuestion.objects.order_by("sort_order"))
+    )
+    serializer_class = s.RepairCategorySerializer
+    permission_classes = [IsManagerOrReadOnly]
+    filter_backends = [DjangoFilterBackend, OrderingFilter]
+    filterset_class = RepairCategoryFilterSet
+    ordering_fields = ["sort_order", "code", "name"]
+    scope_area = "repairs"
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        serializer.instance = place_create(model=Category, data=data, by=self.request.user)
+
+    def perform_update(self, serializer):
+        data = dict(serializer.validated_data)
+        category = place_update(place=serializer.instance, data=data, by=self.request.user)
+        serializer.instance = self.get_queryset().get(pk=category.pk)
+
+    def perform_destroy(self, instance):
+        place_delete(place=instance, by=self.request.user)
+
+
+# --- Requests -----------------------------------------------------------------------------------
+
+
+def _action_schema(serializer_class, description: str):
+    return extend_schema(
+        request=serializer_class,
+        responses={200: s.RepairRequestSerializer, 409: CONFLICT},
+        description=description,
+    )
+
+
+@extend_schema_view(
+    create=extend_schema(
+        request={
+            "application/json": s.RepairRequestCreateSerializer,
+            "multipart/form-data": s.RepairRequestCreateSerializer,
+        },
+        responses={201: s.RepairRequestSerializer},
+    ),
+)
+class RepairRequestViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Repair requests you may see: your own; as a technician, those assigned to you; as a
+    dispatcher or manager, those of your scope. Others are not found (404)."""
+
+    serializer_class = s.RepairRequestSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = RepairRequestFilterSet
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    scope_area = "repairs"
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return RepairRequest.objects.none()
+        photos = Prefetch("photos", queryset=RepairPhoto.objects.order_by("created_at", "id"))
+        return (
+            RepairRequest.objects.for_user(self.request.user)
+            .with_related()
+            .prefetch_related(photos)
+            .order_by("-created_at", "-id")
+        )
+
+    def create(self, request, *args, **kwargs):
+        """Files a request; photos go as repeated `photos` parts of a multipart body."""
+        incoming = s.RepairRequestCreateSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = dict(incoming.validated_data)
+        data["answers"] = data.get("answers") or {}
+        try:
+            created = services.repair_request_create(requester=request.user, **data)
+        except services.RepairError as exc:
+            return _answer_repair_error(exc)
+        body = self.get_serializer(self.get_queryset().get(pk=created.pk)).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+    def _act(self, serializer_class, call, **extra):
+        """Validates the body, calls `call(request=…, by=…, **input)` and answers the request."""
+        repair = self.get_object()
+        incoming = serializer_class(data=self.request.data)
+        incoming.is_valid(raise_exception=True)
+        try:
+            call(request=repair, by=self.request.user, **incoming.validated_data, **extra)
+        except services.RepairError as exc:
+            return _answer_repair_error(exc)
+        # A technician who handed the job back no longer sees it: answer with their copy.
+        fresh = self.get_queryset().filter(pk=repair.pk).first() or repair
+        return Response(self.get_serializer(fresh).data)
+
+    @_action_schema(s.NoteSerializer, _("A dispatcher takes a submitted or reopened request on."))
+    @action(detail=True, methods=["post"])
+    def accept(self, request, pk=None):
+        return self._act(s.NoteSerializer, services.repair_request_accept)
+
+    @_action_schema(s.ReasonSerializer, _("A dispatcher or manager rejects it, with a reason."))
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        return self._act(s.ReasonSerializer, services.repair_request_reject)
+
+    @_action_schema(s.AssignSerializer, _("A dispatcher or manager assigns a technician."))
+    @action(detail=True, methods=["post"])
+    def assign(self, request, pk=None):
+        return self._act(s.AssignSerializer, services.repair_request_assign)
+
+    @_action_schema(s.ReasonSerializer, _("The technician hands the job back, with a reason."))
+    @action(detail=True, methods=["post"], url_path="hand-back")
+    def hand_back(self, request, pk=None):
+        return self._act(s.ReasonSerializer, services.repair_request_hand_back)
+
+    @_action_schema(s.NoteSerializer, _("The technician starts work."))
+    @action(detail=True, methods=["post"])
+    def start(self, request, pk=None):
+        return self._act(s.NoteSerializer, services.repair_request_start)
+
+    @_action_schema(s.ReasonSerializer, _("Work waits (for parts); the SLA clock pauses."))
+    @action(detail=True, methods=["post"])
+    def hold(self, request, pk=None):
+        return self._act(s.ReasonSerializer, services.repair_request_hold)
+
+    @_action_schema(s.NoteSerializer, _("Work goes on after a hold."))
+    @action(detail=True, methods=["post"])
+    def resume(self, request, pk=None):
+        return self._act(s.NoteSerializer, services.repair_request_resume)
+
+    @_action_schema(
+        {"application/json": s.CompleteSerializer, "multipart/form-data": s.CompleteSerializer},
+        _("The technician completes the job, with a note, labour, materials and photos."),
+    )
+    @action(detail=True, methods=["post"])
+    def complete(self, request, pk=None):
+        return self._act(s.CompleteSerializer, services.repair_request_complete)
+
+    @_action_schema(s.OptionalReasonSerializer, _("The requester cancels before work starts."))
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        return self._act(s.OptionalReasonSerializer, services.repair_request_cancel)
+
+    @_action_schema(s.ConfirmSerializer, _("The requester confirms the work, optionally rating."))
+    @action(detail=True, methods=["post"])
+    def confirm(self, request, pk=None):
+        return self._act(s.ConfirmSerializer, services.repair_request_confirm)
+
+    @_action_schema(s.ReasonSerializer, _("Not satisfied: back to the technician, with a reason."))
+    @action(detail=True, methods=["post"])
+    def reopen(self, request, pk=None):
+        return self._act(s.ReasonSerializer, services.repair_request_reopen)
+
+    @_action_schema(s.RateSerializer, _("The requester rates the finished work from 1 to 5."))
+    @action(detail=True, methods=["post"])
+    def rate(self, request, pk=None):
+        return self._act(s.RateSerializer, services.repair_request_rate)
+
+    @_action_schema(
+        {"application/json": s.CommentSerializer, "multipart/form-data": s.CommentSerializer},
+        _("Adds a note (and photos) to the timeline."),
+    )
+    @action(detail=True, methods=["post"])
+    def comment(self, request, pk=None):
+        return self._act(s.CommentSerializer, services.repair_request_comment)
+
+
+# --- Timeline -----------------------------------------------------------------------------------
+
+
+class RepairEventFilterSet(django_filters.FilterSet):
+    action = django_filters.CharFilter(max_length=32, label=_("Action, e.g. assign"))
+    since = django_filters.IsoDateTimeFilter(
+        field_name="created_at", lookup_expr="gte", label=_("At or after (ISO 8601)")
+    )
+
+    class Meta:
+        model = RepairEvent
+        fields = ["action", "since"]
+
+
+class RepairEventListView(generics.ListAPIView):
+    """The timeline of one request you may see, oldest first (who, when, note, photos)."""
+
+    serializer_class = s.RepairEventSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = RepairEventFilterSet
+    scope_area = "repairs"
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return RepairEvent.objects.none()
+        visible = RepairRequest.objects.for_user(self.request.user)
+        repair = generics.get_object_or_404(visible, pk=self.kwargs["pk"])
+        photos = Prefetch("photos", queryset=RepairPhoto.objects.order_by("created_at", "id"))
+        return (
+            RepairEvent.objects.filter(request=repair)
+            .select_related("actor")
+            .prefetch_related(photos)
+            .order_by("created_at", "id")
+        )
