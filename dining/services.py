@@ -107,7 +107,10 @@ def dish_save(*, by, canteen, data: dict, dish=None, reason: str = ""):
     window = data.get("window")
     if window is not None and window.canteen_id != canteen.pk:
         raise DiningError(_("This window belongs to another canteen."))
-    old_prices = {} if dish is None else {f: getattr(dish, f) for f in TIERS.values()}
+    old_prices = {}
+    if dish is not None:
+        # From the database: a ModelForm may already have set the new values on `dish`.
+        old_prices = Dish.objects.select_for_update().values(*TIERS.values()).get(pk=dish.pk)
     dish = dish or Dish(canteen=canteen)
     for name, value in data.items():
         if name in DISH_FIELDS:
