@@ -287,20 +287,16 @@ def _clean_answer(question, value):
     return str(value).strip()[: 2000 if kind == CategoryQuestion.Kind.TEXT else 200]
 
 
-def _clean_place(*, building, room, place_text: str):
+def _place_errors(*, building, room, place_text: str) -> dict:
     errors = {}
     if room is not None and building is not None and room.building_id != building.pk:
         errors["room"] = _("This room is not in the chosen building.")
     if room is None and building is None and not place_text:
         errors["place_text"] = _("Choose a building and room, or describe the place.")
-    if errors:
-        raise ValidationError(errors)
-    return (room.building if room is not None else building), room
+    return errors
 
 
-def _clean_filing(*, requester, category, description, urgency) -> str:
-    if not (requester and requester.is_authenticated and requester.is_active):
-        raise PermissionDenied(NOT_ALLOWED)
+def _filing_errors(*, category, description, urgency) -> dict:
     errors = {}
     if not category.is_active:
         errors["category"] = _("This category is not available.")
@@ -308,9 +304,29 @@ def _clean_filing(*, requester, category, description, urgency) -> str:
         errors["description"] = _("Describe the fault.")
     if urgency not in RepairRequest.Urgency.values:
         errors["urgency"] = _("Choose a valid urgency.")
+    return errors
+
+
+def _clean_filing(
+    *, requester, category, description, urgency, building, room, place_text, answers, photos
+):
+    """Every input error of a filing at once, or the cleaned (answers, images)."""
+    if not (requester and requester.is_authenticated and requester.is_active):
+        raise PermissionDenied(NOT_ALLOWED)
+    errors = _filing_errors(category=category, description=description, urgency=urgency)
+    errors |= _place_errors(building=building, room=room, place_text=place_text)
+    cleaned = {}
+    for name, clean in (
+        ("answers", lambda: clean_answers(category=category, answers=answers)),
+        ("photos", lambda: _clean_photos(photos)),
+    ):
+        try:
+            cleaned[name] = clean()
+        except ValidationError as error:
+            errors |= error.message_dict
     if errors:
         raise ValidationError(errors)
-    return description.strip()
+    return cleaned["answers"], cleaned["photos"]
 
 
 @transaction.atomic
@@ -332,13 +348,20 @@ def repair_request_create(
     """Files a request (status submitted), computes its due times, applies the dispatch rules
     (default team / technician → status assigned when a technician is chosen), stores up to 6
     photos (logistics.uploads rules), and notifies the requester and the dispatchers."""
-    description = _clean_filing(
-        requester=requester, category=category, description=description, urgency=urgency
-    )
     place_text = (place_text or "").strip()
-    building, room = _clean_place(building=building, room=room, place_text=place_text)
-    answers = clean_answers(category=category, answers=answers)
-    images = _clean_photos(photos)
+    answers, images = _clean_filing(
+        requester=requester,
+        category=category,
+        description=description,
+        urgency=urgency,
+        building=building,
+        room=room,
+        place_text=place_text,
+        answers=answers,
+        photos=photos,
+    )
+    description = description.strip()
+    building = room.building if room is not None else building
     now = timezone.now()
     response_due, completion_due = sla.due_times(category=category, urgency=urgency, start=now)
     rule = dispatch.matching_rule(category=category, building=building)
