@@ -20,6 +20,7 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("logistics.api.urls")),
+    path("open311/v2/", include("repairs.open311_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", PortalSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

@@ -12,8 +12,6 @@ from logistics.roles import Role
 from repairs.models import Category, CategoryQuestion, RepairEvent, RepairPhoto, RepairRequest
 from repairs.querysets import OPEN_STATUSES
 
-MAX_PHOTOS = 6
-
 
 def photo_url(photo: RepairPhoto, request=None) -> str | None:
     """The address of the page view that serves a photo to those who may see it (or None)."""
@@ -170,13 +168,13 @@ class RepairRequestSerializer(serializers.ModelSerializer):
 
 
 class PhotosField(serializers.ListField):
-    """Up to six images (multipart: repeat the `photos` part); checked again by the service."""
+    """Images (multipart: repeat the `photos` part); the service checks their number (at most
+    REPAIRS_MAX_PHOTOS), content and size."""
 
     child = serializers.ImageField()
 
     def __init__(self, **kwargs):
         kwargs.setdefault("required", False)
-        kwargs.setdefault("max_length", MAX_PHOTOS)
         kwargs.setdefault("help_text", _("Up to 6 photos: JPEG, PNG or WebP, at most 10 MB each."))
         super().__init__(**kwargs)
 
