@@ -33,6 +33,7 @@ from tests.logistics.factories import (
     RoomFactory,
     UserFactory,
 )
+from tests.repairs.factories import CategoryFactory, RepairRequestFactory
 
 ANON, STUDENT, OTHER, MANAGER, ADMIN = "anonymous", "student", "other_student", "manager", "admin"
 ACTORS = (ANON, STUDENT, OTHER, MANAGER, ADMIN)
@@ -86,6 +87,48 @@ def _api(attr=None, *, write="manager"):
     return rule(get="login", patch=write, kwargs=_pk(attr))
 
 
+def _category(cast):
+    return {"pk": CategoryFactory().pk}
+
+
+def _category_code(cast):
+    return {"code": CategoryFactory().code}
+
+
+def _repair_pk(cast):
+    """A fresh repair request of the student, per route (actions change it)."""
+    return {"pk": RepairRequestFactory(requester=cast.users[STUDENT]).pk}
+
+
+def _repair(**methods):
+    """The student's request: theirs to see; managers and superusers see every request."""
+    overrides = {(m, a): ALLOWED for m in methods for a in (MANAGER, ADMIN)}
+    return rule(kwargs=_repair_pk, expect=overrides, **methods)
+
+
+REPAIR_ACTIONS = [
+    *("accept", "reject", "assign", "hand-back", "start", "hold", "resume"),
+    *("complete", "cancel", "confirm", "reopen", "rate", "comment"),
+]
+# Who is refused (403) an action with an empty body on a freshly submitted request of the
+# student. Everyone else who sees it gets 200, 400 (the body is empty) or 409 (an actor before
+# them changed the state). Others than the owner, managers and superusers get 404.
+REPAIR_ACTION_DENIED = {
+    "accept": {STUDENT},  # dispatching is for dispatchers and managers
+    "resume": {STUDENT},
+    "start": {STUDENT, MANAGER, ADMIN},  # work is for the assigned technician
+    "complete": {STUDENT, MANAGER, ADMIN},
+    "cancel": {MANAGER, ADMIN},  # the requester's own steps
+    "confirm": {MANAGER, ADMIN},
+}
+
+
+def _repair_action(name):
+    expect = {("post", a): ALLOWED for a in (MANAGER, ADMIN)}
+    expect |= {("post", a): DENIED for a in REPAIR_ACTION_DENIED.get(name, ())}
+    return rule(get="method-login", post="owner", kwargs=_repair_pk, expect=expect)
+
+
 # Every route of the project, by qualified URL name (or route string for unnamed routes).
 RULES: dict[str, Rule] = {
     # --- pages -----------------------------------------------------------------------------
@@ -125,6 +168,24 @@ RULES: dict[str, Rule] = {
     "notification-detail": rule(get="owner", kwargs=_pk("notification")),
     "notification-read": rule(post="owner", kwargs=_pk("notification")),
     "notification-read-all": rule(post="login"),
+    # --- repairs API and Open311 ---------------------------------------------------------------
+    "repairs-api:category-list": _api(),
+    "repairs-api:category-detail": rule(get="login", patch="manager", kwargs=_category),
+    "repairs-api:request-list": rule(get="login", post="login", why="anyone signed in files"),
+    "repairs-api:request-detail": _repair(get="owner"),
+    "repairs-api:request-events": _repair(get="owner"),
+    **{f"repairs-api:request-{name}": _repair_action(name) for name in REPAIR_ACTIONS},
+    "open311:discovery": rule(get="public", post="method"),
+    "open311:services": rule(get="public", why="Open311: the services are public"),
+    "open311:service-definition": rule(get="public", kwargs=_category_code),
+    "open311:requests": rule(
+        get="public",
+        post="public",
+        expect={("post", a): DENIED for a in ACTORS},
+        why="anonymised requests are public; filing needs an api_key, never a session",
+    ),
+    "open311:request": rule(get="public", kwargs=_repair_pk),
+    "open311:token": rule(get="public", kwargs=lambda cast: {"token": str(_repair_pk(cast)["pk"])}),
 }
 
 # Whole namespaces declared by one rule: Django's admin guards every one of its routes itself.
