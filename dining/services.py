@@ -386,6 +386,7 @@ def menus_publish_due(*, now=None) -> int:
 def menu_unpublish(*, by, menu):
     """Takes a published or scheduled menu back to draft (hidden from the public pages)."""
     _require_edit(by, menu.canteen)
+    menu = Menu.objects.select_for_update().get(pk=menu.pk)
     _back_to_draft(menu)
     cache.menu_changed(canteen_id=menu.canteen_id, date=menu.date)
     return menu
