@@ -1,0 +1,109 @@
+"""Demo data of the repairs system: ~200 requests in every state, with timelines and photos."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+from django.db import transaction
+from django.db.models import Count, F
+from django.test import override_settings
+from django.utils import timezone
+
+from repairs.demo import REQUESTS
+from repairs.figures import repair_figures
+from repairs.models import Category, DispatchRule, RepairEvent, RepairPhoto, RepairRequest
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(scope="module")
+def seeded(django_db_setup, django_db_blocker, tmp_path_factory):
+    """Seeds once for the module (it takes seconds) and rolls everything back at the end."""
+    media = tmp_path_factory.mktemp("media")
+    settings = override_settings(DEBUG=True, MEDIA_ROOT=media)
+    with django_db_blocker.unblock(), settings, transaction.atomic():
+        call_command("seed_demo", stdout=io.StringIO())
+        yield
+        transaction.set_rollback(True)
+
+
+def test_it_builds_the_category_tree_with_targets_questions_and_rules(seeded):
+    tops = set(Category.objects.filter(parent=None).values_list("name", flat=True))
+    assert tops == {"水电", "门窗", "家具", "空调", "网络"}
+    assert Category.objects.filter(parent__code="water").count() >= 3
+    assert Category.objects.get(code="water-drain").completion_hours == 8
+    assert Category.objects.get(code="water-tap").questions.filter(required=True).exists()
+    assert DispatchRule.objects.filter(technician__isnull=False).exists()
+
+
+def test_it_files_about_200_requests_in_every_state(seeded):
+    assert RepairRequest.objects.count() == REQUESTS
+    states = set(RepairRequest.objects.values_list("status", flat=True))
+    assert states == set(RepairRequest.Status.values)
+
+
+def test_it_spreads_requests_over_the_last_60_days_with_ordered_timelines(seeded):
+    now = timezone.now()
+    oldest = RepairRequest.objects.order_by("created_at").first().created_at
+    assert 45 <= (now - oldest).days <= 60
+    assert not RepairEvent.objects.filter(created_at__gt=now).exists()
+    # The filing event is at the filing time; no event happens before it.
+    assert not RepairEvent.objects.filter(created_at__lt=F("request__created_at")).exists()
+    for request in RepairRequest.objects.filter(status="closed")[:20]:
+        times = list(request.events.values_list("created_at", flat=True))
+        assert times == sorted(times)
+        assert len(times) >= 4
+        assert request.created_at < request.completed_at < request.closed_at
+
+
+def test_it_keeps_response_and_completion_after_filing(seeded):
+    done = RepairRequest.objects.filter(completed_at__isnull=False)
+    assert done.count() > 50
+    assert not done.filter(completed_at__lt=F("created_at")).exists()
+    assert not RepairRequest.objects.filter(first_response_at__lt=F("created_at")).exists()
+
+
+def test_it_attaches_placeholder_photos_to_some_requests(seeded):
+    photos = RepairPhoto.objects.all()
+    assert photos.filter(kind="report").count() >= 30
+    assert photos.filter(kind="completion").exists()
+    photo = photos.first()
+    assert photo.image.read(3) == b"\xff\xd8\xff"  # a real JPEG on the storage
+
+
+def test_it_leaves_some_requests_overdue_and_a_repeat_fault(seeded):
+    manager = RepairRequest.objects.first().requester.__class__.objects.get(
+        username="logistics_manager"
+    )
+    now = timezone.now()
+    figures = repair_figures(user=manager, start=now - timezone.timedelta(days=61), end=now)
+    assert figures.overdue_count >= 5
+    assert figures.repeat_faults
+    assert figures.completion.p90_hours > figures.completion.mean_hours > 0
+    assert 0 < figures.completion_sla < 1
+
+
+def test_it_gives_the_demo_student_requests_and_notifications(seeded):
+    student = RepairRequest.objects.filter(requester__username="student")
+    assert student.count() >= 4
+    assert student.first().requester.notifications.exists()
+
+
+def test_it_changes_nothing_when_run_twice(seeded, settings):
+    settings.DEBUG = True
+
+    def counts():
+        return (
+            RepairRequest.objects.count(),
+            RepairEvent.objects.count(),
+            RepairPhoto.objects.count(),
+            Category.objects.count(),
+            DispatchRule.objects.count(),
+            tuple(
+                RepairRequest.objects.values("status").annotate(n=Count("id")).order_by("status")
+            ),
+        )
+
+    before = counts()
+    call_command("seed_demo", stdout=io.StringIO())
+    assert counts() == before
