@@ -96,6 +96,13 @@ def versions(canteen_ids: Iterable[int], date) -> dict[int, str]:
     }
 
 
+def range_version(canteen_id: int, dates: list) -> str:
+    """One version of a canteen's data over several dates (the OpenMensa feed)."""
+    keys = [_canteen_key(canteen_id)] + [_day_key(canteen_id, d) for d in dates]
+    tokens = _tokens(keys)
+    return ".".join(tokens.get(key, "") for key in keys)
+
+
 def version_key(prefix: str, *parts) -> str:
     """A cache key made of a prefix and a digest of the parts (versions, filters, language)."""
     digest = hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()

@@ -2,7 +2,8 @@
 
 from django.urls import path
 
-from dining.views import staff
+from dining import openmensa
+from dining.views import public, staff
 
 app_name = "dining"
 
@@ -27,6 +28,20 @@ staff_patterns = [
     path("staff/items/<int:pk>/sold-out/", staff.staff_sold_out, name="staff-sold-out"),
 ]
 
+# Everyone: today's menus, search, canteens, dishes, favourites, the OpenMensa feeds.
+public_patterns = [
+    path("", public.index, name="index"),
+    path("search/", public.search, name="search"),
+    path("canteens/<slug:slug>/", public.canteen, name="canteen"),
+    path("dishes/<int:pk>/", public.dish, name="dish"),
+    path("dishes/<int:pk>/favourite/", public.favourite_toggle, name="favourite-toggle"),
+    path("favourites/", public.favourites, name="favourites"),
+    path("openmensa/", openmensa.feed_list, name="openmensa"),
+    path("openmensa/feeds.txt", openmensa.feed_list_text, name="openmensa-list"),
+    path("openmensa/<slug:slug>.xml", openmensa.feed, name="openmensa-feed"),
+]
+
 urlpatterns = [
+    *public_patterns,
     *staff_patterns,
 ]

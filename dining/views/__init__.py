@@ -1,0 +1,1 @@
+"""Views of the dining app: public pages (public.py), staff pages and price pages."""

@@ -1,0 +1,290 @@
+"""Public dining pages: today's menus (cached), dish search, a canteen's day, a dish, favourites.
+
+/dining/ is the lunchtime page: its content is cached per language, meal-now, normalized filters
+and the versions of every canteen's data of the day (dining.cache), so a warm request costs a few
+Redis reads. Visitors without a session get the whole page from the cache, with the CSRF token
+of the language switch put in per request.
+"""
+
+import datetime
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.middleware.csrf import get_token
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET, require_POST
+
+from dining import cache, selectors, services
+from dining.models import Canteen, ClosedDay, Meal, MenuItem, OpeningHours
+from dining.selectors import DishFilter
+
+CSRF_PLACEHOLDER = "__dining_csrf_token__"
+
+
+class MenuFilterForm(forms.Form):
+    """The filters of /dining/ (GET); choices come from the cached catalogue."""
+
+    canteen = forms.ChoiceField(label=_("Canteen"), required=False)
+    meal = forms.ChoiceField(
+        label=_("Meal"), required=False, choices=[("", _("All meals")), *Meal.choices]
+    )
+    exclude = forms.MultipleChoiceField(
+        label=_("Without allergens"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    halal = forms.BooleanField(label=_("Halal (清真)"), required=False)
+    vegetarian = forms.BooleanField(label=_("Vegetarian"), required=False)
+    price_min = forms.DecimalField(
+        label=_("Price from (¥)"), required=False, min_value=0, max_digits=8, decimal_places=2
+    )
+    price_max = forms.DecimalField(
+        label=_("Price up to (¥)"), required=False, min_value=0, max_digits=8, decimal_places=2
+    )
+    kcal_max = forms.IntegerField(label=_("At most (kcal)"), required=False, min_value=0)
+
+    def __init__(self, *args, catalogue: dict, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["canteen"].choices = [("", _("All canteens"))] + [
+            (c["slug"], selectors.pick(c["name"], c["name_en"])) for c in catalogue["canteens"]
+        ]
+        self.fields["exclude"].choices = [
+            (code, selectors.pick(name, name_en)) for code, name, name_en in catalogue["allergens"]
+        ]
+
+    def clean(self):
+        data = super().clean()
+        low, high = data.get("price_min"), data.get("price_max")
+        if low is not None and high is not None and low > high:
+            raise forms.ValidationError(_("The lowest price is above the highest price."))
+        return data
+
+    def dish_filter(self) -> DishFilter:
+        """The cleaned filter, or no filter at all when the input is not valid."""
+        if not self.is_bound or not self.is_valid():
+            return DishFilter()
+        data = self.cleaned_data
+        return DishFilter(
+            canteen=data["canteen"] or "",
+            meal=data["meal"] or "",
+            exclude=tuple(sorted(data["exclude"])),
+            halal=bool(data["halal"]),
+            vegetarian=bool(data["vegetarian"]),
+            price_min=data["price_min"],
+            price_max=data["price_max"],
+            kcal_max=data["kcal_max"],
+        )
+
+
+def _named(menus: list[dict], names: dict) -> list[dict]:
+    """The menus with each item's allergens named in the active language."""
+    return [
+        {
+            **menu,
+            "items": [
+                {**item, "allergen_names": [names.get(code, code) for code in item["allergens"]]}
+                for item in menu["items"]
+            ],
+        }
+        for menu in menus
+    ]
+
+
+def _allergen_names(catalogue: dict) -> dict:
+    return {code: selectors.pick(name, en) for code, name, en in catalogue["allergens"]}
+
+
+def _meal_sections(canteens: list[dict], days: dict, dish_filter: DishFilter, first, names) -> list:
+    """[{meal, label, canteens: [{canteen, menus}]}] in the order the page shows."""
+    labels = dict(Meal.choices)
+    sections = []
+    for meal in selectors.meal_sequence(first):
+        rows = []
+        for canteen in canteens:
+            day = days[canteen["id"]]
+            menus = [m for m in day["menus"] if m["meal"] == meal]
+            menus = _named(selectors.filter_menus(menus, dish_filter), names)
+            if menus:
+                rows.append({"canteen": canteen, "menus": menus})
+        if rows:
+            sections.append({"meal": meal, "label": labels[meal], "canteens": rows})
+    return sections
+
+
+def _index_content(*, catalogue, form, dish_filter, today, first, serving) -> str:
+    canteens = catalogue["canteens"]
+    if dish_filter.canteen:
+        canteens = [c for c in canteens if c["slug"] == dish_filter.canteen]
+    days = selectors.canteen_days([c["id"] for c in canteens], today)
+    context = {
+        "form": form,
+        "today": today,
+        "first": first,
+        "serving": serving,
+        "sections": _meal_sections(canteens, days, dish_filter, first, _allergen_names(catalogue)),
+        "closed": [c for c in canteens if days[c["id"]]["closed"]],
+        "filtered": dish_filter.active,
+    }
+    return render_to_string("dining/includes/_index_content.html", context)
+
+
+def _anonymous_without_session(request) -> bool:
+    # Only these get the whole page from the cache: no user, no messages to show.
+    cookies = request.COOKIES
+    return (
+        not request.user.is_authenticated
+        and settings.SESSION_COOKIE_NAME not in cookies
+        and "messages" not in cookies
+    )
+
+
+@require_GET
+def index(request):
+    """Today's published menus across canteens, the meal served now first; filters by GET."""
+    now = selectors.local_now()
+    today = now.date()
+    catalogue = selectors.catalogue()
+    form = MenuFilterForm(request.GET or None, catalogue=catalogue)
+    dish_filter = form.dish_filter()
+    first = selectors.meal_now(catalogue["canteens"], now)
+    serving = first is not None and any(
+        opens <= now.time() < closes
+        for c in catalogue["canteens"]
+        for meal, opens, closes in c["hours"]
+        if meal == first
+    )
+    versions = cache.safe_versions([c["id"] for c in catalogue["canteens"]], today)
+    content_key = cache.version_key(
+        "index",
+        today.isoformat(),
+        get_language(),
+        first,
+        serving,
+        dish_filter.key(),
+        catalogue["version"],
+        sorted((versions or {}).items()),
+        # Invalid input is shown back as typed, so then the raw query is part of the key.
+        form.is_bound and not form.is_valid() and sorted(request.GET.lists()),
+    )
+
+    def build_content() -> str:
+        return _index_content(
+            catalogue=catalogue,
+            form=form,
+            dish_filter=dish_filter,
+            today=today,
+            first=first,
+            serving=serving,
+        )
+
+    if versions is None:
+        return render(request, "dining/index.html", {"content": build_content()})
+    if _anonymous_without_session(request):
+        page_key = cache.version_key("index-page", content_key, request.get_full_path())
+
+        def build_page() -> str:
+            context = {"content": cache.get_or_build(content_key, build_content)}
+            context["csrf_token"] = CSRF_PLACEHOLDER
+            return render_to_string("dining/index.html", context, request)
+
+        page = cache.get_or_build(page_key, build_page)
+        return HttpResponse(page.replace(CSRF_PLACEHOLDER, get_token(request)))
+    content = cache.get_or_build(content_key, build_content)
+    return render(request, "dining/index.html", {"content": content})
+
+
+@require_GET
+def search(request):
+    """Dish search by Chinese or English name."""
+    query = request.GET.get("q", "")[:100]
+    dishes = list(selectors.dish_search(query)) if query.strip() else []
+    return render(request, "dining/search.html", {"query": query, "dishes": dishes})
+
+
+def _parse_day(value: str | None, default: datetime.date) -> tuple[datetime.date, bool]:
+    if not value:
+        return default, True
+    try:
+        return datetime.date.fromisoformat(value), True
+    except ValueError:
+        return default, False
+
+
+@require_GET
+def canteen(request, slug):
+    """One canteen: its menus of a day (?date=YYYY-MM-DD), hours, closed days, price board."""
+    place = Canteen.objects.public().filter(slug=slug).select_related("building").first()
+    if place is None:
+        raise Http404
+    today = selectors.local_now().date()
+    day, date_ok = _parse_day(request.GET.get("date"), today)
+    menus = selectors.canteen_days([place.pk], day)[place.pk]
+    labels = dict(Meal.choices)
+    named = _named(menus["menus"], _allergen_names(selectors.catalogue()))
+    by_meal = [
+        {"meal": meal, "label": labels[meal], "menus": [m for m in named if m["meal"] == meal]}
+        for meal in selectors.MEAL_ORDER
+    ]
+    context = {
+        "canteen": place,
+        "day": day,
+        "today": today,
+        "date_ok": date_ok,
+        "previous_day": day - datetime.timedelta(days=1),
+        "next_day": day + datetime.timedelta(days=1),
+        "closed": menus["closed"],
+        "meals": [m for m in by_meal if m["menus"]],
+        "hours": OpeningHours.objects.filter(canteen=place).order_by("opens_at"),
+        "closed_days": ClosedDay.objects.filter(canteen=place, date__gte=today)[:10],
+    }
+    return render(request, "dining/canteen.html", context)
+
+
+@require_GET
+def dish(request, pk):
+    """A dish: photo, prices per tier, allergens, diet tags, nutrition, price history."""
+    found = selectors.dish_detail(pk)
+    if found is None:
+        raise Http404
+    today = selectors.local_now().date()
+    on_today = list(
+        MenuItem.objects.filter(
+            dish=found, menu__date=today, menu__status="published"
+        ).select_related("menu")
+    )
+    context = {
+        "dish": found,
+        "allergens": list(found.allergens.all()),
+        "on_today": on_today,
+        "history": selectors.price_history(found),
+        "is_favourite": selectors.is_favourite(request.user, found),
+    }
+    return render(request, "dining/dish.html", context)
+
+
+@require_POST
+@login_required
+def favourite_toggle(request, pk):
+    """Adds or removes a favourite (htmx swaps the button; without htmx back to the dish)."""
+    found = selectors.dish_detail(pk)
+    if found is None:
+        raise Http404
+    is_favourite = services.favourite_toggle(user=request.user, dish=found)
+    if getattr(request, "htmx", False):
+        context = {"dish": found, "is_favourite": is_favourite}
+        return render(request, "dining/includes/_favourite_button.html", context)
+    return redirect(found.get_absolute_url())
+
+
+@require_GET
+@login_required
+def favourites(request):
+    """My favourite dishes."""
+    return render(
+        request,
+        "dining/favourites.html",
+        {"dishes": list(selectors.favourite_dishes(request.user))},
+    )
