@@ -27,6 +27,7 @@ from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, p
 
 from logistics.models import Notification
 from logistics.roles import Role
+from tests.dining.factories import DishFactory, MenuItemFactory, WindowFactory
 from tests.logistics.factories import (
     BuildingFactory,
     DepartmentFactory,
@@ -129,6 +130,25 @@ def _repair_action(name):
     return rule(get="method-login", post="owner", kwargs=_repair_pk, expect=expect)
 
 
+def _dining_menu(cast):
+    window = WindowFactory()
+    return {
+        "slug": window.canteen.slug,
+        "date": "2026-03-04",
+        "meal": "lunch",
+        "window": window.code,
+    }
+
+
+def _dining_dish(cast):
+    dish = DishFactory()
+    return {"slug": dish.canteen.slug, "pk": dish.pk}
+
+
+def _dining_canteen(cast):
+    return {"slug": WindowFactory().canteen.slug}
+
+
 # Every route of the project, by qualified URL name (or route string for unnamed routes).
 RULES: dict[str, Rule] = {
     # --- pages -----------------------------------------------------------------------------
@@ -151,6 +171,18 @@ RULES: dict[str, Rule] = {
     "notifications:preferences": rule(get="login", post="login"),
     "places:import": rule(get="manager", post="manager"),
     "places:import-template": rule(get="manager", kwargs=lambda cast: {"kind": "rooms"}),
+    # --- dining: canteen staff (managers edit every canteen; staff of a canteen theirs) ----
+    "dining:staff-home": rule(get="manager", why="canteen staff and managers"),
+    "dining:staff-menu": rule(get="manager", post="manager", kwargs=_dining_menu),
+    "dining:staff-dish-search": rule(get="manager", kwargs=_dining_canteen),
+    "dining:staff-import": rule(get="manager", post="manager", kwargs=_dining_canteen),
+    "dining:staff-import-template": rule(get="manager", kwargs=_dining_canteen),
+    "dining:staff-dishes": rule(get="manager", kwargs=_dining_canteen),
+    "dining:staff-dish-new": rule(get="manager", post="manager", kwargs=_dining_canteen),
+    "dining:staff-dish-edit": rule(get="manager", post="manager", kwargs=_dining_dish),
+    "dining:staff-sold-out": rule(
+        get="method-login", post="manager", kwargs=lambda cast: {"pk": MenuItemFactory().pk}
+    ),
     # --- API -------------------------------------------------------------------------------
     "api-root": rule(get="login"),
     "api-me": rule(get="login", post="method-login"),

@@ -347,8 +347,8 @@ def staff_dish_search(request, slug: str):
     return render(request, "dining/staff/_dish_results.html", {"results": results, "query": query})
 
 
-@require_POST
 @login_required
+@require_POST
 def staff_sold_out(request, pk: int):
     """htmx (or a plain form): toggles sold out on a menu item; answers with the switch."""
     _require_staff(request.user)
