@@ -248,6 +248,11 @@ ADMIN_EXCEPTIONS: dict[str, Rule] = {
         expect={("get", ADMIN): DENIED},
         why="outbox rows are kept as the delivery record, never deleted by hand",
     ),
+    "admin:repairs_repairrequest_add": rule(
+        get="staff",
+        expect={("get", ADMIN): DENIED},
+        why="repair requests are filed through the service (due times, dispatch), never by hand",
+    ),
     "admin/(?P<url>.*)$": rule(
         get="staff",
         expect={("get", ADMIN): HIDDEN},
