@@ -1,0 +1,154 @@
+"""The lunchtime cache: a stale price never shows once the change is committed, on Redis and
+in process memory; nothing changes before the commit; a dead cache falls back to the database."""
+
+from decimal import Decimal
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache as default_cache
+from django.db import transaction
+from django.test import Client, override_settings
+from django.urls import reverse
+
+from dining import cache, services
+from dining.selectors import local_now
+from tests.dining.factories import (
+    DishFactory,
+    MenuFactory,
+    MenuItemFactory,
+    WindowFactory,
+    canteen_staff_for,
+)
+
+LOCMEM = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+
+def _redis():
+    return {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": settings.REDIS_URL,
+            "KEY_PREFIX": "dining-cache-test",
+        }
+    }
+
+
+@pytest.fixture(params=["locmem", pytest.param("redis", marks=pytest.mark.redis)])
+def backend(request):
+    """Each test runs on LocMemCache and (with REDIS_URL) on Django's RedisCache."""
+    caches = LOCMEM if request.param == "locmem" else _redis()
+    with override_settings(CACHES=caches):
+        default_cache.clear()
+        yield request.param
+        default_cache.clear()
+
+
+def _lunch(price="10.00", name="宫保鸡丁"):
+    window = WindowFactory()
+    menu = MenuFactory(window=window, date=local_now().date())
+    dish = DishFactory(canteen=window.canteen, name=name, name_en="", price=Decimal(price))
+    return MenuItemFactory(menu=menu, dish=dish, price=Decimal(price))
+
+
+def _page(client=None) -> str:
+    return (client or Client()).get(reverse("dining:index")).content.decode()
+
+
+def _reprice(item, staff, price: str) -> None:
+    services.menu_set_items(
+        by=staff,
+        menu=item.menu,
+        items=[{"dish": item.dish, "price": Decimal(price), "sort_order": 0}],
+        reason="涨价",
+    )
+    services.menu_publish(by=staff, menu=item.menu, acknowledge_reason="成本上涨")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_never_shows_a_stale_price_after_the_change_is_committed(backend):
+    item = _lunch("10.00")
+    staff = canteen_staff_for(item.menu.canteen)
+    canteen_url = reverse("dining:canteen", args=[item.menu.canteen.slug])
+    feed_url = reverse("dining:openmensa-feed", args=[item.menu.canteen.slug])
+    signed_in = Client()
+    signed_in.force_login(staff)
+    for client in (Client(), signed_in):  # the whole-page and the fragment cache
+        assert "10.00" in _page(client) and "10.00" in _page(client)
+    assert "10.00" in Client().get(canteen_url).content.decode()
+    assert "10.00" in Client().get(feed_url).content.decode()
+
+    _reprice(item, staff, "13.50")  # two services, each committed
+
+    for client in (Client(), signed_in):
+        html = _page(client)
+        assert "13.50" in html and "10.00" not in html
+    assert "13.50" in Client().get(canteen_url).content.decode()
+    assert "13.50" in Client().get(feed_url).content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_invalidates_only_after_commit_and_not_after_a_rollback(backend):
+    item = _lunch("10.00")
+    staff = canteen_staff_for(item.menu.canteen)
+    canteen_id, day = item.menu.canteen_id, item.menu.date
+    before = cache.versions([canteen_id], day)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        services.menu_item_set_sold_out(by=staff, item=item, sold_out=True)
+        assert cache.versions([canteen_id], day) == before  # not yet: not committed
+        raise RuntimeError("the request failed after the service")
+    assert cache.versions([canteen_id], day) == before
+    assert (
+        "Sold out"
+        not in Client(HTTP_ACCEPT_LANGUAGE="en").get(reverse("dining:index")).content.decode()
+    )
+
+    services.menu_item_set_sold_out(by=staff, item=item, sold_out=True)
+    assert cache.versions([canteen_id], day) != before
+    html = Client(HTTP_ACCEPT_LANGUAGE="en").get(reverse("dining:index")).content.decode()
+    assert "Sold out" in html
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_invalidates_every_day_of_a_canteen_when_a_dish_changes(backend):
+    item = _lunch("10.00", name="旧名字")
+    staff = canteen_staff_for(item.menu.canteen)
+    other = MenuItemFactory(
+        menu=MenuFactory(window=item.menu.window, date=item.menu.date.replace(day=1)),
+        dish=item.dish,
+    )
+    assert "旧名字" in _page()
+    days = {d: cache.versions([item.menu.canteen_id], d) for d in (item.menu.date, other.menu.date)}
+    services.dish_save(by=staff, canteen=item.menu.canteen, data={"name": "新名字"}, dish=item.dish)
+    for day, version in days.items():
+        assert cache.versions([item.menu.canteen_id], day) != version
+    html = _page()
+    assert "新名字" in html and "旧名字" not in html
+
+
+@pytest.mark.django_db
+def test_it_does_not_revive_old_entries_when_a_version_key_is_evicted(backend):
+    item = _lunch()
+    canteen_id, day = item.menu.canteen_id, item.menu.date
+    first = cache.versions([canteen_id], day)
+    default_cache.delete(f"dining:dv:{canteen_id}:{day.isoformat()}")
+    assert cache.versions([canteen_id], day) != first
+
+
+@pytest.mark.django_db
+def test_it_serves_from_the_database_when_the_cache_is_down(django_capture_on_commit_callbacks):
+    item = _lunch("10.00")
+    staff = canteen_staff_for(item.menu.canteen)
+    dead = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
+            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+        }
+    }
+    with override_settings(CACHES=dead):
+        response = Client().get(reverse("dining:index"))
+        assert response.status_code == 200 and "10.00" in response.content.decode()
+        feed = Client().get(reverse("dining:openmensa-feed", args=[item.menu.canteen.slug]))
+        assert feed.status_code == 200
+        with django_capture_on_commit_callbacks(execute=True):
+            services.menu_item_set_sold_out(by=staff, item=item, sold_out=True)  # no error
