@@ -3,7 +3,6 @@
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -42,7 +41,9 @@ class RepairCategoryQuestionSerializer(serializers.ModelSerializer):
 
 
 class RepairCategorySerializer(serializers.ModelSerializer):
-    parent_code = serializers.CharField(source="parent.code", read_only=True, default=None)
+    parent_code = serializers.CharField(
+        source="parent.code", read_only=True, default=None, allow_null=True
+    )
     is_leaf = serializers.SerializerMethodField(help_text=_("True when it has no subcategories."))
     questions = RepairCategoryQuestionSerializer(many=True, read_only=True)
 
@@ -93,7 +94,7 @@ class RepairPhotoSerializer(serializers.ModelSerializer):
         fields = ["id", "kind", "url", "width", "height", "created_at"]
         read_only_fields = fields
 
-    @extend_schema_field(OpenApiTypes.URI)
+    @extend_schema_field({"type": "string", "format": "uri", "nullable": True})
     def get_url(self, photo) -> str | None:
         return photo_url(photo, self.context.get("request"))
 
