@@ -1,0 +1,135 @@
+"""The repairs figures page, its manager overview section, and the CSV/XLSX export of a period."""
+
+from datetime import date, datetime, time, timedelta
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from repairs import export
+from repairs.figures import RepairFigures, can_view_figures, repair_figures
+from repairs.models import RepairRequest
+
+DEFAULT_DAYS = 30
+OVERVIEW_DAYS = 30
+PRESETS = (7, 30, 90, 365)
+
+
+class PeriodForm(forms.Form):
+    """A period of whole days (both ends included), in the site's time zone."""
+
+    start = forms.DateField(label=gettext_lazy("From"), required=False)
+    end = forms.DateField(label=gettext_lazy("To"), required=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end and end < start:
+            self.add_error("end", gettext_lazy("The end of the period is before its start."))
+        return cleaned
+
+    def period(self) -> tuple[date, date]:
+        """The chosen days; the last DEFAULT_DAYS days when the input is missing or bad."""
+        today = timezone.localdate()
+        data = self.cleaned_data if self.is_valid() else {}
+        end = data.get("end") or today
+        start = data.get("start") or end - timedelta(days=DEFAULT_DAYS - 1)
+        return start, end
+
+
+def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
+    zone = timezone.get_current_timezone()
+    return (
+        datetime.combine(start, time.min, tzinfo=zone),
+        datetime.combine(end + timedelta(days=1), time.min, tzinfo=zone),
+    )
+
+
+def _allowed(request) -> None:
+    if not can_view_figures(request.user):
+        raise PermissionDenied
+
+
+def _presets(today: date) -> list[dict]:
+    return [
+        {
+            "days": days,
+            "start": (today - timedelta(days=days - 1)).isoformat(),
+            "end": today.isoformat(),
+        }
+        for days in PRESETS
+    ]
+
+
+@login_required
+def figures(request):
+    _allowed(request)
+    return _page(request, PeriodForm(request.GET or None))
+
+
+def _page(request, form: PeriodForm, status: int = 200):
+    start, end = form.period()
+    lower, upper = _bounds(start, end)
+    context = {
+        "form": form,
+        "start": start,
+        "end": end,
+        "presets": _presets(timezone.localdate()),
+        "figures": repair_figures(user=request.user, start=lower, end=upper),
+        "export_query": f"start={start.isoformat()}&end={end.isoformat()}",
+    }
+    return render(request, "repairs/figures.html", context, status=status)
+
+
+@login_required
+def export_requests(request):
+    """The requests filed in the period that the user may see, as CSV (streamed) or XLSX."""
+    _allowed(request)
+    form = PeriodForm(request.GET or None)
+    if request.GET and not form.is_valid():
+        # Shown on the figures page, whose form sent the period.
+        return _page(request, form, status=400)
+    start, end = form.period()
+    lower, upper = _bounds(start, end)
+    queryset = RepairRequest.objects.for_user(request.user).filter(
+        created_at__gte=lower, created_at__lt=upper
+    )
+    filename = f"repairs-{start:%Y%m%d}-{end:%Y%m%d}"
+    if request.GET.get("format") == "xlsx":
+        return export.xlsx_response(queryset, filename)
+    return export.csv_response(queryset, filename)
+
+
+def overview_context(request) -> dict:
+    """The repairs section of the manager overview: the last 30 days in a few figures."""
+    end = timezone.localdate()
+    lower, upper = _bounds(end - timedelta(days=OVERVIEW_DAYS - 1), end)
+    data = repair_figures(user=request.user, start=lower, end=upper)
+    return {"figures": overview_figures(data), "figures_url": reverse("repairs:figures")}
+
+
+def overview_figures(data: RepairFigures) -> list[dict]:
+    url = reverse("repairs:figures")
+    return [
+        {"label": _("Requests, last 30 days"), "value": data.total, "url": url},
+        {"label": _("Open"), "value": data.open_count, "url": url},
+        {"label": _("Overdue now"), "value": data.overdue_count, "url": url + "#overdue"},
+        {"label": _("Completed on time"), "value": _percent(data.completion_sla), "url": ""},
+        {"label": _("Mean completion (hours)"), "value": _number(data.completion.mean_hours)},
+        {"label": _("90% completed within (hours)"), "value": _number(data.completion.p90_hours)},
+        {"label": _("Reopen rate"), "value": _percent(data.reopen_rate), "url": ""},
+        {"label": _("Repeat faults"), "value": len(data.repeat_faults), "url": url + "#repeat"},
+    ]
+
+
+def _percent(share: float | None) -> str:
+    return "—" if share is None else f"{share * 100:.0f}%"
+
+
+def _number(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1f}"
