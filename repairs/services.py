@@ -376,7 +376,7 @@ def repair_request_create(
         urgency=urgency,
         preferred_windows=(preferred_windows or "").strip(),
         consent_to_enter=bool(consent_to_enter),
-        contact_phone=(contact_phone or "").strip(),
+        contact_phone=(contact_phone or "").strip() or requester.phone,
         answers=answers,
         status=Status.ASSIGNED if technician else Status.SUBMITTED,
         team=(rule.team if rule and rule.team_id else None) or category.department,
@@ -876,6 +876,9 @@ def _remind_one(pk: int, *, now) -> bool:
         return False
     request = RepairRequest.objects.with_related().get(pk=pk)
     local_due = timezone.localtime(request.completion_due_at).strftime("%Y-%m-%d %H:%M")
+    _record(
+        request, by=None, action="reminder", data={"due": request.completion_due_at.isoformat()}
+    )
     _notify(request, action="reminder", recipients=[request.assignee], due=local_due)
     return True
 

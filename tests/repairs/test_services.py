@@ -68,6 +68,8 @@ def completed(assigned, technician):
 
 
 def test_it_files_a_request_with_due_times_on_the_work_calendar(student, room, category):
+    student.phone = "13800000000"
+    student.save(update_fields=["phone"])
     before = timezone.now()
     request = file(student, room, category, urgency="normal", preferred_windows="晚上")
     after = timezone.now()
@@ -81,6 +83,7 @@ def test_it_files_a_request_with_due_times_on_the_work_calendar(student, room, c
     event = request.events.get()
     assert (event.action, event.from_status, event.to_status) == ("submitted", "", "submitted")
     assert event.actor == student
+    assert request.contact_phone == "13800000000"  # the requester's phone when none is given
 
 
 def test_it_halves_the_targets_of_an_urgent_request(student, room, category):

@@ -44,6 +44,7 @@ def test_it_reminds_the_assignee_once_before_the_due_time(db, settings):
     assert kinds(request.assignee) == ["repairs.reminder"]
     request.refresh_from_db()
     assert request.reminder_sent_at == now
+    assert list(request.events.values_list("action", flat=True)) == ["reminder"]
     title = Notification.objects.get().title
     assert timezone.localtime(request.completion_due_at).strftime("%H:%M") in title
 
