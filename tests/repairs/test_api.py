@@ -171,6 +171,15 @@ def test_it_files_a_request_with_photos_in_a_multipart_body(client, student, cat
     assert all(p["url"] is None or f"/{repair.pk}/" in p["url"] for p in photos)
 
 
+def test_it_takes_answers_in_a_multipart_body(client, student, category, room):
+    CategoryQuestionFactory(category=category, code="floors", kind="number", required=True)
+    data = {"category": category.pk, "room": room.pk, "description": "x", "answers.floors": "2"}
+    data["photos"] = [image_upload()]
+    response = as_user(client, student).post(REQUESTS, data)
+    assert response.status_code == 201, response.json()
+    assert response.json()["answers"] == {"floors": 2}
+
+
 def test_it_refuses_a_seventh_photo(client, student, category, room):
     data = {
         "category": category.pk,
