@@ -29,4 +29,13 @@ def beat_schedule(*, relay_interval: int) -> dict:
             "task": "repairs.tasks.bulk_auto_confirm",
             "schedule": crontab(minute=10),
         },
+        "dining-publish-due": {
+            "task": "dining.tasks.publish_due",
+            "schedule": 60,
+            "options": {"expires": 60},
+        },
+        "dining-favourites-tomorrow": {
+            "task": "dining.tasks.bulk_favourites_notify_tomorrow",
+            "schedule": crontab(hour=18, minute=0),
+        },
     }
