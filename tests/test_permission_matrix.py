@@ -253,6 +253,19 @@ ADMIN_EXCEPTIONS: dict[str, Rule] = {
         expect={("get", ADMIN): DENIED},
         why="repair requests are filed through the service (due times, dispatch), never by hand",
     ),
+    **{
+        f"admin:dining_{model}_add": rule(
+            get="staff",
+            expect={("get", ADMIN): DENIED},
+            why="menus, price changes and favourites change through the services only",
+        )
+        for model in ("menu", "pricechange", "favourite")
+    },
+    "admin:dining_pricechange_delete": rule(
+        get="staff",
+        expect={("get", ADMIN): DENIED},
+        why="the price history is the record managers show, never deleted by hand",
+    ),
     "admin/(?P<url>.*)$": rule(
         get="staff",
         expect={("get", ADMIN): HIDDEN},
