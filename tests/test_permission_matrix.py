@@ -149,6 +149,10 @@ def _dining_canteen(cast):
     return {"slug": WindowFactory().canteen.slug}
 
 
+def _dining_canteen_pk():
+    return {"pk": WindowFactory().canteen_id}
+
+
 # Every route of the project, by qualified URL name (or route string for unnamed routes).
 RULES: dict[str, Rule] = {
     # --- pages -----------------------------------------------------------------------------
@@ -182,6 +186,37 @@ RULES: dict[str, Rule] = {
     "dining:staff-dish-edit": rule(get="manager", post="manager", kwargs=_dining_dish),
     "dining:staff-sold-out": rule(
         get="method-login", post="manager", kwargs=lambda cast: {"pk": MenuItemFactory().pk}
+    ),
+    # --- dining: public pages, favourites, OpenMensa feeds --------------------------------------
+    "dining:index": rule(get="public", why="today's menus: no sign-in needed"),
+    "dining:search": rule(get="public"),
+    "dining:canteen": rule(get="public", kwargs=_dining_canteen),
+    "dining:dish": rule(get="public", kwargs=lambda cast: {"pk": DishFactory().pk}),
+    "dining:favourite-toggle": rule(
+        get="method", post="login", kwargs=lambda cast: {"pk": DishFactory().pk}
+    ),
+    "dining:favourites": rule(get="login"),
+    "dining:openmensa": rule(get="public", why="open data for openmensa.org and apps"),
+    "dining:openmensa-list": rule(get="public"),
+    "dining:openmensa-feed": rule(get="public", kwargs=_dining_canteen),
+    # --- dining API: public reads; writes by canteen staff (own canteen) and managers -----------
+    "dining-api:canteen-list": rule(get="public", why="menus are public, as on /dining/"),
+    "dining-api:canteen-detail": rule(get="public", kwargs=lambda cast: _dining_canteen_pk()),
+    "dining-api:window-list": rule(get="public"),
+    "dining-api:window-detail": rule(get="public", kwargs=lambda c: {"pk": WindowFactory().pk}),
+    "dining-api:dish-list": rule(get="public", post="manager"),
+    "dining-api:dish-detail": rule(
+        get="public", patch="manager", kwargs=lambda cast: {"pk": DishFactory().pk}
+    ),
+    "dining-api:menu-list": rule(get="public", post="manager"),
+    "dining-api:menu-detail": rule(
+        get="public", kwargs=lambda cast: {"pk": MenuItemFactory().menu_id}
+    ),
+    "dining-api:menu-publish": rule(
+        post="manager", kwargs=lambda cast: {"pk": MenuItemFactory().menu_id}
+    ),
+    "dining-api:menu-sold-out": rule(
+        post="manager", kwargs=lambda cast: {"pk": MenuItemFactory().menu_id}
     ),
     # --- API -------------------------------------------------------------------------------
     "api-root": rule(get="login"),

@@ -12,5 +12,6 @@ notifications.register(router)
 urlpatterns = [
     path("me/", views.MeView.as_view(), name="api-me"),
     path("repairs/", include("repairs.api.urls")),
+    path("dining/", include("dining.api.urls")),
     *router.urls,
 ]

@@ -1,0 +1,1 @@
+"""The dining REST API under /api/v1/dining/."""

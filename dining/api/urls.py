@@ -1,0 +1,17 @@
+"""/api/v1/dining/: canteens, windows, dishes, menus (app_name "dining-api")."""
+
+from rest_framework.routers import SimpleRouter
+
+from . import views
+
+app_name = "dining-api"
+
+router = SimpleRouter(trailing_slash=True)
+router.register("canteens", views.CanteenViewSet, basename="canteen")
+router.register("windows", views.WindowViewSet, basename="window")
+router.register("dishes", views.DishViewSet, basename="dish")
+router.register("menus", views.MenuViewSet, basename="menu")
+
+urlpatterns = [
+    *router.urls,
+]
