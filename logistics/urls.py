@@ -16,6 +16,7 @@ urlpatterns = [
     path("notifications/", include("logistics.views.notification_urls")),
     path("places/", include("logistics.views.place_urls")),
     path("dining/", include("dining.urls")),
+    path("repairs/", include("repairs.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", health.healthz, name="healthz"),
     path("admin/", admin.site.urls),

@@ -8,3 +8,33 @@ class RepairsConfig(AppConfig):
     name = "repairs"
     verbose_name = _("Repairs")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from logistics.roles import Role
+        from logistics.sections import register_home_section, register_overview_section
+        from repairs.views.figures import overview_context
+        from repairs.views.home import my_jobs_context, my_repairs_context
+
+        register_home_section(
+            "repairs.my-requests",
+            title=_("My repairs"),
+            template="includes/_item_list.html",
+            context=my_repairs_context,
+            order=10,
+            roles={Role.STUDENT, Role.TEACHER},
+        )
+        register_home_section(
+            "repairs.my-jobs",
+            title=_("My jobs today"),
+            template="includes/_item_list.html",
+            context=my_jobs_context,
+            order=5,
+            roles={Role.TECHNICIAN},
+        )
+        register_overview_section(
+            "repairs.figures",
+            title=_("Repairs"),
+            template="repairs/includes/_overview_section.html",
+            context=overview_context,
+            order=10,
+        )

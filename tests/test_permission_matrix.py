@@ -27,14 +27,19 @@ from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, p
 
 from logistics.models import Notification
 from logistics.roles import Role
-from tests.dining.factories import DishFactory, MenuItemFactory, WindowFactory
+from tests.dining.factories import (
+    DishFactory,
+    MenuItemFactory,
+    PriceRuleFactory,
+    WindowFactory,
+)
 from tests.logistics.factories import (
     BuildingFactory,
     DepartmentFactory,
     RoomFactory,
     UserFactory,
 )
-from tests.repairs.factories import CategoryFactory, RepairRequestFactory
+from tests.repairs.factories import CategoryFactory, RepairPhotoFactory, RepairRequestFactory
 
 ANON, STUDENT, OTHER, MANAGER, ADMIN = "anonymous", "student", "other_student", "manager", "admin"
 ACTORS = (ANON, STUDENT, OTHER, MANAGER, ADMIN)
@@ -130,6 +135,31 @@ def _repair_action(name):
     return rule(get="method-login", post="owner", kwargs=_repair_pk, expect=expect)
 
 
+# The pages' action forms leave required input (a reason, a technician) to the service, which
+# first checks who may act: so an empty form is refused (403) to everyone not allowed at all.
+REPAIR_PAGE_ACTION_DENIED = {
+    **dict.fromkeys(("accept", "reject", "assign", "resume"), {STUDENT}),
+    **dict.fromkeys(("start", "hold", "hand-back", "complete"), {STUDENT, MANAGER, ADMIN}),
+    **dict.fromkeys(("cancel", "confirm", "reopen", "rate"), {MANAGER, ADMIN}),
+}
+
+
+def _repair_page_action(name):
+    expect = {("post", a): ALLOWED for a in (MANAGER, ADMIN)}
+    expect |= {("post", a): DENIED for a in REPAIR_PAGE_ACTION_DENIED.get(name, ())}
+    return rule(get="method-login", post="owner", kwargs=_repair_pk, expect=expect)
+
+
+def _repair_photo(cast):
+    photo = RepairPhotoFactory(request=RepairRequestFactory(requester=cast.users[STUDENT]))
+    return {"request_pk": photo.request_id, "photo_pk": photo.pk}
+
+
+def _technicians_only(**methods):
+    """The technician's workbench: students and managers are refused, superusers let in."""
+    return rule(expect={(m, MANAGER): DENIED for m in methods}, **methods)
+
+
 def _dining_menu(cast):
     window = WindowFactory()
     return {
@@ -175,6 +205,28 @@ RULES: dict[str, Rule] = {
     "notifications:preferences": rule(get="login", post="login"),
     "places:import": rule(get="manager", post="manager"),
     "places:import-template": rule(get="manager", kwargs=lambda cast: {"kind": "rooms"}),
+    # --- repairs pages ---------------------------------------------------------------------------
+    "repairs:index": rule(
+        get="login", why="requesters' list; dispatchers and technicians redirected"
+    ),
+    "repairs:mine": rule(get="login"),
+    "repairs:create": rule(get="login", post="login", why="anyone signed in reports a fault"),
+    "repairs:create-questions": rule(get="login"),
+    "repairs:similar": rule(get="login", why="shows only number, place and state of others'"),
+    "repairs:detail": _repair(get="owner"),
+    "repairs:photo": rule(
+        get="owner",
+        kwargs=_repair_photo,
+        expect={("get", MANAGER): ALLOWED, ("get", ADMIN): ALLOWED},
+        why="streamed to those who may see the request",
+    ),
+    **{f"repairs:{name}": _repair_page_action(name) for name in REPAIR_ACTIONS},
+    "repairs:queue": rule(get="manager", why="repair dispatchers, managers, superusers"),
+    "repairs:assign-bulk": rule(get="method-login", post="manager"),
+    "repairs:workload": rule(get="manager", why="repair dispatchers, managers, superusers"),
+    "repairs:workbench": _technicians_only(get="manager"),
+    "repairs:qr-sheets": rule(get="manager", why="dispatchers, managers and dorm managers"),
+    "repairs:qr-sheet": rule(get="manager", kwargs=lambda cast: {"building_pk": cast.building.pk}),
     # --- dining: canteen staff (managers edit every canteen; staff of a canteen theirs) ----
     "dining:staff-home": rule(get="manager", why="canteen staff and managers"),
     "dining:staff-menu": rule(get="manager", post="manager", kwargs=_dining_menu),
@@ -187,6 +239,16 @@ RULES: dict[str, Rule] = {
     "dining:staff-sold-out": rule(
         get="method-login", post="manager", kwargs=lambda cast: {"pk": MenuItemFactory().pk}
     ),
+    # --- dining: price supervision (public board and campus index; managers' pages) ----------
+    "dining:price-board": rule(get="public", kwargs=_dining_canteen, why="明码标价 is public"),
+    "dining:price-index": rule(get="public", why="the campus index; canteens for managers"),
+    "dining:violations": rule(get="manager", why="managers, supervisors; staff their canteens"),
+    "dining:price-rules": rule(get="manager", post="manager", why="logistics managers only"),
+    "dining:price-rule-edit": rule(
+        get="manager", post="manager", kwargs=lambda cast: {"pk": PriceRuleFactory().pk}
+    ),
+    "dining:figures": rule(get="manager", why="managers, supervisors; staff their canteens"),
+    "dining:export": rule(get="manager", why="managers, supervisors; staff their canteens"),
     # --- dining: public pages, favourites, OpenMensa feeds --------------------------------------
     "dining:index": rule(get="public", why="today's menus: no sign-in needed"),
     "dining:search": rule(get="public"),
@@ -253,6 +315,9 @@ RULES: dict[str, Rule] = {
     ),
     "open311:request": rule(get="public", kwargs=_repair_pk),
     "open311:token": rule(get="public", kwargs=lambda cast: {"token": str(_repair_pk(cast)["pk"])}),
+    # --- repairs figures and export (managers, supervisors, dispatchers in their scope) ---------
+    "repairs:figures": rule(get="manager"),
+    "repairs:export": rule(get="manager", why="CSV of the requests the user may see"),
 }
 
 # Whole namespaces declared by one rule: Django's admin guards every one of its routes itself.
@@ -408,7 +473,8 @@ class Cast:
 
 
 @pytest.fixture
-def cast(db):
+def cast(db, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"  # example photos go to a temporary folder
     student = UserFactory(username="pm-student", roles=[Role.STUDENT])
     users = {
         STUDENT: student,

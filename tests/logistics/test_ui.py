@@ -252,8 +252,8 @@ def test_it_shows_the_manage_link_to_managers_and_supervisors_only(client, stude
 @pytest.mark.django_db
 def test_it_links_only_the_services_whose_route_exists(client):
     html = _html(client.get("/"))
-    assert '<span class="nav-soon">Repairs' in html
-    assert 'href="/repairs/"' not in html
+    assert '<span class="nav-soon">Parcels' in html
+    assert 'href="/parcels/"' not in html
 
 
 @pytest.mark.django_db
@@ -261,7 +261,7 @@ def test_it_links_only_the_services_whose_route_exists(client):
 def test_it_links_a_service_as_soon_as_its_index_route_exists(client):
     html = _html(client.get("/"))
     assert '<a href="/repairs/">Repairs</a>' in html
-    assert '<span class="nav-soon">Dining' in html
+    assert '<span class="nav-soon">Parcels' in html
 
 
 @pytest.mark.django_db

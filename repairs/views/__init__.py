@@ -1,0 +1,1 @@
+"""The repairs pages: requester, dispatch, workbench, actions, photos, QR sheets, figures."""

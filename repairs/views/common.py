@@ -1,0 +1,92 @@
+"""What the repairs pages share: who may use which page, scoped lookups, labels, safe redirects."""
+
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
+
+from logistics.roles import Role
+from repairs.models import RepairRequest
+
+PAGE_SIZE = 25
+
+# Timeline labels by the event's action (services._record); unknown ones show the new status.
+ACTION_LABELS = {
+    "submitted": _("Reported"),
+    "accepted": _("Accepted"),
+    "rejected": _("Rejected"),
+    "assigned": _("Assigned"),
+    "handed_back": _("Handed back"),
+    "started": _("Work started"),
+    "on_hold": _("Put on hold"),
+    "resumed": _("Work resumed"),
+    "completed": _("Completed"),
+    "comment": _("Comment"),
+    "cancelled": _("Cancelled"),
+    "confirmed": _("Confirmed"),
+    "reopened": _("Reopened"),
+    "rated": _("Rated"),
+    "closed": _("Closed"),
+    "reminder": _("Reminder sent"),
+    "escalated": _("Escalated"),
+}
+
+
+def action_label(event) -> str:
+    if event.action == "confirmed" and (event.data or {}).get("auto"):
+        return str(_("Confirmed automatically"))
+    if event.action in ACTION_LABELS:
+        return str(ACTION_LABELS[event.action])
+    if event.to_status in RepairRequest.Status.values:
+        return str(RepairRequest.Status(event.to_status).label)
+    return event.action
+
+
+def can_dispatch(user) -> bool:
+    return user.is_superuser or user.has_role(Role.REPAIR_DISPATCHER, Role.LOGISTICS_MANAGER)
+
+
+def is_technician(user) -> bool:
+    return user.is_superuser or user.has_role(Role.TECHNICIAN)
+
+
+def can_print_qr(user) -> bool:
+    return user.is_superuser or user.has_role(
+        Role.REPAIR_DISPATCHER, Role.LOGISTICS_MANAGER, Role.DORM_MANAGER
+    )
+
+
+def require(allowed: bool) -> None:
+    if not allowed:
+        raise PermissionDenied
+
+
+def visible_requests(user):
+    return RepairRequest.objects.for_user(user).with_related()
+
+
+def get_visible_request(user, pk: int) -> RepairRequest:
+    """The request if `user` may see it; 404 otherwise (never 403: its existence stays private)."""
+    return get_object_or_404(visible_requests(user), pk=pk)
+
+
+def safe_next(request, fallback: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return fallback
+
+
+def redirect_next(request, fallback: str):
+    return redirect(safe_next(request, fallback))
+
+
+def role_links(user) -> dict:
+    """Which of the staff pages the sub-navigation shows."""
+    return {
+        "dispatch": can_dispatch(user),
+        "workbench": is_technician(user),
+        "qr": can_print_qr(user),
+    }

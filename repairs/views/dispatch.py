@@ -1,0 +1,152 @@
+"""The dispatcher's pages: the queue (filters, bulk assign) and the workload per technician."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Count, F, Q
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_POST
+
+from logistics.models import Building
+from repairs import services
+from repairs.filters import RepairRequestFilterSet
+from repairs.forms import BulkAssignForm, technicians
+from repairs.models import Category, RepairRequest
+from repairs.querysets import OPEN_STATUSES
+from repairs.views.actions import error_text, form_error_text
+from repairs.views.common import PAGE_SIZE, can_dispatch, redirect_next, require, role_links
+
+FILTER_KEYS = (
+    "status",
+    "is_open",
+    "category",
+    "building",
+    "campus",
+    "urgency",
+    "assignee",
+    "unassigned",
+    "overdue",
+    "created_after",
+    "created_before",
+    "q",
+    "ordering",
+)
+
+
+def queue_filters(request) -> RepairRequestFilterSet:
+    data = request.GET.copy()
+    if not any(data.get(key) for key in FILTER_KEYS):
+        data["is_open"] = "true"  # the morning's work: open requests, earliest due first
+    queryset = RepairRequest.objects.for_user(request.user).with_related()
+    return RepairRequestFilterSet(data, queryset=queryset, request=request)
+
+
+@login_required
+@require_GET
+def queue(request):
+    require(can_dispatch(request.user))
+    filterset = queue_filters(request)
+    requests = filterset.qs
+    if not filterset.form.cleaned_data.get("ordering"):
+        requests = requests.order_by(
+            F("completion_due_at").asc(nulls_last=True), "created_at", "id"
+        )
+    page = Paginator(requests, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "filterset": filterset,
+        "page": page,
+        "query": query.urlencode(),
+        "now": timezone.now(),
+        "technicians": list(technicians()),
+        "categories": list(Category.objects.filter(is_active=True).select_related("parent")),
+        "buildings": list(Building.objects.select_related("campus")),
+        "statuses": RepairRequest.Status.choices,
+        "selected_statuses": filterset.form.data.getlist("status"),
+        "links": role_links(request.user),
+    }
+    return render(request, "repairs/queue.html", context)
+
+
+@login_required
+@require_POST
+def assign_bulk(request):
+    """Assigns the ticked requests to one technician and reports each one that failed."""
+    require(can_dispatch(request.user))
+    form = BulkAssignForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form_error_text(form))
+        return redirect_next(request, _queue_url())
+    wanted = form.cleaned_data["requests"]
+    visible = set(
+        RepairRequest.objects.for_user(request.user)
+        .filter(pk__in=wanted)
+        .values_list("pk", flat=True)
+    )
+    failures = [
+        _("Request %(number)s was not found.") % {"number": RepairRequest(pk=pk).number}
+        for pk in wanted
+        if pk not in visible
+    ]
+    assigned = []
+    if visible:
+        try:
+            assigned, failed = services.repair_requests_assign_bulk(
+                request_ids=sorted(visible),
+                technician=form.cleaned_data["technician"],
+                by=request.user,
+            )
+        except services.RepairError as error:
+            failed = [error_text(error)]
+        failures += [str(text) for text in failed]
+    _report_bulk(request, assigned, failures, form.cleaned_data["technician"])
+    return redirect_next(request, _queue_url())
+
+
+def _report_bulk(request, assigned, failures, technician) -> None:
+    if assigned:
+        messages.success(
+            request,
+            ngettext(
+                "%(count)d request assigned to %(name)s.",
+                "%(count)d requests assigned to %(name)s.",
+                len(assigned),
+            )
+            % {"count": len(assigned), "name": technician.get_display_name()},
+        )
+    for text in failures:
+        messages.error(request, text)
+
+
+def _queue_url() -> str:
+    return reverse("repairs:queue")
+
+
+@login_required
+@require_GET
+def workload(request):
+    """Open jobs per technician, from one aggregate query."""
+    require(can_dispatch(request.user))
+    now = timezone.now()
+    open_jobs = Q(assigned_repairs__status__in=OPEN_STATUSES)
+    rows = (
+        technicians()
+        .annotate(
+            in_progress=Count("assigned_repairs", filter=Q(assigned_repairs__status="in_progress")),
+            on_hold=Count("assigned_repairs", filter=Q(assigned_repairs__status="on_hold")),
+            overdue=Count(
+                "assigned_repairs",
+                filter=open_jobs
+                & ~Q(assigned_repairs__status="on_hold")
+                & Q(assigned_repairs__completion_due_at__lt=now),
+            ),
+        )
+        .order_by("-open_jobs", "display_name", "username")
+    )
+    context = {"rows": list(rows), "links": role_links(request.user)}
+    return render(request, "repairs/workload.html", context)

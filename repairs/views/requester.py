@@ -1,0 +1,307 @@
+"""Requester pages: my repairs, reporting a fault (with the duplicate hint), a request's page."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from logistics.models import Building, Room
+from repairs import services
+from repairs.forms import (
+    AssignForm,
+    CancelForm,
+    CommentForm,
+    CompleteForm,
+    RateForm,
+    RatingForm,
+    ReasonForm,
+    RepairRequestForm,
+    category_groups,
+    leaf_categories,
+)
+from repairs.models import RepairRequest
+from repairs.querysets import OPEN_STATUSES, similar_open_requests
+from repairs.views.common import (
+    PAGE_SIZE,
+    action_label,
+    can_dispatch,
+    get_visible_request,
+    is_technician,
+    role_links,
+    visible_requests,
+)
+
+Status = RepairRequest.Status
+SIMILAR_SHOWN = 3
+CLOSED_STATES = (Status.CLOSED, Status.CANCELLED, Status.REJECTED)
+
+
+@login_required
+@require_GET
+def index(request):
+    """The entry: a dispatcher lands on the queue, a technician on the workbench, others on
+    their own requests."""
+    if can_dispatch(request.user):
+        return redirect("repairs:queue")
+    if is_technician(request.user):
+        return redirect("repairs:workbench")
+    return my_requests(request)
+
+
+@login_required
+@require_GET
+def my_requests(request):
+    show_all = request.GET.get("show") == "all"
+    requests = visible_requests(request.user).filter(requester=request.user)
+    if not show_all:
+        requests = requests.filter(status__in=(*OPEN_STATUSES, Status.COMPLETED))
+    page = Paginator(requests, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "show_all": show_all,
+        "query": "show=all" if show_all else "",
+        "links": role_links(request.user),
+    }
+    return render(request, "repairs/request_list.html", context)
+
+
+# --- Reporting --------------------------------------------------------------------------------
+
+
+def _int(value) -> int | None:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if 0 < number < 2**31 else None
+
+
+def _initial(request) -> dict:
+    """Pre-filled values: a QR code's room or building, else the requester's dorm room."""
+    user, initial = request.user, {"contact_phone": request.user.phone}
+    room = None
+    if room_id := _int(request.GET.get("room")):
+        room = Room.objects.select_related("building").filter(pk=room_id).first()
+    if room is None and (building_id := _int(request.GET.get("building"))):
+        initial["building"] = Building.objects.filter(pk=building_id).first()
+    elif room is None and user.dorm_room_id:
+        room = Room.objects.select_related("building").filter(pk=user.dorm_room_id).first()
+    if room is not None:
+        initial.update(building=room.building, room_number=room.number)
+    if category_id := _int(request.GET.get("category")):
+        initial["category"] = category_id
+    return initial
+
+
+def _apply_service_errors(form, error: ValidationError) -> None:
+    """Puts a service's ValidationError on the form's fields (or on the form as a whole)."""
+    field_of = {"room": "room_number", "answers": None}
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for field, messages_ in error.message_dict.items():
+        name = field_of.get(field, field)
+        form.add_error(name if name in form.fields else None, messages_)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def create(request):
+    """Report a fault: one page, phone first; bad input re-renders with everything kept."""
+    if request.method == "POST":
+        form = RepairRequestForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                repair = services.repair_request_create(
+                    requester=request.user, **form.service_kwargs()
+                )
+            except ValidationError as error:
+                _apply_service_errors(form, error)
+            except services.RepairError as error:
+                form.add_error(None, str(error.message))
+            else:
+                messages.success(
+                    request,
+                    _("Thank you. Your request %(number)s was sent.") % {"number": repair.number},
+                )
+                return redirect(repair)
+    else:
+        form = RepairRequestForm(initial=_initial(request))
+    return _create_page(request, form)
+
+
+def _create_page(request, form):
+    photos_lost = form.is_bound and bool(request.FILES.getlist("photos"))
+    selected = form.selected_category_id()
+    groups = [
+        {"parent": parent, "leaves": leaves, "open": any(c.pk == selected for c in leaves)}
+        for parent, leaves in category_groups(leaf_categories())
+    ]
+    context = {
+        "form": form,
+        "category_groups": groups,
+        "selected_category": selected,
+        "similar": _similar_for(form),
+        "photos_lost": photos_lost,
+    }
+    return render(request, "repairs/request_form.html", context, status=400 if form.errors else 200)
+
+
+def _similar_for(form) -> list:
+    """Open requests for the same room and category as the form names (for the hint)."""
+    values = form.data if form.is_bound else form.initial
+    category_id = form.selected_category_id()
+    building = values.get("building")
+    building_id = getattr(building, "pk", None) or _int(building)
+    number = (values.get("room_number") or "").strip()
+    if not (category_id and building_id and number):
+        return []
+    room = Room.objects.filter(building_id=building_id, number__iexact=number).first()
+    if room is None:
+        return []
+    similar = similar_open_requests(category=category_id, room=room)
+    return list(similar.select_related("category", "room__building")[:SIMILAR_SHOWN])
+
+
+@login_required
+@require_GET
+def create_questions(request):
+    """The category's extra questions as fields (htmx swaps them in when the category changes)."""
+    form = RepairRequestForm(initial={"category": request.GET.get("category")})
+    return render(request, "repairs/includes/_questions.html", {"form": form})
+
+
+@login_required
+@require_GET
+def similar(request):
+    """The "already reported — follow it instead?" hint for the chosen category and room."""
+    form = RepairRequestForm(data=request.GET)
+    return render(request, "repairs/includes/_similar.html", {"similar": _similar_for(form)})
+
+
+# --- A request's page -------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def detail(request, pk: int):
+    repair = get_visible_request(request.user, pk)
+    events = list(repair.events.select_related("actor").prefetch_related("photos"))
+    for event in events:
+        event.label = action_label(event)
+    context = {
+        "repair": repair,
+        "events": events,
+        "report_photos": [p for e in events for p in e.photos.all() if p.kind == "report"],
+        "answers": _answers(repair),
+        "links": role_links(request.user),
+        **_action_context(available_actions(repair, request.user)),
+    }
+    return render(request, "repairs/request_detail.html", context)
+
+
+def _answers(repair) -> list[dict]:
+    """The answers to the category's questions, labelled (one query, only when there are any)."""
+    if not repair.answers:
+        return []
+    questions = {q.code: q for q in repair.category.questions.all()}
+    rows = []
+    for code, value in repair.answers.items():
+        question = questions.get(code)
+        if question is not None and question.choices:
+            names = {str(c.get("key")): c.get("name", c.get("key")) for c in question.choices}
+            values = value if isinstance(value, list) else [value]
+            value = ", ".join(str(names.get(str(v), v)) for v in values)
+        elif isinstance(value, list):
+            value = ", ".join(str(v) for v in value)
+        rows.append({"label": question.localized_label if question else code, "value": value})
+    return rows
+
+
+def available_actions(repair, user) -> set[str]:
+    """The buttons to offer; the services decide again (and refuse with a message)."""
+    status, actions = repair.status, set()
+    if repair.requester_id == user.pk:
+        if status in (Status.SUBMITTED, Status.ACCEPTED, Status.ASSIGNED):
+            actions.add("cancel")
+        if status == Status.COMPLETED:
+            actions.add("confirm")
+        if status in (Status.COMPLETED, Status.CONFIRMED):
+            actions.add("reopen")
+        if status in (Status.CONFIRMED, Status.CLOSED) and repair.rating is None:
+            actions.add("rate")
+    if can_dispatch(user):
+        if status in (Status.SUBMITTED, Status.REOPENED):
+            actions.add("accept")
+        if status in (Status.SUBMITTED, Status.ACCEPTED):
+            actions.add("reject")
+        if status in (Status.SUBMITTED, Status.ACCEPTED, Status.ASSIGNED, Status.REOPENED):
+            actions.add("assign")
+    if repair.assignee_id == user.pk:
+        actions |= assignee_actions(status)
+    involved = repair.requester_id == user.pk or repair.assignee_id == user.pk
+    if (involved or can_dispatch(user)) and status not in CLOSED_STATES:
+        actions.add("comment")
+    return actions
+
+
+def assignee_actions(status: str) -> set[str]:
+    return {
+        Status.ASSIGNED: {"start", "hold", "hand_back", "complete"},
+        Status.REOPENED: {"start", "hand_back"},
+        Status.IN_PROGRESS: {"hold", "complete", "hand_back"},
+        Status.ON_HOLD: {"resume"},
+    }.get(status, set())
+
+
+FORMS = {
+    "cancel": CancelForm,
+    "confirm": RatingForm,
+    "rate": RateForm,
+    "reopen": ReasonForm,
+    "reject": ReasonForm,
+    "assign": AssignForm,
+    "hold": ReasonForm,
+    "hand_back": ReasonForm,
+    "complete": CompleteForm,
+    "comment": CommentForm,
+}
+
+
+def _one_tap(actions: set[str]) -> list[tuple[str, str]]:
+    """Actions without input: (URL name, button)."""
+    buttons = [
+        ("accept", _("Accept")),
+        ("start", _("Start work")),
+        ("resume", _("Resume work")),
+    ]
+    return [(f"repairs:{name}", label) for name, label in buttons if name in actions]
+
+
+def _reason_actions(actions: set[str], forms: dict) -> list[dict]:
+    """Actions that ask for a reason, each folded under its summary."""
+    specs = [
+        ("cancel", "repairs:cancel", _("Cancel this request"), _("Cancel the request")),
+        ("reopen", "repairs:reopen", _("Not fixed? Reopen it"), _("Reopen")),
+        ("reject", "repairs:reject", _("Reject"), _("Reject the request")),
+        ("hold", "repairs:hold", _("Put on hold (waiting for parts)"), _("Put on hold")),
+        ("hand_back", "repairs:hand-back", _("Hand back to the dispatcher"), _("Hand back")),
+    ]
+    return [
+        {"url_name": url, "summary": summary, "button": button, "form": forms[name]}
+        for name, url, summary, button in specs
+        if name in actions
+    ]
+
+
+def _action_context(actions: set[str]) -> dict:
+    forms = {name: FORMS[name](auto_id=f"id_{name}_%s") for name in actions if name in FORMS}
+    return {
+        "actions": actions,
+        "forms": forms,
+        "one_tap": _one_tap(actions),
+        "reason_actions": _reason_actions(actions, forms),
+    }

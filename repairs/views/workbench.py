@@ -1,0 +1,46 @@
+"""The technician's workbench on a phone: my jobs by due time, one-tap start / hold / resume /
+complete / hand back (htmx swaps the job card in place)."""
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import F, Prefetch
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from repairs.models import RepairPhoto, RepairRequest
+from repairs.views.common import is_technician, require, role_links
+
+
+def job_queryset(user):
+    """The requests assigned to `user` (within what they may see), ready for the job card."""
+    report_photos = RepairPhoto.objects.filter(kind=RepairPhoto.Kind.REPORT)
+    return (
+        RepairRequest.objects.for_user(user)
+        .filter(assignee=user)
+        .with_related()
+        .prefetch_related(Prefetch("photos", queryset=report_photos, to_attr="report_photos"))
+    )
+
+
+@login_required
+@require_GET
+def workbench(request):
+    require(is_technician(request.user))
+    jobs = list(
+        job_queryset(request.user)
+        .open()
+        .order_by(F("completion_due_at").asc(nulls_last=True), "created_at", "id")
+    )
+    start_of_day = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    done_today = (
+        RepairRequest.objects.filter(assignee=request.user, completed_at__gte=start_of_day)
+        .exclude(status=RepairRequest.Status.REOPENED)
+        .count()
+    )
+    context = {
+        "jobs": jobs,
+        "done_today": done_today,
+        "now": timezone.now(),
+        "links": role_links(request.user),
+    }
+    return render(request, "repairs/workbench.html", context)
