@@ -238,3 +238,10 @@ def test_it_asks_visitors_to_sign_in_for_favourites(client):
     response = client.post(reverse("dining:favourite-toggle", args=[dish.pk]))
     assert response.status_code == 302 and "login" in response["Location"]
     assert client.get(reverse("dining:favourites")).status_code == 302
+
+
+def test_it_shows_the_next_meal_on_the_home_page_of_signed_in_users(client, student):
+    serve(name="回锅肉")
+    client.force_login(student)
+    html = client.get("/").content.decode()
+    assert "Today&#x27;s menu" in html and "回锅肉" in html
