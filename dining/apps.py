@@ -8,3 +8,15 @@ class DiningConfig(AppConfig):
     name = "dining"
     verbose_name = _("Dining")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from dining.views.prices import overview_context
+        from logistics.sections import register_overview_section
+
+        register_overview_section(
+            "dining.figures",
+            title=_("Dining"),
+            template="dining/prices/includes/_overview_section.html",
+            context=overview_context,
+            order=20,
+        )

@@ -3,7 +3,7 @@
 from django.urls import path
 
 from dining import openmensa
-from dining.views import public, staff
+from dining.views import prices, public, staff
 
 app_name = "dining"
 
@@ -41,7 +41,19 @@ public_patterns = [
     path("openmensa/<slug:slug>.xml", openmensa.feed, name="openmensa-feed"),
 ]
 
+# Price supervision: the public price board and index; managers' violations, rules, figures.
+price_patterns = [
+    path("canteens/<slug:slug>/prices/", prices.price_board, name="price-board"),
+    path("price-index/", prices.price_index, name="price-index"),
+    path("violations/", prices.violations, name="violations"),
+    path("price-rules/", prices.price_rules, name="price-rules"),
+    path("price-rules/<int:pk>/", prices.price_rule_edit, name="price-rule-edit"),
+    path("figures/", prices.figures, name="figures"),
+    path("export/", prices.export_period, name="export"),
+]
+
 urlpatterns = [
     *public_patterns,
     *staff_patterns,
+    *price_patterns,
 ]

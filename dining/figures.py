@@ -1,0 +1,335 @@
+"""Manager figures of the dining service: dishes served, the price index trend, rule violations
+and the share of low-price dishes per canteen and meal, in a fixed number of queries; and the
+server-drawn SVG chart of the index (no JavaScript: the CSP is strict).
+
+Scope: logistics managers, supervisors and superusers see every canteen; canteen staff their own.
+"""
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from logistics.roles import Role
+
+from .models import Canteen, Meal, Menu, MenuItem, PriceIndexPoint, PriceRule, PriceViolation
+from .querysets import staff_canteen_filter
+
+DEFAULT_LOW_PRICE = Decimal("5.00")
+RECENT_VIOLATIONS = 10
+HUNDRED = Decimal("100")
+
+
+def can_view_all(user) -> bool:
+    """Managers, supervisors and superusers see every canteen's figures."""
+    if not (user and user.is_authenticated):
+        return False
+    return user.is_superuser or user.has_role(Role.LOGISTICS_MANAGER, Role.SUPERVISOR)
+
+
+def can_view_figures(user) -> bool:
+    """Who may open the figures, violations and export pages (canteen staff: their own)."""
+    return can_view_all(user) or bool(
+        user and user.is_authenticated and user.has_role(Role.CANTEEN_STAFF)
+    )
+
+
+def figure_canteens(user):
+    """The canteens whose figures `user` may see."""
+    if can_view_all(user):
+        return Canteen.objects.all()
+    if can_view_figures(user):
+        return Canteen.objects.filter(staff_canteen_filter(user))
+    return Canteen.objects.none()
+
+
+def default_low_price() -> Decimal:
+    """The low-price threshold: the amount of the active low-price share rule for every
+    canteen and meal (any category), else DEFAULT_LOW_PRICE."""
+    rule = (
+        PriceRule.objects.filter(
+            kind=PriceRule.Kind.LOW_PRICE_SHARE,
+            is_active=True,
+            canteen__isnull=True,
+            category__isnull=True,
+            amount__isnull=False,
+        )
+        .order_by("meal", "pk")
+        .values_list("amount", flat=True)
+        .first()
+    )
+    return rule if rule is not None else DEFAULT_LOW_PRICE
+
+
+def share(part: int, whole: int) -> Decimal | None:
+    """part / whole in percent with one decimal; None when there is nothing to count."""
+    if not whole:
+        return None
+    return (Decimal(part) * HUNDRED / whole).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+
+@dataclass
+class CanteenFigures:
+    """One canteen's row of the figures."""
+
+    canteen: Canteen
+    menus: int = 0
+    items: int = 0
+    dishes: int = 0
+    violations: int = 0
+    blocks: int = 0
+    unacknowledged: int = 0
+    index: Decimal | None = None
+    low_items: int = 0
+    low_by_meal: dict = field(default_factory=dict)  # meal → {"low", "total", "share"}
+
+    @property
+    def low_share(self) -> Decimal | None:
+        return share(self.low_items, self.items)
+
+    @property
+    def meal_shares(self) -> list[dict]:
+        return [
+            {"meal": meal, "label": label, **self.low_by_meal[meal]}
+            for meal, label in Meal.choices
+            if meal in self.low_by_meal
+        ]
+
+
+@dataclass
+class DiningFigures:
+    """The figures of a period (whole days, both ends included)."""
+
+    start: datetime.date
+    end: datetime.date
+    threshold: Decimal
+    rows: list[CanteenFigures]
+    series: dict  # canteen id (None: campus) → [(date, value)]
+    recent_violations: list
+
+    @property
+    def items(self) -> int:
+        return sum(row.items for row in self.rows)
+
+    @property
+    def violations(self) -> int:
+        return sum(row.violations for row in self.rows)
+
+    @property
+    def unacknowledged(self) -> int:
+        return sum(row.unacknowledged for row in self.rows)
+
+    @property
+    def low_share(self) -> Decimal | None:
+        return share(sum(row.low_items for row in self.rows), self.items)
+
+    @property
+    def campus_index(self) -> Decimal | None:
+        points = self.series.get(None) or []
+        return points[-1][1] if points else None
+
+
+def _bounds(start, end) -> tuple[datetime.datetime, datetime.datetime]:
+    zone = timezone.get_current_timezone()
+    return (
+        datetime.datetime.combine(start, datetime.time.min, tzinfo=zone),
+        datetime.datetime.combine(end + datetime.timedelta(days=1), datetime.time.min, tzinfo=zone),
+    )
+
+
+def index_series(*, canteen_ids, start, end, campus: bool = True) -> dict:
+    """{canteen id or None (campus): [(date, value)]} of the index points in the period."""
+    scope = Q(canteen_id__in=list(canteen_ids))
+    if campus:
+        scope |= Q(canteen__isnull=True)
+    points = (
+        PriceIndexPoint.objects.filter(scope, date__gte=start, date__lte=end)
+        .order_by("date")
+        .values_list("canteen_id", "date", "value")
+    )
+    series = defaultdict(list)
+    for canteen_id, day, value in points:
+        series[canteen_id].append((day, value))
+    return dict(series)
+
+
+def dining_figures(*, user, start, end, threshold=None) -> DiningFigures:
+    """The figures of the canteens `user` may see for the days start..end."""
+    canteens = list(figure_canteens(user).order_by("sort_order", "slug"))
+    rows = {c.pk: CanteenFigures(canteen=c) for c in canteens}
+    if threshold is None:
+        threshold = default_low_price()
+    served = MenuItem.objects.filter(
+        menu__canteen_id__in=list(rows),
+        menu__status=Menu.Status.PUBLISHED,
+        menu__date__gte=start,
+        menu__date__lte=end,
+    )
+    _add_served(rows, served)
+    _add_low_share(rows, served, threshold)
+    _add_violations(rows, start, end)
+    series = index_series(canteen_ids=list(rows), start=start, end=end)
+    for canteen_id, points in series.items():
+        if canteen_id in rows:
+            rows[canteen_id].index = points[-1][1]
+    return DiningFigures(
+        start=start,
+        end=end,
+        threshold=threshold,
+        rows=list(rows.values()),
+        series=series,
+        recent_violations=_recent_violations(list(rows), start, end),
+    )
+
+
+def _add_served(rows, served) -> None:
+    counts = served.values("menu__canteen_id").annotate(
+        items=Count("id"),
+        dishes=Count("dish_id", distinct=True),
+        menus=Count("menu", distinct=True),
+    )
+    for row in counts.order_by():
+        figures = rows[row["menu__canteen_id"]]
+        figures.items, figures.dishes, figures.menus = row["items"], row["dishes"], row["menus"]
+
+
+def _add_low_share(rows, served, threshold) -> None:
+    counts = served.values("menu__canteen_id", "menu__meal").annotate(
+        total=Count("id"), low=Count("id", filter=Q(price__lte=threshold))
+    )
+    for row in counts.order_by():
+        figures = rows[row["menu__canteen_id"]]
+        figures.low_items += row["low"]
+        figures.low_by_meal[row["menu__meal"]] = {
+            "low": row["low"],
+            "total": row["total"],
+            "share": share(row["low"], row["total"]),
+        }
+
+
+def _violations_in(canteen_ids, start, end):
+    lower, upper = _bounds(start, end)
+    return PriceViolation.objects.filter(
+        menu__canteen_id__in=canteen_ids, created_at__gte=lower, created_at__lt=upper
+    )
+
+
+def _add_violations(rows, start, end) -> None:
+    block = PriceRule.Severity.BLOCK
+    counts = (
+        _violations_in(list(rows), start, end)
+        .values("menu__canteen_id")
+        .annotate(
+            total=Count("id"),
+            blocks=Count("id", filter=Q(severity=block)),
+            open=Count("id", filter=~Q(severity=block) & Q(acknowledged_at__isnull=True)),
+        )
+    )
+    for row in counts.order_by():
+        figures = rows[row["menu__canteen_id"]]
+        figures.violations, figures.blocks = row["total"], row["blocks"]
+        figures.unacknowledged = row["open"]
+
+
+def _recent_violations(canteen_ids, start, end) -> list:
+    return list(
+        _violations_in(canteen_ids, start, end)
+        .select_related("rule", "menu__canteen", "menu__window", "dish", "acknowledged_by")
+        .order_by("-created_at", "-id")[:RECENT_VIOLATIONS]
+    )
+
+
+# --- The SVG chart ------------------------------------------------------------------------------
+
+CHART_WIDTH, CHART_HEIGHT = 640, 260
+MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP, MARGIN_BOTTOM = 48, 16, 16, 32
+PALETTE = ("#1d4ed8", "#b91c1c", "#047857", "#a16207", "#7c3aed", "#be185d", "#0e7490")
+CAMPUS_COLOUR = "#111827"
+
+
+@dataclass
+class ChartLine:
+    label: str
+    colour: str
+    points: str  # "x,y x,y …" for <polyline points>
+    dots: list  # [(x, y, date, value)] for <circle> with a <title>
+    width: float = 2
+    last: Decimal | None = None
+
+
+@dataclass
+class Chart:
+    width: int
+    height: int
+    lines: list
+    y_ticks: list  # [(y, label)]
+    x_ticks: list  # [(x, label)]
+    baseline: float | None  # y of 100
+    plot: dict  # left, right, top, bottom
+
+    @property
+    def empty(self) -> bool:
+        return not self.lines
+
+
+def _scale(values) -> tuple[Decimal, Decimal]:
+    low, high = min(values + [HUNDRED]), max(values + [HUNDRED])
+    pad = max((high - low) / 10, Decimal("1"))
+    return low - pad, high + pad
+
+
+def index_chart(*, series: dict, labels: dict, start, end) -> Chart:
+    """A line chart of index series ({key: [(date, value)]}) between start and end; `labels`
+    names the keys (None: the campus, drawn bold and black)."""
+    left, right = MARGIN_LEFT, CHART_WIDTH - MARGIN_RIGHT
+    top, bottom = MARGIN_TOP, CHART_HEIGHT - MARGIN_BOTTOM
+    values = [v for points in series.values() for _d, v in points]
+    plot = {"left": left, "right": right, "top": top, "bottom": bottom}
+    if not values:
+        return Chart(CHART_WIDTH, CHART_HEIGHT, [], [], [], None, plot)
+    low, high = _scale(values)
+    days = max((end - start).days, 1)
+
+    def x(day):
+        return round(left + (right - left) * (day - start).days / days, 1)
+
+    def y(value):
+        return round(float(bottom - (bottom - top) * (value - low) / (high - low)), 1)
+
+    keys = sorted(series, key=lambda k: (k is not None, str(labels.get(k, k))))
+    lines = []
+    for number, key in enumerate(keys):
+        points = series[key]
+        colour = CAMPUS_COLOUR if key is None else PALETTE[(number - 1) % len(PALETTE)]
+        dots = [(x(d), y(v), d, v) for d, v in points]
+        lines.append(
+            ChartLine(
+                label=str(labels.get(key, key)),
+                colour=colour,
+                points=" ".join(f"{px},{py}" for px, py, _d, _v in dots),
+                dots=dots,
+                width=3 if key is None else 1.5,
+                last=points[-1][1],
+            )
+        )
+    step = (high - low) / 4
+    y_ticks = [(y(low + step * i), f"{low + step * i:.1f}") for i in range(5)]
+    x_ticks = [(x(d), d.strftime("%m-%d")) for d in _date_ticks(start, end)]
+    return Chart(CHART_WIDTH, CHART_HEIGHT, lines, y_ticks, x_ticks, y(HUNDRED), plot)
+
+
+def _date_ticks(start, end, count: int = 5) -> list:
+    days = (end - start).days
+    if days <= 0:
+        return [start]
+    step = max(days // (count - 1), 1)
+    ticks = [start + datetime.timedelta(days=i) for i in range(0, days + 1, step)]
+    if ticks[-1] != end:
+        # The last tick is the end of the period; a tick too close to it makes way.
+        if len(ticks) > 1 and (end - ticks[-1]).days < step / 2:
+            ticks.pop()
+        ticks.append(end)
+    return ticks

@@ -1,0 +1,78 @@
+"""FilterSets of price supervision (price changes, the index, violations): pages and API."""
+
+import django_filters
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from logistics.filters import IntegerFilter
+
+from .models import PriceChange, PriceIndexPoint, PriceRule, PriceViolation
+
+
+class PriceChangeFilterSet(django_filters.FilterSet):
+    canteen = django_filters.CharFilter(
+        field_name="dish__canteen__slug", label=_("Canteen (short name)"), max_length=50
+    )
+    dish = IntegerFilter(field_name="dish_id", label=_("Dish id"))
+    tier = django_filters.ChoiceFilter(choices=PriceChange.Tier.choices, label=_("Tier"))
+    on_menu = django_filters.BooleanFilter(
+        field_name="menu_item", lookup_expr="isnull", exclude=True, label=_("Changed on a menu")
+    )
+    changed = django_filters.DateFromToRangeFilter(
+        field_name="changed_at", label=_("Changed between")
+    )
+
+    class Meta:
+        model = PriceChange
+        fields = ["canteen", "dish", "tier", "on_menu", "changed"]
+
+
+class PriceIndexFilterSet(django_filters.FilterSet):
+    canteen = django_filters.CharFilter(
+        field_name="canteen__slug", label=_("Canteen (short name)"), max_length=50
+    )
+    campus = django_filters.BooleanFilter(
+        field_name="canteen", lookup_expr="isnull", label=_("Only the campus index")
+    )
+    date = django_filters.DateFromToRangeFilter(field_name="date", label=_("Between"))
+
+    class Meta:
+        model = PriceIndexPoint
+        fields = ["canteen", "campus", "date"]
+
+
+def _canteens(request):
+    from .figures import figure_canteens
+
+    return figure_canteens(request.user if request else None)
+
+
+class PriceViolationFilterSet(django_filters.FilterSet):
+    """The filters of the violations page (the canteen choices are the viewer's canteens)."""
+
+    canteen = django_filters.ModelChoiceFilter(
+        field_name="menu__canteen", queryset=_canteens, to_field_name="slug", label=_("Canteen")
+    )
+    rule = django_filters.ModelChoiceFilter(
+        queryset=PriceRule.objects.order_by("kind", "name"), label=_("Rule")
+    )
+    kind = django_filters.ChoiceFilter(
+        field_name="rule__kind", choices=PriceRule.Kind.choices, label=_("Kind of rule")
+    )
+    severity = django_filters.ChoiceFilter(choices=PriceRule.Severity.choices, label=_("Severity"))
+    acknowledged = django_filters.BooleanFilter(
+        method="filter_acknowledged", label=_("Acknowledged")
+    )
+    created = django_filters.DateFromToRangeFilter(
+        field_name="created_at", label=_("Recorded between")
+    )
+
+    class Meta:
+        model = PriceViolation
+        fields = ["canteen", "rule", "kind", "severity", "acknowledged", "created"]
+
+    def filter_acknowledged(self, queryset, name, value):
+        if value is None:
+            return queryset
+        acknowledged = Q(acknowledged_at__isnull=False)
+        return queryset.filter(acknowledged if value else ~acknowledged)
