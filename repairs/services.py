@@ -235,10 +235,12 @@ def repair_requests_assign_bulk(*, request_ids, technician, by) -> tuple[list[in
     Each request is assigned in its own transaction, so one that fails (gone, not in scope,
     wrong state, changed meanwhile) does not stop the others."""
     clean_technician(technician)
-    visible = RepairRequest.objects.for_user(by).select_related("category", "requester")
-    found = visible.in_bulk(list(dict.fromkeys(int(pk) for pk in request_ids)))
+    ids = list(dict.fromkeys(_request_id(pk) for pk in request_ids))
+    if None in ids:
+        raise ValidationError({"request_ids": _("Choose requests by their numbers.")})
+    found = RepairRequest.objects.for_user(by).with_related().in_bulk(ids)
     assigned, failures = [], []
-    for pk in dict.fromkeys(int(pk) for pk in request_ids):
+    for pk in ids:
         request = found.get(pk)
         number = f"R{pk:06d}"
         if request is None:
@@ -254,6 +256,14 @@ def repair_requests_assign_bulk(*, request_ids, technician, by) -> tuple[list[in
         else:
             assigned.append(pk)
     return assigned, failures
+
+
+def _request_id(value) -> int | None:
+    try:
+        pk = int(value)
+    except (TypeError, ValueError):
+        return None
+    return pk if pk > 0 else None
 
 
 @transaction.atomic

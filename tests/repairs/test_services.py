@@ -620,3 +620,11 @@ def test_it_lets_one_of_two_simultaneous_dispatchers_win_on_postgresql(transacti
     assert RepairRequest.objects.get(pk=request.pk).assignee == first
     assert RepairEvent.objects.filter(request=request, action="assigned").count() == 1
     assert Notification.objects.filter(recipient=second).count() == 0
+
+
+def test_it_refuses_bulk_ids_that_are_not_numbers(dispatcher, technician):
+    with pytest.raises(ValidationError) as error:
+        services.repair_requests_assign_bulk(
+            request_ids=["1", "R000002"], technician=technician, by=dispatcher
+        )
+    assert "request_ids" in error.value.message_dict
