@@ -89,7 +89,11 @@ def clean_image(upload, *, max_bytes: int = MAX_UPLOAD_BYTES) -> CleanImage:
     fmt = image.format
     if fmt not in FORMATS:
         raise ValidationError(MESSAGES["not_image"], code="not_image")
-    data, (width, height) = _encode(image, fmt)
+    try:
+        data, (width, height) = _encode(image, fmt)
+    except (OSError, ValueError):
+        # An image Pillow decodes but cannot re-encode (an exotic mode) is refused, not a 500.
+        raise ValidationError(MESSAGES["not_image"], code="not_image") from None
     name = f"{uuid.uuid4().hex}.{FORMATS[fmt]}"
     return CleanImage(
         file=ContentFile(data, name=name), name=name, width=width, height=height, format=fmt
