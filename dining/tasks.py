@@ -4,9 +4,12 @@ Both are safe to run twice: publishing picks only menus still scheduled (rows lo
 another run holds them), and each favourite remembers the date it was last announced for.
 """
 
-from celery import shared_task
+import datetime
 
-from dining import services
+from celery import shared_task
+from django.utils import timezone
+
+from dining import pricing, services
 
 
 @shared_task(name="dining.tasks.publish_due", ignore_result=True)
@@ -20,6 +23,17 @@ def publish_due() -> int:
 def bulk_favourites_notify_tomorrow() -> int:
     """Tells users which of their favourite dishes are on tomorrow's published menus."""
     return services.favourites_notify_tomorrow()
+
+
+@shared_task(name="dining.tasks.bulk_price_index", ignore_result=True)
+def bulk_price_index(day: str | None = None) -> int:
+    """Computes the price index of yesterday (final: the day is over) and of today (first
+    value, menus are published ahead); or of one ISO `day`. Idempotent (update_or_create)."""
+    if day:
+        return pricing.price_index_compute(day=datetime.date.fromisoformat(day))
+    today = timezone.localdate()
+    yesterday = today - datetime.timedelta(days=1)
+    return sum(pricing.price_index_compute(day=d) for d in (yesterday, today))
 
 
 # The name the brief uses; beat calls the bulk_ task (routed to the bulk queue).

@@ -38,4 +38,8 @@ def beat_schedule(*, relay_interval: int) -> dict:
             "task": "dining.tasks.bulk_favourites_notify_tomorrow",
             "schedule": crontab(hour=18, minute=0),
         },
+        "dining-price-index": {
+            "task": "dining.tasks.bulk_price_index",
+            "schedule": crontab(hour=0, minute=15),
+        },
     }

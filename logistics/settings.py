@@ -342,6 +342,11 @@ REPAIRS_REOPEN_DAYS = env.int("REPAIRS_REOPEN_DAYS", default=7)
 REPAIRS_REMINDER_BEFORE_HOURS = env.float("REPAIRS_REMINDER_BEFORE_HOURS", default=2)
 REPAIRS_MAX_PHOTOS = env.int("REPAIRS_MAX_PHOTOS", default=6)
 
+# --- Dining -------------------------------------------------------------------------------------
+
+# The base date of the canteen price index (= 100); an ISO date, read when the index is computed.
+DINING_INDEX_BASE_DATE = env.str("DINING_INDEX_BASE_DATE", default="2026-09-01")
+
 # --- Security -----------------------------------------------------------------------------------
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
