@@ -16,6 +16,7 @@ from django.db.models import Exists, OuterRef, Prefetch
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from logistics.models import ApiToken, Building, Campus, Room
 from logistics.models.tokens import hash_token
@@ -30,8 +31,10 @@ MAX_DESCRIPTION = 4000
 NEAREST_BUILDING_METRES = 300
 
 DATATYPE_DESCRIPTIONS = {
-    CategoryQuestion.Kind.NUMBER: "A number, e.g. 3 or 2.5",
-    CategoryQuestion.Kind.DATETIME: "A date and time in ISO 8601, e.g. 2026-09-01T14:30:00+08:00",
+    CategoryQuestion.Kind.NUMBER: gettext_lazy("A number, e.g. 3 or 2.5"),
+    CategoryQuestion.Kind.DATETIME: gettext_lazy(
+        "A date and time in ISO 8601, e.g. 2026-09-01T14:30:00+08:00"
+    ),
 }
 PHONE_RE = re.compile(r"(?<!\d)(?:\+?\d[\d \-]{5,}\d)(?!\d)")
 EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
@@ -93,7 +96,7 @@ def attribute_to_dict(question: CategoryQuestion, order: int) -> dict:
         "code": question.code,
         "datatype": question.kind,
         "required": question.required,
-        "datatype_description": DATATYPE_DESCRIPTIONS.get(question.kind, ""),
+        "datatype_description": str(DATATYPE_DESCRIPTIONS.get(question.kind, "")),
         "order": order,
         "description": question.localized_label,
     }

@@ -90,7 +90,7 @@ def discovery(request, format):  # noqa: A002
     changeset = iso_day(timezone.now())
     data = {
         "changeset": changeset,
-        "contact": _("The campus logistics office (后勤服务中心)."),
+        "contact": _("The campus logistics office."),
         "key_service": _("Ask the logistics office for an API token with the scope repairs:write."),
         "endpoints": [
             {
