@@ -424,6 +424,18 @@ def test_it_lists_categories_with_their_tree_and_questions(client, student, cate
     assert tap["completion_hours"] == "24.00"
 
 
+def test_it_lists_categories_in_queries_independent_of_the_page_size(
+    client, student, django_assert_num_queries
+):
+    for parent in CategoryFactory.create_batch(6):
+        CategoryQuestionFactory(category=CategoryFactory(parent=parent))
+    client = as_user(client, student)
+    with django_assert_num_queries(5):
+        assert len(client.get(CATEGORIES + "?page_size=2").json()["results"]) == 2
+    with django_assert_num_queries(5):
+        assert len(client.get(CATEGORIES + "?page_size=12").json()["results"]) == 12
+
+
 def test_it_lets_only_managers_write_categories(client, student, manager, category):
     data = {"code": "door", "name": "门窗", "completion_hours": "48"}
     assert post(as_user(client, student), CATEGORIES, data).status_code == 403

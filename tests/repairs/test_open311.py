@@ -390,6 +390,15 @@ def test_it_lists_requests_in_a_fixed_number_of_queries(
         assert len(get(client, "requests.xml").content) > 0
 
 
+def test_it_answers_at_most_the_newest_max_requests(client, room, tap, monkeypatch):
+    from repairs import open311
+
+    monkeypatch.setattr(open311, "MAX_REQUESTS", 2)
+    repairs = RepairRequestFactory.create_batch(3, category=tap, room=room)
+    found = [r["service_request_id"] for r in get(client, "requests.json").json()]
+    assert found == [str(repairs[2].pk), str(repairs[1].pk)]
+
+
 def test_it_answers_one_request_and_its_token_in_both_formats(client, room, tap):
     repair = RepairRequestFactory(category=tap, room=room)
     assert get(client, f"requests/{repair.pk}.json").json()[0]["service_request_id"] == str(
