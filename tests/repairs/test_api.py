@@ -168,7 +168,9 @@ def test_it_files_a_request_with_photos_in_a_multipart_body(client, student, cat
     assert len(photos) == 2
     assert {p["kind"] for p in photos} == {"report"}
     repair = RepairRequest.objects.get()
-    assert all(p["url"] is None or f"/{repair.pk}/" in p["url"] for p in photos)
+    assert all(
+        p["url"] == f"http://testserver/repairs/{repair.pk}/photos/{p['id']}/" for p in photos
+    )
 
 
 def test_it_takes_answers_in_a_multipart_body(client, student, category, room):
