@@ -37,6 +37,14 @@ def max_photo_bytes() -> int:
     return MAX_UPLOAD_BYTES
 
 
+class PortalForm(forms.Form):
+    """Labels without a trailing colon, like the rest of the portal."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
 class MultipleImageInput(forms.FileInput):
     allow_multiple_selected = True
 
@@ -175,7 +183,7 @@ def answer_value(value):
     return value
 
 
-class RepairRequestForm(forms.Form):
+class RepairRequestForm(PortalForm):
     """Report a fault: what, where, how urgent, when to come, photos, the category's questions."""
 
     category = forms.ModelChoiceField(
@@ -354,13 +362,13 @@ def _note(label=None):
     )
 
 
-class NoteForm(forms.Form):
+class NoteForm(PortalForm):
     """accept, start, resume: an optional note."""
 
     note = _note()
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(PortalForm):
     """reject, hold, hand back, reopen: the service requires the reason (the browser asks too)."""
 
     reason = _reason(gettext_lazy("Reason"))
@@ -370,11 +378,11 @@ class ReasonForm(forms.Form):
         self.fields["reason"].widget.attrs["required"] = True
 
 
-class CancelForm(forms.Form):
+class CancelForm(PortalForm):
     reason = _reason(gettext_lazy("Reason (optional)"))
 
 
-class CommentForm(forms.Form):
+class CommentForm(PortalForm):
     """A note, photos or both (the service refuses neither)."""
 
     note = forms.CharField(
@@ -393,7 +401,7 @@ class CommentForm(forms.Form):
 RATING_CHOICES = [(n, str(n)) for n in range(5, 0, -1)]
 
 
-class RatingForm(forms.Form):
+class RatingForm(PortalForm):
     """confirm (rating optional) and rate (rating required)."""
 
     rating = forms.TypedChoiceField(
@@ -416,7 +424,7 @@ class RateForm(RatingForm):
     """rate: the service requires the rating."""
 
 
-class CompleteForm(forms.Form):
+class CompleteForm(PortalForm):
     note = _note(gettext_lazy("What was done"))
     labour_minutes = forms.IntegerField(
         label=gettext_lazy("Labour (minutes)"),
@@ -440,7 +448,7 @@ class CompleteForm(forms.Form):
         limit_photos(self)
 
 
-class AssignForm(forms.Form):
+class AssignForm(PortalForm):
     # Not required here: the service checks who may assign (403) before the technician.
     technician = TechnicianChoiceField(
         label=gettext_lazy("Technician"),

@@ -1,21 +1,18 @@
 """Filters of the repairs templates: overdue flags, trade icons, star ratings."""
 
 from django import template
+from django.templatetags.static import static
 from django.utils import timezone
+from django.utils.html import format_html
 
 from repairs.querysets import OPEN_STATUSES
 
 register = template.Library()
 
-# Decorative icons by trade (the label next to them carries the meaning).
-TRADE_ICONS = {
-    "electrical": "💡",
-    "plumbing": "🚰",
-    "carpentry": "🚪",
-    "hvac": "❄️",
-    "network": "🌐",
-    "general": "🔧",
-}
+TRADES = {"electrical", "plumbing", "carpentry", "hvac", "network", "general"}
+ICON_HTML = (
+    '<svg class="icon" aria-hidden="true" focusable="false"><use href="{}#trade-{}"></use></svg>'
+)
 
 
 @register.filter
@@ -31,7 +28,10 @@ def is_overdue(repair) -> bool:
 
 @register.filter
 def trade_icon(category) -> str:
-    return TRADE_ICONS.get(getattr(category, "trade", ""), TRADE_ICONS["general"])
+    """A decorative icon of the category's trade (the label next to it carries the meaning)."""
+    trade = getattr(category, "trade", "")
+    trade = trade if trade in TRADES else "general"
+    return format_html(ICON_HTML, static("img/repairs-icons.svg"), trade)
 
 
 @register.filter
