@@ -10,9 +10,7 @@ from .models import PriceChange, PriceIndexPoint, PriceRule, PriceViolation
 
 
 class PriceChangeFilterSet(django_filters.FilterSet):
-    canteen = django_filters.CharFilter(
-        field_name="dish__canteen__slug", label=_("Canteen (short name)"), max_length=50
-    )
+    canteen = IntegerFilter(field_name="dish__canteen_id", label=_("Canteen id"))
     dish = IntegerFilter(field_name="dish_id", label=_("Dish id"))
     tier = django_filters.ChoiceFilter(choices=PriceChange.Tier.choices, label=_("Tier"))
     on_menu = django_filters.BooleanFilter(
@@ -28,9 +26,7 @@ class PriceChangeFilterSet(django_filters.FilterSet):
 
 
 class PriceIndexFilterSet(django_filters.FilterSet):
-    canteen = django_filters.CharFilter(
-        field_name="canteen__slug", label=_("Canteen (short name)"), max_length=50
-    )
+    canteen = IntegerFilter(field_name="canteen_id", label=_("Canteen id"))
     campus = django_filters.BooleanFilter(
         field_name="canteen", lookup_expr="isnull", label=_("Only the campus index")
     )

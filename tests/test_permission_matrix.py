@@ -30,6 +30,7 @@ from logistics.roles import Role
 from tests.dining.factories import (
     DishFactory,
     MenuItemFactory,
+    PriceChangeFactory,
     PriceRuleFactory,
     WindowFactory,
 )
@@ -249,6 +250,11 @@ RULES: dict[str, Rule] = {
     ),
     "dining:figures": rule(get="manager", why="managers, supervisors; staff their canteens"),
     "dining:export": rule(get="manager", why="managers, supervisors; staff their canteens"),
+    "dining-api:price-change-list": rule(get="public", why="price history is public (明码标价)"),
+    "dining-api:price-change-detail": rule(
+        get="public", kwargs=lambda cast: {"pk": PriceChangeFactory().pk}
+    ),
+    "dining-api:price-index-list": rule(get="public", why="campus index; canteens for managers"),
     # --- dining: public pages, favourites, OpenMensa feeds --------------------------------------
     "dining:index": rule(get="public", why="today's menus: no sign-in needed"),
     "dining:search": rule(get="public"),

@@ -2,7 +2,7 @@
 
 from rest_framework.routers import SimpleRouter
 
-from . import views
+from . import prices, views
 
 app_name = "dining-api"
 
@@ -11,6 +11,8 @@ router.register("canteens", views.CanteenViewSet, basename="canteen")
 router.register("windows", views.WindowViewSet, basename="window")
 router.register("dishes", views.DishViewSet, basename="dish")
 router.register("menus", views.MenuViewSet, basename="menu")
+router.register("price-changes", prices.PriceChangeViewSet, basename="price-change")
+router.register("price-index", prices.PriceIndexViewSet, basename="price-index")
 
 urlpatterns = [
     *router.urls,
