@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from dining import cache, pricing
 from dining.models import (
     Allergen,
+    BasketItem,
     Canteen,
     ClosedDay,
     Dish,
@@ -22,8 +23,12 @@ from dining.models import (
     MenuTemplateItem,
     OpeningHours,
     PriceChange,
+    PriceIndexPoint,
+    PriceRule,
+    PriceViolation,
     Window,
 )
+from dining.price_forms import PriceRuleForm
 from dining.services import TIERS
 
 
@@ -178,3 +183,56 @@ class FavouriteAdmin(ReadOnlyAdmin):
     list_display = ["user", "dish", "created_at", "last_notified_for"]
     list_select_related = ["user", "dish"]
     search_fields = ["user__username", "dish__name"]
+
+
+# --- Price supervision --------------------------------------------------------------------------
+
+
+@admin.register(PriceRule)
+class PriceRuleAdmin(admin.ModelAdmin):
+    """Rules are saved through dining.pricing.price_rule_save (managers; numbers checked)."""
+
+    form = PriceRuleForm
+    list_display = ["name", "kind", "severity", "canteen", "category", "meal", "amount", "percent"]
+    list_display += ["is_active"]
+    list_filter = ["kind", "severity", "is_active", "canteen"]
+    list_select_related = ["canteen", "category"]
+    search_fields = ["name"]
+
+    def save_model(self, request, obj, form, change):
+        pricing.price_rule_save(by=request.user, data=form.cleaned_data, rule=obj)
+
+
+@admin.register(PriceViolation)
+class PriceViolationAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "menu", "rule", "dish", "severity", "acknowledged_by", "reason"]
+    list_filter = ["severity", "rule__kind", "menu__canteen"]
+    list_select_related = ["menu__canteen", "menu__window", "rule", "dish", "acknowledged_by"]
+    search_fields = ["message", "reason", "dish__name"]
+    date_hierarchy = "created_at"
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # the violations are the record of what was published despite a rule
+
+
+@admin.register(BasketItem)
+class BasketItemAdmin(admin.ModelAdmin):
+    """The fixed basket of the price index: staple dishes and their base-period quantities."""
+
+    list_display = ["dish", "canteen", "quantity", "base_price"]
+    list_select_related = ["dish__canteen"]
+    list_filter = ["dish__canteen"]
+    search_fields = ["dish__name", "dish__name_en"]
+    autocomplete_fields = ["dish"]
+
+    @admin.display(description=_("canteen"), ordering="dish__canteen")
+    def canteen(self, obj):
+        return obj.dish.canteen
+
+
+@admin.register(PriceIndexPoint)
+class PriceIndexPointAdmin(ReadOnlyAdmin):
+    list_display = ["date", "canteen", "value", "computed_at"]
+    list_filter = ["canteen"]
+    list_select_related = ["canteen"]
+    date_hierarchy = "date"

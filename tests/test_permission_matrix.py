@@ -372,6 +372,19 @@ ADMIN_EXCEPTIONS: dict[str, Rule] = {
         expect={("get", ADMIN): DENIED},
         why="the price history is the record managers show, never deleted by hand",
     ),
+    **{
+        f"admin:dining_{model}_add": rule(
+            get="staff",
+            expect={("get", ADMIN): DENIED},
+            why="violations and index points are written by the price checks and the index task",
+        )
+        for model in ("priceviolation", "priceindexpoint")
+    },
+    "admin:dining_priceviolation_delete": rule(
+        get="staff",
+        expect={("get", ADMIN): DENIED},
+        why="violations are the record of menus published despite a rule, never deleted",
+    ),
     "admin/(?P<url>.*)$": rule(
         get="staff",
         expect={("get", ADMIN): HIDDEN},

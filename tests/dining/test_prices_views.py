@@ -335,3 +335,38 @@ def test_it_adds_a_dining_section_to_the_manager_overview(client, canteen, manag
     body = client.get(reverse("manager-overview")).content.decode()
     assert "Dishes served, last 30 days" in body or "近30天" in body
     assert reverse("dining:figures") in body
+
+
+# --- Admin --------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def admin_user_client(client):
+    client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
+    return client
+
+
+def test_it_saves_a_rule_in_the_admin_with_its_numbers_checked(admin_user_client):
+    url = reverse("admin:dining_pricerule_add")
+    data = {"name": "荤菜限价", "kind": "category_cap", "severity": "warning", "meal": ""}
+    response = admin_user_client.post(url, data)
+    assert response.status_code == 200
+    assert "A price cap needs an amount." in response.content.decode()
+    assert admin_user_client.post(url, {**data, "amount": "15"}).status_code == 302
+    assert PriceRule.objects.get().amount == D("15.00")
+
+
+def test_it_shows_violations_and_the_index_read_only_in_the_admin(admin_user_client, canteen):
+    violation = _violation(canteen, reason="原因")
+    PriceIndexPoint.objects.create(date=timezone.localdate(), canteen=canteen, value=D("101"))
+    change = reverse("admin:dining_priceviolation_change", args=[violation.pk])
+    assert (
+        "原因"
+        in admin_user_client.get(reverse("admin:dining_priceviolation_changelist")).content.decode()
+    )
+    assert admin_user_client.get(change).status_code == 200
+    delete = reverse("admin:dining_priceviolation_delete", args=[violation.pk])
+    assert admin_user_client.post(delete, {"post": "yes"}).status_code == 403
+    assert (
+        admin_user_client.get(reverse("admin:dining_priceindexpoint_changelist")).status_code == 200
+    )
