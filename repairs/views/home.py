@@ -30,8 +30,8 @@ def my_repairs_context(request) -> dict:
     items = [_item(r, date_format(localtime(r.created_at), "SHORT_DATE_FORMAT")) for r in requests]
     return {
         "items": items,
-        "empty_text": _("No repair requests yet. Something broken? Report it in a minute."),
-        "more_url": reverse("repairs:mine") if items else reverse("repairs:create"),
+        "empty_text": _("No repair requests yet. Something broken? Report it under Repairs."),
+        "more_url": reverse("repairs:mine") if items else "",
     }
 
 
