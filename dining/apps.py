@@ -20,3 +20,15 @@ class DiningConfig(AppConfig):
             context=overview_context,
             order=20,
         )
+        from dining.views.staff import my_canteen_context
+        from logistics.roles import Role
+        from logistics.sections import register_home_section
+
+        register_home_section(
+            "dining.my-canteen",
+            title=_("My canteen today"),
+            template="includes/_item_list.html",
+            context=my_canteen_context,
+            order=5,
+            roles={Role.CANTEEN_STAFF},
+        )

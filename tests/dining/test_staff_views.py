@@ -359,3 +359,12 @@ def test_it_lists_and_searches_dishes(staff, client, window):
     url = reverse("dining:staff-dishes", args=[window.canteen.slug])
     body = client.get(url, {"q": "红烧"}).content.decode()
     assert "红烧肉" in body and "清炒时蔬" not in body
+
+
+def test_it_shows_my_canteen_today_on_the_home_page(staff, client, window):
+    WindowFactory(canteen=window.canteen, code="W2")
+    MenuFactory(window=window, date=timezone.localdate(), meal="lunch")
+    body = client.get(reverse("home")).content.decode()
+    assert "My canteen today" in body  # English msgid until the lead translates it
+    assert "1 of 2 published" in body
+    assert f"#canteen-{window.canteen.slug}" in body
