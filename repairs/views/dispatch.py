@@ -39,7 +39,8 @@ FILTER_KEYS = (
 
 def queue_filters(request) -> RepairRequestFilterSet:
     data = request.GET.copy()
-    if not any(data.get(key) for key in FILTER_KEYS):
+    # "filtered" comes with the filter form: unticking "Open only" there means every state.
+    if "filtered" not in data and not any(data.get(key) for key in FILTER_KEYS):
         data["is_open"] = "true"  # the morning's work: open requests, earliest due first
     queryset = RepairRequest.objects.for_user(request.user).with_related()
     return RepairRequestFilterSet(data, queryset=queryset, request=request)

@@ -523,6 +523,7 @@ def test_it_filters_the_queue_by_state_category_building_overdue_and_unassigned(
     assert shown(f"?building={building.pk}") == {elsewhere.pk}
     assert shown("?unassigned=true&is_open=true") == {late.pk, elsewhere.pk}
     assert shown("?status=closed") == {done.pk}
+    assert shown("?filtered=1") == {late.pk, elsewhere.pk, taken.pk, done.pk}  # "open" unticked
     assert shown(f"?q={taken.number}") == {taken.pk}
 
 
