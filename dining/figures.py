@@ -132,14 +132,6 @@ class DiningFigures:
         return points[-1][1] if points else None
 
 
-def _bounds(start, end) -> tuple[datetime.datetime, datetime.datetime]:
-    zone = timezone.get_current_timezone()
-    return (
-        datetime.datetime.combine(start, datetime.time.min, tzinfo=zone),
-        datetime.datetime.combine(end + datetime.timedelta(days=1), datetime.time.min, tzinfo=zone),
-    )
-
-
 def index_series(*, canteen_ids, start, end, campus: bool = True) -> dict:
     """{canteen id or None (campus): [(date, value)]} of the index points in the period."""
     scope = Q(canteen_id__in=list(canteen_ids))
@@ -211,9 +203,9 @@ def _add_low_share(rows, served, threshold) -> None:
 
 
 def _violations_in(canteen_ids, start, end):
-    lower, upper = _bounds(start, end)
+    """The violations of the menus dated in the period (like the dishes served)."""
     return PriceViolation.objects.filter(
-        menu__canteen_id__in=canteen_ids, created_at__gte=lower, created_at__lt=upper
+        menu__canteen_id__in=canteen_ids, menu__date__gte=start, menu__date__lte=end
     )
 
 
