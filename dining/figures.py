@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, Q
-from django.utils import timezone
 
 from logistics.roles import Role
 
