@@ -76,7 +76,30 @@ def catalogue() -> dict:
     def build() -> dict:
         return {**_build_catalogue(), "version": version}
 
-    return cache.get_or_build(cache.version_key("catalogue", version), build)
+    value = cache.local_get_or_build(cache.version_key("catalogue", version), build)
+    _known["catalogue"] = value
+    return value
+
+
+# The catalogue this process last used: its canteen ids let one round trip fetch every token.
+_known: dict = {}
+
+
+def catalogue_and_versions(date) -> tuple[dict, dict[int, str] | None]:
+    """The catalogue and each canteen's version of `date` (None when the cache is down).
+
+    Fast path, one round trip: the global token and the day tokens of the canteens of the
+    catalogue this process knows; valid when the global token is still that catalogue's."""
+    known = _known.get("catalogue")
+    if known is not None:
+        try:
+            found = cache.tokens_for([c["id"] for c in known["canteens"]], date)
+        except Exception:
+            found = None
+        if found is not None and found[0] == known["version"]:
+            return known, found[1]
+    current = catalogue()
+    return current, cache.safe_versions([c["id"] for c in current["canteens"]], date)
 
 
 def meal_now(canteens: list[dict], now: datetime.datetime) -> str | None:

@@ -24,6 +24,7 @@ from dining.models import Canteen, ClosedDay, Meal, MenuItem, OpeningHours
 from dining.selectors import DishFilter
 
 CSRF_PLACEHOLDER = "__dining_csrf_token__"
+CSRF_PLACEHOLDER_BYTES = CSRF_PLACEHOLDER.encode()
 
 
 class MenuFilterForm(forms.Form):
@@ -146,9 +147,11 @@ def index(request):
     """Today's published menus across canteens, the meal served now first; filters by GET."""
     now = selectors.local_now()
     today = now.date()
-    catalogue = selectors.catalogue()
-    form = MenuFilterForm(request.GET or None, catalogue=catalogue)
-    dish_filter = form.dish_filter()
+    catalogue, versions = selectors.catalogue_and_versions(today)
+    # Without filters (most of the lunchtime traffic) no form is built unless the page is.
+    form = MenuFilterForm(request.GET, catalogue=catalogue) if request.GET else None
+    invalid = form is not None and not form.is_valid()
+    dish_filter = form.dish_filter() if form is not None else DishFilter()
     first = selectors.meal_now(catalogue["canteens"], now)
     serving = first is not None and any(
         opens <= now.time() < closes
@@ -156,7 +159,6 @@ def index(request):
         for meal, opens, closes in c["hours"]
         if meal == first
     )
-    versions = cache.safe_versions([c["id"] for c in catalogue["canteens"]], today)
     content_key = cache.version_key(
         "index",
         today.isoformat(),
@@ -167,13 +169,13 @@ def index(request):
         catalogue["version"],
         sorted((versions or {}).items()),
         # Invalid input is shown back as typed, so then the raw query is part of the key.
-        form.is_bound and not form.is_valid() and sorted(request.GET.lists()),
+        invalid and sorted(request.GET.lists()),
     )
 
     def build_content() -> str:
         return _index_content(
             catalogue=catalogue,
-            form=form,
+            form=form or MenuFilterForm(catalogue=catalogue),
             dish_filter=dish_filter,
             today=today,
             first=first,
@@ -183,15 +185,15 @@ def index(request):
     if versions is None:
         return render(request, "dining/index.html", {"content": build_content()})
     if _anonymous_without_session(request):
-        page_key = cache.version_key("index-page", content_key, request.get_full_path())
+        page_key = cache.version_key("index-page-bytes", content_key, request.get_full_path())
 
-        def build_page() -> str:
+        def build_page() -> bytes:
             context = {"content": cache.get_or_build(content_key, build_content)}
             context["csrf_token"] = CSRF_PLACEHOLDER
-            return render_to_string("dining/index.html", context, request)
+            return render_to_string("dining/index.html", context, request).encode()
 
-        page = cache.get_or_build(page_key, build_page)
-        return HttpResponse(page.replace(CSRF_PLACEHOLDER, get_token(request)))
+        page = cache.local_get_or_build(page_key, build_page)
+        return HttpResponse(page.replace(CSRF_PLACEHOLDER_BYTES, get_token(request).encode()))
     content = cache.get_or_build(content_key, build_content)
     return render(request, "dining/index.html", {"content": content})
 
