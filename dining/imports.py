@@ -39,7 +39,11 @@ def _meal_value(text: str) -> str | None:
 class MenuImportRowForm(forms.Form):
     """One row of the menu import; windows and dishes are looked up in the canteen's own."""
 
-    date = forms.DateField(label=_("date"))
+    date = forms.DateField(
+        label=_("date"),
+        # ISO as in the template, an XLSX date cell ("2026-03-02T00:00:00"), or 2026/3/2.
+        input_formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y/%m/%d"],
+    )
     meal = forms.CharField(label=_("meal"))
     window = forms.CharField(label=_("window code"))
     dish = forms.CharField(label=_("dish name"))

@@ -437,3 +437,23 @@ def test_it_does_not_notify_an_inactive_user():
         user=user, dish=MenuItemFactory(menu=MenuFactory(date=TODAY + datetime.timedelta(1))).dish
     )
     assert services.favourites_notify_tomorrow(today=TODAY) == 0
+
+
+def test_it_imports_an_xlsx_workbook_with_date_cells(staff, window):
+    from openpyxl import Workbook
+
+    DishFactory(canteen=window.canteen, name="米饭")
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["date", "meal", "window", "dish", "price"])
+    sheet.append([datetime.datetime(2026, 3, 5), "lunch", "W1", "米饭", 1.5])
+    sheet.append(["2026/3/6", "dinner", "W1", "米饭", 2])
+    upload = io.BytesIO()
+    workbook.save(upload)
+    upload.seek(0)
+    report = services.menus_import(by=staff, canteen=window.canteen, upload=upload)
+    assert report.ok, report.errors
+    assert sorted(MenuItem.objects.values_list("menu__date", "price")) == [
+        (datetime.date(2026, 3, 5), Decimal("1.50")),
+        (datetime.date(2026, 3, 6), Decimal("2.00")),
+    ]

@@ -368,3 +368,44 @@ def test_it_shows_my_canteen_today_on_the_home_page(staff, client, window):
     assert "My canteen today" in body  # English msgid until the lead translates it
     assert "1 of 2 published" in body
     assert f"#canteen-{window.canteen.slug}" in body
+
+
+def test_it_renders_the_staff_home_in_a_fixed_number_of_queries(
+    manager, client, django_assert_num_queries
+):
+    client.force_login(manager)
+    for slug in ("a", "b"):
+        window = WindowFactory(canteen=CanteenFactory(slug=slug))
+        MenuItemFactory(menu=MenuFactory(window=window, date=timezone.localdate()))
+    client.get(reverse("dining:staff-home"))
+    # user, roles, canteens, their windows, the menus of both days, bell
+    with django_assert_num_queries(6):
+        client.get(reverse("dining:staff-home"))
+    WindowFactory(canteen=CanteenFactory(slug="c"))
+    with django_assert_num_queries(6):
+        assert client.get(reverse("dining:staff-home")).status_code == 200
+
+
+def test_it_records_a_price_changed_in_the_admin(client, window):
+    from tests.logistics.factories import UserFactory
+
+    admin_user = UserFactory(username="root", is_staff=True, is_superuser=True)
+    client.force_login(admin_user)
+    dish = DishFactory(canteen=window.canteen, price=Decimal("10.00"))
+    url = reverse("admin:dining_dish_change", args=[dish.pk])
+    form = client.get(url).context["adminform"].form
+    data = {k: v for k, v in form.initial.items() if v is not None and k != "photo"}
+    data |= {
+        "canteen": window.canteen.pk,
+        "category": dish.category_id,
+        "price": "10.50",
+        "allergens": [],
+    }
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    change = PriceChange.objects.get(dish=dish, tier="student")
+    assert (change.old_price, change.new_price, change.changed_by) == (
+        Decimal("10.00"),
+        Decimal("10.50"),
+        admin_user,
+    )
