@@ -4,7 +4,8 @@ from decimal import Decimal
 
 from django import forms
 from django.conf import settings
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from PIL import Image, UnidentifiedImageError
@@ -127,15 +128,24 @@ def category_groups(categories) -> list[tuple]:
     return list(groups.items())
 
 
+def assigned_count(**filters):
+    """How many requests with these filters each user (OuterRef "pk") is assigned: a
+    correlated subquery on the (assignee, status) index, so closed history is never scanned."""
+    counts = (
+        RepairRequest.objects.filter(assignee=OuterRef("pk"), **filters)
+        .order_by()
+        .values("assignee")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counts), 0)
+
+
 def technicians():
     """Active technicians with their number of open jobs (one query)."""
     return (
         User.objects.filter(groups__name=Role.TECHNICIAN, is_active=True)
-        .annotate(
-            open_jobs=Count(
-                "assigned_repairs", filter=Q(assigned_repairs__status__in=OPEN_STATUSES)
-            )
-        )
+        .annotate(open_jobs=assigned_count(status__in=OPEN_STATUSES))
         .order_by("display_name", "username")
     )
 

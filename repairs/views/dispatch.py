@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, F, Q
+from django.db.models import F
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from logistics.models import Building
 from repairs import services
 from repairs.filters import RepairRequestFilterSet
-from repairs.forms import BulkAssignForm, technicians
+from repairs.forms import BulkAssignForm, assigned_count, technicians
 from repairs.models import Category, RepairRequest
 from repairs.querysets import OPEN_STATUSES
 from repairs.views.actions import error_text, form_error_text
@@ -133,19 +133,13 @@ def _queue_url() -> str:
 def workload(request):
     """Open jobs per technician, from one aggregate query."""
     require(can_dispatch(request.user))
-    now = timezone.now()
-    open_jobs = Q(assigned_repairs__status__in=OPEN_STATUSES)
+    working = [status for status in OPEN_STATUSES if status != "on_hold"]
     rows = (
         technicians()
         .annotate(
-            in_progress=Count("assigned_repairs", filter=Q(assigned_repairs__status="in_progress")),
-            on_hold=Count("assigned_repairs", filter=Q(assigned_repairs__status="on_hold")),
-            overdue=Count(
-                "assigned_repairs",
-                filter=open_jobs
-                & ~Q(assigned_repairs__status="on_hold")
-                & Q(assigned_repairs__completion_due_at__lt=now),
-            ),
+            in_progress=assigned_count(status="in_progress"),
+            on_hold=assigned_count(status="on_hold"),
+            overdue=assigned_count(status__in=working, completion_due_at__lt=timezone.now()),
         )
         .order_by("-open_jobs", "display_name", "username")
     )
