@@ -32,3 +32,6 @@ class DiningConfig(AppConfig):
             order=5,
             roles={Role.CANTEEN_STAFF},
         )
+        from dining.sections import register as register_todays_menu
+
+        register_todays_menu()
