@@ -24,7 +24,7 @@ D = Decimal
 
 @pytest.fixture
 def api():
-    return APIClient(HTTP_ACCEPT_LANGUAGE="en")
+    return APIClient()
 
 
 def test_it_lists_price_changes_to_everyone_without_who_changed_them(api, student):
