@@ -138,13 +138,18 @@ def _items_with_history(menu, kinds) -> list:
     return list(items.order_by("sort_order", "id"))
 
 
+def _money(value):
+    # SQLite returns subquery prices unscaled (Decimal("10")); PostgreSQL as stored ("10.00").
+    return None if value is None else Decimal(value).quantize(CENT)
+
+
 def _last_price(item):
     """The dish's last recorded price before this menu: the price this menu's own change
     started from, else the newest other change, else the dish's standard price."""
     if getattr(item, "own_first_old", None) is not None:
-        return item.own_first_old
+        return _money(item.own_first_old)
     if getattr(item, "other_last", None) is not None:
-        return item.other_last
+        return _money(item.other_last)
     return item.dish.price
 
 
@@ -173,7 +178,7 @@ def _lowest_prices(menu, items) -> dict:
         prices[dish_id].add(start)
     lows = {}
     for item in items:
-        known = [p for p in prices[item.dish_id] if p is not None]
+        known = [_money(p) for p in prices[item.dish_id] if p is not None]
         lows[item.pk] = min(known) if known else _last_price(item)
     return lows
 
@@ -441,11 +446,11 @@ def _basket_prices(day, *, only_missing_base: bool = False) -> dict[int, Decimal
 def _price_of(row):
     standard_day = timezone.localdate(row.standard_at) if row.standard_at else None
     if row.served_price is not None and (standard_day is None or row.served_date >= standard_day):
-        return row.served_price
+        return _money(row.served_price)
     if row.standard_price is not None:
-        return row.standard_price
+        return _money(row.standard_price)
     if row.next_old is not None:
-        return row.next_old
+        return _money(row.next_old)
     return row.dish.price
 
 
