@@ -61,6 +61,8 @@ def _answer(exc: Exception) -> Response:
 class DiningViewSetMixin:
     permission_classes = [DiningPermission]
     scope_area = "dining"
+    # Ids only (any other text is a 404), short enough for a bigint.
+    lookup_value_regex = "[0-9]{1,18}"
 
 
 # --- Canteens and windows ------------------------------------------------------------------------
