@@ -11,11 +11,12 @@ canteen_changed, and notify() where people want to know.
 from collections import defaultdict
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -446,6 +447,12 @@ def favourites_notify_tomorrow(*, today=None) -> int:
 
 
 def _notify_favourites(user, dishes, day) -> None:
+    # Users have no language of their own: the portal's language, whatever ran before.
+    with translation.override(settings.LANGUAGE_CODE):
+        _notify_favourites_now(user, dishes, day)
+
+
+def _notify_favourites_now(user, dishes, day) -> None:
     names = ", ".join(f"{d.localized_name} ({d.canteen.localized_name})" for d in dishes)
     notify(
         recipients=[user],
