@@ -9,6 +9,7 @@ from django.db.models import Count, F
 from django.test import override_settings
 from django.utils import timezone
 
+from logistics.models import Notification, OutboxMessage
 from repairs.demo import REQUESTS
 from repairs.figures import repair_figures
 from repairs.models import Category, DispatchRule, RepairEvent, RepairPhoto, RepairRequest
@@ -87,6 +88,11 @@ def test_it_gives_the_demo_student_requests_and_notifications(seeded):
     student = RepairRequest.objects.filter(requester__username="student")
     assert student.count() >= 4
     assert student.first().requester.notifications.exists()
+
+
+def test_it_sends_no_mail_or_webhook_for_the_made_up_history(seeded):
+    assert Notification.objects.filter(kind__startswith="repairs.").count() > 100
+    assert not OutboxMessage.objects.filter(notification__kind__startswith="repairs.").exists()
 
 
 def test_it_changes_nothing_when_run_twice(seeded, settings):
