@@ -37,6 +37,21 @@ class PriceIndexFilterSet(django_filters.FilterSet):
         fields = ["canteen", "campus", "date"]
 
 
+class AnyBooleanWidget(django_filters.widgets.BooleanWidget):
+    """Yes / no / any (the empty choice means "do not filter")."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        self.choices = [("", _("Any")), ("true", _("Yes")), ("false", _("No"))]
+
+
+class DateRangeWidget(django_filters.widgets.DateRangeWidget):
+    """Two date pickers (…_after, …_before)."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs={"type": "date", **(attrs or {})})
+
+
 def _canteens(request):
     from .figures import figure_canteens
 
@@ -47,13 +62,20 @@ class PriceViolationFilterSet(django_filters.FilterSet):
     """The filters of the violations page (the canteen choices are the viewer's canteens)."""
 
     canteen = django_filters.ModelChoiceFilter(
-        field_name="menu__canteen", queryset=_canteens, to_field_name="slug", label=_("Canteen")
+        field_name="menu__canteen",
+        queryset=_canteens,
+        to_field_name="slug",
+        label=_("Canteen"),
+        empty_label=_("All"),
     )
     rule = django_filters.ModelChoiceFilter(
-        queryset=PriceRule.objects.order_by("kind", "name"), label=_("Rule")
+        queryset=PriceRule.objects.order_by("kind", "name"), label=_("Rule"), empty_label=_("All")
     )
     kind = django_filters.ChoiceFilter(
-        field_name="rule__kind", choices=PriceRule.Kind.choices, label=_("Kind of rule")
+        field_name="rule__kind",
+        choices=PriceRule.Kind.choices,
+        label=_("Kind of rule"),
+        empty_label=_("All"),
     )
     severity = django_filters.ChoiceFilter(choices=PriceRule.Severity.choices, label=_("Severity"))
     acknowledged = django_filters.BooleanFilter(

@@ -79,6 +79,7 @@ def price_index(request):
     """The price index chart: the campus for everyone; each canteen for those who may see it."""
     form = PeriodForm(request.GET or None, default_days=INDEX_DAYS)
     start, end = form.period()
+    form = _shown(form, start, end)
     canteens = list(figure_canteens(request.user).order_by("sort_order", "slug"))
     series = index_series(canteen_ids=[c.pk for c in canteens], start=start, end=end)
     labels = {None: _("Campus"), **{c.pk: c.localized_name for c in canteens}}
@@ -91,6 +92,13 @@ def price_index(request):
         "per_canteen": bool(canteens),
     }
     return render(request, "dining/prices/price_index.html", context, status=_status(form))
+
+
+def _shown(form, start, end):
+    """The form as shown: an empty one shows the default period it stands for."""
+    if form.is_bound:
+        return form
+    return type(form)(initial={"start": start, "end": end})
 
 
 def _status(form) -> int:
@@ -167,6 +175,7 @@ def figures(request):
     form = FiguresForm(request.GET or None)
     start, end = form.period()
     threshold = form.cleaned_data.get("threshold") if form.is_valid() else None
+    form = _shown(form, start, end)
     data = dining_figures(user=request.user, start=start, end=end, threshold=threshold)
     labels = {
         None: _("Campus"),

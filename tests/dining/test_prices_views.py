@@ -264,6 +264,8 @@ def test_it_shows_the_figures_with_the_index_chart(client, canteen, manager):
     assert response.status_code == 200
     assert "<polyline" in body and "北区食堂" in body
     assert "100.0%" in body  # the only dish served costs 4 yuan, at or below the 5 yuan default
+    today = timezone.localdate()
+    assert f'value="{today.isoformat()}"' in body  # the default period is shown in the form
 
 
 def test_it_lets_a_supervisor_see_the_figures_but_not_a_student(client, student):
