@@ -231,3 +231,41 @@ def test_it_lets_managers_save_rules_and_checks_their_numbers(manager, student):
         pricing.price_rule_save(by=manager, rule=rule, data={"amount": None})
     rule.refresh_from_db()
     assert rule.amount == D("15.00")
+
+
+def test_it_checks_prices_set_through_the_menu_services_end_to_end():
+    from dining import services
+
+    canteen = CanteenFactory()
+    staff = canteen_staff_for(canteen)
+    window = WindowFactory(canteen=canteen)
+    dish = DishFactory(canteen=canteen, price=D("10.00"))
+    rule = PriceRuleFactory(
+        kind=PriceRule.Kind.MAX_INCREASE_PER_CHANGE, amount=None, percent=D("15")
+    )
+    day = timezone.localdate() + datetime.timedelta(days=1)
+    menu = services.menu_get_or_create(
+        by=staff, canteen=canteen, window=window, date=day, meal=Meal.LUNCH
+    )
+    services.menu_set_items(by=staff, menu=menu, items=[{"dish": dish, "price": D("12.00")}])
+
+    with pytest.raises(services.AcknowledgementRequired) as refused:
+        services.menu_publish(by=staff, menu=menu)
+    assert [f.data["reference"] for f in refused.value.findings] == ["10.00"]
+    services.menu_publish(by=staff, menu=menu, acknowledge_reason="原料涨价")
+
+    violation = PriceViolation.objects.get()
+    assert (violation.rule, violation.dish, violation.reason) == (rule, dish, "原料涨价")
+    change = PriceChange.objects.get(menu_item__menu=menu)
+    assert (change.old_price, change.new_price, change.changed_by) == (
+        D("10.00"),
+        D("12.00"),
+        staff,
+    )
+
+    # The next day's copy keeps 12: no new change, nothing to acknowledge again.
+    (copy,) = services.menus_copy(
+        by=staff, canteen=canteen, from_date=day, to_date=day + datetime.timedelta(days=1)
+    )
+    services.menu_publish(by=staff, menu=copy)
+    assert PriceViolation.objects.count() == 1
