@@ -85,6 +85,9 @@ for n, window_count in enumerate(windows_per_canteen, start=1):
             for order, dish in enumerate(dishes):
                 MenuItem.objects.get_or_create(menu=menu, dish=dish, defaults={
                     "price": dish.price, "sort_order": order})
+# A cache of its own: entries another database left in this Redis db must not be read as ours.
+from django.core.cache import cache
+cache.clear()
 import json
 print(json.dumps({"canteens": Canteen.objects.count(), "windows": Window.objects.count(),
                   "dishes": Dish.objects.count(),
