@@ -1,6 +1,6 @@
 """The OpenMensa feed v2.1 (https://openmensa.org): one XML feed per canteen, and their list.
 
-Mapping (documented in docs/dining.md):
+Mapping (documented in docs/openmensa.md):
 - canteen metadata: name (Chinese), address (or the building), phone, availability "public",
   opening times (earliest opening to latest closing of the day's meals, every weekday);
 - days: today and the next FEED_DAYS - 1 days; a closed day is <closed/>; a day without a
