@@ -131,6 +131,7 @@ STATE_WEIGHTS = {
     "rejected": 3,
     "cancelled": 4,
 }
+FINISHED = {"closed", "confirmed", "completed", "rejected", "cancelled"}
 # Hours after the step before: (low, high).
 STEP_HOURS = {
     "accept": (0.2, 6),
@@ -304,11 +305,19 @@ def _seed_requests(demo: DemoData, leaves, categories, cast: Cast, rng, now) -> 
         if n < 4:  # a repeat fault: the same tap in the same room, four times in 60 days
             requester, room = cast.requesters[0]
             category = categories["water-tap"]
-        state = rng.choices(list(STATE_WEIGHTS), weights=list(STATE_WEIGHTS.values()))[0]
+        state = _final_state(rng, now - filed_at)
         place = _place(demo, room, rng) if n % 15 == 14 else {"room": room}
         _make_request(
             cast, category, requester, place, PATHS[state], filed_at, now, rng, photo=n % 3 == 0
         )
+
+
+def _final_state(rng, age: timedelta) -> str:
+    # After a week nearly everything is finished; what is still open then is overdue.
+    weights = STATE_WEIGHTS
+    if age > timedelta(days=7) and rng.random() < 0.85:
+        weights = {s: w for s, w in STATE_WEIGHTS.items() if s in FINISHED}
+    return rng.choices(list(weights), weights=list(weights.values()))[0]
 
 
 def _place(demo: DemoData, room, rng) -> dict:

@@ -74,6 +74,8 @@ def figures(request):
 
 def _page(request, form: PeriodForm, status: int = 200):
     start, end = form.period()
+    if not form.is_bound:  # show the default period in the date fields
+        form = PeriodForm(initial={"start": start, "end": end})
     lower, upper = _bounds(start, end)
     context = {
         "form": form,
