@@ -159,3 +159,29 @@ def test_it_computes_yesterday_and_today_in_the_daily_task():
     assert dates == {today, today - datetime.timedelta(days=1)}
     assert PriceIndexPoint.objects.count() == 4
     assert bulk_price_index(day="2026-10-01") == 2
+
+
+def test_it_schedules_the_index_every_night_on_beat():
+    from django.conf import settings as django_settings
+
+    from logistics.celery import app
+
+    app.loader.import_default_modules()
+    scheduled = {entry["task"]: entry for entry in django_settings.CELERY_BEAT_SCHEDULE.values()}
+    entry = scheduled["dining.tasks.bulk_price_index"]
+    assert "dining.tasks.bulk_price_index" in app.tasks
+    assert (entry["schedule"].hour, entry["schedule"].minute) == ({0}, {15})
+
+
+@pytest.mark.redis
+def test_it_computes_the_index_through_a_real_celery_worker(transactional_db, celery_worker):
+    from tests.fixtures.celery_worker import wait_until
+
+    dish = DishFactory(price=D("10.00"))
+    BasketItemFactory(dish=dish, base_price=D("8.00"))
+    bulk_price_index.delay("2026-10-01")
+    wait_until(
+        lambda: PriceIndexPoint.objects.filter(date="2026-10-01").count() == 2,
+        what="the worker computing the index",
+    )
+    assert set(PriceIndexPoint.objects.values_list("value", flat=True)) == {D("125.00")}
