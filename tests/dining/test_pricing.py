@@ -269,3 +269,15 @@ def test_it_checks_prices_set_through_the_menu_services_end_to_end():
     )
     services.menu_publish(by=staff, menu=copy)
     assert PriceViolation.objects.count() == 1
+
+
+def test_it_counts_scheduled_menus_of_the_meal_in_the_low_price_share():
+    PriceRuleFactory(kind=PriceRule.Kind.LOW_PRICE_SHARE, amount=D("5.00"), percent=D("50"))
+    menu = _draft()
+    MenuItemFactory(menu=menu, price=D("9.00"))
+    assert len(pricing.price_rules_check(menu=menu)) == 1
+    scheduled = MenuFactory(
+        window=WindowFactory(canteen=menu.canteen), date=menu.date, status=Menu.Status.SCHEDULED
+    )
+    MenuItemFactory(menu=scheduled, price=D("3.00"))
+    assert pricing.price_rules_check(menu=menu) == []
