@@ -8,6 +8,7 @@ PriceChange rows the services record whenever a standard or menu price differs f
 """
 
 import datetime
+import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -31,6 +32,8 @@ from .models import (
     PriceRule,
     PriceViolation,
 )
+
+logger = logging.getLogger(__name__)
 
 STUDENT = PriceChange.Tier.STUDENT
 HUNDRED = Decimal("100")
@@ -408,7 +411,15 @@ def index_base_date() -> datetime.date:
     value = getattr(settings, "DINING_INDEX_BASE_DATE", None)
     if isinstance(value, datetime.date):
         return value
-    return (parse_date(value) if value else None) or DEFAULT_BASE_DATE
+    try:
+        parsed = parse_date(value) if value else None
+    except ValueError:  # "2026-13-01": well formed, not a date
+        parsed = None
+    if value and parsed is None:
+        logger.warning(
+            "DINING_INDEX_BASE_DATE %r is not a date; using %s", value, DEFAULT_BASE_DATE
+        )
+    return parsed or DEFAULT_BASE_DATE
 
 
 def _end_of_day(day) -> datetime.datetime:

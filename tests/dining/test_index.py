@@ -145,6 +145,8 @@ def test_it_reads_the_base_date_from_the_settings(settings):
     assert pricing.index_base_date() == datetime.date(2025, 3, 1)
     settings.DINING_INDEX_BASE_DATE = ""
     assert pricing.index_base_date() == pricing.DEFAULT_BASE_DATE
+    settings.DINING_INDEX_BASE_DATE = "2026-13-01"
+    assert pricing.index_base_date() == pricing.DEFAULT_BASE_DATE
 
 
 def test_it_computes_yesterday_and_today_in_the_daily_task():
