@@ -5,9 +5,14 @@ implements them). Services call the invalidation functions inside their transact
 invalidation happens after commit, so a stale price never shows after the change is saved.
 
 Design: every cached entry's key contains version tokens, never the entry is deleted.
-- `dining:dv:<canteen>:<date>`: the version of one canteen's menus of one date;
-- `dining:cv:<canteen>`: the version of everything shown on every day of a canteen;
-- `dining:gv`: the version of the list of canteens (any canteen change bumps it too).
+- `dining:<db>:dv:<canteen>:<date>`: the version of one canteen's menus of one date;
+- `dining:<db>:cv:<canteen>`: the version of everything shown on every day of a canteen;
+- `dining:<db>:gv`: the version of the list of canteens (any canteen change bumps it too).
+`<db>` names the database (a short digest of its name), so two databases sharing one Redis
+(a test run beside a benchmark, staging beside a copy) never read each other's canteen ids.
+Rows changed behind the services' back (a restored database, a raw SQL fix) are not seen by the
+cache: clear it afterwards (`manage.py shell -c "from django.core.cache import cache;
+cache.clear()"`).
 A change replaces the token with a new random one after commit, so every fragment, page and
 API response built from that canteen and date is unreachable at once. Tokens are random (not
 counters): if Redis evicts a version key, the next reader creates a new token instead of
@@ -34,11 +39,10 @@ from collections.abc import Callable, Iterable
 from django.conf import settings
 from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache
-from django.db import transaction
+from django.db import connection, transaction
 
 logger = logging.getLogger(__name__)
 
-GLOBAL_KEY = "dining:gv"
 DEFAULT_TIMEOUT = 6 * 60 * 60
 
 
@@ -46,12 +50,27 @@ def _timeout() -> int:
     return getattr(settings, "DINING_CACHE_SECONDS", DEFAULT_TIMEOUT)
 
 
+def _namespace() -> str:
+    name = str(connection.settings_dict.get("NAME", ""))
+    cached = _NAMESPACES.get(name)
+    if cached is None:
+        cached = _NAMESPACES[name] = hashlib.blake2b(name.encode(), digest_size=4).hexdigest()
+    return cached
+
+
+_NAMESPACES: dict[str, str] = {}
+
+
+def _global_key() -> str:
+    return f"dining:{_namespace()}:gv"
+
+
 def _day_key(canteen_id: int, date) -> str:
-    return f"dining:dv:{canteen_id}:{date.isoformat()}"
+    return f"dining:{_namespace()}:dv:{canteen_id}:{date.isoformat()}"
 
 
 def _canteen_key(canteen_id: int) -> str:
-    return f"dining:cv:{canteen_id}"
+    return f"dining:{_namespace()}:cv:{canteen_id}"
 
 
 def _new_token() -> str:
@@ -71,7 +90,7 @@ def menu_changed(*, canteen_id: int, date) -> None:
 def canteen_changed(*, canteen_id: int) -> None:
     """Something shown on every day of this canteen changed (a dish's name, photo, standard
     price, allergens; opening hours; closed days)."""
-    transaction.on_commit(lambda: _bump(_canteen_key(canteen_id), GLOBAL_KEY), robust=True)
+    transaction.on_commit(lambda: _bump(_canteen_key(canteen_id), _global_key()), robust=True)
 
 
 def _tokens(keys: list[str]) -> dict[str, str]:
@@ -109,13 +128,14 @@ def tokens_for(canteen_ids: Iterable[int], date) -> tuple[str, dict[int, str]] |
     """The global version and each canteen's version of `date` in one round trip, or None when
     one of them is missing (then the caller takes the slow path, which creates them)."""
     ids = list(canteen_ids)
-    keys = [GLOBAL_KEY]
+    global_key = _global_key()
+    keys = [global_key]
     for canteen_id in ids:
         keys += [_canteen_key(canteen_id), _day_key(canteen_id, date)]
     found = _get_many(keys)
     if len(found) != len(keys):
         return None
-    return found[GLOBAL_KEY], {
+    return found[global_key], {
         cid: f"{found[_canteen_key(cid)]}.{found[_day_key(cid, date)]}" for cid in ids
     }
 
@@ -152,7 +172,8 @@ def local_get_or_build(key: str, build: Callable[[], object]):
 
 def global_version() -> str:
     """The version of the list of canteens."""
-    return _tokens([GLOBAL_KEY]).get(GLOBAL_KEY, "")
+    key = _global_key()
+    return _tokens([key]).get(key, "")
 
 
 def versions(canteen_ids: Iterable[int], date) -> dict[int, str]:
@@ -179,7 +200,7 @@ def range_version(canteen_id: int, dates: list) -> str:
 def version_key(prefix: str, *parts) -> str:
     """A cache key made of a prefix and a digest of the parts (versions, filters, language)."""
     digest = hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
-    return f"dining:{prefix}:{digest}"
+    return f"dining:{_namespace()}:{prefix}:{digest}"
 
 
 def get_or_build(key: str, build: Callable[[], object]):

@@ -6,6 +6,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 
 from dining.models import Menu, PriceRule, PriceViolation
 from dining.selectors import local_now
@@ -29,6 +30,13 @@ pytestmark = [
 ]
 
 PASSWORD = "demo-pass-123"  # what UserFactory sets
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """The flush between live-server tests bypasses the services, so nothing invalidated the
+    menus an earlier test cached: start from an empty cache (as after restoring a database)."""
+    cache.clear()
 
 
 def _sign_in(page, username: str) -> None:

@@ -130,7 +130,7 @@ def test_it_does_not_revive_old_entries_when_a_version_key_is_evicted(backend):
     item = _lunch()
     canteen_id, day = item.menu.canteen_id, item.menu.date
     first = cache.versions([canteen_id], day)
-    default_cache.delete(f"dining:dv:{canteen_id}:{day.isoformat()}")
+    default_cache.delete(cache._day_key(canteen_id, day))
     assert cache.versions([canteen_id], day) != first
 
 
