@@ -9,7 +9,7 @@ MANAGE := $(PY) manage.py
 RUN_ENV := DJANGO_DEBUG=$${DJANGO_DEBUG:-true}
 
 .PHONY: run test venv venv-dev browser gettext compilemessages worker beat migrate messages lint \
-	format bench clean screenshots
+	format bench bench-repairs clean screenshots
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -84,6 +84,10 @@ format: venv-dev
 
 bench: venv-dev
 	$(PY) bench/run.py
+
+# 100,000 repair requests in a database of its own (DATABASE_URL must name a *bench* database).
+bench-repairs: venv-dev
+	$(PY) bench/bench_repairs.py
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache
