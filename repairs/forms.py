@@ -265,7 +265,7 @@ class RepairRequestForm(PortalForm):
         super().__init__(*args, **kwargs)
         self.fields["category"].queryset = leaf_categories()
         self.room = None
-        self.fields["photos"].widget.attrs["capture"] = "environment"
+        # No `capture`: a student may pick an earlier photo from the gallery as well as take one.
         limit_photos(self)
         self.questions = list(self._questions())
         for question in self.questions:

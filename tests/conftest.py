@@ -4,6 +4,7 @@ import os
 import shutil
 
 import pytest
+from django.utils import translation
 
 from logistics.roles import Role
 from tests.logistics.factories import UserFactory
@@ -57,6 +58,16 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "redis" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _default_language(settings):
+    # Code run outside a request (services, forms, commands) speaks English in tests, so their
+    # messages can be asserted as written; pages still default to zh-hans through the locale
+    # middleware. Reset after each test so a request in one language never leaks into the next.
+    translation.activate("en")
+    yield
+    translation.activate("en")
 
 
 @pytest.fixture

@@ -123,7 +123,7 @@ def overview_figures(data: RepairFigures) -> list[dict]:
         {"label": _("Overdue now"), "value": data.overdue_count, "url": url + "#overdue"},
         {"label": _("Completed on time"), "value": _percent(data.completion_sla), "url": ""},
         {"label": _("Mean completion (hours)"), "value": _number(data.completion.mean_hours)},
-        {"label": _("90% completed within (hours)"), "value": _number(data.completion.p90_hours)},
+        {"label": _("Completion, 90th percentile"), "value": _number(data.completion.p90_hours)},
         {"label": _("Reopen rate"), "value": _percent(data.reopen_rate), "url": ""},
         {"label": _("Repeat faults"), "value": len(data.repeat_faults), "url": url + "#repeat"},
     ]

@@ -90,7 +90,8 @@ def test_it_reports_every_bad_row_with_its_line_and_imports_nothing(campuses, ma
         "main,OK2,,other,2\n"  # line 5: no name
         "main,OK1,重复,other,2\n"  # line 6: same as line 2
     )
-    report = place_import(kind="buildings", upload=csv_file(text), by=manager)
+    with translation.override("en"):
+        report = place_import(kind="buildings", upload=csv_file(text), by=manager)
     assert not report.ok
     assert [row.line for row in report.errors] == [3, 4, 5, 6]
     by_line = {row.line: row.messages for row in report.errors}

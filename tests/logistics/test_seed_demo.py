@@ -6,6 +6,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
 from django.forms.models import model_to_dict
+from django.utils import translation
 
 from logistics import demo
 from logistics.models import Building, Campus, Department, Room, StaffScope, User
@@ -33,7 +34,8 @@ ACCOUNTS = [
 def seeded(settings):
     settings.DEBUG = True
     out = io.StringIO()
-    call_command("seed_demo", stdout=out)
+    with translation.override("en"):
+        call_command("seed_demo", stdout=out)
     return out.getvalue()
 
 
@@ -117,7 +119,7 @@ def test_it_changes_nothing_when_run_twice(seeded):
 
 def test_it_refuses_with_debug_off(settings):
     settings.DEBUG = False
-    with pytest.raises(CommandError, match="DJANGO_DEBUG off"):
+    with translation.override("en"), pytest.raises(CommandError, match="DJANGO_DEBUG off"):
         call_command("seed_demo", stdout=io.StringIO())
     assert not User.objects.filter(username="student").exists()
 

@@ -8,7 +8,7 @@ from io import StringIO
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from logistics.api.permissions import ALL_SCOPES
 from logistics.models import ApiToken
@@ -88,7 +88,7 @@ def test_it_rejects_an_expired_token(client, integrator):
         expires_at=timezone.now() + timedelta(days=1),
     )
     ApiToken.objects.filter(pk=token.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
-    response = client.get(ME, headers=bearer(raw))
+    response = client.get(ME, headers=bearer(raw) | {"Accept-Language": "en"})
     assert response.status_code == 401
     assert response["WWW-Authenticate"] == "Bearer"
     assert "expired" in response.json()["detail"]
@@ -183,7 +183,7 @@ def test_it_issues_a_token_from_the_command_and_prints_it_once(client, integrato
 
 
 def test_it_refuses_bad_command_input(integrator):
-    with pytest.raises(CommandError, match="Unknown scope"):
+    with translation.override("en"), pytest.raises(CommandError, match="Unknown scope"):
         call_command("issue_api_token", integrator.username, "--scopes", "x:y", "--name", "n")
     with pytest.raises(CommandError, match="nobody"):
         call_command("issue_api_token", "nobody", "--scopes", "places:read", "--name", "n")
