@@ -7,7 +7,6 @@ canteen and answers PermissionDenied (403) otherwise. The menu list is read from
 and date cache (dining.cache), so it costs no query once warm.
 """
 
-
 import django_filters
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, Q
