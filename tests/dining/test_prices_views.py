@@ -182,6 +182,7 @@ def test_it_filters_violations(client, canteen, other_canteen, manager):
 def test_it_lists_violations_in_a_fixed_number_of_queries(
     client, canteen, manager, django_assert_num_queries
 ):
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"  # asserts the English texts
     for _ in range(4):
         _violation(canteen, reason="原因", by=manager)
     client.force_login(manager)
@@ -221,6 +222,7 @@ def test_it_lets_a_manager_add_a_rule(client, manager, canteen):
 
 
 def test_it_explains_missing_numbers_of_a_rule(client, manager):
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"  # asserts the English texts
     client.force_login(manager)
     response = client.post(
         reverse("dining:price-rules"),
@@ -331,6 +333,7 @@ def test_it_answers_a_bad_export_request_with_the_form(client, manager):
 
 
 def test_it_adds_a_dining_section_to_the_manager_overview(client, canteen, manager):
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"  # asserts the English texts
     MenuItemFactory(menu=MenuFactory(window__canteen=canteen))
     _violation(canteen)
     client.force_login(manager)
@@ -349,6 +352,7 @@ def admin_user_client(client):
 
 
 def test_it_saves_a_rule_in_the_admin_with_its_numbers_checked(admin_user_client):
+    admin_user_client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"  # asserts the English texts
     url = reverse("admin:dining_pricerule_add")
     data = {"name": "荤菜限价", "kind": "category_cap", "severity": "warning", "meal": ""}
     response = admin_user_client.post(url, data)

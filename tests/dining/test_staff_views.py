@@ -149,6 +149,7 @@ def test_it_saves_a_draft_adds_reorders_and_removes_dishes(staff, client, window
 
 
 def test_it_refuses_a_dish_of_another_canteen_in_the_form(staff, client, window):
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"  # asserts the English texts
     foreign = DishFactory(canteen=CanteenFactory())
     response = _post_items(client, window, [(foreign, "", 1, False)], action="save")
     assert response.status_code == 200
@@ -187,6 +188,7 @@ def test_it_shows_blocking_findings(staff, client, window):
 
 
 def test_it_schedules_a_menu(staff, client, window):
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"  # asserts the English texts
     dish = DishFactory(canteen=window.canteen)
     at = timezone.localtime() + datetime.timedelta(days=2)
     response = _post_items(
@@ -323,6 +325,7 @@ def test_it_creates_a_dish_with_a_photo(staff, client, window, settings, tmp_pat
 
 
 def test_it_refuses_a_photo_that_is_no_image(staff, client, window):
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"  # asserts the English texts
     upload = _upload("<?php echo 1; ?>", name="x.png")
     url = reverse("dining:staff-dish-new", args=[window.canteen.slug])
     response = client.post(url, _dish_data(photo_upload=upload))
@@ -362,6 +365,7 @@ def test_it_lists_and_searches_dishes(staff, client, window):
 
 
 def test_it_shows_my_canteen_today_on_the_home_page(staff, client, window):
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"  # asserts the English texts
     WindowFactory(canteen=window.canteen, code="W2")
     MenuFactory(window=window, date=timezone.localdate(), meal="lunch")
     body = client.get(reverse("home")).content.decode()

@@ -212,6 +212,7 @@ def test_it_names_each_bad_field_when_filing(client, student, category):
 
 
 def test_it_refuses_a_request_without_a_place(client, student, category):
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     response = post(
         as_user(client, student), REQUESTS, {"category": category.pk, "description": "x"}
     )

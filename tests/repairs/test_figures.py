@@ -40,7 +40,8 @@ def last_days(days=30):
 
 
 def test_it_counts_requests_by_state_category_and_building(manager):
-    water, door = CategoryFactory(name="水电"), CategoryFactory(name="门窗")
+    water = CategoryFactory(name="水电", name_en="")
+    door = CategoryFactory(name="门窗", name_en="")
     room_a, room_b = RoomFactory(), RoomFactory()
     for _ in range(3):
         filed(5, category=water, room=room_a)
