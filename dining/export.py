@@ -1,45 +1,31 @@
 """CSV and XLSX export of a period's price changes and menus: one row per record, a header row
 of stable column keys (documented in docs/user-guide.md, "Price supervision").
 
-CSV is streamed (UTF-8 with a BOM, so Excel on Chinese Windows opens it); XLSX is written with
-openpyxl's write-only workbook into a temporary file that spills to disk when large. Rows are
-read with one query through a server-side cursor.
+The files are written by logistics.spreadsheets (streamed CSV with a BOM, write-only XLSX,
+formula-safe cells); rows are read with one query through a server-side cursor.
 """
 
-import csv
-import tempfile
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
 from typing import Any
 
-from django.http import FileResponse, StreamingHttpResponse
-from django.utils import timezone
+from logistics.spreadsheets import Export, csv_response, local_time, xlsx_response
 
 from .models import MenuItem, PriceChange
 
+__all__ = ["csv_response", "menus_export", "price_changes_export", "xlsx_response"]
+
 CHUNK_SIZE = 2000
-# Spreadsheet programs run cells that start with these as formulas (CSV injection).
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-@dataclass(frozen=True)
-class Export:
-    """What one export holds: its sheet name, columns and rows."""
-
-    name: str
-    columns: list[tuple[str, Callable[[Any], Any]]]
-    queryset: Any
-
-    def header(self) -> list[str]:
-        return [key for key, _value in self.columns]
-
-    def rows(self) -> Iterator[list]:
-        for record in self.queryset.iterator(chunk_size=CHUNK_SIZE):
-            yield [_safe(value(record)) for _key, value in self.columns]
+Columns = list[tuple[str, Callable[[Any], Any]]]
 
 
-def _local(value) -> str:
-    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S") if value else ""
+def _export(name: str, columns: Columns, queryset) -> Export:
+    def rows() -> Iterator[list]:
+        for record in queryset.iterator(chunk_size=CHUNK_SIZE):
+            yield [value(record) for _key, value in columns]
+
+    return Export(name=name, header=[key for key, _value in columns], rows=rows)
 
 
 def _money(value) -> str:
@@ -51,7 +37,7 @@ def _change(c: PriceChange) -> str:
 
 
 PRICE_CHANGE_COLUMNS = [
-    ("changed_at", lambda c: _local(c.changed_at)),
+    ("changed_at", lambda c: local_time(c.changed_at)),
     ("canteen", lambda c: c.dish.canteen.slug),
     ("canteen_name", lambda c: c.dish.canteen.name),
     ("dish_id", lambda c: c.dish_id),
@@ -94,7 +80,7 @@ def price_changes_export(*, canteens, lower, upper) -> Export:
         .select_related("dish__canteen", "dish__category", "menu_item__menu", "changed_by")
         .order_by("changed_at", "id")
     )
-    return Export("price-changes", PRICE_CHANGE_COLUMNS, queryset)
+    return _export("price-changes", PRICE_CHANGE_COLUMNS, queryset)
 
 
 def menus_export(*, canteens, start, end) -> Export:
@@ -106,50 +92,4 @@ def menus_export(*, canteens, start, end) -> Export:
         .select_related("menu__canteen", "menu__window", "dish__category")
         .order_by("menu__date", "menu__canteen_id", "menu__meal", "menu__window_id", "sort_order")
     )
-    return Export("menus", MENU_COLUMNS, queryset)
-
-
-def _safe(value: Any) -> Any:
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
-
-
-class _Echo:
-    """A file-like object whose write returns the line, for streaming csv.writer output."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-def _csv_lines(export: Export) -> Iterable[str]:
-    writer = csv.writer(_Echo())
-    yield "\ufeff" + writer.writerow(export.header())
-    for row in export.rows():
-        yield writer.writerow(row)
-
-
-def csv_response(export: Export, filename: str) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(_csv_lines(export), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
-    return response
-
-
-def xlsx_response(export: Export, filename: str) -> FileResponse:
-    from openpyxl import Workbook
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=export.name)
-    sheet.append(export.header())
-    for row in export.rows():
-        sheet.append(row)
-    # Spills to disk beyond 8 MB, so a large export does not sit in memory.
-    buffer = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115
-    workbook.save(buffer)
-    buffer.seek(0)
-    return FileResponse(
-        buffer,
-        as_attachment=True,
-        filename=f"{filename}.xlsx",
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
+    return _export("menus", MENU_COLUMNS, queryset)

@@ -1,16 +1,11 @@
 """CSV and XLSX export of repair requests: one row per request, a header row, documented columns.
 
-The columns are documented in docs/repairs-export.md; keep the two in step. CSV is streamed row
-by row (UTF-8 with a BOM, so Excel on Chinese Windows opens it correctly); XLSX is written with
-openpyxl's write-only workbook into a temporary file that spills to disk when large. Both read
-the requests with one query through a server-side cursor, so memory stays flat.
+The columns are documented in docs/repairs-export.md; keep the two in step. The files are
+written by logistics.spreadsheets (streamed CSV, write-only XLSX, formula-safe cells).
 """
 
-import csv
-import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from django.db.models import QuerySet
@@ -18,12 +13,13 @@ from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from logistics import spreadsheets
+from logistics.spreadsheets import Export, local_time
+
 from .models import RepairRequest
 from .querysets import OPEN_STATUSES
 
 CHUNK_SIZE = 2000
-# Spreadsheet programs run cells that start with these as formulas (CSV injection).
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -31,10 +27,6 @@ class ExportColumn:
     key: str
     label: Any
     value: Callable[[RepairRequest], Any]
-
-
-def _local(value: datetime | None) -> str:
-    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S") if value else ""
 
 
 def _user(user) -> str:
@@ -79,18 +71,18 @@ COLUMNS = [
     ExportColumn("requester", _("Requester"), lambda r: _user(r.requester)),
     ExportColumn("team", _("Team"), lambda r: r.team.code if r.team_id else ""),
     ExportColumn("assignee", _("Technician"), lambda r: _user(r.assignee)),
-    ExportColumn("created_at", _("Submitted at"), lambda r: _local(r.created_at)),
+    ExportColumn("created_at", _("Submitted at"), lambda r: local_time(r.created_at)),
     ExportColumn(
-        "first_response_at", _("First response at"), lambda r: _local(r.first_response_at)
+        "first_response_at", _("First response at"), lambda r: local_time(r.first_response_at)
     ),
-    ExportColumn("assigned_at", _("Assigned at"), lambda r: _local(r.assigned_at)),
-    ExportColumn("started_at", _("Started at"), lambda r: _local(r.started_at)),
-    ExportColumn("completed_at", _("Completed at"), lambda r: _local(r.completed_at)),
-    ExportColumn("confirmed_at", _("Confirmed at"), lambda r: _local(r.confirmed_at)),
-    ExportColumn("closed_at", _("Closed at"), lambda r: _local(r.closed_at)),
-    ExportColumn("response_due_at", _("Response due at"), lambda r: _local(r.response_due_at)),
+    ExportColumn("assigned_at", _("Assigned at"), lambda r: local_time(r.assigned_at)),
+    ExportColumn("started_at", _("Started at"), lambda r: local_time(r.started_at)),
+    ExportColumn("completed_at", _("Completed at"), lambda r: local_time(r.completed_at)),
+    ExportColumn("confirmed_at", _("Confirmed at"), lambda r: local_time(r.confirmed_at)),
+    ExportColumn("closed_at", _("Closed at"), lambda r: local_time(r.closed_at)),
+    ExportColumn("response_due_at", _("Response due at"), lambda r: local_time(r.response_due_at)),
     ExportColumn(
-        "completion_due_at", _("Completion due at"), lambda r: _local(r.completion_due_at)
+        "completion_due_at", _("Completion due at"), lambda r: local_time(r.completion_due_at)
     ),
     ExportColumn("overdue", _("Overdue"), _overdue),
     ExportColumn("reopen_count", _("Times reopened"), lambda r: r.reopen_count),
@@ -121,47 +113,13 @@ def rows(queryset: QuerySet) -> Iterator[list]:
         yield [column.value(request) for column in COLUMNS]
 
 
-def _safe(value: Any) -> Any:
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
-
-
-class _Echo:
-    """A file-like object whose write returns the line, for streaming csv.writer output."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-def _csv_lines(queryset: QuerySet) -> Iterable[str]:
-    writer = csv.writer(_Echo())
-    yield "\ufeff" + writer.writerow(header_row())
-    for row in rows(queryset):
-        yield writer.writerow([_safe(value) for value in row])
+def export_for(queryset: QuerySet) -> Export:
+    return Export(name="repairs", header=header_row(), rows=lambda: rows(queryset))
 
 
 def csv_response(queryset: QuerySet, filename: str) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(_csv_lines(queryset), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
-    return response
+    return spreadsheets.csv_response(export_for(queryset), filename)
 
 
 def xlsx_response(queryset: QuerySet, filename: str) -> FileResponse:
-    from openpyxl import Workbook
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title="repairs")
-    sheet.append(header_row())
-    for row in rows(queryset):
-        sheet.append([_safe(value) for value in row])
-    # Spills to disk beyond 8 MB, so a large export does not sit in memory.
-    buffer = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115
-    workbook.save(buffer)
-    buffer.seek(0)
-    return FileResponse(
-        buffer,
-        as_attachment=True,
-        filename=f"{filename}.xlsx",
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
+    return spreadsheets.xlsx_response(export_for(queryset), filename)
