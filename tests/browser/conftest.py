@@ -24,6 +24,7 @@ CHROMIUM_ARGS = [
 ]
 MOBILE = {"width": 360, "height": 740}
 DESKTOP = {"width": 1280, "height": 800}
+PASSWORD = "demo-pass-123"  # what UserFactory sets
 
 
 def pytest_collection_modifyitems(config, items):
@@ -72,20 +73,52 @@ def browser():
         os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
-@pytest.fixture
-def page(browser, live_server):
-    """A phone-sized page on the live server that fails the test on any CSP violation."""
-    # A Chinese phone: the portal must pick zh-hans from Accept-Language.
-    context = browser.new_context(base_url=live_server.url, viewport=MOBILE, locale="zh-CN")
-    context.set_default_timeout(10_000)
+def new_page(browser, base_url: str, *, locale: str = "zh-CN", timeout: int = 10_000):
+    """A phone-sized page in a context of its own that records every CSP violation."""
+    context = browser.new_context(base_url=base_url, viewport=MOBILE, locale=locale)
+    context.set_default_timeout(timeout)
     page = context.new_page()
     page.csp_violations = []
     page.on(
         "console",
         lambda msg: "Content Security Policy" in msg.text and page.csp_violations.append(msg.text),
     )
+    return page
+
+
+def sign_in(page, username: str, password: str = PASSWORD) -> None:
+    """Signs in through the local login form."""
+    page.goto("/accounts/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")
+
+
+@pytest.fixture
+def page(browser, live_server):
+    """A phone-sized page on the live server that fails the test on any CSP violation."""
+    # A Chinese phone: the portal must pick zh-hans from Accept-Language.
+    page = new_page(browser, live_server.url)
     yield page
-    context.close()
+    page.context.close()
+
+
+@pytest.fixture
+def open_as(browser, live_server):
+    """Opens a page in a context of its own for a user (English), signed in."""
+    pages = []
+
+    def open_page(user):
+        page = new_page(browser, live_server.url, locale="en-US", timeout=15_000)
+        pages.append(page)
+        sign_in(page, user.username)
+        assert "/accounts/login/" not in page.url, page.inner_text("main")
+        return page
+
+    yield open_page
+    for page in pages:
+        page.context.close()
 
 
 @pytest.fixture

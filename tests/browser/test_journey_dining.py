@@ -11,7 +11,7 @@ from django.core.cache import cache
 from dining.models import Menu, PriceRule, PriceViolation
 from dining.selectors import local_now
 from logistics.roles import Role
-from tests.browser.conftest import MOBILE
+from tests.browser.conftest import new_page, sign_in
 from tests.dining.factories import (
     CanteenFactory,
     DishCategoryFactory,
@@ -29,8 +29,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
-PASSWORD = "demo-pass-123"  # what UserFactory sets
-
 
 @pytest.fixture(autouse=True)
 def empty_cache():
@@ -39,26 +37,11 @@ def empty_cache():
     cache.clear()
 
 
-def _sign_in(page, username: str) -> None:
-    page.goto("/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    with page.expect_navigation():
-        page.click("main form button[type=submit]")
-
-
 @pytest.fixture
 def staff_page(browser, live_server):
-    context = browser.new_context(base_url=live_server.url, viewport=MOBILE, locale="en-US")
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    page.csp_violations = []
-    page.on(
-        "console",
-        lambda msg: "Content Security Policy" in msg.text and page.csp_violations.append(msg.text),
-    )
+    page = new_page(browser, live_server.url, locale="en-US", timeout=15_000)
     yield page
-    context.close()
+    page.context.close()
 
 
 def _yesterdays_lunch():
@@ -96,12 +79,12 @@ def test_it_publishes_a_capped_price_with_a_reason_and_a_student_filters_out_pea
     student = UserFactory(username="s2024001", roles=[Role.STUDENT])
 
     # A student looks before lunch is published: nothing for today yet.
-    _sign_in(page, student.username)
+    sign_in(page, student.username)
     page.goto("/dining/")
     assert page.locator("li.dish").count() == 0
 
     # Canteen staff: copy yesterday's lunch, raise the beef above the 25 yuan cap.
-    _sign_in(staff_page, staff.username)
+    sign_in(staff_page, staff.username)
     staff_page.goto("/dining/staff/")
     with staff_page.expect_navigation():
         staff_page.locator("table.staff-grid").first.locator("tr", has_text="Lunch").locator(

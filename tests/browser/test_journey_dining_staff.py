@@ -8,7 +8,6 @@ import pytest
 from django.utils import timezone
 
 from dining.models import Menu, PriceChange, PriceRule, PriceViolation
-from tests.browser.conftest import MOBILE
 from tests.dining.factories import (
     CanteenFactory,
     DishCategoryFactory,
@@ -25,40 +24,8 @@ pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
-PASSWORD = "demo-pass-123"  # what UserFactory sets
 
-
-@pytest.fixture
-def staff_page(browser, live_server):
-    contexts = []
-
-    def open_page(user):
-        context = browser.new_context(base_url=live_server.url, viewport=MOBILE, locale="en-US")
-        context.set_default_timeout(15_000)
-        contexts.append(context)
-        page = context.new_page()
-        page.csp_violations = []
-        page.on(
-            "console",
-            lambda msg: (
-                "Content Security Policy" in msg.text and page.csp_violations.append(msg.text)
-            ),
-        )
-        page.goto("/accounts/login/")
-        page.fill("input[name=username]", user.username)
-        page.fill("input[name=password]", PASSWORD)
-        with page.expect_navigation():
-            page.click("main form button[type=submit]")
-        return page
-
-    yield open_page
-    for context in contexts:
-        context.close()
-
-
-def test_it_copies_yesterdays_lunch_and_publishes_a_capped_price_with_a_reason(
-    staff_page, screenshot
-):
+def test_it_copies_yesterdays_lunch_and_publishes_a_capped_price_with_a_reason(open_as, screenshot):
     today = timezone.localdate()
     window = WindowFactory(
         canteen=CanteenFactory(slug="mh-1", name="第一食堂", name_en="Canteen 1"),
@@ -80,7 +47,7 @@ def test_it_copies_yesterdays_lunch_and_publishes_a_capped_price_with_a_reason(
     )
     staff = canteen_staff_for(window.canteen)
 
-    page = staff_page(staff)
+    page = open_as(staff)
     page.goto("/dining/staff/")
     screenshot(page, "dining-staff-home")
     with page.expect_navigation():

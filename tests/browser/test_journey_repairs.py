@@ -14,7 +14,6 @@ from PIL import Image
 from logistics.models import Notification
 from logistics.roles import Role
 from repairs.models import RepairPhoto, RepairRequest
-from tests.browser.conftest import MOBILE
 from tests.logistics.factories import RoomFactory, UserFactory
 from tests.repairs.factories import CategoryFactory
 
@@ -23,43 +22,11 @@ pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
-PASSWORD = "demo-pass-123"  # what UserFactory sets
-
 
 def jpeg(color) -> dict:
     buffer = io.BytesIO()
     Image.new("RGB", (640, 480), color).save(buffer, format="JPEG")
     return {"name": "photo.jpg", "mimeType": "image/jpeg", "buffer": buffer.getvalue()}
-
-
-@pytest.fixture
-def open_as(browser, live_server):
-    """Opens a page in a context of its own for a user, signed in through the login form."""
-    contexts = []
-
-    def open_page(user):
-        context = browser.new_context(base_url=live_server.url, viewport=MOBILE, locale="en-US")
-        context.set_default_timeout(15_000)
-        contexts.append(context)
-        page = context.new_page()
-        page.csp_violations = []
-        page.on(
-            "console",
-            lambda msg: (
-                "Content Security Policy" in msg.text and page.csp_violations.append(msg.text)
-            ),
-        )
-        page.goto("/accounts/login/")
-        page.fill("input[name=username]", user.username)
-        page.fill("input[name=password]", PASSWORD)
-        with page.expect_navigation():
-            page.click("main form button[type=submit]")
-        assert "/accounts/login/" not in page.url, page.inner_text("main")
-        return page
-
-    yield open_page
-    for context in contexts:
-        context.close()
 
 
 def sees_notification(page, user, kind: str, repair: RepairRequest) -> None:
