@@ -26,6 +26,33 @@ def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
     )
 
 
+def test_it_runs_manage_py_in_debug_in_an_unconfigured_checkout():
+    result = manage("check", env={})
+    assert result.returncode == 0, result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_it_keeps_debug_off_for_manage_py_once_a_secret_key_is_set():
+    env = {"DJANGO_SECRET_KEY": secrets.token_urlsafe(50), "DJANGO_ALLOWED_HOSTS": "*"}
+    result = manage("check", env=env)
+    assert result.returncode != 0
+    assert "DJANGO_ALLOWED_HOSTS must name" in result.stderr
+
+
+def test_it_refuses_to_serve_an_unconfigured_checkout_through_wsgi():
+    code = "import logistics.wsgi"
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=BASE_DIR,
+        env={"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "/")},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY is not set" in result.stderr
+
+
 def production_env() -> dict[str, str]:
     """The production configuration block of docs/configuration.md, with a fresh secret key."""
     text = CONFIGURATION_DOC.read_text()
