@@ -42,4 +42,25 @@ def beat_schedule(*, relay_interval: int) -> dict:
             "task": "dining.tasks.bulk_price_index",
             "schedule": crontab(hour=0, minute=15),
         },
+        "reviews-invitations": {
+            "task": "reviews.tasks.bulk_invitations_sweep",
+            "schedule": 300,
+            "options": {"expires": 300},
+        },
+        "reviews-complaints-sweep": {
+            "task": "reviews.tasks.bulk_complaints_sweep",
+            "schedule": 300,
+            "options": {"expires": 300},
+        },
+        # Today's rows every quarter hour, and yesterday's once more after midnight.
+        "reviews-indices": {
+            "task": "reviews.tasks.bulk_aggregate_indices",
+            "schedule": crontab(minute="*/15"),
+            "options": {"expires": 900},
+        },
+        "reviews-indices-yesterday": {
+            "task": "reviews.tasks.bulk_aggregate_indices",
+            "schedule": crontab(hour=0, minute=30),
+            "kwargs": {"days_back": 1},
+        },
     }

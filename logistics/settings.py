@@ -347,6 +347,18 @@ REPAIRS_MAX_PHOTOS = env.int("REPAIRS_MAX_PHOTOS", default=6)
 # The base date of the canteen price index (= 100); an ISO date, read when the index is computed.
 DINING_INDEX_BASE_DATE = env.str("DINING_INDEX_BASE_DATE", default="2026-09-01")
 
+# --- Reviews and complaints ---------------------------------------------------------------------
+
+REVIEWS_EDIT_DAYS = env.int("REVIEWS_EDIT_DAYS", default=7)
+REVIEWS_MAX_PHOTOS = env.int("REVIEWS_MAX_PHOTOS", default=3)
+REVIEWS_INVITE_DELAY_MINUTES = env.int("REVIEWS_INVITE_DELAY_MINUTES", default=60)
+REVIEWS_REMINDER_DAYS = env.int("REVIEWS_REMINDER_DAYS", default=3)
+REVIEWS_INVITATION_DAYS = env.int("REVIEWS_INVITATION_DAYS", default=14)
+REVIEWS_COMPLAINT_ACKNOWLEDGE_HOURS = env.int("REVIEWS_COMPLAINT_ACKNOWLEDGE_HOURS", default=24)
+REVIEWS_COMPLAINT_RESOLVE_HOURS = env.int("REVIEWS_COMPLAINT_RESOLVE_HOURS", default=72)
+# Weight of the prior in the Bayesian-adjusted mean: like this many reviews at the overall mean.
+REVIEWS_PRIOR_WEIGHT = env.int("REVIEWS_PRIOR_WEIGHT", default=10)
+
 # --- Security -----------------------------------------------------------------------------------
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

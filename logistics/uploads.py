@@ -105,3 +105,23 @@ def save_image(upload, *, folder: str) -> str:
     name (for apps that keep a path rather than an ImageField)."""
     image = clean_image(upload)
     return default_storage.save(f"{folder.strip('/')}/{image.name}", image.file)
+
+
+def clean_images(uploads, *, limit: int, field: str = "photos") -> list[CleanImage]:
+    """Cleans a list of uploads (at most `limit`); every bad file is reported, keyed by `field`,
+    with its name, so the user learns about all of them at once."""
+    uploads = [u for u in (uploads or ()) if u]
+    if len(uploads) > limit:
+        raise ValidationError(
+            {field: _("Attach at most %(max)d photos.") % {"max": limit}}, code="too_many"
+        )
+    images, errors = [], []
+    for index, upload in enumerate(uploads, start=1):
+        try:
+            images.append(clean_image(upload))
+        except ValidationError as error:
+            name = getattr(upload, "name", "") or str(index)
+            errors.extend(f"{name}: {message}" for message in error.messages)
+    if errors:
+        raise ValidationError({field: errors})
+    return images

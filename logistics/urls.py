@@ -17,6 +17,7 @@ urlpatterns = [
     path("places/", include("logistics.views.place_urls")),
     path("dining/", include("dining.urls")),
     path("repairs/", include("repairs.urls")),
+    path("reviews/", include("reviews.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", health.healthz, name="healthz"),
     path("admin/", admin.site.urls),

@@ -9,7 +9,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 from logistics.roles import Role
-from logistics.uploads import clean_image
+from logistics.uploads import clean_images
 from repairs.models import CategoryQuestion, RepairRequest
 from repairs.permissions import NOT_ALLOWED
 
@@ -22,22 +22,8 @@ def required_text(field: str, value: str, message) -> str:
 
 
 def clean_photos(photos, *, limit: int | None = None) -> list:
-    photos = [p for p in (photos or ()) if p]
     limit = settings.REPAIRS_MAX_PHOTOS if limit is None else limit
-    if len(photos) > limit:
-        raise ValidationError(
-            {"photos": _("Attach at most %(max)d photos.") % {"max": limit}}, code="too_many"
-        )
-    images, errors = [], []
-    for index, upload in enumerate(photos, start=1):
-        try:
-            images.append(clean_image(upload))
-        except ValidationError as error:
-            name = getattr(upload, "name", "") or str(index)
-            errors.extend(f"{name}: {message}" for message in error.messages)
-    if errors:
-        raise ValidationError({"photos": errors})
-    return images
+    return clean_images(photos, limit=limit)
 
 
 def clean_answers(*, category, answers: dict | None) -> dict:

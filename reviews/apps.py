@@ -8,3 +8,12 @@ class ReviewsConfig(AppConfig):
     name = "reviews"
     verbose_name = _("Reviews")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from reviews.complaints import home as complaints_home
+        from reviews.indices import home as indices_home
+        from reviews.views import home as reviews_home
+
+        reviews_home.register()
+        complaints_home.register()
+        indices_home.register()

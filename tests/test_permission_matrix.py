@@ -15,6 +15,7 @@ A 5xx is always a failure.
 
 import contextlib
 import re
+import sys
 import types
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,6 +42,7 @@ from tests.logistics.factories import (
     UserFactory,
 )
 from tests.repairs.factories import CategoryFactory, RepairPhotoFactory, RepairRequestFactory
+from tests.reviews import permission_rules as reviews_permission_rules
 
 ANON, STUDENT, OTHER, MANAGER, ADMIN = "anonymous", "student", "other_student", "manager", "admin"
 ACTORS = (ANON, STUDENT, OTHER, MANAGER, ADMIN)
@@ -325,6 +327,9 @@ RULES: dict[str, Rule] = {
     "repairs:figures": rule(get="manager"),
     "repairs:export": rule(get="manager", why="CSV of the requests the user may see"),
 }
+
+# The reviews system keeps its rules beside its tests.
+RULES.update(reviews_permission_rules.rules(sys.modules[__name__]))
 
 # Whole namespaces declared by one rule: Django's admin guards every one of its routes itself.
 NAMESPACE_RULES: dict[str, Rule] = {

@@ -13,5 +13,6 @@ urlpatterns = [
     path("me/", views.MeView.as_view(), name="api-me"),
     path("repairs/", include("repairs.api.urls")),
     path("dining/", include("dining.api.urls")),
+    path("reviews/", include("reviews.api.urls")),
     *router.urls,
 ]

@@ -1,0 +1,1 @@
+"""/api/v1/reviews/: reviews, complaints (with actions) and indices."""

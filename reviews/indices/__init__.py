@@ -1,0 +1,1 @@
+"""Satisfaction indices: aggregation by beat into IndexRow, rankings, trends, exports."""

@@ -1,0 +1,40 @@
+"""Who hears about what in the reviews system, and the words they get."""
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils.translation import gettext as _
+from django.utils.translation import override
+
+from logistics.models import User
+from logistics.notifications import notify
+
+from .models import FollowUp
+
+
+def role_holders(role: str, department=None) -> list[User]:
+    """Active users holding `role` for `department`: scoped to it, or unscoped (whole campus)."""
+    users = User.objects.filter(is_active=True, groups__name=role)
+    unscoped = Q(pk__in=users.exclude(staff_scopes__role=role).values("pk"))
+    if department is None:
+        return list(users.filter(unscoped).distinct())
+    here = Q(staff_scopes__role=role, staff_scopes__department=department)
+    return list(users.filter(unscoped | here).distinct())
+
+
+def follow_up_opened(follow_up: FollowUp) -> None:
+    review = follow_up.review
+    recipients = role_holders(follow_up.role, follow_up.department) if follow_up.role else []
+    with override(settings.LANGUAGE_CODE):
+        title = _("Low score: call back about %(title)s") % {"title": review.event.title}
+        body = _("%(stars)d of 5 stars. %(comment)s") % {
+            "stars": review.stars,
+            "comment": review.comment[:200],
+        }
+    notify(
+        recipients=recipients,
+        kind="reviews.follow_up",
+        title=title,
+        body=body,
+        url=follow_up.get_absolute_url(),
+        department=follow_up.department,
+    )
