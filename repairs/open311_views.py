@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
+from logistics.api.throttling import WriteRateThrottle
 from repairs import open311, services
 from repairs.api.serializers import photo_url
 from repairs.models import RepairRequest
@@ -62,9 +63,12 @@ def render(data, root: str, format: str, status: int = 200) -> HttpResponse:  # 
 
 
 def error(exc: open311.Open311Error, format: str) -> HttpResponse:  # noqa: A002
-    return render(
+    response = render(
         [{"code": exc.status, "description": exc.description}], "errors", format, exc.status
     )
+    if getattr(exc, "retry_after", None):
+        response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 def answers_errors(view):
@@ -187,6 +191,7 @@ def _file(request, format):  # noqa: A002
     user = open311.token_user(
         form.get("api_key") or request.GET.get("api_key", ""), "repairs:write"
     )
+    _check_write_rate(request, user)
     jurisdiction_id = form.get("jurisdiction_id") or request.GET.get("jurisdiction_id", "")
     campus = open311.jurisdiction(jurisdiction_id, required=True)
     code = (form.get("service_code") or "").strip()
@@ -225,6 +230,20 @@ def _file(request, format):  # noqa: A002
         }
     ]
     return render(body, "service_requests", format, status=201)
+
+
+def _check_write_rate(request, user) -> None:
+    """Filings count against the key owner's API write rate (429 when it is used up), as the
+    REST API's writes do: one limit per client, whichever interface it files through."""
+    throttle = WriteRateThrottle()
+    request.user = user
+    if not throttle.allow_request(request, None):
+        wait = max(int(throttle.wait() or 1), 1)
+        exc = open311.Open311Error(
+            429, _("Too many requests. Try again in %(seconds)d seconds.") % {"seconds": wait}
+        )
+        exc.retry_after = wait
+        raise exc
 
 
 def _validation_text(exc: ValidationError) -> str:

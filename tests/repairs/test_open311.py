@@ -8,6 +8,7 @@ import pytest
 from civicbot.http import HttpError, HttpTransport, RateLimiter
 from civicbot.open311 import Open311Client
 from civicbot.registry import Endpoint
+from django.core.cache import cache
 from django.utils import timezone
 from georeport import GeoReport
 
@@ -444,6 +445,23 @@ def test_it_files_a_request_from_a_form(client, writer, room, tap):
     assert repair.answers["which"] == "cold"
     assert repair.description.endswith("media_url: https://example.org/p.jpg")
     assert repair.events.filter(action="submitted").exists()
+
+
+def test_it_counts_filings_against_the_api_write_rate(client, writer, light, settings):
+    cache.clear()
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"write": "2/min"},
+    }
+    form = {"api_key": writer[1], "service_code": "light", "address_string": "图书馆"}
+    for _ in range(2):
+        assert file(client, description="灯闪", **form).status_code == 201
+    response = file(client, description="第三次", **form)
+    assert response.status_code == 429
+    assert "Too many requests" in response.json()[0]["description"]
+    assert int(response["Retry-After"]) > 0
+    assert not RepairRequest.objects.filter(description="第三次").exists()
+    cache.clear()
 
 
 def test_it_answers_a_filing_in_xml(client, writer, light):
