@@ -5,6 +5,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from logistics.models.places import BilingualName, code_validator
 
@@ -67,7 +68,7 @@ class CategoryQuestion(models.Model):
 
     class Kind(models.TextChoices):
         STRING = "string", _("Short text")
-        NUMBER = "number", _("Number")
+        NUMBER = "number", pgettext_lazy("question type", "Number")
         DATETIME = "datetime", _("Date and time")
         TEXT = "text", _("Long text")
         SINGLE = "singlevaluelist", _("Single choice")
