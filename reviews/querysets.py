@@ -6,9 +6,12 @@
 - logistics managers, supervisors and superusers see everything, hidden reviews included.
 """
 
-from django.db.models import Q, QuerySet
+from datetime import timedelta
 
-from logistics.roles import Role
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from logistics.roles import STAFF_ROLES, Role
 
 from .models import FollowUp, Review, ServiceEvent
 
@@ -35,6 +38,34 @@ def events_for(user) -> QuerySet[ServiceEvent]:
     return ServiceEvent.objects.filter(served=user)
 
 
+# Events recorded without an invitation may be reviewed for this long.
+UNINVITED_REVIEW_DAYS = 30
+
+
+def events_to_review(user, now=None) -> QuerySet[ServiceEvent]:
+    """The user's events still waiting for their review: unreviewed, and within the
+    invitation's expiry (or UNINVITED_REVIEW_DAYS of the event when nobody was invited)."""
+    now = now or timezone.now()
+    within = Q(invitation__expires_at__gt=now) | Q(
+        invitation__isnull=True, occurred_at__gte=now - timedelta(days=UNINVITED_REVIEW_DAYS)
+    )
+    return events_for(user).filter(within, review__isnull=True).select_related("invitation")
+
+
+def may_review(event: ServiceEvent, user, now=None) -> bool:
+    return events_to_review(user, now).filter(pk=event.pk).exists()
+
+
+def can_moderate(user) -> bool:
+    """Logistics managers, supervisors and superusers hide and show reviews."""
+    return sees_everything(user)
+
+
+def is_review_staff(user) -> bool:
+    """Staff who see reviews of their units (and of themselves), or those who see all."""
+    return sees_everything(user) or bool(user.is_authenticated and user.has_role(*STAFF_ROLES))
+
+
 def reviews_for(user) -> QuerySet[Review]:
     reviews = Review.objects.select_related("event", "author").prefetch_related("photos")
     if not user.is_authenticated:
@@ -51,6 +82,26 @@ def reviews_for(user) -> QuerySet[Review]:
 def show_author(review: Review, user) -> bool:
     """Whether `user` may see who wrote `review` (anonymous reviews: author and admins only)."""
     return not review.anonymous or review.author_id == user.pk or user.is_superuser
+
+
+def staff_reviews_for(user) -> QuerySet[Review]:
+    """The staff list: reviews about the user's units and themselves (not their own ones)."""
+    reviews = reviews_for(user)
+    if sees_everything(user):
+        return reviews
+    return reviews.exclude(author=user)
+
+
+def can_handle_follow_ups(user) -> bool:
+    """Managers and holders of a role that low scores are followed up by (any event type)."""
+    from .registry import event_types  # noqa: PLC0415
+
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser or user.has_role(Role.LOGISTICS_MANAGER):
+        return True
+    roles = {t.follow_up_role for t in event_types() if t.follow_up_role}
+    return bool(roles) and user.has_role(*roles)
 
 
 def follow_ups_for(user) -> QuerySet[FollowUp]:

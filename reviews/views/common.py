@@ -1,0 +1,56 @@
+"""What the review pages share: scoped lookups, who may use which page, the page rate limit."""
+
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
+from django.db import connection
+from django.shortcuts import get_object_or_404
+from django.urls import NoReverseMatch, reverse
+
+from reviews.models import Review
+from reviews.querysets import reviews_for
+
+PAGE_SIZE = 25
+# Reviews a user may write from the pages per hour (the API has its own DRF write throttle).
+DEFAULT_CREATE_RATE = 30
+
+
+def require(allowed: bool) -> None:
+    if not allowed:
+        raise PermissionDenied
+
+
+def get_visible_review(user, pk: int) -> Review:
+    """The review if `user` may see it; 404 otherwise (never 403: its existence stays private)."""
+    return get_object_or_404(reviews_for(user), pk=pk)
+
+
+def complaints_url() -> str:
+    """The complaints pages, owned by another part of reviews (a plain path until they exist)."""
+    try:
+        return reverse("reviews:complaint-list")
+    except NoReverseMatch:
+        return "/reviews/complaints/"
+
+
+def create_rate() -> int:
+    return int(getattr(settings, "REVIEWS_CREATE_PER_HOUR", DEFAULT_CREATE_RATE))
+
+
+def _rate_key(user, hour: int) -> str:
+    # Namespaced by database: test runs and instances sharing one Redis never count together.
+    return f"reviews:created:{connection.settings_dict['NAME']}:{user.pk}:{hour}"
+
+
+def rate_limited(user) -> bool:
+    """Counts one review write of `user` in this hour; True when they are over the limit."""
+    key = _rate_key(user, int(time.time() // 3600))
+    cache.add(key, 0, timeout=3600)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=3600)
+        count = 1
+    return count > create_rate()
