@@ -10,8 +10,11 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
+from django.db.models import F, Window
+from django.db.models.functions import RowNumber
+from django.utils import timezone
 
-from logistics.models import Building, Campus, Department, Room, StaffScope, User
+from logistics.models import Building, Campus, Department, Notification, Room, StaffScope, User
 from logistics.roles import Role
 
 DEMO_PASSWORD = "demo"  # noqa: S105  (the documented password of the demo accounts)
@@ -215,3 +218,16 @@ def _add_scope(demo: DemoData, user: User, role: str, scope: str) -> None:
     else:
         unit["building"] = demo.buildings[key]
     StaffScope.objects.get_or_create(user=user, role=role, **unit)
+
+
+def settle_notifications(*, keep_unread: int = 5) -> int:
+    """Marks all but each demo user's newest `keep_unread` notifications read.
+
+    The seeders replay months of history through the real services, which notify as they go;
+    a person who had lived through it would have read the old ones, not face a "99+" bell.
+    """
+    ranked = Notification.objects.filter(read_at__isnull=True).annotate(
+        rank=Window(RowNumber(), partition_by=F("recipient_id"), order_by=F("id").desc())
+    )
+    old = [pk for pk, rank in ranked.values_list("pk", "rank") if rank > keep_unread]
+    return Notification.objects.filter(pk__in=old).update(read_at=timezone.now())

@@ -117,6 +117,18 @@ def test_it_changes_nothing_when_run_twice(seeded):
     assert snapshot() == before
 
 
+def test_it_leaves_each_user_only_their_newest_notifications_unread(db):
+    from logistics.models import Notification
+    from tests.logistics.factories import UserFactory
+
+    user = UserFactory()
+    for n in range(8):
+        Notification.objects.create(recipient=user, kind="tests.demo", title=f"n{n}")
+    assert demo.settle_notifications(keep_unread=5) == 3
+    unread = Notification.objects.filter(read_at__isnull=True).order_by("id")
+    assert [n.title for n in unread] == ["n3", "n4", "n5", "n6", "n7"]
+
+
 def test_it_refuses_with_debug_off(settings):
     settings.DEBUG = False
     with translation.override("en"), pytest.raises(CommandError, match="DJANGO_DEBUG off"):

@@ -33,6 +33,7 @@ class Command(BaseCommand):
             data = demo.seed_core()
             for seeder in demo.registered_seeders():
                 seeder(data)
+            demo.settle_notifications()
         self.stdout.write(self.style.SUCCESS(self.summary(data)))
 
     def summary(self, data: demo.DemoData) -> str:
