@@ -12,8 +12,11 @@ class RepairsConfig(AppConfig):
     def ready(self):
         from logistics.roles import Role
         from logistics.sections import register_home_section, register_overview_section
+        from repairs.reviews import register as register_reviews
         from repairs.views.figures import overview_context
         from repairs.views.home import my_jobs_context, my_repairs_context
+
+        register_reviews()
 
         register_home_section(
             "repairs.my-requests",

@@ -411,6 +411,17 @@ class CommentForm(PortalForm):
 RATING_CHOICES = [(n, str(n)) for n in range(5, 0, -1)]
 
 
+def _score(label) -> forms.TypedChoiceField:
+    return forms.TypedChoiceField(
+        label=label,
+        choices=RATING_CHOICES,
+        coerce=int,
+        required=False,
+        empty_value=None,
+        widget=forms.RadioSelect,
+    )
+
+
 class RatingForm(PortalForm):
     """confirm (rating optional) and rate (rating required)."""
 
@@ -427,6 +438,17 @@ class RatingForm(PortalForm):
         max_length=1000,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    # The reviews system's dimensions of a repair (repairs.reviews), each optional.
+    speed = _score(gettext_lazy("Response speed"))
+    quality = _score(gettext_lazy("Repair quality"))
+    attitude = _score(gettext_lazy("Service attitude"))
+    anonymous = forms.BooleanField(
+        label=gettext_lazy("Anonymous to staff"),
+        help_text=gettext_lazy(
+            "Staff do not see your name; administrators can for abuse handling."
+        ),
+        required=False,
     )
 
 

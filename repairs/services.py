@@ -27,7 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from logistics.workcalendar import WorkCalendar
-from repairs import dispatch, sla, sweeps
+from repairs import dispatch, reviews, sla, sweeps
 from repairs.errors import ConcurrentUpdate, InvalidTransition, RepairError
 from repairs.models import RepairPhoto, RepairRequest
 from repairs.permissions import can_dispatch, is_assignee, is_manager, is_requester, require
@@ -396,6 +396,8 @@ def repair_request_complete(
         images=images,
         kind=RepairPhoto.Kind.COMPLETION,
     )
+    # The requester may now review it; the reviews system invites them after a delay.
+    reviews.repair_event_record(request)
     notify_request(
         request,
         action="completed",
@@ -437,20 +439,32 @@ def repair_request_cancel(*, request, by, reason: str = ""):
 
 
 @transaction.atomic
-def repair_request_confirm(*, request, by, rating: int | None = None, comment: str = ""):
-    """completed → confirmed (requester), optionally with a rating."""
+def repair_request_confirm(
+    *,
+    request,
+    by,
+    rating: int | None = None,
+    comment: str = "",
+    scores: dict | None = None,
+    anonymous: bool = False,
+):
+    """completed → confirmed (requester), optionally with a rating (a review, see rate)."""
     require(is_requester(by, request))
-    now = timezone.now()
-    changes = {"confirmed_at": now}
-    if rating not in (None, "") and request.rating is None:
-        changes.update(
-            rating=clean_rating(rating), rating_comment=(comment or "").strip(), rated_at=now
-        )
-    old = transition(request, expected=(Status.COMPLETED,), to_status=Status.CONFIRMED, **changes)
-    data = {"rating": changes["rating"]} if "rating" in changes else {}
+    rate = rating not in (None, "") and request.rating is None
+    if rate:
+        rating = clean_rating(rating)
+    old = transition(
+        request,
+        expected=(Status.COMPLETED,),
+        to_status=Status.CONFIRMED,
+        confirmed_at=timezone.now(),
+    )
+    data = {"rating": rating} if rate else {}
     note = (comment or "").strip()
     record(request, by=by, action="confirmed", from_status=old, note=note, data=data)
     notify_request(request, action="confirmed", recipients=[request.assignee], by=by)
+    if rate:
+        _review(request, by=by, rating=rating, comment=note, scores=scores, anonymous=anonymous)
     return request
 
 
@@ -492,24 +506,51 @@ def repair_request_reopen(*, request, by, reason: str):
 
 
 @transaction.atomic
-def repair_request_rate(*, request, by, rating: int, comment: str = ""):
-    """Stores the requester's 1–5 rating of a completed/confirmed/closed request (once)."""
+def repair_request_rate(
+    *,
+    request,
+    by,
+    rating: int,
+    comment: str = "",
+    scores: dict | None = None,
+    anonymous: bool = False,
+):
+    """The requester reviews a completed/confirmed/closed request, once: stars, the three
+    dimension scores, a comment, "anonymous to staff" (see repairs.reviews)."""
     require(is_requester(by, request))
     rating = clean_rating(rating)
     if request.status not in RATEABLE:
         raise InvalidTransition(_("A request can be rated once its work is completed."))
     if request.rating is not None:
         raise InvalidTransition(_("This request has already been rated."))
-    now, comment = timezone.now(), (comment or "").strip()
-    rows = RepairRequest.objects.filter(
-        pk=request.pk, status__in=RATEABLE, rating__isnull=True
-    ).update(rating=rating, rating_comment=comment, rated_at=now, updated_at=now)
-    if rows != 1:
-        raise ConcurrentUpdate()
-    request.rating, request.rating_comment, request.rated_at = rating, comment, now
-    record(request, by=by, action="rated", note=comment, data={"rating": rating})
-    notify_request(request, action="rated", recipients=[request.assignee], by=by, rating=rating)
+    comment = (comment or "").strip()
+    _review(request, by=by, rating=rating, comment=comment, scores=scores, anonymous=anonymous)
     return request
+
+
+def _review(request, *, by, rating, comment, scores, anonymous) -> None:
+    """The rating goes to the reviews system; its on_review hook copies it onto the request."""
+    try:
+        review = reviews.repair_review_create(
+            repair=request,
+            by=by,
+            rating=rating,
+            scores=scores,
+            comment=comment,
+            anonymous=anonymous,
+        )
+    except reviews.AlreadyReviewed:
+        raise InvalidTransition(_("This request has already been rated.")) from None
+    except ValidationError as error:
+        # The reviews system names the stars "stars"; here the argument is "rating".
+        raise ValidationError(
+            {("rating" if k == "stars" else k): v for k, v in error.message_dict.items()}
+        ) from None
+    request.rating, request.rating_comment, request.rated_at = (
+        review.stars,
+        review.comment,
+        review.created_at,
+    )
 
 
 @transaction.atomic

@@ -39,14 +39,14 @@ ACTIONS: dict[str, Action] = {
     "confirm": Action(
         forms.RatingForm,
         lambda r, u, d: services.repair_request_confirm(
-            request=r, by=u, rating=d["rating"], comment=d["comment"]
+            request=r, by=u, rating=d["rating"], comment=d["comment"], **_review_input(d)
         ),
         _("Thank you for confirming the repair."),
     ),
     "rate": Action(
         forms.RateForm,
         lambda r, u, d: services.repair_request_rate(
-            request=r, by=u, rating=d["rating"], comment=d["comment"]
+            request=r, by=u, rating=d["rating"], comment=d["comment"], **_review_input(d)
         ),
         _("Thank you for your rating."),
     ),
@@ -112,6 +112,12 @@ ACTIONS: dict[str, Action] = {
         _("Your comment was added."),
     ),
 }
+
+
+def _review_input(data: dict) -> dict:
+    """Dimension scores and "anonymous to staff" of the rating forms (repairs.reviews)."""
+    scores = {k: data[k] for k in ("speed", "quality", "attitude") if data.get(k)}
+    return {"scores": scores, "anonymous": bool(data.get("anonymous"))}
 
 
 def error_text(error: Exception) -> str:

@@ -24,6 +24,7 @@ from repairs.forms import (
 )
 from repairs.models import RepairRequest
 from repairs.querysets import OPEN_STATUSES, similar_open_requests
+from repairs.reviews import repair_review
 from repairs.views.common import (
     PAGE_SIZE,
     action_label,
@@ -198,9 +199,17 @@ def detail(request, pk: int):
         "report_photos": [p for e in events for p in e.photos.all() if p.kind == "report"],
         "answers": _answers(repair),
         "links": role_links(request.user),
+        "my_review": _my_review(repair, request.user),
         **_action_context(available_actions(repair, request.user)),
     }
     return render(request, "repairs/request_detail.html", context)
+
+
+def _my_review(repair, user):
+    """The requester's review in the reviews system (its page: edit within the time allowed)."""
+    if repair.rating is None or repair.requester_id != user.pk:
+        return None
+    return repair_review(repair)
 
 
 def _answers(repair) -> list[dict]:
