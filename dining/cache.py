@@ -7,7 +7,10 @@ invalidation happens after commit, so a stale price never shows after the change
 Design: every cached entry's key contains version tokens, never the entry is deleted.
 - `dining:<db>:dv:<canteen>:<date>`: the version of one canteen's menus of one date;
 - `dining:<db>:cv:<canteen>`: the version of everything shown on every day of a canteen;
-- `dining:<db>:gv`: the version of the list of canteens (any canteen change bumps it too).
+- `dining:<db>:gv`: the version of the list of canteens (any canteen change bumps it too);
+- `dining:<db>:ev`: the epoch, replaced by every change of any canteen or date (in the same MSET
+  as the tokens it follows). A process that has seen an epoch knows every token as of then, so
+  the lunchtime page asks Redis for this one key (`epoch`).
 `<db>` names the database (a short digest of its name), so two databases sharing one Redis
 (a test run beside a benchmark, staging beside a copy) never read each other's canteen ids.
 Rows changed behind the services' back (a restored database, a raw SQL fix) are not seen by the
@@ -25,8 +28,9 @@ If the cache is unreachable, readers build from the database (fail open, never a
 
 Lunchtime fast path: entries whose key holds every version they depend on (the catalogue, whole
 pages) are also kept in a small per-process LRU (`local_get_or_build`). A request still reads
-the current tokens from the shared cache first, in one round trip (`tokens_for`), so a process
-never serves an entry of a superseded version; it only skips fetching and unpickling the page.
+the current epoch from the shared cache first, in one round trip (`epoch`); what the process
+read under that epoch (selectors.catalogue_and_versions) and the pages it built from it stay
+valid until the epoch changes, so a process never serves an entry of a superseded version.
 """
 
 import hashlib
@@ -73,13 +77,20 @@ def _canteen_key(canteen_id: int) -> str:
     return f"dining:{_namespace()}:cv:{canteen_id}"
 
 
+def _epoch_key() -> str:
+    return f"dining:{_namespace()}:ev"
+
+
 def _new_token() -> str:
     return uuid.uuid4().hex[:16]
 
 
 def _bump(*keys: str) -> None:
-    # No timeout: a version must outlive every entry stored under it.
-    cache.set_many({key: _new_token() for key in keys}, timeout=None)
+    # No timeout: a version must outlive every entry stored under it. One MSET (Redis) sets the
+    # tokens and the epoch together, so whoever sees the new epoch sees the new tokens.
+    tokens = {key: _new_token() for key in keys}
+    tokens[_epoch_key()] = _new_token()
+    cache.set_many(tokens, timeout=None)
 
 
 def menu_changed(*, canteen_id: int, date) -> None:
@@ -124,20 +135,17 @@ def _get_many(keys: list[str]) -> dict:
     }
 
 
-def tokens_for(canteen_ids: Iterable[int], date) -> tuple[str, dict[int, str]] | None:
-    """The global version and each canteen's version of `date` in one round trip, or None when
-    one of them is missing (then the caller takes the slow path, which creates them)."""
-    ids = list(canteen_ids)
-    global_key = _global_key()
-    keys = [global_key]
-    for canteen_id in ids:
-        keys += [_canteen_key(canteen_id), _day_key(canteen_id, date)]
-    found = _get_many(keys)
-    if len(found) != len(keys):
-        return None
-    return found[global_key], {
-        cid: f"{found[_canteen_key(cid)]}.{found[_day_key(cid, date)]}" for cid in ids
-    }
+def epoch() -> str | None:
+    """The current epoch, one round trip (None when it is missing: `current_epoch` makes one).
+    Raises when the cache is unreachable."""
+    key = _epoch_key()
+    return _get_many([key]).get(key)
+
+
+def current_epoch() -> str:
+    """The epoch, created when missing (add: first writer wins)."""
+    key = _epoch_key()
+    return _tokens([key])[key]
 
 
 _LOCAL: OrderedDict = OrderedDict()

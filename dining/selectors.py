@@ -76,30 +76,40 @@ def catalogue() -> dict:
     def build() -> dict:
         return {**_build_catalogue(), "version": version}
 
-    value = cache.local_get_or_build(cache.version_key("catalogue", version), build)
-    _known["catalogue"] = value
-    return value
+    return cache.local_get_or_build(cache.version_key("catalogue", version), build)
 
 
-# The catalogue this process last used: its canteen ids let one round trip fetch every token.
+# What this process last read, per date: (epoch, catalogue, versions). Valid while the epoch is.
 _known: dict = {}
 
 
-def catalogue_and_versions(date) -> tuple[dict, dict[int, str] | None]:
-    """The catalogue and each canteen's version of `date` (None when the cache is down).
+def catalogue_and_versions(date) -> tuple[str | None, dict, dict[int, str] | None]:
+    """The epoch, the catalogue and each canteen's version of `date` (versions None when the
+    cache is down, epoch None when it cannot be trusted).
 
-    Fast path, one round trip: the global token and the day tokens of the canteens of the
-    catalogue this process knows; valid when the global token is still that catalogue's."""
-    known = _known.get("catalogue")
-    if known is not None:
-        try:
-            found = cache.tokens_for([c["id"] for c in known["canteens"]], date)
-        except Exception:
-            found = None
-        if found is not None and found[0] == known["version"]:
-            return known, found[1]
+    Fast path, one round trip: the epoch; when this process has seen it for `date`, what it read
+    then is still current (every change replaces the epoch after the tokens it follows)."""
+    try:
+        epoch = cache.epoch()
+    except Exception:
+        current = catalogue()
+        return None, current, cache.safe_versions([c["id"] for c in current["canteens"]], date)
+    known = _known.get(date)
+    if epoch is not None and known is not None and known[0] == epoch:
+        return known
+    # Slow path (after a change, a new day, a new process): the epoch first, then the tokens, so
+    # what is remembered under an epoch is never older than that epoch.
+    try:
+        epoch = epoch or cache.current_epoch()
+    except Exception:
+        epoch = None
     current = catalogue()
-    return current, cache.safe_versions([c["id"] for c in current["canteens"]], date)
+    versions = cache.safe_versions([c["id"] for c in current["canteens"]], date)
+    if epoch is None or versions is None:
+        return None, current, versions
+    _known.clear()
+    _known[date] = (epoch, current, versions)
+    return _known[date]
 
 
 def meal_now(canteens: list[dict], now: datetime.datetime) -> str | None:

@@ -1,26 +1,28 @@
 """Public dining pages: today's menus (cached), dish search, a canteen's day, a dish, favourites.
 
 /dining/ is the lunchtime page: its content is cached per language, meal-now, normalized filters
-and the versions of every canteen's data of the day (dining.cache), so a warm request costs a few
-Redis reads. Visitors without a session get the whole page from the cache, with the CSRF token
-of the language switch put in per request.
+and the versions of every canteen's data of the day (dining.cache). Visitors without a session
+get the whole page from process memory after one Redis read (the epoch), gzip-compressed once
+(dining.prepared), with the CSRF token of the language switch put in per request.
 """
 
 import datetime
+from dataclasses import replace
 
 from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
-from django.middleware.csrf import get_token
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from dining import cache, selectors, services
 from dining.models import Canteen, ClosedDay, Meal, MenuItem, OpeningHours
+from dining.prepared import PreparedPage, accepts_gzip, csrf_token
 from dining.selectors import DishFilter
 
 CSRF_PLACEHOLDER = "__dining_csrf_token__"
@@ -98,20 +100,53 @@ def _allergen_names(catalogue: dict) -> dict:
     return {code: selectors.pick(name, en) for code, name, en in catalogue["allergens"]}
 
 
+def _meal_url(dish_filter: DishFilter, meal: str) -> str:
+    """/dining/ with the same filters and `meal` open (the link of a folded meal)."""
+    query = QueryDict(mutable=True)
+    for name, value in (
+        ("canteen", dish_filter.canteen),
+        ("halal", "on" if dish_filter.halal else ""),
+        ("vegetarian", "on" if dish_filter.vegetarian else ""),
+        ("price_min", dish_filter.price_min),
+        ("price_max", dish_filter.price_max),
+        ("kcal_max", dish_filter.kcal_max),
+    ):
+        if value not in ("", None):
+            query[name] = str(value)
+    query.setlist("exclude", list(dish_filter.exclude))
+    query["meal"] = meal
+    return f"{reverse('dining:index')}?{query.urlencode()}"
+
+
 def _meal_sections(canteens: list[dict], days: dict, dish_filter: DishFilter, first, names) -> list:
-    """[{meal, label, canteens: [{canteen, menus}]}] in the order the page shows."""
+    """[{meal, label, open, count, url, canteens: [{canteen, menus}]}] in the order the page
+    shows them. One meal is open: the one asked for (?meal=), else the meal served now (or
+    next); the day's other meals are folded, a link that loads them on demand (htmx, or the
+    page with ?meal= without JavaScript), so the lunchtime page carries one meal, not the day."""
     labels = dict(Meal.choices)
+    any_meal = replace(dish_filter, meal="")
     sections = []
-    for meal in selectors.meal_sequence(first):
+    for meal in selectors.meal_sequence(dish_filter.meal or first):
         rows = []
         for canteen in canteens:
-            day = days[canteen["id"]]
-            menus = [m for m in day["menus"] if m["meal"] == meal]
-            menus = _named(selectors.filter_menus(menus, dish_filter), names)
+            menus = [m for m in days[canteen["id"]]["menus"] if m["meal"] == meal]
+            menus = selectors.filter_menus(menus, any_meal)
             if menus:
                 rows.append({"canteen": canteen, "menus": menus})
         if rows:
-            sections.append({"meal": meal, "label": labels[meal], "canteens": rows})
+            count = sum(len(menu["items"]) for row in rows for menu in row["menus"])
+            sections.append(
+                {"meal": meal, "label": labels[meal], "open": False, "count": count, "rows": rows}
+            )
+    if sections and sections[0]["meal"] == (dish_filter.meal or sections[0]["meal"]):
+        opened = sections[0]
+        opened["open"] = True
+        opened["canteens"] = [
+            {**row, "menus": _named(row["menus"], names)} for row in opened["rows"]
+        ]
+    for section in sections:
+        if not section["open"]:
+            section["url"] = _meal_url(dish_filter, section["meal"])
     return sections
 
 
@@ -120,12 +155,15 @@ def _index_content(*, catalogue, form, dish_filter, today, first, serving) -> st
     if dish_filter.canteen:
         canteens = [c for c in canteens if c["slug"] == dish_filter.canteen]
     days = selectors.canteen_days([c["id"] for c in canteens], today)
+    sections = _meal_sections(canteens, days, dish_filter, first, _allergen_names(catalogue))
     context = {
         "form": form,
         "today": today,
         "first": first,
+        "first_label": dict(Meal.choices).get(first, ""),
         "serving": serving,
-        "sections": _meal_sections(canteens, days, dish_filter, first, _allergen_names(catalogue)),
+        "sections": sections,
+        "nothing_open": not any(section["open"] for section in sections),
         "closed": [c for c in canteens if days[c["id"]]["closed"]],
         "filtered": dish_filter.active,
     }
@@ -133,13 +171,32 @@ def _index_content(*, catalogue, form, dish_filter, today, first, serving) -> st
 
 
 def _anonymous_without_session(request) -> bool:
-    # Only these get the whole page from the cache: no user, no messages to show.
+    # Only these get the whole page from the cache: no user, no messages to show. Signing in
+    # (Django's login or CAS) is a session, so without a session cookie nobody is signed in,
+    # and request.user (a session store, a lookup) is not needed to know it.
     cookies = request.COOKIES
-    return (
-        not request.user.is_authenticated
-        and settings.SESSION_COOKIE_NAME not in cookies
-        and "messages" not in cookies
+    return settings.SESSION_COOKIE_NAME not in cookies and "messages" not in cookies
+
+
+def _serving(catalogue: dict, first: str | None, now) -> bool:
+    return first is not None and any(
+        opens <= now.time() < closes
+        for c in catalogue["canteens"]
+        for meal, opens, closes in c["hours"]
+        if meal == first
     )
+
+
+def _send(request, page: PreparedPage) -> HttpResponse:
+    """The page with this request's CSRF token, gzip-compressed when the client takes it."""
+    token = csrf_token(request)
+    if accepts_gzip(request):
+        response = HttpResponse(page.gzip_body(token))
+        response["Content-Encoding"] = "gzip"
+    else:
+        response = HttpResponse(page.body(token))
+    response["Vary"] = "Accept-Encoding"  # a new response: nothing to merge with yet
+    return response
 
 
 @require_GET
@@ -147,20 +204,23 @@ def index(request):
     """Today's published menus across canteens, the meal served now first; filters by GET."""
     now = selectors.local_now()
     today = now.date()
-    catalogue, versions = selectors.catalogue_and_versions(today)
+    epoch, catalogue, versions = selectors.catalogue_and_versions(today)
+    first = selectors.meal_now(catalogue["canteens"], now)
+    serving = _serving(catalogue, first, now)
+    anonymous = versions is not None and _anonymous_without_session(request)
+    # The lunchtime path: one Redis round trip (the epoch) and the page from process memory,
+    # without a form or a key digest. Everything the page shows is in this key.
+    fast_key = ("index", epoch, today, get_language(), first, serving, request.get_full_path())
+    if anonymous and epoch is not None:
+        page = cache.local_get(fast_key)
+        if page is not None:
+            return _send(request, page)
     # Without filters (most of the lunchtime traffic) no form is built unless the page is.
     form = MenuFilterForm(request.GET, catalogue=catalogue) if request.GET else None
     invalid = form is not None and not form.is_valid()
     dish_filter = form.dish_filter() if form is not None else DishFilter()
-    first = selectors.meal_now(catalogue["canteens"], now)
-    serving = first is not None and any(
-        opens <= now.time() < closes
-        for c in catalogue["canteens"]
-        for meal, opens, closes in c["hours"]
-        if meal == first
-    )
     content_key = cache.version_key(
-        "index",
+        "index-folded",
         today.isoformat(),
         get_language(),
         first,
@@ -184,16 +244,21 @@ def index(request):
 
     if versions is None:
         return render(request, "dining/index.html", {"content": build_content()})
-    if _anonymous_without_session(request):
+    if anonymous:
         page_key = cache.version_key("index-page-bytes", content_key, request.get_full_path())
+        page = cache.local_get(page_key)
+        if page is None:
 
-        def build_page() -> bytes:
-            context = {"content": cache.get_or_build(content_key, build_content)}
-            context["csrf_token"] = CSRF_PLACEHOLDER
-            return render_to_string("dining/index.html", context, request).encode()
+            def build_page() -> bytes:
+                context = {"content": cache.get_or_build(content_key, build_content)}
+                context["csrf_token"] = CSRF_PLACEHOLDER
+                return render_to_string("dining/index.html", context, request).encode()
 
-        page = cache.local_get_or_build(page_key, build_page)
-        return HttpResponse(page.replace(CSRF_PLACEHOLDER_BYTES, get_token(request).encode()))
+            page = PreparedPage(cache.get_or_build(page_key, build_page), CSRF_PLACEHOLDER_BYTES)
+            cache.local_set(page_key, page)
+        if epoch is not None:
+            cache.local_set(fast_key, page)
+        return _send(request, page)
     content = cache.get_or_build(content_key, build_content)
     return render(request, "dining/index.html", {"content": content})
 

@@ -1,10 +1,13 @@
 """The public dining pages: today's menus with filters, search, a canteen, a dish, favourites."""
 
 import datetime
+import gzip
+import re
 from decimal import Decimal
 
 import pytest
 from django.core.cache import cache
+from django.middleware.csrf import _unmask_cipher_token
 from django.test import Client
 from django.urls import reverse
 
@@ -67,8 +70,27 @@ def test_it_puts_the_meal_served_now_first(client):
         closes_at=datetime.time(23, 59, 59),
     )
     html = client.get(reverse("dining:index")).content.decode()
-    assert html.index("晚饭菜") < html.index("午饭菜")
-    assert 'id="meal-dinner"' in html
+    assert html.index('id="meal-dinner"') < html.index('id="meal-lunch"')
+    assert "晚饭菜" in html
+    # The day's other meals are folded: a link that loads them (htmx) or opens them (no JS).
+    assert "午饭菜" not in html
+    assert 'href="/dining/?meal=lunch"' in html and 'hx-get="/dining/?meal=lunch"' in html
+    assert 'hx-select="#meal-lunch"' in html and "Show Lunch (1 dish)" in html
+
+
+def test_it_opens_the_meal_asked_for_and_folds_the_others(client):
+    lunch = serve(name="午饭菜", meal=Meal.LUNCH, is_vegetarian=True)
+    serve(lunch.menu.canteen, name="晚饭菜", meal=Meal.DINNER, is_vegetarian=True)
+    serve(lunch.menu.canteen, name="晚饭肉", meal=Meal.DINNER)
+    html = client.get(reverse("dining:index"), {"meal": "dinner", "vegetarian": "on"})
+    html = html.content.decode()
+    assert "晚饭菜" in html and "晚饭肉" not in html and "午饭菜" not in html
+    section = html[html.index('id="meal-dinner"') :]
+    assert "晚饭菜" in section[: section.index("</section>")]  # the section htmx picks
+    # The folded lunch keeps the filters.
+    assert 'href="/dining/?vegetarian=on&amp;meal=lunch"' in html
+    html = client.get(reverse("dining:index"), {"meal": "late_night"}).content.decode()
+    assert "No dish matches these filters" in html and "Show Lunch (1 dish)" in html
 
 
 def test_it_knows_the_meal_now_and_the_next_one():
@@ -161,9 +183,38 @@ def test_it_answers_a_warm_page_without_the_database(client, django_assert_num_q
     client.get(reverse("dining:index"), {"exclude": ["peanuts"]})
     with django_assert_num_queries(0):
         response = client.get(reverse("dining:index"), {"exclude": ["peanuts"]})
-    assert "一号菜" in response.content.decode()
-    assert response.cookies["csrftoken"].value  # a real token replaced the placeholder
-    assert "__dining_csrf_token__" not in response.content.decode()
+    html = response.content.decode()
+    assert "一号菜" in html
+    assert "__dining_csrf_token__" not in html
+    # A real token of the visitor's cookie replaced the placeholder, masked anew each time.
+    token = re.search(r'name="csrf-token" content="([^"]+)"', html).group(1)
+    assert _unmask_cipher_token(token) == client.cookies["csrftoken"].value
+    again = client.get(reverse("dining:index"), {"exclude": ["peanuts"]}).content.decode()
+    assert token not in again
+
+
+def test_it_sends_the_cached_page_gzip_compressed_to_clients_that_take_it(client):
+    serve(name="一号菜")
+    plain = client.get(reverse("dining:index"))
+    assert "Accept-Encoding" in plain["Vary"] and not plain.has_header("Content-Encoding")
+    packed = client.get(reverse("dining:index"), HTTP_ACCEPT_ENCODING="gzip, deflate, br")
+    assert packed["Content-Encoding"] == "gzip" and "Accept-Encoding" in packed["Vary"]
+    assert len(packed.content) < len(plain.content) / 2
+    html = gzip.decompress(packed.content).decode()
+    token = re.search(r'name="csrf-token" content="([^"]+)"', html).group(1)
+    assert html.replace(token, "T") == re.sub(
+        r'(name="csrf-token" content=|name="csrfmiddlewaretoken" value=)"[^"]+"',
+        r'\1"T"',
+        plain.content.decode(),
+    )
+    # The language switch of the compressed page works with its token.
+    csrf = Client(enforce_csrf_checks=True, HTTP_ACCEPT_LANGUAGE="en")
+    csrf.cookies = client.cookies
+    form = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+    response = csrf.post(
+        reverse("set_language"), {"language": "en", "next": "/dining/", "csrfmiddlewaretoken": form}
+    )
+    assert response.status_code == 302
 
 
 def test_it_shows_signed_in_users_their_header_on_the_cached_page(client, student):
