@@ -1,0 +1,49 @@
+"""ComplaintFilterSet: the filters of the complaints inbox page and of the API list."""
+
+import django_filters
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from logistics.filters import IntegerFilter, SearchFilterSet
+from reviews.models import Complaint
+
+from .querysets import OPEN, overdue_q
+
+
+class ComplaintFilterSet(SearchFilterSet):
+    """Filters over a `complaints_for(...)` queryset; each narrows, none widens the scope."""
+
+    search_fields = ("number", "title", "body")
+
+    status = django_filters.MultipleChoiceFilter(
+        choices=Complaint.Status.choices, label=_("Status"), distinct=False
+    )
+    is_open = django_filters.BooleanFilter(method="filter_open", label=_("Open"))
+    kind = django_filters.ChoiceFilter(choices=Complaint.Kind.choices, label=_("Kind"))
+    overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("Overdue"))
+    escalated = django_filters.BooleanFilter(method="filter_escalated", label=_("Escalated"))
+    department = IntegerFilter(field_name="department_id", label=_("Department id"))
+
+    class Meta:
+        model = Complaint
+        fields = ["status", "is_open", "kind", "overdue", "escalated", "department"]
+
+    def filter_open(self, queryset, name, value):
+        if value is None:
+            return queryset
+        return queryset.filter(status__in=OPEN) if value else queryset.exclude(status__in=OPEN)
+
+    def filter_overdue(self, queryset, name, value):
+        if value is None:
+            return queryset
+        late = overdue_q(timezone.now())
+        return queryset.filter(late) if value else queryset.exclude(late)
+
+    def filter_escalated(self, queryset, name, value):
+        if value is None:
+            return queryset
+        return (
+            queryset.filter(escalation_level__gt=0)
+            if value
+            else queryset.filter(escalation_level=0)
+        )

@@ -1,0 +1,107 @@
+"""Input of the complaint pages. Required text is left to the services, which first check who
+may act (so a stranger's empty form is refused, not answered with field errors)."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from logistics.models import Department
+from reviews.models import Complaint, Subject
+
+SERVICE_UNITS = Department.objects.exclude(kind=Department.Kind.ACADEMIC).order_by("code")
+SATISFACTION = [(str(n), str(n)) for n in range(1, 6)]
+
+
+class ComplaintForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("This is a"),
+        choices=Complaint.Kind.choices,
+        initial=Complaint.Kind.COMPLAINT,
+        widget=forms.RadioSelect,
+    )
+    department = forms.ModelChoiceField(
+        label=_("Service unit"),
+        queryset=SERVICE_UNITS,
+        required=False,
+        help_text=_("Who should handle it. Leave empty when it is about the linked service."),
+    )
+    category = forms.ModelChoiceField(
+        label=_("Category"),
+        queryset=Subject.objects.filter(kind=Subject.Kind.CATEGORY, is_active=True),
+        required=False,
+    )
+    title = forms.CharField(label=_("Title"), max_length=120, required=False)
+    body = forms.CharField(
+        label=_("Details"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+    public_ok = forms.BooleanField(
+        label=_("It may be shown without my name on the public board once resolved"),
+        required=False,
+    )
+    event = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
+    subject = forms.CharField(required=False, widget=forms.HiddenInput, max_length=80)
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(
+        label=_("Note (optional)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class ReplyForm(forms.Form):
+    body = forms.CharField(
+        label=_("Reply"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    public = forms.BooleanField(
+        label=_("Public: may appear on the board if the author agreed"), required=False
+    )
+
+
+class ResolveForm(forms.Form):
+    note = forms.CharField(
+        label=_("What was done"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    public = forms.BooleanField(
+        label=_("Public: may appear on the board if the author agreed"), required=False
+    )
+
+
+class ConfirmForm(forms.Form):
+    satisfaction = forms.ChoiceField(
+        label=_("How satisfied are you with the handling?"),
+        choices=SATISFACTION,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    comment = forms.CharField(
+        label=_("Comment (optional)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=_("What is still wrong?"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(label=_("Reason (optional)"), required=False, max_length=2000)
+
+
+class ReassignForm(forms.Form):
+    department = forms.ModelChoiceField(label=_("Pass to"), queryset=SERVICE_UNITS, required=False)
+    note = forms.CharField(label=_("Note (optional)"), required=False, max_length=2000)

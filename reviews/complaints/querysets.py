@@ -1,0 +1,114 @@
+"""Reads of complaints, scoped once: who sees which complaint and who may handle it.
+
+- the author sees their own complaints;
+- department staff (a StaffScope on the complaint's department, any role) see and handle the
+  complaints routed there; canteen staff also those about their canteen's dishes and windows;
+- logistics managers and superusers see and handle everything; supervisors read everything;
+- everybody else: 404.
+"""
+
+from django.apps import apps
+from django.db.models import BigIntegerField, Q, QuerySet
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast
+from django.utils import timezone
+
+from logistics.roles import Role
+from reviews.models import Complaint, ComplaintEntry
+from reviews.querysets import staff_department_ids
+
+OPEN = (Complaint.Status.SUBMITTED, Complaint.Status.ACKNOWLEDGED)
+
+
+def is_manager(user) -> bool:
+    return bool(
+        user.is_authenticated and (user.is_superuser or user.has_role(Role.LOGISTICS_MANAGER))
+    )
+
+
+def reads_everything(user) -> bool:
+    return is_manager(user) or (user.is_authenticated and user.has_role(Role.SUPERVISOR))
+
+
+def _canteen_q(user) -> Q:
+    if not user.has_role(Role.CANTEEN_STAFF):
+        return Q(pk__in=[])
+    try:
+        canteens = apps.get_model("dining", "Canteen").objects.editable_by(user)
+    except LookupError:
+        return Q(pk__in=[])
+    filed = (
+        ComplaintEntry.objects.filter(action="filed")
+        .annotate(canteen_id=Cast(KT("data__canteen"), BigIntegerField()))
+        .filter(canteen_id__in=canteens.values("pk"))
+    )
+    return Q(pk__in=filed.values("complaint_id"))
+
+
+def handled_q(user) -> Q:
+    """The complaints `user` handles as staff (managers excluded: they handle all)."""
+    return Q(department_id__in=staff_department_ids(user)) | _canteen_q(user)
+
+
+def with_related(queryset: QuerySet[Complaint]) -> QuerySet[Complaint]:
+    return queryset.select_related("department", "subject", "event", "author")
+
+
+def complaints_for(user) -> QuerySet[Complaint]:
+    """The complaints `user` may see."""
+    complaints = with_related(Complaint.objects.all())
+    if not user.is_authenticated:
+        return complaints.none()
+    if reads_everything(user):
+        return complaints
+    return complaints.filter(Q(author=user) | handled_q(user))
+
+
+def inbox_for(user) -> QuerySet[Complaint]:
+    """The complaints `user` handles (empty for people who handle none)."""
+    complaints = with_related(Complaint.objects.all())
+    if not user.is_authenticated:
+        return complaints.none()
+    if reads_everything(user):
+        return complaints
+    return complaints.filter(handled_q(user))
+
+
+def handles_any(user) -> bool:
+    """Whether the inbox is the user's entry page (staff of a department, managers)."""
+    if not user.is_authenticated:
+        return False
+    return (
+        reads_everything(user)
+        or bool(staff_department_ids(user))
+        or (user.has_role(Role.CANTEEN_STAFF))
+    )
+
+
+def can_handle(user, complaint: Complaint) -> bool:
+    """Department staff, canteen staff of it, logistics managers and superusers."""
+    if not (user and user.is_authenticated and user.is_active):
+        return False
+    if is_manager(user):
+        return True
+    return Complaint.objects.filter(handled_q(user), pk=complaint.pk).exists()
+
+
+def overdue_q(now=None) -> Q:
+    now = now or timezone.now()
+    return Q(status=Complaint.Status.SUBMITTED, acknowledge_due_at__lt=now) | Q(
+        status__in=OPEN, resolve_due_at__lt=now
+    )
+
+
+def board() -> QuerySet[Complaint]:
+    """The "you said, we did" board: resolved or closed suggestions whose author opted in."""
+    return (
+        Complaint.objects.filter(
+            kind=Complaint.Kind.SUGGESTION,
+            public_ok=True,
+            status__in=(Complaint.Status.RESOLVED, Complaint.Status.CLOSED),
+        )
+        .select_related("department")
+        .order_by("-resolved_at", "-id")
+    )

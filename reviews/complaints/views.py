@@ -1,0 +1,313 @@
+"""The complaint pages: my complaints / the department inbox, filing, the detail with its
+timeline and action forms, the action endpoints, and the public "you said, we did" board.
+
+Thin: parse, call a service or a scoped queryset, render. A complaint the user may not see is
+404; a refused action (wrong state, someone was faster, bad input) is a message and a redirect.
+"""
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from reviews.errors import ReviewError
+from reviews.models import Complaint, ComplaintEntry
+from reviews.querysets import events_for
+
+from . import forms, services
+from .filters import ComplaintFilterSet
+from .querysets import (
+    OPEN,
+    board,
+    can_handle,
+    complaints_for,
+    handles_any,
+    inbox_for,
+    is_manager,
+)
+from .routing import subject_from_param
+
+PAGE_SIZE = 25
+BOARD_PAGE_SIZE = 20
+
+ACTION_LABELS = {
+    "filed": _("Filed"),
+    "acknowledged": _("Acknowledged"),
+    "reply": _("Reply"),
+    "resolved": _("Resolved"),
+    "confirmed": _("Confirmed resolved"),
+    "reopened": _("Reopened"),
+    "withdrawn": _("Withdrawn"),
+    "reassigned": _("Passed to another department"),
+    "escalated": _("Escalated to the managers"),
+}
+
+
+@dataclass(frozen=True)
+class Action:
+    """One step as the pages offer it: its form, its service call and its message."""
+
+    form: type
+    call: Callable  # (complaint, user, cleaned_data) -> result
+    done: str
+
+
+ACTIONS: dict[str, Action] = {
+    "acknowledge": Action(
+        forms.NoteForm,
+        lambda c, u, d: services.complaint_acknowledge(complaint=c, by=u, note=d["note"]),
+        _("Acknowledged: the author has been told you are on it."),
+    ),
+    "reply": Action(
+        forms.ReplyForm,
+        lambda c, u, d: services.complaint_reply(
+            complaint=c, by=u, body=d["body"], public=d["public"]
+        ),
+        _("Your reply was sent."),
+    ),
+    "resolve": Action(
+        forms.ResolveForm,
+        lambda c, u, d: services.complaint_resolve(
+            complaint=c, by=u, note=d["note"], public=d["public"]
+        ),
+        _("Marked resolved: the author is asked to confirm."),
+    ),
+    "confirm": Action(
+        forms.ConfirmForm,
+        lambda c, u, d: services.complaint_confirm(
+            complaint=c, by=u, satisfaction=d["satisfaction"], comment=d["comment"]
+        ),
+        _("Thank you. The case is closed."),
+    ),
+    "reopen": Action(
+        forms.ReasonForm,
+        lambda c, u, d: services.complaint_reopen(complaint=c, by=u, reason=d["reason"]),
+        _("Reopened: the department has been told."),
+    ),
+    "withdraw": Action(
+        forms.WithdrawForm,
+        lambda c, u, d: services.complaint_withdraw(complaint=c, by=u, reason=d["reason"]),
+        _("Withdrawn."),
+    ),
+    "reassign": Action(
+        forms.ReassignForm,
+        lambda c, u, d: services.complaint_reassign(
+            complaint=c, by=u, department=d["department"], note=d["note"]
+        ),
+        _("Passed to the other department."),
+    ),
+}
+
+
+def _query_without_page(request) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+@login_required
+def complaint_list(request):
+    """The department inbox for those who handle complaints (?box=mine: their own), else mine."""
+    user = request.user
+    inbox = handles_any(user) and request.GET.get("box") != "mine"
+    complaints = inbox_for(user) if inbox else complaints_for(user).filter(author=user)
+    filters = ComplaintFilterSet(request.GET or None, queryset=complaints)
+    rows = filters.qs if filters.is_valid() else complaints.none()
+    if inbox:
+        rows = rows.order_by("status", "resolve_due_at", "-id")
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "filters": filters,
+        "inbox": inbox,
+        "can_have_inbox": handles_any(user),
+        "now": timezone.now(),
+        "query": _query_without_page(request),
+    }
+    return render(request, "reviews/complaints/complaint_list.html", context)
+
+
+def _prefill(request, form_data) -> tuple[dict, dict]:
+    """The event and subject named by the link (?event=<id>, ?subject=<kind>:<ref>)."""
+    found, errors = {}, {}
+    event_id = form_data.get("event")
+    if event_id:
+        found["event"] = (
+            events_for(request.user).prefetch_related("subjects").filter(pk=event_id).first()
+        )
+        if found["event"] is None:
+            errors["event"] = _("This service is not one of yours.")
+    subject = form_data.get("subject")
+    if subject:
+        found["subject"] = subject_from_param(subject)
+        if found["subject"] is None:
+            errors["subject"] = _("We do not know what this link is about; choose the unit.")
+    return found, errors
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def complaint_new(request):
+    """Files a complaint or suggestion; links from other pages prefill what it is about."""
+    if request.method == "POST":
+        form = forms.ComplaintForm(request.POST)
+        if form.is_valid():
+            found, errors = _prefill(request, form.cleaned_data)
+            for field, message in errors.items():
+                form.add_error(field if field in form.fields else None, message)
+            if not errors:
+                complaint = _create(request, form, found)
+                if complaint is not None:
+                    messages.success(
+                        request,
+                        _("Thank you. Your case number is %(number)s.")
+                        % {"number": complaint.number},
+                    )
+                    return redirect(complaint.get_absolute_url())
+    else:
+        initial = {
+            "event": request.GET.get("event")
+            if (request.GET.get("event") or "").isdigit()
+            else None,
+            "subject": (request.GET.get("subject") or "")[:80],
+            "kind": request.GET.get("kind")
+            if request.GET.get("kind") in Complaint.Kind.values
+            else "complaint",
+        }
+        form = forms.ComplaintForm(initial=initial)
+    about, _errors = _prefill(request, {k: form[k].value() for k in ("event", "subject")})
+    context = {
+        "form": form,
+        "about_event": about.get("event"),
+        "about_subject": about.get("subject"),
+    }
+    return render(request, "reviews/complaints/complaint_form.html", context)
+
+
+def _create(request, form, found):
+    data = form.cleaned_data
+    subject = found.get("subject") or data["category"]
+    try:
+        return services.complaint_create(
+            author=request.user,
+            kind=data["kind"],
+            title=data["title"],
+            body=data["body"],
+            subject=subject,
+            event=found.get("event"),
+            department=data["department"],
+            public_ok=data["public_ok"],
+        )
+    except ValidationError as error:
+        for field, problems in error.message_dict.items():
+            for problem in problems:
+                form.add_error(field if field in form.fields else None, problem)
+    return None
+
+
+def _visible(user, pk: int) -> Complaint:
+    return get_object_or_404(complaints_for(user), pk=pk)
+
+
+def available_actions(user, complaint: Complaint) -> set[str]:
+    """The steps `user` may take on `complaint` now (the pages and the API's docs agree)."""
+    actions = set()
+    if can_handle(user, complaint):
+        if complaint.status == Complaint.Status.SUBMITTED:
+            actions.add("acknowledge")
+        if complaint.status in (*OPEN, Complaint.Status.RESOLVED):
+            actions.add("reply")
+        if complaint.status in OPEN:
+            actions.add("resolve")
+        if complaint.status in OPEN and is_manager(user):
+            actions.add("reassign")
+    if complaint.author_id == user.pk:
+        if complaint.status == Complaint.Status.RESOLVED:
+            actions |= {"confirm", "reopen"}
+        if complaint.status in OPEN:
+            actions.add("withdraw")
+    return actions
+
+
+@login_required
+def complaint_detail(request, pk: int):
+    complaint = _visible(request.user, pk)
+    entries = complaint.entries.select_related("actor").order_by("created_at", "id")
+    actions = available_actions(request.user, complaint)
+    context = {
+        "complaint": complaint,
+        "entries": [(entry, ACTION_LABELS.get(entry.action, entry.action)) for entry in entries],
+        "actions": actions,
+        "forms": {name: ACTIONS[name].form(prefix=name) for name in actions},
+        "is_author": complaint.author_id == request.user.pk,
+        "now": timezone.now(),
+    }
+    return render(request, "reviews/complaints/complaint_detail.html", context)
+
+
+@login_required
+@require_POST
+def complaint_action(request, pk: int, action: str):
+    """Runs one step on a complaint the user may see."""
+    spec = ACTIONS[action]
+    complaint = _visible(request.user, pk)
+    form = spec.form(request.POST, prefix=action)
+    if not form.is_valid():
+        text = " ".join(str(m) for errors in form.errors.values() for m in errors)
+        messages.error(request, text)
+        return redirect(complaint.get_absolute_url())
+    try:
+        spec.call(complaint, request.user, form.cleaned_data)
+    except ReviewError as error:
+        messages.error(request, str(error.message))
+    except ValidationError as error:
+        messages.error(request, " ".join(str(m) for m in error.messages))
+    except PermissionDenied:
+        raise
+    else:
+        messages.success(request, str(spec.done))
+    if complaints_for(request.user).filter(pk=complaint.pk).exists():
+        return redirect(complaint.get_absolute_url())
+    return redirect("reviews:complaint-list")  # passed to another department: out of sight
+
+
+# Long digit runs (phone numbers, student and staff ids) are masked on the public board.
+DIGITS = re.compile(r"\d{5,}")
+
+
+def anonymised(text: str) -> str:
+    return DIGITS.sub("•••", text or "")
+
+
+def complaint_board(request):
+    """Resolved suggestions whose authors opted in: no names, no numbers, the public replies."""
+    public_entries = Prefetch(
+        "entries",
+        queryset=ComplaintEntry.objects.filter(is_public=True).order_by("created_at", "id"),
+        to_attr="public_entries",
+    )
+    page = Paginator(board().prefetch_related(public_entries), BOARD_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    items = [
+        {
+            "title": anonymised(c.title),
+            "body": anonymised(c.body),
+            "department": c.department,
+            "month": timezone.localtime(c.resolved_at or c.created_at),
+            "replies": [anonymised(e.note) for e in c.public_entries],
+            "closed": c.status == Complaint.Status.CLOSED,
+        }
+        for c in page.object_list
+    ]
+    context = {"page": page, "items": items, "query": ""}
+    return render(request, "reviews/complaints/board.html", context)
