@@ -11,11 +11,14 @@ URLConf adds /bench/constant/ (a plain Django view returning a constant response
 portal's URLs. Both go through the same middleware, workers and configuration. Then measures, in
 one run and alternating (constant, dining, constant, dining … --rounds times), anonymous GETs
 from client processes separate from the server, each loop bounded by a request count and a time
-limit. The clients send back the CSRF cookie the first visit set, as a returning browser does.
+limit. The clients send back the CSRF cookie the first visit set, as a returning browser does,
+and Accept-Encoding: gzip, as every phone browser does (both endpoints alike). Worker recycling
+(gunicorn.conf.py's max_requests) is off during the run unless --max-requests asks for it.
 Writes bench/results/dining-<time>.json and prints a Markdown table with the ratio.
 """
 
 import argparse
+import gzip
 import json
 import os
 import subprocess
@@ -34,6 +37,9 @@ BASE_DIR = run.BASE_DIR
 SETTINGS = "bench.settings_dining"
 ENDPOINTS = [("constant view", "/bench/constant/"), ("GET /dining/ (warm)", "/dining/")]
 TARGET_RATIO = 0.80
+# What every phone browser sends (both endpoints alike): the constant view answers uncompressed
+# (nothing compresses it), /dining/ sends its pre-compressed page.
+BROWSER_HEADERS = {"Accept-Encoding": "gzip, deflate, br"}
 TARGET_P95_MS = 20.0
 
 MAKE_DATA = """
@@ -102,6 +108,12 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--max-seconds", type=float, default=30.0, help="per endpoint and round")
     parser.add_argument("--rounds", type=int, default=2, help="alternating rounds")
     parser.add_argument("--workers", type=int, default=0, help="gunicorn workers (0: config)")
+    parser.add_argument(
+        "--max-requests",
+        type=int,
+        default=0,
+        help="gunicorn worker recycling (0: off; -1: gunicorn.conf.py's default)",
+    )
     return parser.parse_args()
 
 
@@ -123,15 +135,18 @@ def prepare(env: dict[str, str]) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def first_visit(port: int) -> tuple[int, bytes, str]:
-    """GET /dining/ as a new visitor: status, body and the CSRF cookie the page set."""
+def first_visit(port: int) -> tuple[int, bytes, int, str]:
+    """GET /dining/ as a new phone: status, the page, the bytes sent and the CSRF cookie set."""
     conn = HTTPConnection("127.0.0.1", port, timeout=10)
-    conn.request("GET", "/dining/")
+    conn.request("GET", "/dining/", headers=BROWSER_HEADERS)
     response = conn.getresponse()
     body = response.read()
+    sent = len(body)
+    if response.getheader("Content-Encoding") == "gzip":
+        body = gzip.decompress(body)
     conn.close()
     cookie = SimpleCookie(response.getheader("Set-Cookie", ""))
-    return response.status, body, "; ".join(f"{k}={v.value}" for k, v in cookie.items())
+    return response.status, body, sent, "; ".join(f"{k}={v.value}" for k, v in cookie.items())
 
 
 def summary(rounds: list[dict]) -> dict:
@@ -164,14 +179,20 @@ def main() -> None:
     )
     size = prepare(env)
     port = run.free_port()
-    server = run.start_gunicorn({**env, "DJANGO_SETTINGS_MODULE": SETTINGS}, port, args.workers)
+    server_env = {**env, "DJANGO_SETTINGS_MODULE": SETTINGS}
+    if args.max_requests >= 0:
+        # gunicorn.conf.py recycles a worker after ~2,000 requests; the restart (a new worker
+        # imports Django and the portal) lands on whichever endpoint is being measured then:
+        # with the defaults always on round 3's /dining/. Off unless asked for.
+        server_env["GUNICORN_MAX_REQUESTS"] = str(args.max_requests)
+    server = run.start_gunicorn(server_env, port, args.workers)
     rounds = []
     try:
-        status, body, cookie = first_visit(port)
+        status, body, sent, cookie = first_visit(port)
         if status != 200 or "基准菜".encode() not in body:
             sys.exit(f"/dining/ does not show the benchmark menus (status {status})")
         # A returning phone sends back the CSRF cookie of its first visit (both endpoints alike).
-        headers = {"Cookie": cookie} if cookie else {}
+        headers = {**BROWSER_HEADERS, "Cookie": cookie} if cookie else dict(BROWSER_HEADERS)
         for _ in range(args.rounds):
             rounds.append(
                 {name: run.measure(port, path, headers, args) for name, path in ENDPOINTS}
@@ -183,6 +204,8 @@ def main() -> None:
         "machine": host,
         "data": size,
         "page_bytes": len(body),
+        "page_bytes_sent": sent,
+        "gunicorn_max_requests": args.max_requests,
         "gunicorn_workers": args.workers or "config default",
         "concurrency": args.concurrency,
         "rounds": rounds,
