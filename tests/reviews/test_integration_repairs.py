@@ -81,7 +81,11 @@ def test_it_turns_a_confirmation_with_a_rating_into_a_review(completed, student,
     assert (review.stars, review.scores, review.comment) == (4, {"speed": 5, "quality": 4}, "很快")
     assert review.anonymous and review.author == student
     completed.refresh_from_db()
-    assert (completed.status, completed.rating, completed.rating_comment) == ("confirmed", 4, "很快")
+    assert (completed.status, completed.rating, completed.rating_comment) == (
+        "confirmed",
+        4,
+        "很快",
+    )
     assert completed.rated_at == review.created_at
     assert Invitation.objects.get(event=review.event).answered_at is not None
     assert RepairEvent.objects.filter(request=completed, action="rated").count() == 1
@@ -151,9 +155,7 @@ def test_it_rates_a_repair_completed_before_the_reviews_system(student):
     assert event.served == student and event.review.stars == 5
 
 
-def test_it_takes_the_dimensions_and_anonymity_from_the_rating_page(
-    client, completed, student
-):
+def test_it_takes_the_dimensions_and_anonymity_from_the_rating_page(client, completed, student):
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     client.force_login(student)
     page = client.get(completed.get_absolute_url()).content.decode()
@@ -175,3 +177,33 @@ def test_it_keeps_the_api_actions_confirm_and_rate(client, completed, student):
     response = client.post(url, {"rating": 3, "comment": "还行"}, content_type="application/json")
     assert response.status_code == 200 and response.json()["rating"] == 3
     assert repair_review(completed).stars == 3
+
+
+def test_it_adopts_the_ratings_given_before_the_reviews_system(student, technician, centre):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("reviews.migrations.0005_adopt_repair_ratings")
+    category = CategoryFactory(code="door-t", name="门锁", department=centre)
+    rated = RepairRequestFactory(
+        requester=student, category=category, completed=True, assignee=technician, rating=2
+    )
+    RepairRequest.objects.filter(pk=rated.pk).update(
+        rating_comment="慢", rated_at=rated.completed_at
+    )
+    RepairRequestFactory(requester=student, completed=True)  # not rated: nothing to adopt
+    migration.adopt(apps, None)
+    migration.adopt(apps, None)  # a second run changes nothing
+    review = Review.objects.get()
+    assert (review.author, review.stars, review.comment) == (student, 2, "慢")
+    assert review.created_at == rated.completed_at and review.event.source_id == str(rated.pk)
+    kinds = set(review.event.subjects.values_list("kind", "ref"))
+    assert kinds == {
+        ("campus", "all"),
+        ("unit", str(centre.pk)),
+        ("staff", str(technician.pk)),
+        ("category", "repairs:door-t"),
+    }
+    # Old low ratings do not flood the dispatchers with call-backs; nobody was invited.
+    assert not FollowUp.objects.exists() and not Invitation.objects.exists()
