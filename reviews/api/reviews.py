@@ -67,10 +67,8 @@ class ReviewViewSet(
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Review.objects.none()
-        photos = Prefetch("photos", queryset=ReviewPhoto.objects.order_by("created_at", "id"))
-        return (
-            reviews_for(self.request.user).prefetch_related(photos).order_by("-created_at", "-id")
-        )
+        # reviews_for prefetches the photos (ordered by the model's Meta).
+        return reviews_for(self.request.user).order_by("-created_at", "-id")
 
     def _fresh(self, review):
         return self.get_serializer(self.get_queryset().get(pk=review.pk)).data

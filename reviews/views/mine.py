@@ -7,7 +7,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Prefetch
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -131,10 +130,7 @@ def review_detail(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def review_edit(request, pk: int):
     """The author edits their review within REVIEWS_EDIT_DAYS; afterwards, a clear message."""
-    photos = Prefetch("photos", queryset=ReviewPhoto.objects.order_by("created_at", "id"))
-    review = get_object_or_404(
-        reviews_for(request.user).filter(author=request.user).prefetch_related(photos), pk=pk
-    )
+    review = get_object_or_404(reviews_for(request.user).filter(author=request.user), pk=pk)
     if timezone.now() > review.editable_until:
         messages.warning(
             request,

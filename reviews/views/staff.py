@@ -22,7 +22,7 @@ def _query_without_page(request) -> str:
 
 
 def _list_page(request, reviews, template: str, extra=None):
-    filters = ReviewFilterSet(request.GET or None, queryset=reviews)
+    filters = ReviewFilterSet(request.GET, queryset=reviews)
     rows = filters.qs if filters.is_valid() else reviews.none()
     page = Paginator(rows.order_by("-created_at", "-id"), PAGE_SIZE).get_page(
         request.GET.get("page")
