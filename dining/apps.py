@@ -10,6 +10,9 @@ class DiningConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from dining.reviews import register as register_reviews
+
+        register_reviews()
         from dining.views.prices import overview_context
         from logistics.sections import register_overview_section
 

@@ -35,6 +35,7 @@ public_patterns = [
     path("canteens/<slug:slug>/", public.canteen, name="canteen"),
     path("dishes/<int:pk>/", public.dish, name="dish"),
     path("dishes/<int:pk>/favourite/", public.favourite_toggle, name="favourite-toggle"),
+    path("dishes/<int:pk>/rate/", public.dish_rate, name="dish-rate"),
     path("favourites/", public.favourites, name="favourites"),
     path("openmensa/", openmensa.feed_list, name="openmensa"),
     path("openmensa/feeds.txt", openmensa.feed_list_text, name="openmensa-list"),

@@ -11,7 +11,9 @@ from dataclasses import replace
 
 from django import forms
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -21,9 +23,12 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from dining import cache, selectors, services
+from dining import reviews as dish_reviews
 from dining.models import Canteen, ClosedDay, Meal, MenuItem, OpeningHours
 from dining.prepared import PreparedPage, accepts_gzip, csrf_token
 from dining.selectors import DishFilter
+from reviews.models import Review
+from reviews.querysets import show_author
 
 CSRF_PLACEHOLDER = "__dining_csrf_token__"
 CSRF_PLACEHOLDER_BYTES = CSRF_PLACEHOLDER.encode()
@@ -328,8 +333,49 @@ def dish(request, pk):
         "on_today": on_today,
         "history": selectors.price_history(found),
         "is_favourite": selectors.is_favourite(request.user, found),
+        **_ratings(request.user, found, today),
     }
     return render(request, "dining/dish.html", context)
+
+
+def _ratings(user, found, today) -> dict:
+    """The dish's ratings, read live (this page is not cached) from the reviews system, and
+    the dates the signed-in user may still rate it for."""
+    subject = dish_reviews.dish_subject(found)
+    latest = dish_reviews.latest_reviews(subject)
+    for review in latest:
+        review.shown_author = review.author.get_display_name() if show_author(review, user) else ""
+    context = {"ratings": dish_reviews.rating_summary(subject), "latest_reviews": latest}
+    if user.is_authenticated:
+        dates = dish_reviews.rateable_dates(found, today)
+        mine = dish_reviews.my_dish_events(user, found, dates)
+        context["rate_dates"] = [d for d in dates if not hasattr(mine.get(d), "review")]
+        context["my_reviews"] = [e.review for d, e in mine.items() if hasattr(e, "review")]
+    return context
+
+
+@require_POST
+@login_required
+def dish_rate(request, pk):
+    """The eater's "Rate this dish" for a date it was served: the event, then the review form."""
+    found = selectors.dish_detail(pk)
+    if found is None:
+        raise Http404
+    day, ok = _parse_day(request.POST.get("date"), selectors.local_now().date())
+    try:
+        if not ok:
+            raise ValidationError({"date": _("Choose a date.")})
+        event = dish_reviews.dish_event_record(
+            dish=found, date=day, by=request.user, today=selectors.local_now().date()
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect(found.get_absolute_url())
+    existing = Review.objects.filter(event=event).first()
+    if existing is not None:
+        messages.info(request, _("You have already rated this dish for that day."))
+        return redirect(existing.get_absolute_url())
+    return redirect("reviews:event-review", pk=event.pk)
 
 
 @require_POST
