@@ -23,3 +23,26 @@ def _integration_rules(m) -> dict:
             get="method", post="login", kwargs=lambda cast: {"pk": DishFactory().pk}
         ),
     }
+
+
+# --- rv-indices: satisfaction indices (pages and API) -------------------------------------------
+
+
+def _index_rules(m) -> dict:
+    from tests.reviews.factories import IndexRowFactory, SubjectFactory  # noqa: PLC0415
+
+    why = "rankings and exports: logistics managers, supervisors and superusers; students 403"
+    return {
+        "reviews:index-overview": m.rule(get="manager", why=why),
+        "reviews:index-export": m.rule(get="manager", why=why),
+        "reviews:index-subject": m.rule(
+            get="manager",
+            kwargs=lambda cast: {"subject_pk": SubjectFactory().pk},
+            why="managers every subject; staff their own (others 404); students 403",
+        ),
+        "reviews:index-mine": m.rule(get="manager", why="staff see their own scores; students 403"),
+        "reviews-api:index-list": m.rule(get="manager", why=why),
+        "reviews-api:index-detail": m.rule(
+            get="manager", kwargs=lambda cast: {"pk": IndexRowFactory().pk}, why=why
+        ),
+    }
