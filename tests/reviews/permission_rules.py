@@ -8,6 +8,7 @@ keyed like RULES. Each part of reviews (reviews, complaints, indices, API) adds 
 def rules(m) -> dict:
     entries: dict = {}
     entries.update(_integration_rules(m))
+    entries.update(_index_rules(m))
     return entries
 
 
