@@ -88,6 +88,8 @@ def _complaint_rules(m) -> dict:
             f"reviews:complaint-{name}": action(COMPLAINT_PAGE_DENIED[name])
             for name in COMPLAINT_ACTIONS
         },
+        # The reviews API's index page (DefaultRouter); no other part declared it.
+        "reviews-api:api-root": m.rule(get="login"),
         "reviews-api:complaint-list": m.rule(get="login", post="login"),
         "reviews-api:complaint-detail": m.rule(
             get="owner", kwargs=complaint, expect=seen_by_managers
