@@ -5,6 +5,7 @@ writes validate their input and call reviews.services, whose ReviewError answers
 reviewed, no longer editable) and whose field errors answer 400; PermissionDenied answers 403.
 """
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -22,7 +23,13 @@ from reviews import services
 from reviews.errors import ReviewError
 from reviews.filters import ReviewFilterSet
 from reviews.models import FollowUp, Review, ReviewPhoto, ServiceEvent
-from reviews.querysets import events_for, events_to_review, follow_ups_for, reviews_for
+from reviews.querysets import (
+    can_moderate,
+    events_for,
+    events_to_review,
+    follow_ups_for,
+    reviews_for,
+)
 
 from . import serializers as s
 
@@ -118,6 +125,8 @@ class ReviewViewSet(
 
     def _moderate(self, call):
         review = self.get_object()
+        if not can_moderate(self.request.user):  # before the input: refuse first, then explain
+            raise PermissionDenied(_("Only logistics managers can moderate reviews."))
         incoming = s.ReasonSerializer(data=self.request.data)
         incoming.is_valid(raise_exception=True)
         call(review=review, by=self.request.user, reason=incoming.validated_data["reason"])
@@ -129,7 +138,7 @@ class ReviewViewSet(
         description=_("A manager or supervisor hides the review, with a recorded reason."),
     )
     @action(detail=True, methods=["post"])
-    def hide(self, request, pk=None):
+    def hide(self, request, *args, **kwargs):
         return self._moderate(services.review_hide)
 
     @extend_schema(
@@ -138,7 +147,7 @@ class ReviewViewSet(
         description=_("A manager or supervisor shows a hidden review again, with a reason."),
     )
     @action(detail=True, methods=["post"])
-    def show(self, request, pk=None):
+    def show(self, request, *args, **kwargs):
         return self._moderate(services.review_show)
 
 
@@ -181,7 +190,7 @@ class FollowUpViewSet(viewsets.ReadOnlyModelViewSet):
         description=_("Records the outcome of the call-back and closes the follow-up."),
     )
     @action(detail=True, methods=["post"])
-    def close(self, request, pk=None):
+    def close(self, request, *args, **kwargs):
         follow_up = self.get_object()
         incoming = s.NoteSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
