@@ -8,7 +8,7 @@ from logistics.models import Department
 from reviews.models import Complaint, Subject
 
 SERVICE_UNITS = Department.objects.exclude(kind=Department.Kind.ACADEMIC).order_by("code")
-SATISFACTION = [(str(n), str(n)) for n in range(1, 6)]
+SATISFACTION = [(n, str(n)) for n in range(1, 6)]
 
 
 class ComplaintForm(forms.Form):

@@ -121,7 +121,7 @@ def complaint_list(request):
     inbox = handles_any(user) and request.GET.get("box") != "mine"
     complaints = inbox_for(user) if inbox else complaints_for(user).filter(author=user)
     filters = ComplaintFilterSet(request.GET or None, queryset=complaints)
-    rows = filters.qs if filters.is_valid() else complaints.none()
+    rows = filters.qs if not filters.is_bound or filters.is_valid() else complaints.none()
     if inbox:
         rows = rows.order_by("status", "resolve_due_at", "-id")
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -139,8 +139,8 @@ def complaint_list(request):
 def _prefill(request, form_data) -> tuple[dict, dict]:
     """The event and subject named by the link (?event=<id>, ?subject=<kind>:<ref>)."""
     found, errors = {}, {}
-    event_id = form_data.get("event")
-    if event_id:
+    event_id = str(form_data.get("event") or "")
+    if event_id.isdigit() and len(event_id) < 12:
         found["event"] = (
             events_for(request.user).prefetch_related("subjects").filter(pk=event_id).first()
         )
@@ -249,6 +249,8 @@ def complaint_detail(request, pk: int):
         "actions": actions,
         "forms": {name: ACTIONS[name].form(prefix=name) for name in actions},
         "is_author": complaint.author_id == request.user.pk,
+        "ack_pending": complaint.status == Complaint.Status.SUBMITTED,
+        "resolve_pending": complaint.status in OPEN,
         "now": timezone.now(),
     }
     return render(request, "reviews/complaints/complaint_detail.html", context)

@@ -1,0 +1,165 @@
+"""The complaint pages: filing (with prefilled links), the detail and its actions, the inbox,
+the public board, and the home sections."""
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from reviews.complaints.services import (
+    complaint_confirm,
+    complaint_create,
+    complaint_reply,
+    complaint_resolve,
+)
+from reviews.models import Complaint, Subject
+from tests.dining.factories import DishFactory
+from tests.logistics.factories import DepartmentFactory
+from tests.reviews.factories import ServiceEventFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def browser(user=None) -> Client:
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+def url(name, *args):
+    return reverse(f"reviews:{name}", args=args)
+
+
+def test_it_files_a_complaint_from_the_form(student, department, staff):
+    data = {"kind": "complaint", "department": department.pk, "title": "Noisy", "body": "Loud."}
+    response = browser(student).post(url("complaint-new"), data)
+    complaint = Complaint.objects.get()
+    assert response.status_code == 302 and response["Location"] == complaint.get_absolute_url()
+    page = browser(student).get(complaint.get_absolute_url()).content.decode()
+    assert complaint.number in page and "Withdraw" in page
+
+
+def test_it_shows_field_errors_never_a_500(student):
+    response = browser(student).post(url("complaint-new"), {"kind": "x", "event": "abc"})
+    assert response.status_code == 200
+    response = browser(student).post(url("complaint-new"), {"kind": "complaint"})
+    assert response.status_code == 200
+    assert b"Choose the service unit" in response.content
+    assert not Complaint.objects.exists()
+
+
+def test_it_prefills_from_an_event_and_a_dish_link(student, other_student):
+    event = ServiceEventFactory(served=student, title="Repair R000123")
+    page = browser(student).get(url("complaint-new"), {"event": event.pk}).content.decode()
+    assert "Repair R000123" in page
+    data = {"kind": "complaint", "title": "Slow", "body": "Too slow.", "event": event.pk}
+    browser(student).post(url("complaint-new"), data)
+    assert Complaint.objects.get().department == event.department
+    # Someone else's event is refused with a message.
+    other = ServiceEventFactory(served=other_student)
+    response = browser(student).post(url("complaint-new"), {**data, "event": other.pk})
+    assert b"not one of yours" in response.content
+
+    dish = DishFactory()
+    dish.canteen.department = DepartmentFactory(code="dining")
+    dish.canteen.save(update_fields=["department"])
+    link = {"subject": f"dish:{dish.pk}"}
+    assert dish.name_en in browser(student).get(url("complaint-new"), link).content.decode()
+    browser(student).post(
+        url("complaint-new"), {**link, "kind": "complaint", "title": "Price", "body": "Up"}
+    )
+    complaint = Complaint.objects.latest("id")
+    assert complaint.subject.kind == Subject.Kind.DISH
+    assert complaint.department == dish.canteen.department
+
+
+def test_it_hides_a_complaint_from_others(complaint, other_student, outsider):
+    for user in (other_student, outsider):
+        assert browser(user).get(complaint.get_absolute_url()).status_code == 404
+        assert browser(user).post(url("complaint-withdraw", complaint.pk)).status_code == 404
+
+
+def test_it_walks_the_pages_from_reply_to_confirmation(complaint, staff, student):
+    page = browser(staff).get(complaint.get_absolute_url()).content.decode()
+    assert "Acknowledge" in page and "Reply to the author" in page
+    browser(staff).post(url("complaint-reply", complaint.pk), {"reply-body": "Fixing it"})
+    browser(staff).post(url("complaint-resolve", complaint.pk), {"resolve-note": "Fixed"})
+    complaint.refresh_from_db()
+    assert complaint.status == "resolved"
+    page = browser(student).get(complaint.get_absolute_url()).content.decode()
+    assert "Fixing it" in page and "Confirm it is resolved" in page
+    response = browser(student).post(
+        url("complaint-confirm", complaint.pk), {"confirm-satisfaction": "4"}, follow=True
+    )
+    assert b"The case is closed" in response.content
+    complaint.refresh_from_db()
+    assert complaint.status == "closed" and complaint.satisfaction == 4
+
+
+def test_it_explains_a_refused_step(complaint, staff, student):
+    complaint_resolve(complaint=complaint, by=staff, note="Fixed")
+    response = browser(student).post(
+        url("complaint-confirm", complaint.pk), {"confirm-satisfaction": ""}, follow=True
+    )
+    assert b"Give a score from 1 to 5" in response.content
+    response = browser(student).post(url("complaint-withdraw", complaint.pk), follow=True)
+    assert b"no longer in a state" in response.content
+    assert browser(staff).post(url("complaint-confirm", complaint.pk)).status_code == 403
+
+
+def test_it_shows_the_inbox_with_filters_to_staff(complaint, staff, student, department):
+    complaint_create(
+        author=student, kind="suggestion", title="Idea", body="b", department=department
+    )
+    page = browser(staff).get(url("complaint-list")).content.decode()
+    assert "Complaints inbox" in page and complaint.title in page and "Idea" in page
+    page = browser(staff).get(url("complaint-list"), {"kind": "suggestion"}).content.decode()
+    assert complaint.title not in page and "Idea" in page
+    assert browser(staff).get(url("complaint-list"), {"overdue": "maybe"}).status_code == 200
+    mine = browser(student).get(url("complaint-list")).content.decode()
+    assert "My complaints and suggestions" in mine and complaint.title in mine
+
+
+def test_it_lists_with_a_fixed_number_of_queries(
+    department, staff, student, django_assert_num_queries
+):
+    for n in range(6):
+        complaint_create(
+            author=student, kind="complaint", title=f"c{n}", body="b", department=department
+        )
+    client = browser(staff)
+    client.get(url("complaint-list"))
+    # session, user, roles, staff departments (inbox check + scope), count, rows
+    with django_assert_num_queries(8):
+        client.get(url("complaint-list"))
+
+
+def test_it_shows_opted_in_resolved_suggestions_on_the_public_board(student, staff, department):
+    def suggestion(title, public_ok, body="Open the library at 7. Call 13800138000."):
+        item = complaint_create(
+            author=student,
+            kind="suggestion",
+            title=title,
+            body=body,
+            department=department,
+            public_ok=public_ok,
+        )
+        complaint_reply(complaint=item, by=staff, body="Done from May.", public=True)
+        complaint_reply(complaint=item, by=staff, body="internal only", public=False)
+        complaint_resolve(complaint=item, by=staff, note="Opened at 7.")
+        return item
+
+    shown = suggestion("Earlier opening", True)
+    suggestion("Private idea", False)
+    complaint_confirm(complaint=shown, by=student, satisfaction=5)
+    page = browser().get(url("complaint-board")).content.decode()
+    assert "Earlier opening" in page and "Done from May." in page
+    assert "Private idea" not in page and "internal only" not in page
+    assert shown.number not in page and student.get_display_name() not in page
+    assert "13800138000" not in page
+
+
+def test_it_shows_my_complaints_at_home_and_figures_to_managers(complaint, student, manager):
+    assert complaint.title in browser(student).get("/").content.decode()
+    page = browser(manager).get(reverse("manager-overview")).content.decode()
+    assert "Complaints and suggestions" in page and "Closed within deadline" in page
