@@ -1,0 +1,102 @@
+"""Demo data of the reviews system: repairs and dishes reviewed, follow-ups, complaints, indices."""
+
+import io
+import time
+
+import pytest
+from django.core.management import call_command
+from django.db import transaction
+from django.test import override_settings
+
+from dining.reviews import EVENT_TYPE as DISH
+from repairs.models import RepairRequest
+from repairs.reviews import EVENT_TYPE as REPAIR
+from reviews.demo import seed_reviews
+from reviews.models import Complaint, FollowUp, IndexRow, Review, ServiceEvent
+
+pytestmark = pytest.mark.django_db
+
+FINISHED = ["completed", "confirmed", "closed"]
+
+
+@pytest.fixture(scope="module")
+def seeded(django_db_setup, django_db_blocker, tmp_path_factory):
+    """Seeds once for the module and rolls everything back at the end; times our seeder."""
+    media = tmp_path_factory.mktemp("media")
+    settings = override_settings(DEBUG=True, MEDIA_ROOT=media)
+    with django_db_blocker.unblock(), settings, transaction.atomic():
+        call_command("seed_demo", stdout=io.StringIO())
+        yield
+        transaction.set_rollback(True)
+
+
+def test_it_gives_every_finished_repair_an_event_and_reviews_about_70_percent(seeded):
+    finished = RepairRequest.objects.filter(status__in=FINISHED)
+    events = ServiceEvent.objects.filter(event_type=REPAIR)
+    # Every finished repair has its event (a reopened one keeps the event of its first completion).
+    assert {str(pk) for pk in finished.values_list("pk", flat=True)} <= set(
+        events.values_list("source_id", flat=True)
+    )
+    assert finished.count() > 50
+    reviewed = Review.objects.filter(event_type=REPAIR).count()
+    assert 0.6 <= reviewed / finished.count() <= 0.8
+    # The repairs' copies agree with the reviews.
+    for review in Review.objects.filter(event_type=REPAIR).select_related("event")[:30]:
+        repair = RepairRequest.objects.get(pk=review.event.source_id)
+        assert (repair.rating, repair.rated_at) == (review.stars, review.created_at)
+        assert review.event.occurred_at == repair.completed_at <= review.created_at
+
+
+def test_it_skews_the_stars_good_with_a_few_low_ones_followed_up(seeded):
+    stars = list(Review.objects.filter(event_type=REPAIR).values_list("stars", flat=True))
+    assert sum(stars) / len(stars) >= 3.8
+    low = Review.objects.filter(event_type=REPAIR, stars__lte=2)
+    assert low.exists()
+    assert FollowUp.objects.filter(review__in=low).count() == low.count()
+    assert {"open", "done"} <= set(FollowUp.objects.values_list("status", flat=True)) or (
+        FollowUp.objects.count() < 3
+    )
+
+
+def test_it_rates_dishes_over_the_last_two_weeks(seeded):
+    reviews = Review.objects.filter(event_type=DISH)
+    assert reviews.count() >= 50
+    days = {r.event.source_id.split(":")[1] for r in reviews.select_related("event")}
+    assert 10 <= len(days) <= 14
+    assert all(set(r.scores) == {"taste", "portion", "value"} for r in reviews)
+
+
+def test_it_files_complaints_and_suggestions_in_various_states(seeded):
+    states = set(Complaint.objects.values_list("status", flat=True))
+    assert {"submitted", "acknowledged", "resolved", "closed", "withdrawn"} <= states
+    assert set(Complaint.objects.values_list("kind", flat=True)) == {"complaint", "suggestion"}
+
+
+def test_it_aggregates_the_index_rows(seeded):
+    assert IndexRow.objects.filter(kind="dish", period="month").exists()
+    assert IndexRow.objects.filter(kind="staff", event_type=REPAIR).exists()
+
+
+def test_it_changes_nothing_when_run_again(seeded):
+    before = (Review.objects.count(), ServiceEvent.objects.count(), Complaint.objects.count())
+    seed_reviews(None)
+    assert (
+        Review.objects.count(),
+        ServiceEvent.objects.count(),
+        Complaint.objects.count(),
+    ) == before
+
+
+def test_it_runs_fast_enough(seeded):
+    # Our part of seed_demo, timed on its own on rolled-back copies of the data.
+    with transaction.atomic():
+        Review.objects.filter(event_type=DISH).delete()
+        ServiceEvent.objects.filter(event_type=DISH).delete()
+        Complaint.objects.all().delete()
+        from logistics.demo import DemoData, seed_core
+
+        demo: DemoData = seed_core()
+        started = time.monotonic()
+        seed_reviews(demo)
+        assert time.monotonic() - started < 10
+        transaction.set_rollback(True)
