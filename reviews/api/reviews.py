@@ -127,13 +127,13 @@ class ReviewViewSet(
         review = self.get_object()
         if not can_moderate(self.request.user):  # before the input: refuse first, then explain
             raise PermissionDenied(_("Only logistics managers can moderate reviews."))
-        incoming = s.ReasonSerializer(data=self.request.data)
+        incoming = s.ReviewReasonSerializer(data=self.request.data)
         incoming.is_valid(raise_exception=True)
         call(review=review, by=self.request.user, reason=incoming.validated_data["reason"])
         return Response(self._fresh(review))
 
     @extend_schema(
-        request=s.ReasonSerializer,
+        request=s.ReviewReasonSerializer,
         responses={200: s.ReviewSerializer},
         description=_("A manager or supervisor hides the review, with a recorded reason."),
     )
@@ -142,7 +142,7 @@ class ReviewViewSet(
         return self._moderate(services.review_hide)
 
     @extend_schema(
-        request=s.ReasonSerializer,
+        request=s.ReviewReasonSerializer,
         responses={200: s.ReviewSerializer},
         description=_("A manager or supervisor shows a hidden review again, with a reason."),
     )
@@ -185,14 +185,14 @@ class FollowUpViewSet(viewsets.ReadOnlyModelViewSet):
         return follow_ups.order_by("status", "-created_at", "-id")
 
     @extend_schema(
-        request=s.NoteSerializer,
+        request=s.FollowUpNoteSerializer,
         responses={200: s.FollowUpSerializer, 409: CONFLICT},
         description=_("Records the outcome of the call-back and closes the follow-up."),
     )
     @action(detail=True, methods=["post"])
     def close(self, request, *args, **kwargs):
         follow_up = self.get_object()
-        incoming = s.NoteSerializer(data=request.data)
+        incoming = s.FollowUpNoteSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         try:
             services.follow_up_close(

@@ -116,11 +116,11 @@ class ReviewUpdateSerializer(ReviewWriteSerializer):
     )
 
 
-class ReasonSerializer(serializers.Serializer):
+class ReviewReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=300, help_text=_("Recorded with the action."))
 
 
-class NoteSerializer(serializers.Serializer):
+class FollowUpNoteSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=2000, help_text=_("What came of the call-back."))
 
 
