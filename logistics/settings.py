@@ -351,6 +351,8 @@ DINING_INDEX_BASE_DATE = env.str("DINING_INDEX_BASE_DATE", default="2026-09-01")
 
 REVIEWS_EDIT_DAYS = env.int("REVIEWS_EDIT_DAYS", default=7)
 REVIEWS_MAX_PHOTOS = env.int("REVIEWS_MAX_PHOTOS", default=3)
+# Reviews a user may write from the pages per hour (the API has the DRF write throttle).
+REVIEWS_CREATE_PER_HOUR = env.int("REVIEWS_CREATE_PER_HOUR", default=30)
 REVIEWS_INVITE_DELAY_MINUTES = env.int("REVIEWS_INVITE_DELAY_MINUTES", default=60)
 REVIEWS_REMINDER_DAYS = env.int("REVIEWS_REMINDER_DAYS", default=3)
 REVIEWS_INVITATION_DAYS = env.int("REVIEWS_INVITATION_DAYS", default=14)

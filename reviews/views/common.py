@@ -7,14 +7,12 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.shortcuts import get_object_or_404
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 from reviews.models import Review
 from reviews.querysets import reviews_for
 
 PAGE_SIZE = 25
-# Reviews a user may write from the pages per hour (the API has its own DRF write throttle).
-DEFAULT_CREATE_RATE = 30
 
 
 def require(allowed: bool) -> None:
@@ -28,15 +26,11 @@ def get_visible_review(user, pk: int) -> Review:
 
 
 def complaints_url() -> str:
-    """The complaints pages, owned by another part of reviews (a plain path until they exist)."""
-    try:
-        return reverse("reviews:complaint-list")
-    except NoReverseMatch:
-        return "/reviews/complaints/"
+    return reverse("reviews:complaint-list")
 
 
 def create_rate() -> int:
-    return int(getattr(settings, "REVIEWS_CREATE_PER_HOUR", DEFAULT_CREATE_RATE))
+    return settings.REVIEWS_CREATE_PER_HOUR
 
 
 def _rate_key(user, hour: int) -> str:
