@@ -35,6 +35,7 @@ valid until the epoch changes, so a process never serves an entry of a supersede
 
 import hashlib
 import logging
+import os
 import threading
 import uuid
 from collections import OrderedDict
@@ -139,7 +140,35 @@ def epoch() -> str | None:
     """The current epoch, one round trip (None when it is missing: `current_epoch` makes one).
     Raises when the cache is unreachable."""
     key = _epoch_key()
-    return _get_many([key]).get(key)
+    backend = caches["default"]
+    if not isinstance(backend, RedisCache):
+        return cache.get(key)
+    return _held_get(backend, key)
+
+
+_HELD = threading.local()
+
+
+def _held_get(backend: RedisCache, key: str):
+    """GET on a connection this thread keeps, the command packed once: the warm page's one round
+    trip without redis-py's pool checkout, its checks and retry wrapper per call (on a busy
+    machine those cost as much as the rest of the request). Any error drops the connection.
+    From the first server (the primary, where changes are written): a replica may lag."""
+    full = backend.make_and_validate_key(key)
+    pool = backend._cache._get_connection_pool(write=True)
+    held = getattr(_HELD, "conn", None)
+    if held is None or held[:3] != (os.getpid(), pool, full):
+        conn = pool.connection_class(**pool.connection_kwargs)
+        held = _HELD.conn = (os.getpid(), pool, full, conn, conn.pack_command("GET", full))
+    conn, packed = held[3:]
+    try:
+        conn.send_packed_command(packed, check_health=False)
+        value = conn.read_response()
+    except BaseException:
+        conn.disconnect()
+        _HELD.conn = None
+        raise
+    return None if value is None else backend._cache._serializer.loads(value)
 
 
 def current_epoch() -> str:

@@ -2,6 +2,7 @@
 in process memory; nothing changes before the commit; a dead cache falls back to the database."""
 
 import gzip
+import socket
 from decimal import Decimal
 
 import pytest
@@ -160,3 +161,20 @@ def test_it_serves_from_the_database_when_the_cache_is_down(django_capture_on_co
         assert feed.status_code == 200
         with django_capture_on_commit_callbacks(execute=True):
             services.menu_item_set_sold_out(by=staff, item=item, sold_out=True)  # no error
+
+
+@pytest.mark.redis
+@pytest.mark.django_db
+def test_it_reconnects_when_the_kept_redis_connection_breaks():
+    item = _lunch("10.00")
+    with override_settings(CACHES=_redis()):
+        default_cache.clear()
+        assert "10.00" in _page()
+        epoch = cache.epoch()
+        assert epoch is not None
+        cache._HELD.conn[3]._sock.shutdown(socket.SHUT_RDWR)  # the server went away
+        with pytest.raises(Exception):  # noqa: B017, PT011 (whatever redis-py raises)
+            cache.epoch()  # the page then takes the slow path (test_it_serves_from_the_database…)
+        assert cache.epoch() == epoch  # the next read reconnects
+        assert "10.00" in _page() and item.menu.canteen.name in _page()
+        default_cache.clear()
