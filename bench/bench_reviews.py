@@ -516,7 +516,7 @@ def pages(args) -> dict:
         "GET /reviews/indices/ (units, this month)": lambda: boss.get(
             overview, {"period": "month", "start": month}
         ),
-        "GET /reviews/indices/?kind=dish (300 dishes, month)": lambda: boss.get(
+        "GET /reviews/indices/?kind=dish (300 dishes, month, page 1 of 3)": lambda: boss.get(
             overview, {"kind": "dish", "period": "month", "start": month, "min_reviews": 0}
         ),
         "GET /reviews/indices/?kind=staff&period=week": lambda: boss.get(

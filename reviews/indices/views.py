@@ -9,6 +9,7 @@ import datetime
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -33,6 +34,7 @@ from .selectors import (
     trend,
 )
 
+RANKING_PAGE = 100
 TREND_MONTHS = 12
 TREND_WEEKS = 26
 
@@ -82,7 +84,8 @@ def index_overview(request):
         raise PermissionDenied
     form = RankingForm(request.GET or None)
     choice = form.choice()
-    rows = _with_shares(ranking(**choice))
+    page = Paginator(ranking(**choice), RANKING_PAGE).get_page(request.GET.get("page"))
+    rows = _with_shares(page.object_list)
     base = {k: v for k, v in choice.items() if k != "start"}
 
     def link(**changes) -> str:
@@ -94,6 +97,8 @@ def index_overview(request):
         "form": form,
         "choice": choice,
         "rows": rows,
+        "page": page,
+        "query": link()[1:],
         "kinds": [(k, k.label, link(kind=k.value)) for k in RANKED_KINDS],
         "previous_url": link(start=_previous(choice["period"], choice["start"]).isoformat()),
         "next_url": link(start=following.isoformat()) if following <= timezone.localdate() else "",

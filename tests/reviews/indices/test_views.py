@@ -105,13 +105,25 @@ def test_it_reads_the_ranking_in_fixed_queries(manager, ranked, django_assert_nu
     client = client_for(manager)
     url = reverse("reviews:index-overview")
     query = {"period": "month", "start": MONTH.isoformat(), "min_reviews": 0}
-    # session, user, roles, rows (with subject and department)
-    with django_assert_num_queries(4):
+    # session, user, roles, count, rows (with subject and department)
+    with django_assert_num_queries(5):
         client.get(url, query)
     for n in range(10):
         month_row(SubjectFactory(kind=Subject.Kind.UNIT), reviews=n)
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         assert len(client.get(url, query).context["rows"]) == 13
+
+
+def test_it_pages_long_rankings_and_numbers_on(manager, ranked, monkeypatch):
+    from reviews.indices import views
+
+    monkeypatch.setattr(views, "RANKING_PAGE", 2)
+    query = {"period": "month", "start": MONTH.isoformat(), "page": 2}
+    response = client_for(manager).get(reverse("reviews:index-overview"), query)
+    assert [row.subject.name_en for row in response.context["rows"]] == ["Poor"]
+    body = response.content.decode()
+    assert '<tr>\n        <td class="num">3</td>' in body  # the rank goes on across pages
+    assert "page=1" in body and "kind=unit" in body
 
 
 def test_it_denies_rankings_to_students_and_staff(student, staff_member, ranked):
