@@ -330,6 +330,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # Several models have a "kind"; name the ones the schema would otherwise number.
+    "ENUM_NAME_OVERRIDES": {
+        "ComplaintKindEnum": "reviews.models.Complaint.Kind",
+        "SubjectKindEnum": "reviews.models.Subject.Kind",
+    },
 }
 
 # --- Work calendar and repairs ------------------------------------------------------------------

@@ -124,34 +124,34 @@ class ComplaintCreateSerializer(serializers.Serializer):
         return event
 
 
-class NoteSerializer(serializers.Serializer):
+class ComplaintNoteSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
 
 
-class ReplySerializer(serializers.Serializer):
+class ComplaintReplySerializer(serializers.Serializer):
     body = serializers.CharField(max_length=4000)
     public = serializers.BooleanField(required=False, default=False)
 
 
-class ResolveSerializer(serializers.Serializer):
+class ComplaintResolveSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=4000)
     public = serializers.BooleanField(required=False, default=False)
 
 
-class ConfirmSerializer(serializers.Serializer):
+class ComplaintConfirmSerializer(serializers.Serializer):
     satisfaction = serializers.IntegerField(min_value=1, max_value=5)
     comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
 
 
-class ReasonSerializer(serializers.Serializer):
+class ComplaintReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000)
 
 
-class OptionalReasonSerializer(serializers.Serializer):
+class ComplaintOptionalReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
 
 
-class ReassignSerializer(serializers.Serializer):
+class ComplaintReassignSerializer(serializers.Serializer):
     department = serializers.PrimaryKeyRelatedField(queryset=Department.objects.all())
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
 
@@ -218,40 +218,52 @@ class ComplaintViewSet(
         fresh = self.get_queryset().filter(pk=complaint.pk).first() or complaint
         return Response(self.get_serializer(fresh).data)
 
-    @_action_schema(NoteSerializer, _("Department staff acknowledge a submitted complaint."))
+    @_action_schema(
+        ComplaintNoteSerializer, _("Department staff acknowledge a submitted complaint.")
+    )
     @action(detail=True, methods=["post"])
     def acknowledge(self, request, pk=None, format=None):
-        return self._act(NoteSerializer, services.complaint_acknowledge)
+        return self._act(ComplaintNoteSerializer, services.complaint_acknowledge)
 
-    @_action_schema(ReplySerializer, _("Department staff reply; public replies may be shown."))
+    @_action_schema(
+        ComplaintReplySerializer, _("Department staff reply; public replies may be shown.")
+    )
     @action(detail=True, methods=["post"])
     def reply(self, request, pk=None, format=None):
-        return self._act(ReplySerializer, services.complaint_reply)
+        return self._act(ComplaintReplySerializer, services.complaint_reply)
 
-    @_action_schema(ResolveSerializer, _("Department staff resolve it, saying what was done."))
+    @_action_schema(
+        ComplaintResolveSerializer, _("Department staff resolve it, saying what was done.")
+    )
     @action(detail=True, methods=["post"])
     def resolve(self, request, pk=None, format=None):
-        return self._act(ResolveSerializer, services.complaint_resolve)
+        return self._act(ComplaintResolveSerializer, services.complaint_resolve)
 
-    @_action_schema(ConfirmSerializer, _("The author confirms it resolved, with satisfaction."))
+    @_action_schema(
+        ComplaintConfirmSerializer, _("The author confirms it resolved, with satisfaction.")
+    )
     @action(detail=True, methods=["post"])
     def confirm(self, request, pk=None, format=None):
-        return self._act(ConfirmSerializer, services.complaint_confirm)
+        return self._act(ComplaintConfirmSerializer, services.complaint_confirm)
 
-    @_action_schema(ReasonSerializer, _("The author reopens it; the second time escalates."))
+    @_action_schema(
+        ComplaintReasonSerializer, _("The author reopens it; the second time escalates.")
+    )
     @action(detail=True, methods=["post"])
     def reopen(self, request, pk=None, format=None):
-        return self._act(ReasonSerializer, services.complaint_reopen)
+        return self._act(ComplaintReasonSerializer, services.complaint_reopen)
 
-    @_action_schema(OptionalReasonSerializer, _("The author withdraws an open complaint."))
+    @_action_schema(ComplaintOptionalReasonSerializer, _("The author withdraws an open complaint."))
     @action(detail=True, methods=["post"])
     def withdraw(self, request, pk=None, format=None):
-        return self._act(OptionalReasonSerializer, services.complaint_withdraw)
+        return self._act(ComplaintOptionalReasonSerializer, services.complaint_withdraw)
 
-    @_action_schema(ReassignSerializer, _("A logistics manager passes it to another department."))
+    @_action_schema(
+        ComplaintReassignSerializer, _("A logistics manager passes it to another department.")
+    )
     @action(detail=True, methods=["post"])
     def reassign(self, request, pk=None, format=None):
-        return self._act(ReassignSerializer, services.complaint_reassign)
+        return self._act(ComplaintReassignSerializer, services.complaint_reassign)
 
 
 def register(router) -> None:
