@@ -85,12 +85,15 @@ def repair_event_record(repair) -> ServiceEvent:
     )
 
 
-def repair_event(repair) -> ServiceEvent:
-    """The repair's event; repairs completed before the reviews system get theirs on demand."""
-    event = ServiceEvent.objects.filter(
+def existing_repair_event(repair) -> ServiceEvent | None:
+    return ServiceEvent.objects.filter(
         event_type=EVENT_TYPE, source_id=str(repair.pk), served_id=repair.requester_id
     ).first()
-    return event or repair_event_record(repair)
+
+
+def repair_event(repair) -> ServiceEvent:
+    """The repair's event; repairs completed before the reviews system get theirs on demand."""
+    return existing_repair_event(repair) or repair_event_record(repair)
 
 
 def repair_review(repair) -> Review | None:

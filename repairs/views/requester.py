@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -24,7 +25,7 @@ from repairs.forms import (
 )
 from repairs.models import RepairRequest
 from repairs.querysets import OPEN_STATUSES, similar_open_requests
-from repairs.reviews import repair_review
+from repairs.reviews import existing_repair_event, repair_review
 from repairs.views.common import (
     PAGE_SIZE,
     action_label,
@@ -200,6 +201,7 @@ def detail(request, pk: int):
         "answers": _answers(repair),
         "links": role_links(request.user),
         "my_review": _my_review(repair, request.user),
+        "complaint_url": _complaint_url(repair, request.user),
         **_action_context(available_actions(repair, request.user)),
     }
     return render(request, "repairs/request_detail.html", context)
@@ -210,6 +212,16 @@ def _my_review(repair, user):
     if repair.rating is None or repair.requester_id != user.pk:
         return None
     return repair_review(repair)
+
+
+def _complaint_url(repair, user) -> str:
+    """For the requester of a finished repair: a complaint about it, linked to its event."""
+    if repair.requester_id != user.pk or repair.completed_at is None:
+        return ""
+    event = existing_repair_event(repair)
+    if event is None:
+        return ""
+    return f"{reverse('reviews:complaint-new')}?event={event.pk}"
 
 
 def _answers(repair) -> list[dict]:

@@ -7,304 +7,761 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('logistics', '0004_calendar_days'),
+        ("logistics", "0004_calendar_days"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Complaint',
+            name="Complaint",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.CharField(max_length=20, unique=True, verbose_name='number')),
-                ('kind', models.CharField(choices=[('complaint', 'Complaint'), ('suggestion', 'Suggestion')], max_length=12, verbose_name='kind')),
-                ('title', models.CharField(max_length=120, verbose_name='title')),
-                ('body', models.TextField(verbose_name='details')),
-                ('status', models.CharField(choices=[('submitted', 'Submitted'), ('acknowledged', 'Acknowledged'), ('resolved', 'Resolved, awaiting confirmation'), ('closed', 'Closed'), ('withdrawn', 'Withdrawn')], default='submitted', max_length=16, verbose_name='status')),
-                ('public_ok', models.BooleanField(default=False, verbose_name='may be shown anonymously on the public board')),
-                ('created_at', models.DateTimeField(db_index=True, verbose_name='filed at')),
-                ('updated_at', models.DateTimeField(verbose_name='updated at')),
-                ('acknowledge_due_at', models.DateTimeField(verbose_name='acknowledge by')),
-                ('resolve_due_at', models.DateTimeField(verbose_name='resolve by')),
-                ('acknowledged_at', models.DateTimeField(blank=True, null=True, verbose_name='acknowledged at')),
-                ('resolved_at', models.DateTimeField(blank=True, null=True, verbose_name='resolved at')),
-                ('closed_at', models.DateTimeField(blank=True, null=True, verbose_name='closed at')),
-                ('reopen_count', models.PositiveSmallIntegerField(default=0, verbose_name='times reopened')),
-                ('escalation_level', models.PositiveSmallIntegerField(default=0, verbose_name='escalation level')),
-                ('escalated_at', models.DateTimeField(blank=True, null=True, verbose_name='escalated at')),
-                ('satisfaction', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(5)], verbose_name='satisfaction with the handling')),
-                ('satisfaction_comment', models.TextField(blank=True, verbose_name='comment on the handling')),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='complaints', to=settings.AUTH_USER_MODEL, verbose_name='filed by')),
-                ('department', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='complaints', to='logistics.department', verbose_name='routed to')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.CharField(max_length=20, unique=True, verbose_name="number")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("complaint", "Complaint"), ("suggestion", "Suggestion")],
+                        max_length=12,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("title", models.CharField(max_length=120, verbose_name="title")),
+                ("body", models.TextField(verbose_name="details")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("submitted", "Submitted"),
+                            ("acknowledged", "Acknowledged"),
+                            ("resolved", "Resolved, awaiting confirmation"),
+                            ("closed", "Closed"),
+                            ("withdrawn", "Withdrawn"),
+                        ],
+                        default="submitted",
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "public_ok",
+                    models.BooleanField(
+                        default=False, verbose_name="may be shown anonymously on the public board"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(db_index=True, verbose_name="filed at")),
+                ("updated_at", models.DateTimeField(verbose_name="updated at")),
+                ("acknowledge_due_at", models.DateTimeField(verbose_name="acknowledge by")),
+                ("resolve_due_at", models.DateTimeField(verbose_name="resolve by")),
+                (
+                    "acknowledged_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="acknowledged at"),
+                ),
+                (
+                    "resolved_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="resolved at"),
+                ),
+                (
+                    "closed_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="closed at"),
+                ),
+                (
+                    "reopen_count",
+                    models.PositiveSmallIntegerField(default=0, verbose_name="times reopened"),
+                ),
+                (
+                    "escalation_level",
+                    models.PositiveSmallIntegerField(default=0, verbose_name="escalation level"),
+                ),
+                (
+                    "escalated_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="escalated at"),
+                ),
+                (
+                    "satisfaction",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(5),
+                        ],
+                        verbose_name="satisfaction with the handling",
+                    ),
+                ),
+                (
+                    "satisfaction_comment",
+                    models.TextField(blank=True, verbose_name="comment on the handling"),
+                ),
+                (
+                    "author",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="complaints",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="filed by",
+                    ),
+                ),
+                (
+                    "department",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="complaints",
+                        to="logistics.department",
+                        verbose_name="routed to",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'complaint or suggestion',
-                'verbose_name_plural': 'complaints and suggestions',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "complaint or suggestion",
+                "verbose_name_plural": "complaints and suggestions",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='ComplaintEntry',
+            name="ComplaintEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('action', models.CharField(max_length=24, verbose_name='action')),
-                ('note', models.TextField(blank=True, verbose_name='note')),
-                ('is_public', models.BooleanField(default=False, verbose_name='public')),
-                ('data', models.JSONField(blank=True, default=dict)),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='at')),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='by')),
-                ('complaint', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='entries', to='reviews.complaint', verbose_name='complaint')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("action", models.CharField(max_length=24, verbose_name="action")),
+                ("note", models.TextField(blank=True, verbose_name="note")),
+                ("is_public", models.BooleanField(default=False, verbose_name="public")),
+                ("data", models.JSONField(blank=True, default=dict)),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="at")),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="by",
+                    ),
+                ),
+                (
+                    "complaint",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="entries",
+                        to="reviews.complaint",
+                        verbose_name="complaint",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'complaint entry',
-                'verbose_name_plural': 'complaint entries',
-                'ordering': ['created_at', 'id'],
+                "verbose_name": "complaint entry",
+                "verbose_name_plural": "complaint entries",
+                "ordering": ["created_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='ComplaintPolicy',
+            name="ComplaintPolicy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('acknowledge_hours', models.PositiveIntegerField(default=24, validators=[django.core.validators.MinValueValidator(1)], verbose_name='hours to acknowledge')),
-                ('resolve_hours', models.PositiveIntegerField(default=72, validators=[django.core.validators.MinValueValidator(1)], verbose_name='hours to resolve')),
-                ('department', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='complaint_policy', to='logistics.department', verbose_name='department')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "acknowledge_hours",
+                    models.PositiveIntegerField(
+                        default=24,
+                        validators=[django.core.validators.MinValueValidator(1)],
+                        verbose_name="hours to acknowledge",
+                    ),
+                ),
+                (
+                    "resolve_hours",
+                    models.PositiveIntegerField(
+                        default=72,
+                        validators=[django.core.validators.MinValueValidator(1)],
+                        verbose_name="hours to resolve",
+                    ),
+                ),
+                (
+                    "department",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="complaint_policy",
+                        to="logistics.department",
+                        verbose_name="department",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'complaint deadlines',
-                'verbose_name_plural': 'complaint deadlines',
+                "verbose_name": "complaint deadlines",
+                "verbose_name_plural": "complaint deadlines",
             },
         ),
         migrations.CreateModel(
-            name='Review',
+            name="Review",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('event_type', models.CharField(max_length=64, verbose_name='event type')),
-                ('stars', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(5)], verbose_name='stars')),
-                ('scores', models.JSONField(blank=True, default=dict, verbose_name='scores')),
-                ('comment', models.TextField(blank=True, verbose_name='comment')),
-                ('anonymous', models.BooleanField(default=False, help_text='Staff do not see your name; administrators can for abuse handling.', verbose_name='anonymous to staff')),
-                ('created_at', models.DateTimeField(db_index=True, verbose_name='rated at')),
-                ('updated_at', models.DateTimeField(verbose_name='updated at')),
-                ('editable_until', models.DateTimeField(verbose_name='editable until')),
-                ('is_hidden', models.BooleanField(default=False, verbose_name='hidden')),
-                ('hidden_reason', models.CharField(blank=True, max_length=300, verbose_name='reason for hiding')),
-                ('hidden_at', models.DateTimeField(blank=True, null=True, verbose_name='hidden at')),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reviews', to=settings.AUTH_USER_MODEL, verbose_name='author')),
-                ('hidden_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='hidden by')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("event_type", models.CharField(max_length=64, verbose_name="event type")),
+                (
+                    "stars",
+                    models.PositiveSmallIntegerField(
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(5),
+                        ],
+                        verbose_name="stars",
+                    ),
+                ),
+                ("scores", models.JSONField(blank=True, default=dict, verbose_name="scores")),
+                ("comment", models.TextField(blank=True, verbose_name="comment")),
+                (
+                    "anonymous",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Staff do not see your name; administrators can for abuse handling.",
+                        verbose_name="anonymous to staff",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(db_index=True, verbose_name="rated at")),
+                ("updated_at", models.DateTimeField(verbose_name="updated at")),
+                ("editable_until", models.DateTimeField(verbose_name="editable until")),
+                ("is_hidden", models.BooleanField(default=False, verbose_name="hidden")),
+                (
+                    "hidden_reason",
+                    models.CharField(blank=True, max_length=300, verbose_name="reason for hiding"),
+                ),
+                (
+                    "hidden_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="hidden at"),
+                ),
+                (
+                    "author",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reviews",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="author",
+                    ),
+                ),
+                (
+                    "hidden_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="hidden by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'review',
-                'verbose_name_plural': 'reviews',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "review",
+                "verbose_name_plural": "reviews",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Moderation',
+            name="Moderation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('action', models.CharField(choices=[('hide', 'Hidden'), ('show', 'Shown again')], max_length=8, verbose_name='action')),
-                ('reason', models.CharField(max_length=300, verbose_name='reason')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='at')),
-                ('by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='moderator')),
-                ('review', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='moderations', to='reviews.review', verbose_name='review')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[("hide", "Hidden"), ("show", "Shown again")],
+                        max_length=8,
+                        verbose_name="action",
+                    ),
+                ),
+                ("reason", models.CharField(max_length=300, verbose_name="reason")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="at")),
+                (
+                    "by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="moderator",
+                    ),
+                ),
+                (
+                    "review",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="moderations",
+                        to="reviews.review",
+                        verbose_name="review",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'moderation',
-                'verbose_name_plural': 'moderations',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "moderation",
+                "verbose_name_plural": "moderations",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='FollowUp',
+            name="FollowUp",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(max_length=32, verbose_name='handled by role')),
-                ('status', models.CharField(choices=[('open', 'Open'), ('done', 'Done')], default='open', max_length=8, verbose_name='status')),
-                ('note', models.TextField(blank=True, verbose_name='outcome')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('done_at', models.DateTimeField(blank=True, null=True, verbose_name='done at')),
-                ('department', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='review_follow_ups', to='logistics.department', verbose_name='department')),
-                ('done_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='done by')),
-                ('review', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='follow_up', to='reviews.review', verbose_name='review')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("role", models.CharField(max_length=32, verbose_name="handled by role")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("open", "Open"), ("done", "Done")],
+                        default="open",
+                        max_length=8,
+                        verbose_name="status",
+                    ),
+                ),
+                ("note", models.TextField(blank=True, verbose_name="outcome")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("done_at", models.DateTimeField(blank=True, null=True, verbose_name="done at")),
+                (
+                    "department",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="review_follow_ups",
+                        to="logistics.department",
+                        verbose_name="department",
+                    ),
+                ),
+                (
+                    "done_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="done by",
+                    ),
+                ),
+                (
+                    "review",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="follow_up",
+                        to="reviews.review",
+                        verbose_name="review",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'follow-up',
-                'verbose_name_plural': 'follow-ups',
-                'ordering': ['status', '-created_at'],
+                "verbose_name": "follow-up",
+                "verbose_name_plural": "follow-ups",
+                "ordering": ["status", "-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='ReviewPhoto',
+            name="ReviewPhoto",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('image', models.ImageField(upload_to='reviews/%Y/%m/', verbose_name='image')),
-                ('width', models.PositiveIntegerField(default=0, editable=False)),
-                ('height', models.PositiveIntegerField(default=0, editable=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='uploaded at')),
-                ('review', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='photos', to='reviews.review', verbose_name='review')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("image", models.ImageField(upload_to="reviews/%Y/%m/", verbose_name="image")),
+                ("width", models.PositiveIntegerField(default=0, editable=False)),
+                ("height", models.PositiveIntegerField(default=0, editable=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="uploaded at")),
+                (
+                    "review",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="photos",
+                        to="reviews.review",
+                        verbose_name="review",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'review photo',
-                'verbose_name_plural': 'review photos',
-                'ordering': ['created_at', 'id'],
+                "verbose_name": "review photo",
+                "verbose_name_plural": "review photos",
+                "ordering": ["created_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='ServiceEvent',
+            name="ServiceEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('event_type', models.CharField(max_length=64, verbose_name='event type')),
-                ('source_id', models.CharField(max_length=64, verbose_name='source id')),
-                ('occurred_at', models.DateTimeField(verbose_name='served at')),
-                ('title', models.CharField(max_length=200, verbose_name='title')),
-                ('url', models.CharField(blank=True, max_length=300, verbose_name='link')),
-                ('verified', models.BooleanField(default=True, verbose_name='verified')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='recorded at')),
-                ('department', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='service_events', to='logistics.department', verbose_name='service unit')),
-                ('served', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='service_events', to=settings.AUTH_USER_MODEL, verbose_name='person served')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("event_type", models.CharField(max_length=64, verbose_name="event type")),
+                ("source_id", models.CharField(max_length=64, verbose_name="source id")),
+                ("occurred_at", models.DateTimeField(verbose_name="served at")),
+                ("title", models.CharField(max_length=200, verbose_name="title")),
+                ("url", models.CharField(blank=True, max_length=300, verbose_name="link")),
+                ("verified", models.BooleanField(default=True, verbose_name="verified")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="recorded at")),
+                (
+                    "department",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="service_events",
+                        to="logistics.department",
+                        verbose_name="service unit",
+                    ),
+                ),
+                (
+                    "served",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="service_events",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="person served",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'service event',
-                'verbose_name_plural': 'service events',
-                'ordering': ['-occurred_at', '-id'],
+                "verbose_name": "service event",
+                "verbose_name_plural": "service events",
+                "ordering": ["-occurred_at", "-id"],
             },
         ),
         migrations.AddField(
-            model_name='review',
-            name='event',
-            field=models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='review', to='reviews.serviceevent', verbose_name='event'),
+            model_name="review",
+            name="event",
+            field=models.OneToOneField(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="review",
+                to="reviews.serviceevent",
+                verbose_name="event",
+            ),
         ),
         migrations.CreateModel(
-            name='Invitation',
+            name="Invitation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('send_at', models.DateTimeField(verbose_name='send at')),
-                ('sent_at', models.DateTimeField(blank=True, null=True, verbose_name='sent at')),
-                ('remind_at', models.DateTimeField(blank=True, null=True, verbose_name='remind at')),
-                ('reminded_at', models.DateTimeField(blank=True, null=True, verbose_name='reminded at')),
-                ('expires_at', models.DateTimeField(verbose_name='expires at')),
-                ('answered_at', models.DateTimeField(blank=True, null=True, verbose_name='answered at')),
-                ('event', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='invitation', to='reviews.serviceevent', verbose_name='event')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("send_at", models.DateTimeField(verbose_name="send at")),
+                ("sent_at", models.DateTimeField(blank=True, null=True, verbose_name="sent at")),
+                (
+                    "remind_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="remind at"),
+                ),
+                (
+                    "reminded_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="reminded at"),
+                ),
+                ("expires_at", models.DateTimeField(verbose_name="expires at")),
+                (
+                    "answered_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="answered at"),
+                ),
+                (
+                    "event",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="invitation",
+                        to="reviews.serviceevent",
+                        verbose_name="event",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'review invitation',
-                'verbose_name_plural': 'review invitations',
-                'ordering': ['-send_at'],
+                "verbose_name": "review invitation",
+                "verbose_name_plural": "review invitations",
+                "ordering": ["-send_at"],
             },
         ),
         migrations.AddField(
-            model_name='complaint',
-            name='event',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='complaints', to='reviews.serviceevent', verbose_name='service event'),
+            model_name="complaint",
+            name="event",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="complaints",
+                to="reviews.serviceevent",
+                verbose_name="service event",
+            ),
         ),
         migrations.CreateModel(
-            name='Subject',
+            name="Subject",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('name_en', models.CharField(blank=True, max_length=100, verbose_name='English name')),
-                ('kind', models.CharField(choices=[('campus', 'Whole campus'), ('unit', 'Service unit'), ('staff', 'Staff member'), ('canteen', 'Canteen'), ('window', 'Window'), ('dish', 'Dish'), ('category', 'Category')], max_length=16, verbose_name='kind')),
-                ('ref', models.CharField(max_length=64, verbose_name='reference')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('department', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='review_subjects', to='logistics.department', verbose_name='responsible department')),
-                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='review_subjects', to=settings.AUTH_USER_MODEL, verbose_name='staff member')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                (
+                    "name_en",
+                    models.CharField(blank=True, max_length=100, verbose_name="English name"),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("campus", "Whole campus"),
+                            ("unit", "Service unit"),
+                            ("staff", "Staff member"),
+                            ("canteen", "Canteen"),
+                            ("window", "Window"),
+                            ("dish", "Dish"),
+                            ("category", "Category"),
+                        ],
+                        max_length=16,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("ref", models.CharField(max_length=64, verbose_name="reference")),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                (
+                    "department",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="review_subjects",
+                        to="logistics.department",
+                        verbose_name="responsible department",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="review_subjects",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="staff member",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'rated subject',
-                'verbose_name_plural': 'rated subjects',
-                'ordering': ['kind', 'name'],
+                "verbose_name": "rated subject",
+                "verbose_name_plural": "rated subjects",
+                "ordering": ["kind", "name"],
             },
         ),
         migrations.AddField(
-            model_name='serviceevent',
-            name='subjects',
-            field=models.ManyToManyField(blank=True, related_name='events', to='reviews.subject', verbose_name='rated subjects'),
+            model_name="serviceevent",
+            name="subjects",
+            field=models.ManyToManyField(
+                blank=True,
+                related_name="events",
+                to="reviews.subject",
+                verbose_name="rated subjects",
+            ),
         ),
         migrations.CreateModel(
-            name='IndexRow',
+            name="IndexRow",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('campus', 'Whole campus'), ('unit', 'Service unit'), ('staff', 'Staff member'), ('canteen', 'Canteen'), ('window', 'Window'), ('dish', 'Dish'), ('category', 'Category')], max_length=16, verbose_name='kind')),
-                ('event_type', models.CharField(blank=True, max_length=64, verbose_name='event type')),
-                ('period', models.CharField(choices=[('day', 'Day'), ('week', 'Week'), ('month', 'Month')], max_length=8, verbose_name='period')),
-                ('period_start', models.DateField(verbose_name='from')),
-                ('reviews', models.PositiveIntegerField(default=0, verbose_name='reviews')),
-                ('stars_sum', models.PositiveIntegerField(default=0)),
-                ('mean', models.FloatField(null=True, verbose_name='mean')),
-                ('adjusted_mean', models.FloatField(null=True, verbose_name='adjusted mean')),
-                ('satisfied', models.PositiveIntegerField(default=0, verbose_name='satisfied (4–5 stars)')),
-                ('satisfied_share', models.FloatField(null=True, verbose_name='share satisfied')),
-                ('invitations', models.PositiveIntegerField(default=0, verbose_name='invitations')),
-                ('responses', models.PositiveIntegerField(default=0, verbose_name='answered invitations')),
-                ('response_rate', models.FloatField(null=True, verbose_name='response rate')),
-                ('complaints', models.PositiveIntegerField(default=0, verbose_name='complaints')),
-                ('complaints_closed', models.PositiveIntegerField(default=0, verbose_name='complaints closed')),
-                ('complaints_in_time', models.PositiveIntegerField(default=0, verbose_name='closed within deadline')),
-                ('dimension_means', models.JSONField(blank=True, default=dict, verbose_name='dimension means')),
-                ('computed_at', models.DateTimeField(verbose_name='computed at')),
-                ('subject', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='index_rows', to='reviews.subject', verbose_name='subject')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("campus", "Whole campus"),
+                            ("unit", "Service unit"),
+                            ("staff", "Staff member"),
+                            ("canteen", "Canteen"),
+                            ("window", "Window"),
+                            ("dish", "Dish"),
+                            ("category", "Category"),
+                        ],
+                        max_length=16,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "event_type",
+                    models.CharField(blank=True, max_length=64, verbose_name="event type"),
+                ),
+                (
+                    "period",
+                    models.CharField(
+                        choices=[("day", "Day"), ("week", "Week"), ("month", "Month")],
+                        max_length=8,
+                        verbose_name="period",
+                    ),
+                ),
+                ("period_start", models.DateField(verbose_name="from")),
+                ("reviews", models.PositiveIntegerField(default=0, verbose_name="reviews")),
+                ("stars_sum", models.PositiveIntegerField(default=0)),
+                ("mean", models.FloatField(null=True, verbose_name="mean")),
+                ("adjusted_mean", models.FloatField(null=True, verbose_name="adjusted mean")),
+                (
+                    "satisfied",
+                    models.PositiveIntegerField(default=0, verbose_name="satisfied (4–5 stars)"),
+                ),
+                ("satisfied_share", models.FloatField(null=True, verbose_name="share satisfied")),
+                ("invitations", models.PositiveIntegerField(default=0, verbose_name="invitations")),
+                (
+                    "responses",
+                    models.PositiveIntegerField(default=0, verbose_name="answered invitations"),
+                ),
+                ("response_rate", models.FloatField(null=True, verbose_name="response rate")),
+                ("complaints", models.PositiveIntegerField(default=0, verbose_name="complaints")),
+                (
+                    "complaints_closed",
+                    models.PositiveIntegerField(default=0, verbose_name="complaints closed"),
+                ),
+                (
+                    "complaints_in_time",
+                    models.PositiveIntegerField(default=0, verbose_name="closed within deadline"),
+                ),
+                (
+                    "dimension_means",
+                    models.JSONField(blank=True, default=dict, verbose_name="dimension means"),
+                ),
+                ("computed_at", models.DateTimeField(verbose_name="computed at")),
+                (
+                    "subject",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="index_rows",
+                        to="reviews.subject",
+                        verbose_name="subject",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'satisfaction index row',
-                'verbose_name_plural': 'satisfaction index rows',
-                'ordering': ['-period_start', 'kind'],
+                "verbose_name": "satisfaction index row",
+                "verbose_name_plural": "satisfaction index rows",
+                "ordering": ["-period_start", "kind"],
             },
         ),
         migrations.AddField(
-            model_name='complaint',
-            name='subject',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='complaints', to='reviews.subject', verbose_name='about'),
+            model_name="complaint",
+            name="subject",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="complaints",
+                to="reviews.subject",
+                verbose_name="about",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='review',
-            constraint=models.CheckConstraint(condition=models.Q(('stars__gte', 1), ('stars__lte', 5)), name='reviews_review_stars_1_to_5'),
+            model_name="review",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("stars__gte", 1), ("stars__lte", 5)),
+                name="reviews_review_stars_1_to_5",
+            ),
         ),
         migrations.AddIndex(
-            model_name='invitation',
-            index=models.Index(condition=models.Q(('sent_at__isnull', True)), fields=['send_at'], name='reviews_invite_due'),
+            model_name="invitation",
+            index=models.Index(
+                condition=models.Q(("sent_at__isnull", True)),
+                fields=["send_at"],
+                name="reviews_invite_due",
+            ),
         ),
         migrations.AddIndex(
-            model_name='invitation',
-            index=models.Index(condition=models.Q(('answered_at__isnull', True), ('reminded_at__isnull', True)), fields=['remind_at'], name='reviews_remind_due'),
+            model_name="invitation",
+            index=models.Index(
+                condition=models.Q(("answered_at__isnull", True), ("reminded_at__isnull", True)),
+                fields=["remind_at"],
+                name="reviews_remind_due",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='subject',
-            constraint=models.UniqueConstraint(fields=('kind', 'ref'), name='reviews_subject_kind_ref'),
+            model_name="subject",
+            constraint=models.UniqueConstraint(
+                fields=("kind", "ref"), name="reviews_subject_kind_ref"
+            ),
         ),
         migrations.AddIndex(
-            model_name='serviceevent',
-            index=models.Index(fields=['served', '-occurred_at'], name='reviews_event_served'),
+            model_name="serviceevent",
+            index=models.Index(fields=["served", "-occurred_at"], name="reviews_event_served"),
         ),
         migrations.AddConstraint(
-            model_name='serviceevent',
-            constraint=models.UniqueConstraint(fields=('event_type', 'source_id', 'served'), name='reviews_event_once_per_person'),
+            model_name="serviceevent",
+            constraint=models.UniqueConstraint(
+                fields=("event_type", "source_id", "served"), name="reviews_event_once_per_person"
+            ),
         ),
         migrations.AddIndex(
-            model_name='indexrow',
-            index=models.Index(fields=['kind', 'event_type', 'period', 'period_start', 'adjusted_mean'], name='reviews_index_ranking'),
+            model_name="indexrow",
+            index=models.Index(
+                fields=["kind", "event_type", "period", "period_start", "adjusted_mean"],
+                name="reviews_index_ranking",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='indexrow',
-            constraint=models.UniqueConstraint(fields=('subject', 'event_type', 'period', 'period_start'), name='reviews_index_row_unique'),
+            model_name="indexrow",
+            constraint=models.UniqueConstraint(
+                fields=("subject", "event_type", "period", "period_start"),
+                name="reviews_index_row_unique",
+            ),
         ),
         migrations.AddIndex(
-            model_name='complaint',
-            index=models.Index(condition=models.Q(('acknowledged_at__isnull', True), ('status', 'submitted')), fields=['acknowledge_due_at'], name='reviews_complaint_ack_due'),
+            model_name="complaint",
+            index=models.Index(
+                condition=models.Q(("acknowledged_at__isnull", True), ("status", "submitted")),
+                fields=["acknowledge_due_at"],
+                name="reviews_complaint_ack_due",
+            ),
         ),
         migrations.AddIndex(
-            model_name='complaint',
-            index=models.Index(condition=models.Q(('status__in', ['submitted', 'acknowledged'])), fields=['resolve_due_at'], name='reviews_complaint_resolve_due'),
+            model_name="complaint",
+            index=models.Index(
+                condition=models.Q(("status__in", ["submitted", "acknowledged"])),
+                fields=["resolve_due_at"],
+                name="reviews_complaint_resolve_due",
+            ),
         ),
         migrations.AddIndex(
-            model_name='complaint',
-            index=models.Index(fields=['department', 'status'], name='reviews_complaint_dept'),
+            model_name="complaint",
+            index=models.Index(fields=["department", "status"], name="reviews_complaint_dept"),
         ),
         migrations.AddConstraint(
-            model_name='complaint',
-            constraint=models.CheckConstraint(condition=models.Q(('satisfaction__isnull', True), models.Q(('satisfaction__gte', 1), ('satisfaction__lte', 5)), _connector='OR'), name='reviews_complaint_satisfaction_1_to_5'),
+            model_name="complaint",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("satisfaction__isnull", True),
+                    models.Q(("satisfaction__gte", 1), ("satisfaction__lte", 5)),
+                    _connector="OR",
+                ),
+                name="reviews_complaint_satisfaction_1_to_5",
+            ),
         ),
     ]

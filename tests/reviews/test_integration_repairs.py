@@ -207,3 +207,18 @@ def test_it_adopts_the_ratings_given_before_the_reviews_system(student, technici
     }
     # Old low ratings do not flood the dispatchers with call-backs; nobody was invited.
     assert not FollowUp.objects.exists() and not Invitation.objects.exists()
+
+
+def test_it_offers_the_requester_a_complaint_about_the_finished_repair(
+    client, completed, student, other_student
+):
+    event = ServiceEvent.objects.get(event_type=EVENT_TYPE, source_id=str(completed.pk))
+    client.force_login(student)
+    page = client.get(completed.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en")
+    link = f"{reverse('reviews:complaint-new')}?event={event.pk}"
+    assert link in page.content.decode()
+    form = client.get(link, HTTP_ACCEPT_LANGUAGE="en")
+    assert form.status_code == 200 and completed.number in form.content.decode()
+    client.force_login(other_student)  # someone else's event is not shown in their form
+    other = client.get(link, HTTP_ACCEPT_LANGUAGE="en")
+    assert other.status_code == 200 and completed.number not in other.content.decode()
