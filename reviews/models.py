@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from logistics.models.places import BilingualName
 
@@ -342,7 +343,7 @@ class Complaint(models.Model):
 
     class Status(models.TextChoices):
         SUBMITTED = "submitted", _("Submitted")
-        ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+        ACKNOWLEDGED = "acknowledged", pgettext_lazy("complaint", "Acknowledged")
         RESOLVED = "resolved", _("Resolved, awaiting confirmation")
         CLOSED = "closed", _("Closed")
         WITHDRAWN = "withdrawn", _("Withdrawn")

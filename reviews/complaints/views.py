@@ -17,6 +17,7 @@ from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from reviews.errors import ReviewError
@@ -41,7 +42,7 @@ BOARD_PAGE_SIZE = 20
 
 ACTION_LABELS = {
     "filed": _("Filed"),
-    "acknowledged": _("Acknowledged"),
+    "acknowledged": pgettext_lazy("complaint", "Acknowledged"),
     "reply": _("Reply"),
     "resolved": _("Resolved"),
     "confirmed": _("Confirmed resolved"),

@@ -4,6 +4,7 @@ import datetime
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from reviews.models import IndexRow, Subject
 from reviews.registry import event_types
@@ -62,7 +63,7 @@ class RankingForm(forms.Form):
 
 class TrendForm(forms.Form):
     period = forms.ChoiceField(
-        label=_("By"),
+        label=pgettext_lazy("trend step: by month or by week", "By"),
         required=False,
         choices=[(IndexRow.Period.MONTH, _("Month")), (IndexRow.Period.WEEK, _("Week"))],
     )
