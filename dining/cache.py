@@ -139,36 +139,61 @@ def _get_many(keys: list[str]) -> dict:
 def epoch() -> str | None:
     """The current epoch, one round trip (None when it is missing: `current_epoch` makes one).
     Raises when the cache is unreachable."""
+    return epoch_begin()()
+
+
+def epoch_begin() -> Callable[[], str | None]:
+    """Sends the epoch's GET now and returns what reads its reply (and raises like epoch()), so
+    the caller can work while Redis answers: the reply is then usually waiting, and the worker
+    does not sleep on the socket (on a busy machine each sleep costs a turn of the scheduler).
+    The GET goes out when this is called: a reply read later is never older than that."""
     key = _epoch_key()
     backend = caches["default"]
     if not isinstance(backend, RedisCache):
-        return cache.get(key)
-    return _held_get(backend, key)
+        return lambda: cache.get(key)
+    return _held_send(backend, key)
 
 
 _HELD = threading.local()
 
 
-def _held_get(backend: RedisCache, key: str):
+def _held_send(backend: RedisCache, key: str) -> Callable[[], str | None]:
     """GET on a connection this thread keeps, the command packed once: the warm page's one round
     trip without redis-py's pool checkout, its checks and retry wrapper per call (on a busy
-    machine those cost as much as the rest of the request). Any error drops the connection.
+    machine those cost as much as the rest of the request). Any error drops the connection, and
+    so does a reply left unread (it must never be taken for the answer to a later GET).
     From the first server (the primary, where changes are written): a replica may lag."""
     full = backend.make_and_validate_key(key)
     pool = backend._cache._get_connection_pool(write=True)
     held = getattr(_HELD, "conn", None)
-    if held is None or held[:3] != (os.getpid(), pool, full):
+    if held is not None and (held["pending"] or held["id"] != (os.getpid(), pool, full)):
+        held["conn"].disconnect()
+        held = None
+    if held is None:
         conn = pool.connection_class(**pool.connection_kwargs)
-        held = _HELD.conn = (os.getpid(), pool, full, conn, conn.pack_command("GET", full))
-    conn, packed = held[3:]
+        held = {"id": (os.getpid(), pool, full), "conn": conn, "pending": False}
+        held["packed"] = conn.pack_command("GET", full)
+        _HELD.conn = held
+    conn = held["conn"]
     try:
-        conn.send_packed_command(packed, check_health=False)
-        value = conn.read_response()
+        conn.send_packed_command(held["packed"], check_health=False)
     except BaseException:
         conn.disconnect()
         _HELD.conn = None
         raise
-    return None if value is None else backend._cache._serializer.loads(value)
+    held["pending"] = True
+
+    def read() -> str | None:
+        try:
+            value = conn.read_response()
+        except BaseException:
+            conn.disconnect()
+            _HELD.conn = None
+            raise
+        held["pending"] = False
+        return None if value is None else backend._cache._serializer.loads(value)
+
+    return read
 
 
 def current_epoch() -> str:

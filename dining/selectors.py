@@ -83,14 +83,21 @@ def catalogue() -> dict:
 _known: dict = {}
 
 
-def catalogue_and_versions(date) -> tuple[str | None, dict, dict[int, str] | None]:
+def known_snapshot(date) -> tuple[str, dict, dict[int, str]] | None:
+    """What this process last read for `date` (epoch, catalogue, versions), unchecked: current
+    only if the epoch still is (catalogue_and_versions checks)."""
+    return _known.get(date)
+
+
+def catalogue_and_versions(date, read_epoch=None) -> tuple[str | None, dict, dict[int, str] | None]:
     """The epoch, the catalogue and each canteen's version of `date` (versions None when the
-    cache is down, epoch None when it cannot be trusted).
+    cache is down, epoch None when it cannot be trusted). `read_epoch`: what reads an epoch GET
+    already sent for this request (cache.epoch_begin()).
 
     Fast path, one round trip: the epoch; when this process has seen it for `date`, what it read
     then is still current (every change replaces the epoch after the tokens it follows)."""
     try:
-        epoch = cache.epoch()
+        epoch = read_epoch() if read_epoch is not None else cache.epoch()
     except Exception:
         current = catalogue()
         return None, current, cache.safe_versions([c["id"] for c in current["canteens"]], date)

@@ -172,9 +172,21 @@ def test_it_reconnects_when_the_kept_redis_connection_breaks():
         assert "10.00" in _page()
         epoch = cache.epoch()
         assert epoch is not None
-        cache._HELD.conn[3]._sock.shutdown(socket.SHUT_RDWR)  # the server went away
+        cache._HELD.conn["conn"]._sock.shutdown(socket.SHUT_RDWR)  # the server went away
         with pytest.raises(Exception):  # noqa: B017, PT011 (whatever redis-py raises)
             cache.epoch()  # the page then takes the slow path (test_it_serves_from_the_database…)
         assert cache.epoch() == epoch  # the next read reconnects
         assert "10.00" in _page() and item.menu.canteen.name in _page()
+        default_cache.clear()
+
+
+@pytest.mark.redis
+@pytest.mark.django_db
+def test_it_never_takes_a_reply_left_unread_for_a_later_one():
+    with override_settings(CACHES=_redis()):
+        default_cache.clear()
+        old = cache.current_epoch()
+        cache.epoch_begin()  # sent, never read (a request that failed in between)
+        default_cache.set(cache._epoch_key(), "new", timeout=None)  # a change meanwhile
+        assert cache.epoch() == "new" != old
         default_cache.clear()
