@@ -36,6 +36,7 @@ from . import serializers as s
 CONFLICT = OpenApiResponse(
     ErrorSerializer, _("Already reviewed, no longer editable, or already done.")
 )
+EVENT_NOT_YOURS = OpenApiResponse(ErrorSerializer, _("No such event among yours."))
 
 
 def _answer(exc: ReviewError) -> Response:
@@ -48,7 +49,7 @@ def _answer(exc: ReviewError) -> Response:
             "application/json": s.ReviewCreateSerializer,
             "multipart/form-data": s.ReviewCreateSerializer,
         },
-        responses={201: s.ReviewSerializer, 409: CONFLICT},
+        responses={201: s.ReviewSerializer, 404: EVENT_NOT_YOURS, 409: CONFLICT},
     ),
     partial_update=extend_schema(
         request=s.ReviewUpdateSerializer, responses={200: s.ReviewSerializer, 409: CONFLICT}

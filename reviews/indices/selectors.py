@@ -8,10 +8,12 @@
 
 import datetime
 
-from django.db.models import F, Q, QuerySet
+from django.apps import apps
+from django.db.models import CharField, F, Q, QuerySet
+from django.db.models.functions import Cast
 from django.utils import timezone
 
-from logistics.roles import STAFF_ROLES
+from logistics.roles import STAFF_ROLES, Role
 from reviews.models import IndexRow, Subject
 from reviews.querysets import sees_everything, staff_department_ids
 
@@ -48,6 +50,29 @@ def own_subjects(user) -> QuerySet[Subject]:
     return Subject.objects.filter(
         Q(kind=Subject.Kind.STAFF, user=user)
         | (Q(department_id__in=departments) & ~Q(kind=Subject.Kind.STAFF))
+        | _canteen_subjects_q(user)
+    )
+
+
+def _canteen_subjects_q(user) -> Q:
+    """Canteen staff scoped by building: their canteens, its windows and dishes (the unit's
+    other canteens stay hidden from them). Dining is looked up by name: reviews loads alone."""
+    if not user.has_role(Role.CANTEEN_STAFF):
+        return Q(pk__in=[])
+    try:
+        canteens = apps.get_model("dining", "Canteen").objects.editable_by(user)
+        windows = apps.get_model("dining", "Window").objects.filter(canteen__in=canteens)
+        dishes = apps.get_model("dining", "Dish").objects.filter(canteen__in=canteens)
+    except LookupError:
+        return Q(pk__in=[])
+
+    def refs(queryset):  # a subquery: no extra round trip
+        return queryset.annotate(ref=Cast("pk", CharField())).values("ref")
+
+    return (
+        Q(kind=Subject.Kind.CANTEEN, ref__in=refs(canteens))
+        | Q(kind=Subject.Kind.WINDOW, ref__in=refs(windows))
+        | Q(kind=Subject.Kind.DISH, ref__in=refs(dishes))
     )
 
 

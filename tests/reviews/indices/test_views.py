@@ -245,3 +245,25 @@ def test_it_renders_the_section_on_the_manager_overview_page(manager, ranked):
     assert response.status_code == 200
     assert "Satisfaction this month" in response.content.decode()
     assert reverse("reviews:index-subject", args=[ranked["poor"].pk]) in response.content.decode()
+
+
+def test_it_shows_canteen_staff_scoped_by_building_their_canteen_only(db):
+    from tests.dining.factories import DishFactory, WindowFactory
+
+    unit = DepartmentFactory()
+    window = WindowFactory(canteen__department=unit)
+    dish = DishFactory(canteen=window.canteen, window=window)
+    other_canteen = WindowFactory(canteen__department=unit).canteen
+    staff = UserFactory(roles=[Role.CANTEEN_STAFF])
+    StaffScope.objects.create(user=staff, role=Role.CANTEEN_STAFF, building=window.canteen.building)
+
+    def subject(kind, thing):
+        return SubjectFactory(kind=kind, ref=str(thing.pk), name_en=f"{kind} {thing.pk}")
+
+    mine = [subject("canteen", window.canteen), subject("window", window), subject("dish", dish)]
+    theirs = subject("canteen", other_canteen)
+    for row_subject in [*mine, theirs]:
+        month_row(row_subject)
+    response = client_for(staff).get(reverse("reviews:index-mine"))
+    shown = {entry["subject"].pk for entry in response.context["entries"]}
+    assert shown == {s.pk for s in mine}
