@@ -9,6 +9,7 @@ turned upright by its EXIF orientation, re-encoded (which drops EXIF, GPS and an
 hidden after the image data) and given a random name.
 """
 
+import mimetypes
 import uuid
 import warnings
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from io import BytesIO
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -105,6 +107,20 @@ def save_image(upload, *, folder: str) -> str:
     name (for apps that keep a path rather than an ImageField)."""
     image = clean_image(upload)
     return default_storage.save(f"{folder.strip('/')}/{image.name}", image.file)
+
+
+def private_image_response(image) -> FileResponse:
+    """Streams a stored image to a viewer the caller has already checked; 404 when the file
+    is gone. Shared caches and proxies must never keep another person's photo."""
+    try:
+        handle = image.open("rb")
+    except (FileNotFoundError, OSError, ValueError):
+        raise Http404 from None
+    content_type = mimetypes.guess_type(image.name)[0] or "application/octet-stream"
+    response = FileResponse(handle, content_type=content_type)
+    response["Cache-Control"] = "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 def clean_images(uploads, *, limit: int, field: str = "photos") -> list[CleanImage]:

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from PIL import Image, UnidentifiedImageError
 
+from logistics.forms import MultipleImageInput, PortalForm
 from logistics.models import Building, Room, User
 from logistics.models.users import phone_validator
 from logistics.roles import Role
@@ -36,18 +37,6 @@ def max_photos() -> int:
 
 def max_photo_bytes() -> int:
     return MAX_UPLOAD_BYTES
-
-
-class PortalForm(forms.Form):
-    """Labels without a trailing colon, like the rest of the portal."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("label_suffix", "")
-        super().__init__(*args, **kwargs)
-
-
-class MultipleImageInput(forms.FileInput):
-    allow_multiple_selected = True
 
 
 class PhotosField(forms.FileField):

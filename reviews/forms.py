@@ -11,23 +11,13 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from logistics.forms import MultipleImageInput, PortalForm
+
 from .registry import EventType
 
 STAR_CHOICES = [(n, str(n)) for n in range(1, 6)]
 SCORE_PREFIX = "score_"
 IMAGE_ACCEPT = "image/jpeg,image/png,image/webp"
-
-
-class PortalForm(forms.Form):
-    """Labels without a trailing colon, like the rest of the portal."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("label_suffix", "")
-        super().__init__(*args, **kwargs)
-
-
-class MultipleImageInput(forms.FileInput):
-    allow_multiple_selected = True
 
 
 class PhotosField(forms.FileField):

@@ -4,6 +4,7 @@ may act (so a stranger's empty form is refused, not answered with field errors).
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from logistics.forms import PortalForm
 from logistics.models import Department
 from reviews.models import Complaint, Subject
 
@@ -11,7 +12,7 @@ SERVICE_UNITS = Department.objects.exclude(kind=Department.Kind.ACADEMIC).order_
 SATISFACTION = [(n, str(n)) for n in range(1, 6)]
 
 
-class ComplaintForm(forms.Form):
+class ComplaintForm(PortalForm):
     kind = forms.ChoiceField(
         label=_("This is a"),
         choices=Complaint.Kind.choices,
@@ -44,7 +45,7 @@ class ComplaintForm(forms.Form):
     subject = forms.CharField(required=False, widget=forms.HiddenInput, max_length=80)
 
 
-class NoteForm(forms.Form):
+class NoteForm(PortalForm):
     note = forms.CharField(
         label=_("Note (optional)"),
         required=False,
@@ -53,7 +54,7 @@ class NoteForm(forms.Form):
     )
 
 
-class ReplyForm(forms.Form):
+class ReplyForm(PortalForm):
     body = forms.CharField(
         label=_("Reply"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
     )
@@ -62,7 +63,7 @@ class ReplyForm(forms.Form):
     )
 
 
-class ResolveForm(forms.Form):
+class ResolveForm(PortalForm):
     note = forms.CharField(
         label=_("What was done"),
         required=False,
@@ -74,7 +75,7 @@ class ResolveForm(forms.Form):
     )
 
 
-class ConfirmForm(forms.Form):
+class ConfirmForm(PortalForm):
     satisfaction = forms.ChoiceField(
         label=_("How satisfied are you with the handling?"),
         choices=SATISFACTION,
@@ -89,7 +90,7 @@ class ConfirmForm(forms.Form):
     )
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(PortalForm):
     reason = forms.CharField(
         label=_("What is still wrong?"),
         required=False,
@@ -98,10 +99,10 @@ class ReasonForm(forms.Form):
     )
 
 
-class WithdrawForm(forms.Form):
+class WithdrawForm(PortalForm):
     reason = forms.CharField(label=_("Reason (optional)"), required=False, max_length=2000)
 
 
-class ReassignForm(forms.Form):
+class ReassignForm(PortalForm):
     department = forms.ModelChoiceField(label=_("Pass to"), queryset=SERVICE_UNITS, required=False)
     note = forms.CharField(label=_("Note (optional)"), required=False, max_length=2000)

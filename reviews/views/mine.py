@@ -1,18 +1,17 @@
 """The person served's pages: my reviews hub, rating an event, a review's page, editing it,
 its photos."""
 
-import mimetypes
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from logistics.uploads import private_image_response
 from reviews import services
 from reviews.errors import ReviewError
 from reviews.forms import ReviewForm, apply_service_errors
@@ -175,13 +174,4 @@ def review_photo(request, pk: int, photo_pk: int):
     """A review's photo, streamed only to those who may see the review."""
     review = get_visible_review(request.user, pk)
     picture = get_object_or_404(ReviewPhoto, review=review, pk=photo_pk)
-    try:
-        handle = picture.image.open("rb")
-    except (FileNotFoundError, OSError, ValueError):
-        raise Http404 from None
-    content_type = mimetypes.guess_type(picture.image.name)[0] or "application/octet-stream"
-    response = FileResponse(handle, content_type=content_type)
-    # Private: shared caches and proxies must never keep another person's photo.
-    response["Cache-Control"] = "private, max-age=3600"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return private_image_response(picture.image)
