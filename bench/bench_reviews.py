@@ -25,13 +25,11 @@ import io
 import json
 import os
 import random
-import secrets
 import statistics
 import sys
 import time
 from datetime import UTC
 from pathlib import Path
-from urllib.parse import urlsplit
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 RESULTS = BASE_DIR / "bench" / "results"
@@ -59,39 +57,14 @@ def parse_args() -> argparse.Namespace:
 
 def configure() -> None:
     """Production-like settings in this process; refuses anything but a local benchmark DB."""
-    database = os.environ.get(
-        "DATABASE_URL", "postgres://postgres@127.0.0.1:5432/portal_bench_reviews"
-    )
-    redis = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/14")
-    parts = urlsplit(database)
-    if not database.startswith("postgres"):
-        sys.exit("bench_reviews.py measures PostgreSQL: DATABASE_URL must be postgres://")
-    if not {parts.hostname, urlsplit(redis).hostname} <= LOOPBACK:
-        sys.exit("bench_reviews.py only runs against services on this machine (loopback)")
-    name = parts.path.lstrip("/")
-    if name.startswith("test") or "bench" not in name:
-        sys.exit("use a database of its own whose name contains 'bench' (never a test database)")
-    os.environ.update(
-        DATABASE_URL=database,
-        REDIS_URL=redis,
-        DJANGO_SETTINGS_MODULE="logistics.settings",
-        DJANGO_DEBUG="false",
-        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
-        DJANGO_ALLOWED_HOSTS="testserver,127.0.0.1,localhost",
-        SECURE_SSL_REDIRECT="false",
-        SESSION_COOKIE_SECURE="false",
-        CSRF_COOKIE_SECURE="false",
-        STATIC_MANIFEST="false",
-        LOG_LEVEL="WARNING",
-    )
-    sys.path.insert(0, str(BASE_DIR))
     sys.path.insert(0, str(BASE_DIR / "bench"))
-    from run import create_database
+    from run import django_in_process
 
-    create_database(database)
-    import django
-
-    django.setup()
+    django_in_process(
+        script="bench_reviews.py",
+        database="postgres://postgres@127.0.0.1:5432/portal_bench_reviews",
+        redis="redis://127.0.0.1:6379/14",
+    )
 
 
 # --- Data -------------------------------------------------------------------------------------

@@ -67,6 +67,39 @@ def server_env() -> dict[str, str]:
     return env
 
 
+def django_in_process(*, script: str, database: str, redis: str) -> None:
+    """Sets Django up in this process with production-like settings, for the benchmarks that
+    time services and pages in process; refuses anything but a local benchmark database."""
+    database = os.environ.get("DATABASE_URL", database)
+    redis = os.environ.get("REDIS_URL", redis)
+    parts = urlsplit(database)
+    if not database.startswith("postgres"):
+        sys.exit(f"{script} measures PostgreSQL: DATABASE_URL must be postgres://")
+    if not {parts.hostname, urlsplit(redis).hostname} <= {"127.0.0.1", "localhost", "::1"}:
+        sys.exit(f"{script} only runs against services on this machine (loopback)")
+    name = parts.path.lstrip("/")
+    if name.startswith("test") or "bench" not in name:
+        sys.exit("use a database of its own whose name contains 'bench' (never a test database)")
+    os.environ.update(
+        DATABASE_URL=database,
+        REDIS_URL=redis,
+        DJANGO_SETTINGS_MODULE="logistics.settings",
+        DJANGO_DEBUG="false",
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+        DJANGO_ALLOWED_HOSTS="testserver,127.0.0.1,localhost",
+        SECURE_SSL_REDIRECT="false",
+        SESSION_COOKIE_SECURE="false",
+        CSRF_COOKIE_SECURE="false",
+        STATIC_MANIFEST="false",
+        LOG_LEVEL="WARNING",
+    )
+    sys.path.insert(0, str(BASE_DIR))
+    create_database(database)
+    import django
+
+    django.setup()
+
+
 def create_database(url: str) -> None:
     import psycopg2
 
