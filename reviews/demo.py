@@ -248,6 +248,7 @@ def seed_complaints(demo: DemoData) -> None:
         )
         _complaint_steps(complaints, complaint, steps, author, manager)
         _complaint_back_in_time(complaint, timedelta(days=days_ago))
+        _complaint_spread_steps(complaint)
 
 
 def _complaint_steps(complaints, complaint, steps, author, manager) -> None:
@@ -281,6 +282,32 @@ def _complaint_back_in_time(complaint, delta) -> None:
     ]
     Complaint.objects.filter(pk=complaint.pk).update(**{f: F(f) - delta for f in fields})
     ComplaintEntry.objects.filter(complaint=complaint).update(created_at=F("created_at") - delta)
+
+
+# Hours after filing at which each demo step happened: a history a person would have lived.
+STEP_HOURS = {"acknowledged": 3, "resolved": 26, "confirmed": 40, "withdrawn": 20}
+STEP_FIELDS = {
+    "acknowledged": "acknowledged_at",
+    "resolved": "resolved_at",
+    "confirmed": "closed_at",
+    "withdrawn": "closed_at",
+}
+
+
+def _complaint_spread_steps(complaint) -> None:
+    """The steps ran a moment apart when seeded; spread them over the following hours (never
+    past now), so the timeline reads like a real one."""
+    complaint.refresh_from_db()
+    now = timezone.now()
+    changed = {}
+    for entry in complaint.entries.filter(action__in=STEP_HOURS):
+        moment = min(complaint.created_at + timedelta(hours=STEP_HOURS[entry.action]), now)
+        ComplaintEntry.objects.filter(pk=entry.pk).update(created_at=moment)
+        if entry.action in STEP_FIELDS:
+            changed[STEP_FIELDS[entry.action]] = moment
+    if changed:
+        latest = max(changed.values())
+        Complaint.objects.filter(pk=complaint.pk).update(updated_at=latest, **changed)
 
 
 # --- Indices ------------------------------------------------------------------------------------

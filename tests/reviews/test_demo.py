@@ -72,6 +72,21 @@ def test_it_files_complaints_and_suggestions_in_various_states(seeded):
     assert set(Complaint.objects.values_list("kind", flat=True)) == {"complaint", "suggestion"}
 
 
+def test_it_spreads_each_complaints_steps_over_hours_not_one_moment(seeded):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    closed = Complaint.objects.filter(status=Complaint.Status.CLOSED).first()
+    assert closed is not None
+    hour = timedelta(hours=1)
+    assert closed.created_at + hour <= closed.acknowledged_at
+    assert closed.acknowledged_at + hour <= closed.resolved_at <= closed.resolve_due_at
+    assert closed.resolved_at + hour <= closed.closed_at <= timezone.now()
+    times = list(closed.entries.values_list("created_at", flat=True))
+    assert len(set(times)) == len(times)
+
+
 def test_it_aggregates_the_index_rows(seeded):
     assert IndexRow.objects.filter(kind="dish", period="month").exists()
     assert IndexRow.objects.filter(kind="staff", event_type=REPAIR).exists()
