@@ -133,9 +133,14 @@ def sync_repair_rating(review: Review) -> None:
     if repair is None:
         return
     first = repair.rating is None
+    # The stars stay when a moderator hides the review (a moderator must not change a
+    # technician's figures); the words they hid leave the repair's page and timeline too.
+    comment = "" if review.is_hidden else review.comment
     RepairRequest.objects.filter(pk=repair.pk).update(
-        rating=review.stars, rating_comment=review.comment, rated_at=review.created_at
+        rating=review.stars, rating_comment=comment, rated_at=review.created_at
     )
+    if not first:
+        repair.events.filter(action="rated").update(note=comment)
     if first:
         repair.rating = review.stars
         record(

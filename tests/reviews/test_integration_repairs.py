@@ -9,7 +9,7 @@ from repairs import services
 from repairs.models import RepairEvent, RepairRequest
 from repairs.reviews import EVENT_TYPE, repair_review
 from reviews.models import FollowUp, Invitation, Review, ServiceEvent
-from reviews.services import review_hide, review_update
+from reviews.services import review_hide, review_show, review_update
 from tests.logistics.factories import DepartmentFactory, RoomFactory, UserFactory
 from tests.repairs.factories import CategoryFactory, RepairRequestFactory
 
@@ -139,11 +139,18 @@ def test_it_copies_an_edited_review_onto_the_repair(completed, student):
     assert RepairEvent.objects.filter(request=completed, action="rated").count() == 1
 
 
-def test_it_keeps_the_copy_when_a_moderator_hides_the_review(completed, student, manager):
+def test_it_keeps_the_stars_but_drops_the_hidden_words_when_a_moderator_hides_it(
+    completed, student, manager
+):
     services.repair_request_rate(request=completed, by=student, rating=1, comment="骂人的话")
-    review_hide(review=repair_review(completed), by=manager, reason="辱骂")
+    review = review_hide(review=repair_review(completed), by=manager, reason="辱骂")
     completed.refresh_from_db()
-    assert (completed.rating, completed.rating_comment) == (1, "骂人的话")
+    assert (completed.rating, completed.rating_comment) == (1, "")
+    assert completed.events.get(action="rated").note == ""
+    review_show(review=review, by=manager, reason="误判")
+    completed.refresh_from_db()
+    assert completed.rating_comment == "骂人的话"
+    assert completed.events.get(action="rated").note == "骂人的话"
 
 
 def test_it_rates_a_repair_completed_before_the_reviews_system(student):
