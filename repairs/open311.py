@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 
 from logistics.models import ApiToken, Building, Campus, Room
 from logistics.models.tokens import hash_token
+from logistics.privacy import mask
 from repairs.models import Category, CategoryQuestion, RepairPhoto, RepairRequest
 from repairs.querysets import OPEN_STATUSES
 
@@ -36,8 +37,6 @@ DATATYPE_DESCRIPTIONS = {
         "A date and time in ISO 8601, e.g. 2026-09-01T14:30:00+08:00"
     ),
 }
-PHONE_RE = re.compile(r"(?<!\d)(?:\+?\d[\d \-]{5,}\d)(?!\d)")
-EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 ATTRIBUTE_RE = re.compile(r"^attribute\[([^\]]+)\](\[\])?$")
 
 
@@ -131,11 +130,6 @@ def status_notes(repair: RepairRequest, *, detailed: bool) -> str:
     elif detailed and repair.status in ("completed", "confirmed", "closed"):
         reason = repair.resolution_note
     return f"{note}: {reason}" if reason else note
-
-
-def mask(text: str) -> str:
-    """The text with phone numbers and e-mail addresses masked, for anonymous readers."""
-    return PHONE_RE.sub("***", EMAIL_RE.sub("***", text))
 
 
 def request_to_dict(repair: RepairRequest, *, detailed: bool, media_url: str | None) -> dict:

@@ -5,7 +5,6 @@ Thin: parse, call a service or a scoped queryset, render. A complaint the user m
 404; a refused action (wrong state, someone was faster, bad input) is a message and a redirect.
 """
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -20,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from logistics.privacy import mask
 from reviews.errors import ReviewError
 from reviews.models import Complaint, ComplaintEntry
 from reviews.querysets import events_for
@@ -283,14 +283,6 @@ def complaint_action(request, pk: int, action: str):
     return redirect("reviews:complaint-list")  # passed to another department: out of sight
 
 
-# Long digit runs (phone numbers, student and staff ids) are masked on the public board.
-DIGITS = re.compile(r"\d{5,}")
-
-
-def anonymised(text: str) -> str:
-    return DIGITS.sub("•••", text or "")
-
-
 def complaint_board(request):
     """Resolved suggestions whose authors opted in: no names, no numbers, the public replies."""
     public_entries = Prefetch(
@@ -303,11 +295,11 @@ def complaint_board(request):
     )
     items = [
         {
-            "title": anonymised(c.title),
-            "body": anonymised(c.body),
+            "title": mask(c.title),
+            "body": mask(c.body),
             "department": c.department,
             "month": timezone.localtime(c.resolved_at or c.created_at),
-            "replies": [anonymised(e.note) for e in c.public_entries],
+            "replies": [mask(e.note) for e in c.public_entries],
             "closed": c.status == Complaint.Status.CLOSED,
         }
         for c in page.object_list

@@ -135,7 +135,9 @@ def test_it_lists_with_a_fixed_number_of_queries(
 
 
 def test_it_shows_opted_in_resolved_suggestions_on_the_public_board(student, staff, department):
-    def suggestion(title, public_ok, body="Open the library at 7. Call 13800138000."):
+    body = "Open the library at 7. Call 13800138000, 138-1234-5678 or zhang.san@stu.edu.cn."
+
+    def suggestion(title, public_ok, body=body):
         item = complaint_create(
             author=student,
             kind="suggestion",
@@ -156,7 +158,8 @@ def test_it_shows_opted_in_resolved_suggestions_on_the_public_board(student, sta
     assert "Earlier opening" in page and "Done from May." in page
     assert "Private idea" not in page and "internal only" not in page
     assert shown.number not in page and student.get_display_name() not in page
-    assert "13800138000" not in page
+    assert "13800138000" not in page and "138-1234-5678" not in page
+    assert "zhang.san@stu.edu.cn" not in page and "Open the library at 7." in page
 
 
 def test_it_shows_my_complaints_at_home_and_figures_to_managers(complaint, student, manager):
