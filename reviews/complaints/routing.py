@@ -6,6 +6,8 @@ Their canteen is read through the app registry, not an import, so reviews keeps 
 the dining app is not installed: "complaints about a dish or price reach that canteen's manager".
 """
 
+import re
+
 from django.apps import apps
 from django.db.models import Q
 
@@ -15,13 +17,20 @@ from reviews.models import ServiceEvent, Subject
 from reviews.querysets import sees_everything
 from reviews.services import SubjectRef, subject_get_or_create
 
+ID_RE = re.compile(r"[0-9]{1,18}")
 DINING_KINDS = (Subject.Kind.DISH, Subject.Kind.WINDOW, Subject.Kind.CANTEEN)
 DINING_MODELS = {Subject.Kind.DISH: "Dish", Subject.Kind.WINDOW: "Window"}
 
 
+def is_id(value) -> bool:
+    """An id as a URL or form carries it: ASCII digits that fit a database integer
+    (str.isdigit() also takes "²", which int() and the database refuse)."""
+    return bool(ID_RE.fullmatch(str(value or "")))
+
+
 def _dining_row(kind: str, ref: str):
     """The dining Dish/Window/Canteen that a subject stands for, or None."""
-    if kind not in DINING_KINDS or not str(ref).isdigit():
+    if kind not in DINING_KINDS or not is_id(ref):
         return None
     try:
         model = apps.get_model("dining", DINING_MODELS.get(kind, "Canteen"))
@@ -52,9 +61,10 @@ def complaint_canteen(*, subject=None, event: ServiceEvent | None = None):
     return canteen
 
 
-def subject_from_param(value: str) -> Subject | None:
+def subject_from_param(value: str, *, create: bool = True) -> Subject | None:
     """The subject named by a "kind:ref" link parameter (dish:12), created for dining rows that
-    have no subject yet; None for anything else."""
+    have no subject yet (only when `create`: a GET shows an unsaved one); None for anything
+    else."""
     kind, _sep, ref = (value or "").partition(":")
     if kind not in Subject.Kind.values or not ref or len(ref) > 64:
         return None
@@ -66,6 +76,10 @@ def subject_from_param(value: str) -> Subject | None:
         return None
     canteen = row if kind == Subject.Kind.CANTEEN else row.canteen
     name_en = getattr(row, "name_en", "") or ""
+    if not create:
+        return Subject(
+            kind=kind, ref=ref, name=row.name, name_en=name_en, department=canteen.department
+        )
     ref = SubjectRef(kind, ref, row.name, name_en, department=canteen.department)
     return subject_get_or_create(ref)
 

@@ -35,7 +35,7 @@ from .querysets import (
     inbox_for,
     is_manager,
 )
-from .routing import subject_from_param
+from .routing import is_id, subject_from_param
 
 PAGE_SIZE = 25
 BOARD_PAGE_SIZE = 20
@@ -137,11 +137,12 @@ def complaint_list(request):
     return render(request, "reviews/complaints/complaint_list.html", context)
 
 
-def _prefill(request, form_data) -> tuple[dict, dict]:
-    """The event and subject named by the link (?event=<id>, ?subject=<kind>:<ref>)."""
+def _prefill(request, form_data, *, create: bool = False) -> tuple[dict, dict]:
+    """The event and subject named by the link (?event=<id>, ?subject=<kind>:<ref>); a new
+    dining subject row is only written when the complaint is filed (`create`)."""
     found, errors = {}, {}
     event_id = str(form_data.get("event") or "")
-    if event_id.isdigit() and len(event_id) < 12:
+    if is_id(event_id):
         found["event"] = (
             events_for(request.user).prefetch_related("subjects").filter(pk=event_id).first()
         )
@@ -149,7 +150,7 @@ def _prefill(request, form_data) -> tuple[dict, dict]:
             errors["event"] = _("This service is not one of yours.")
     subject = form_data.get("subject")
     if subject:
-        found["subject"] = subject_from_param(subject)
+        found["subject"] = subject_from_param(subject, create=create)
         if found["subject"] is None:
             errors["subject"] = _("We do not know what this link is about; choose the unit.")
     return found, errors
@@ -162,7 +163,7 @@ def complaint_new(request):
     if request.method == "POST":
         form = forms.ComplaintForm(request.POST)
         if form.is_valid():
-            found, errors = _prefill(request, form.cleaned_data)
+            found, errors = _prefill(request, form.cleaned_data, create=True)
             for field, message in errors.items():
                 form.add_error(field if field in form.fields else None, message)
             if not errors:
@@ -176,9 +177,7 @@ def complaint_new(request):
                     return redirect(complaint.get_absolute_url())
     else:
         initial = {
-            "event": request.GET.get("event")
-            if (request.GET.get("event") or "").isdigit()
-            else None,
+            "event": request.GET.get("event") if is_id(request.GET.get("event")) else None,
             "subject": (request.GET.get("subject") or "")[:80],
             "kind": request.GET.get("kind")
             if request.GET.get("kind") in Complaint.Kind.values

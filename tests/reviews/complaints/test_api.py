@@ -62,6 +62,9 @@ def test_it_answers_field_errors_for_bad_input(student, other_student):
     response = post(api(student), URL, {"kind": "complaint", "title": "t", "body": "b"})
     assert response.status_code == 400
     assert "department" in response.json()["fields"]
+    data = {"kind": "complaint", "title": "t", "body": "b", "subject": "dish:²"}
+    response = post(api(student), URL, data)
+    assert response.status_code == 400 and "subject" in response.json()["fields"]
 
 
 def test_it_runs_the_workflow_through_the_actions(complaint, staff, student):

@@ -45,6 +45,11 @@ def test_it_shows_field_errors_never_a_500(student):
     response = browser(student).post(url("complaint-new"), {"kind": "complaint"})
     assert response.status_code == 200
     assert b"Choose the service unit" in response.content
+    # "²" passes str.isdigit() but is no id: a message, not a 500.
+    for link in ({"event": "²"}, {"subject": "dish:²"}, {"subject": "dish:99999999999999999999"}):
+        assert browser(student).get(url("complaint-new"), link).status_code == 200
+        data = {"kind": "complaint", "title": "T", "body": "B", **link}
+        assert browser(student).post(url("complaint-new"), data).status_code == 200
     assert not Complaint.objects.exists()
 
 
@@ -65,6 +70,7 @@ def test_it_prefills_from_an_event_and_a_dish_link(student, other_student):
     dish.canteen.save(update_fields=["department"])
     link = {"subject": f"dish:{dish.pk}"}
     assert dish.name_en in browser(student).get(url("complaint-new"), link).content.decode()
+    assert not Subject.objects.filter(kind="dish").exists()  # a GET writes nothing
     browser(student).post(
         url("complaint-new"), {**link, "kind": "complaint", "title": "Price", "body": "Up"}
     )
