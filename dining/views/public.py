@@ -200,7 +200,10 @@ def _send(request, page: PreparedPage) -> HttpResponse:
         response["Content-Encoding"] = "gzip"
     else:
         response = HttpResponse(page.body(token))
-    response["Vary"] = "Accept-Encoding"  # a new response: nothing to merge with yet
+    # The page holds a token of this visitor's CSRF secret: no shared cache may keep it, and a
+    # private one only per cookie (Django's middleware says so only when it sets the cookie).
+    response["Vary"] = "Accept-Encoding, Cookie"  # a new response: nothing to merge with yet
+    response["Cache-Control"] = "private"
     return response
 
 

@@ -199,6 +199,9 @@ def test_it_sends_the_cached_page_gzip_compressed_to_clients_that_take_it(client
     assert "Accept-Encoding" in plain["Vary"] and not plain.has_header("Content-Encoding")
     packed = client.get(reverse("dining:index"), HTTP_ACCEPT_ENCODING="gzip, deflate, br")
     assert packed["Content-Encoding"] == "gzip" and "Accept-Encoding" in packed["Vary"]
+    # It carries the visitor's CSRF token, also when the middleware did not set the cookie.
+    for response in (plain, packed):
+        assert "Cookie" in response["Vary"] and "private" in response["Cache-Control"]
     assert len(packed.content) < len(plain.content) / 2
     html = gzip.decompress(packed.content).decode()
     token = re.search(r'name="csrf-token" content="([^"]+)"', html).group(1)
