@@ -376,7 +376,9 @@ def _ratings(user, found, today) -> dict:
     subject = dish_reviews.dish_subject(found)
     latest = dish_reviews.latest_reviews(subject)
     for review in latest:
-        review.shown_author = review.author.get_display_name() if show_author(review, user) else ""
+        # The page is public: names only for people signed in to the campus portal.
+        named = user.is_authenticated and show_author(review, user)
+        review.shown_author = review.author.get_display_name() if named else ""
     context = {"ratings": dish_reviews.rating_summary(subject), "latest_reviews": latest}
     if user.is_authenticated:
         dates = dish_reviews.rateable_dates(found, today)

@@ -119,7 +119,7 @@ def _reviewed(dish, day, stars, **kwargs):
 
 def test_it_shows_the_average_the_count_and_the_latest_reviews(client, dish, student, today):
     serve(dish, today)
-    _reviewed(dish, today, 5, comment="好吃")
+    named = _reviewed(dish, today, 5, comment="好吃")
     secret = _reviewed(dish, today, 2, comment="太咸了", anonymous=True)
     hidden = _reviewed(dish, today, 1, comment="不文明的话")
     review_hide(review=hidden, by=UserFactory(is_superuser=True), reason="辱骂")
@@ -128,7 +128,12 @@ def test_it_shows_the_average_the_count_and_the_latest_reviews(client, dish, stu
     assert "<strong>3.5</strong>" in page and "2 ratings" in page
     assert "好吃" in page and "太咸了" in page and "不文明的话" not in page
     assert secret.author.get_display_name() not in page and "Anonymous" in page
+    assert named.author.get_display_name() not in page  # a visitor who is not signed in
     assert f"/reviews/complaints/new/?subject=dish:{dish.pk}" in page
+    client.force_login(student)
+    page = client.get(dish.get_absolute_url()).content.decode()
+    assert named.author.get_display_name() in page
+    assert secret.author.get_display_name() not in page
 
 
 def test_it_offers_the_dates_the_user_has_not_rated_yet(client, dish, student, today):
