@@ -137,7 +137,10 @@ def sync_repair_rating(review: Review) -> None:
     # technician's figures); the words they hid leave the repair's page and timeline too.
     comment = "" if review.is_hidden else review.comment
     RepairRequest.objects.filter(pk=repair.pk).update(
-        rating=review.stars, rating_comment=comment, rated_at=review.created_at
+        rating=review.stars,
+        rating_comment=comment,
+        rated_at=review.created_at,
+        updated_at=timezone.now(),  # Open311 and the API tell clients the request changed
     )
     if not first:
         repair.events.filter(action="rated").update(note=comment)

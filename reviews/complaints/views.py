@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
+from django.db.models import Case, IntegerField, Prefetch, When
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -124,7 +124,9 @@ def complaint_list(request):
     filters = ComplaintFilterSet(request.GET or None, queryset=complaints)
     rows = filters.qs if not filters.is_bound or filters.is_valid() else complaints.none()
     if inbox:
-        rows = rows.order_by("status", "resolve_due_at", "-id")
+        # What still needs the department first (the nearest deadline on top), then the rest.
+        waiting = Case(When(status__in=OPEN, then=0), default=1, output_field=IntegerField())
+        rows = rows.order_by(waiting, "resolve_due_at", "-id")
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "page": page,

@@ -142,7 +142,10 @@ def test_it_copies_an_edited_review_onto_the_repair(completed, student):
 def test_it_keeps_the_stars_but_drops_the_hidden_words_when_a_moderator_hides_it(
     completed, student, manager
 ):
+    before = completed.updated_at
     services.repair_request_rate(request=completed, by=student, rating=1, comment="骂人的话")
+    completed.refresh_from_db()
+    assert completed.updated_at > before  # Open311 and API clients see the request changed
     review = review_hide(review=repair_review(completed), by=manager, reason="辱骂")
     completed.refresh_from_db()
     assert (completed.rating, completed.rating_comment) == (1, "")

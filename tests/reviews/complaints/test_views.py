@@ -126,6 +126,18 @@ def test_it_shows_the_inbox_with_filters_to_staff(complaint, staff, student, dep
     assert "My complaints and suggestions" in mine and complaint.title in mine
 
 
+def test_it_puts_what_waits_for_the_department_first_in_the_inbox(
+    complaint, staff, student, department
+):
+    complaint_resolve(complaint=complaint, by=staff, note="Fixed.")
+    complaint_confirm(complaint=complaint, by=student, satisfaction=4)
+    waiting = complaint_create(
+        author=student, kind="complaint", title="Zzz new one", body="b", department=department
+    )
+    rows = list(browser(staff).get(url("complaint-list")).context["page"].object_list)
+    assert [c.pk for c in rows] == [waiting.pk, complaint.pk]
+
+
 def test_it_lists_with_a_fixed_number_of_queries(
     department, staff, student, django_assert_num_queries
 ):
