@@ -15,19 +15,14 @@ from django.utils import timezone
 
 from logistics.roles import Role
 from reviews.models import Complaint, ComplaintEntry
-from reviews.querysets import staff_department_ids
+from reviews.querysets import sees_everything, staff_department_ids
 
 OPEN = (Complaint.Status.SUBMITTED, Complaint.Status.ACKNOWLEDGED)
 
 
 def is_manager(user) -> bool:
-    return bool(
-        user.is_authenticated and (user.is_superuser or user.has_role(Role.LOGISTICS_MANAGER))
-    )
-
-
-def reads_everything(user) -> bool:
-    return is_manager(user) or (user.is_authenticated and user.has_role(Role.SUPERVISOR))
+    """Logistics managers and superusers (User.is_manager), signed in."""
+    return user.is_authenticated and user.is_manager
 
 
 def _canteen_q(user) -> Q:
@@ -59,7 +54,7 @@ def complaints_for(user) -> QuerySet[Complaint]:
     complaints = with_related(Complaint.objects.all())
     if not user.is_authenticated:
         return complaints.none()
-    if reads_everything(user):
+    if sees_everything(user):
         return complaints
     return complaints.filter(Q(author=user) | handled_q(user))
 
@@ -69,7 +64,7 @@ def inbox_for(user) -> QuerySet[Complaint]:
     complaints = with_related(Complaint.objects.all())
     if not user.is_authenticated:
         return complaints.none()
-    if reads_everything(user):
+    if sees_everything(user):
         return complaints
     return complaints.filter(handled_q(user))
 
@@ -79,7 +74,7 @@ def handles_any(user) -> bool:
     if not user.is_authenticated:
         return False
     return (
-        reads_everything(user)
+        sees_everything(user)
         or bool(staff_department_ids(user))
         or (user.has_role(Role.CANTEEN_STAFF))
     )

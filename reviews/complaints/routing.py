@@ -14,7 +14,6 @@ from django.db.models import Q
 from logistics.models import User
 from logistics.roles import Role
 from reviews.models import ServiceEvent, Subject
-from reviews.querysets import sees_everything
 from reviews.services import SubjectRef, subject_get_or_create
 
 ID_RE = re.compile(r"[0-9]{1,18}")
@@ -127,7 +126,3 @@ def managers(department=None) -> list[User]:
     from reviews.notify import role_holders  # noqa: PLC0415
 
     return role_holders(Role.LOGISTICS_MANAGER, department)
-
-
-def handles_everything(user) -> bool:
-    return sees_everything(user)

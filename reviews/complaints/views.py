@@ -23,6 +23,7 @@ from logistics.privacy import mask
 from reviews.errors import ReviewError
 from reviews.models import Complaint, ComplaintEntry
 from reviews.querysets import events_for
+from reviews.views.common import query_without_page
 
 from . import forms, services
 from .filters import ComplaintFilterSet
@@ -109,12 +110,6 @@ ACTIONS: dict[str, Action] = {
 }
 
 
-def _query_without_page(request) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()
-
-
 @login_required
 def complaint_list(request):
     """The department inbox for those who handle complaints (?box=mine: their own), else mine."""
@@ -134,7 +129,7 @@ def complaint_list(request):
         "inbox": inbox,
         "can_have_inbox": handles_any(user),
         "now": timezone.now(),
-        "query": _query_without_page(request),
+        "query": query_without_page(request),
     }
     return render(request, "reviews/complaints/complaint_list.html", context)
 

@@ -48,3 +48,10 @@ def rate_limited(user) -> bool:
         cache.set(key, 1, timeout=3600)
         count = 1
     return count > create_rate()
+
+
+def query_without_page(request) -> str:
+    """The list's query string without its page number, for the pagination links."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()

@@ -12,13 +12,7 @@ from reviews import services
 from reviews.filters import ReviewFilterSet
 from reviews.forms import ReasonForm
 from reviews.querysets import can_moderate, is_review_staff, reviews_for, staff_reviews_for
-from reviews.views.common import PAGE_SIZE, get_visible_review, require
-
-
-def _query_without_page(request) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()
+from reviews.views.common import PAGE_SIZE, get_visible_review, query_without_page, require
 
 
 def _list_page(request, reviews, template: str, extra=None):
@@ -36,7 +30,7 @@ def _list_page(request, reviews, template: str, extra=None):
         "filters": filters,
         "page": page,
         "items": items,
-        "query": _query_without_page(request),
+        "query": query_without_page(request),
     }
     return render(
         request, template, context | (extra or {}), status=200 if filters.is_valid() else 400
