@@ -73,9 +73,10 @@ def reviews_for(user) -> QuerySet[Review]:
     if sees_everything(user):
         return reviews
     departments = staff_department_ids(user)
-    staff_q = Q(event__department_id__in=departments) | Q(event__subjects__user=user)
-    if departments or user.role_names:
-        staff_q = staff_q & Q(is_hidden=False)
+    # Staff, and people a review is about, never see hidden ones; the author always sees theirs.
+    staff_q = (Q(event__department_id__in=departments) | Q(event__subjects__user=user)) & Q(
+        is_hidden=False
+    )
     return reviews.filter(Q(author=user) | staff_q).distinct()
 
 

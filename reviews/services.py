@@ -19,6 +19,7 @@ from logistics.uploads import clean_images
 
 from .errors import AlreadyReviewed, NotEditable
 from .models import FollowUp, Invitation, Moderation, Review, ReviewPhoto, ServiceEvent, Subject
+from .querysets import can_moderate
 from .registry import EventType, get_event_type
 
 
@@ -279,7 +280,7 @@ def review_update(
 
 
 def _check_moderator(by) -> None:
-    if not (by.is_superuser or by.is_manager or by.has_role("supervisor")):
+    if not can_moderate(by):
         raise PermissionDenied(_("Only logistics managers can moderate reviews."))
 
 

@@ -16,7 +16,7 @@ from reviews import services
 from reviews.errors import ReviewError
 from reviews.forms import FollowUpCloseForm, apply_service_errors
 from reviews.models import FollowUp
-from reviews.querysets import can_handle_follow_ups, follow_ups_for
+from reviews.querysets import can_handle_follow_ups, follow_ups_for, reviews_for, show_author
 from reviews.views.common import PAGE_SIZE, require
 
 
@@ -42,7 +42,9 @@ def _page(request, follow_up, form, status=200):
         "follow_up": follow_up,
         "review": review,
         # The call-back needs the contact; an anonymous author is not named to staff at all.
-        "show_contact": not review.anonymous or request.user.is_superuser,
+        "show_contact": show_author(review, request.user),
+        # A campus-wide dispatcher handles the call without seeing the unit's review pages.
+        "review_reachable": reviews_for(request.user).filter(pk=review.pk).exists(),
         "form": form,
     }
     return render(request, "reviews/follow_up_detail.html", context, status=status)

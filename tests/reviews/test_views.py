@@ -202,6 +202,8 @@ def test_a_low_score_reaches_the_dispatcher_who_calls_and_closes(
     assert event.title in page
     detail = client.get(follow_up.get_absolute_url()).content.decode()
     assert "13912345678" in detail and "never came" in detail
+    # A campus-wide dispatcher is no staff of the unit: no link to a review page they cannot open.
+    assert reverse("reviews:review-detail", args=[follow_up.review_id]) not in detail
     close = reverse("reviews:follow-up-close", args=[follow_up.pk])
     assert client.post(close, {"note": ""}).status_code == 400
     assert client.post(close, {"note": "Called, fixed tomorrow"}).status_code == 302
@@ -217,6 +219,21 @@ def test_an_anonymous_low_score_hides_the_contact_from_the_dispatcher(client, di
     client.force_login(dispatcher)
     page = client.get(FollowUp.objects.get().get_absolute_url()).content.decode()
     assert "13912345678" not in page and "no call-back" in page
+
+
+def test_people_a_review_is_about_never_see_it_hidden_even_without_a_staff_role(client, manager):
+    from reviews.services import review_hide
+    from tests.reviews.factories import SubjectFactory
+
+    former = UserFactory()  # a technician whose role was removed since
+    review = ReviewFactory(event__subjects=[SubjectFactory(kind="staff", user=former)])
+    client.force_login(former)
+    detail = reverse("reviews:review-detail", args=[review.pk])
+    assert client.get(detail).status_code == 200
+    review_hide(review=review, by=manager, reason="abuse")
+    assert client.get(detail).status_code == 404
+    client.force_login(review.author)  # the author still sees their own, marked hidden
+    assert client.get(detail).status_code == 200
 
 
 def test_a_student_cannot_see_a_follow_up(client, student):
