@@ -12,6 +12,7 @@ from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from logistics.middleware import current_request_id
+from logistics.workflow import DomainError
 
 
 class Conflict(exceptions.APIException):
@@ -22,8 +23,20 @@ class Conflict(exceptions.APIException):
     default_code = "protected"
 
 
+class DomainAnswer(exceptions.APIException):
+    """A service's DomainError, answered with its own status, code, message and field errors."""
+
+    def __init__(self, error: DomainError):
+        self.status_code = error.http_status
+        self.fields = error.fields
+        super().__init__(detail=str(error.message), code=error.code)
+
+
 def _translate(exc: Exception) -> Exception:
-    """Django's and the database's exceptions as the API exceptions that answer them."""
+    """Django's, the database's and the services' exceptions as the API exceptions that answer
+    them."""
+    if isinstance(exc, DomainError):
+        return DomainAnswer(exc)
     if isinstance(exc, Http404):
         return exceptions.NotFound()
     if isinstance(exc, DjangoPermissionDenied):
@@ -80,7 +93,7 @@ def exception_handler(exc, context):
     if isinstance(exc, exceptions.ValidationError):
         detail, fields = _validation_body(exc.detail)
     else:
-        detail, fields = str(exc.detail), {}
+        detail, fields = str(exc.detail), getattr(exc, "fields", {})
     response.data = {
         "code": _code(exc),
         "detail": detail,
