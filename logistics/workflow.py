@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models.expressions import BaseExpression
 from django.utils import timezone, translation
@@ -73,8 +74,9 @@ class Conflict(DomainError):
     http_status = 409
 
 
-class NotAllowed(DomainError):
-    """The user may see the object but not do this to it."""
+class NotAllowed(DomainError, PermissionDenied):
+    """The user may see the object but not do this to it. Also Django's PermissionDenied, so a
+    page that does not catch it answers 403 like any other refusal."""
 
     code = "permission_denied"
     http_status = 403
@@ -101,22 +103,32 @@ def show_error(request: HttpRequest, error: DomainError, form: forms.Form | None
 @dataclass(frozen=True)
 class Transition:
     """One row of a state machine's rule table: `action` moves an object from one of `sources`
-    to `target`; `allowed(user, obj)` says whether this user may do it (the state aside)."""
+    to `target`; `allowed(user, obj)` says whether this user may do it (the state aside);
+    `guard(obj)` returns the error of a rule beyond the state (a time window, "only once"),
+    or None when it holds."""
 
     action: str
     sources: frozenset[str]
     target: str | None  # None: the action keeps the state (a note, a reassignment)
     allowed: Callable[[Any, Any], bool] = field(default=lambda user, obj: True, compare=False)
     label: str | Promise = ""
+    guard: Callable[[Any], DomainError | None] | None = field(default=None, compare=False)
 
 
 class StateMachine:
     """A state machine's rules, written once: pages offer `allowed_actions`, services call
     `check`, the API and templates read the same table."""
 
-    def __init__(self, transitions: Iterable[Transition], *, field_name: str = "status"):
+    def __init__(
+        self,
+        transitions: Iterable[Transition],
+        *,
+        field_name: str = "status",
+        invalid: type[DomainError] = InvalidTransition,
+    ):
         self.transitions: dict[str, Transition] = {t.action: t for t in transitions}
         self.field_name = field_name
+        self.invalid = invalid  # the app's InvalidTransition (its own message)
 
     def __getitem__(self, action: str) -> Transition:
         return self.transitions[action]
@@ -131,16 +143,23 @@ class StateMachine:
         return [
             name
             for name, rule in self.transitions.items()
-            if current in rule.sources and rule.allowed(user, obj)
+            if current in rule.sources
+            and rule.allowed(user, obj)
+            and (rule.guard is None or rule.guard(obj) is None)
         ]
 
     def check(self, obj, action: str, user=None) -> Transition:
-        """The rule for `action`, or InvalidTransition / NotAllowed."""
+        """The rule for `action`, or NotAllowed (the user; asked first, so a stranger learns
+        nothing about the state), InvalidTransition (the state), the guard's error."""
         rule = self.transitions.get(action)
-        if rule is None or getattr(obj, self.field_name) not in rule.sources:
-            raise InvalidTransition()
+        if rule is None:
+            raise self.invalid()
         if user is not None and not rule.allowed(user, obj):
             raise NotAllowed()
+        if getattr(obj, self.field_name) not in rule.sources:
+            raise self.invalid()
+        if rule.guard is not None and (error := rule.guard(obj)) is not None:
+            raise error
         return rule
 
 
@@ -152,22 +171,25 @@ def transition(
     guard: Mapping[str, Any] | None = None,
     field_name: str = "status",
     touch: str | None = "updated_at",
+    invalid: type[DomainError] = InvalidTransition,
+    concurrent: type[DomainError] = ConcurrentUpdate,
     **changes: Any,
 ) -> str:
     """Moves `obj` to state `to` if its row is still in the state the caller read (one of
     `expected`): one conditional UPDATE, so two people acting at once never both win. Returns
     the old state. `guard` adds conditions (the same assignee); `changes` are set in the same
     UPDATE (expressions allowed, re-read afterwards). Raises InvalidTransition when the state
-    read does not allow it, ConcurrentUpdate when the row changed meanwhile."""
+    read does not allow it, ConcurrentUpdate when the row changed meanwhile (or the app's
+    subclasses given as `invalid` and `concurrent`, with their own messages)."""
     current = getattr(obj, field_name)
     if current not in set(expected):
-        raise InvalidTransition()
+        raise invalid()
     values = {field_name: to, **changes}
     if touch:
         values.setdefault(touch, timezone.now())
     rows = type(obj)._default_manager.filter(pk=obj.pk, **{field_name: current}, **(guard or {}))
     if rows.update(**values) != 1:
-        raise ConcurrentUpdate()
+        raise concurrent()
     computed = [name for name, value in values.items() if isinstance(value, BaseExpression)]
     for name, value in values.items():
         if name not in computed:

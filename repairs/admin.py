@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from logistics.workflow import DomainError
 from repairs import services
 from repairs.models import (
     Category,
@@ -124,8 +125,8 @@ class RepairRequestAdmin(admin.ModelAdmin):
         closed = 0
         for repair in queryset.filter(status=RepairRequest.Status.CONFIRMED):
             try:
-                services.repair_request_close(request=repair, by=request.user)
-            except (services.RepairError, PermissionDenied):
+                services.repair_request_close(repair=repair, by=request.user)
+            except (DomainError, PermissionDenied):
                 continue
             closed += 1
         self.message_user(

@@ -13,8 +13,7 @@ class RepairsConfig(AppConfig):
         from logistics.roles import Role
         from logistics.sections import register_home_section, register_overview_section
         from repairs.reviews import register as register_reviews
-        from repairs.views.figures import overview_context
-        from repairs.views.home import my_jobs_context, my_repairs_context
+        from repairs.sections import my_jobs_context, my_repairs_context, overview_context
 
         register_reviews()
 

@@ -21,6 +21,7 @@ from PIL import Image, ImageDraw
 from logistics.demo import DemoData, register_demo_seeder
 from logistics.models import Building, Notification, OutboxMessage, Room, StaffScope, User
 from logistics.roles import Role
+from logistics.workflow import DomainError
 
 from . import services, sla
 from .models import (
@@ -366,16 +367,16 @@ def _run_step(step: str, request, cast: Cast, rng) -> bool:
     """Runs one step through its service; False when the request is already past it."""
     technician = request.assignee or _technician_for(request, cast)
     actions = {
-        "accept": lambda: services.repair_request_accept(request=request, by=cast.dispatcher),
+        "accept": lambda: services.repair_request_accept(repair=request, by=cast.dispatcher),
         "assign": lambda: services.repair_request_assign(
-            request=request, technician=technician, by=cast.dispatcher
+            repair=request, technician=technician, by=cast.dispatcher
         ),
-        "start": lambda: services.repair_request_start(request=request, by=technician),
+        "start": lambda: services.repair_request_start(repair=request, by=technician),
         "hold": lambda: services.repair_request_hold(
-            request=request, by=technician, reason="等待配件到货"
+            repair=request, by=technician, reason="等待配件到货"
         ),
         "complete": lambda: services.repair_request_complete(
-            request=request,
+            repair=request,
             by=technician,
             note=rng.choice(["已更换配件，测试正常", "已修好", "已调整，恢复正常"]),
             labour_minutes=rng.choice([15, 20, 30, 45, 60, 90]),
@@ -385,25 +386,25 @@ def _run_step(step: str, request, cast: Cast, rng) -> bool:
             photos=[placeholder_photo("done", rng)] if rng.random() < 0.4 else [],
         ),
         "confirm": lambda: services.repair_request_confirm(
-            request=request,
+            repair=request,
             by=request.requester,
             rating=rng.choices([5, 4, 3, 2, None], weights=[8, 5, 2, 1, 3])[0],
             comment=rng.choice(["", "师傅很准时", "修得很快，谢谢"]),
         ),
-        "close": lambda: services.repair_request_close(request=request, by=cast.manager),
+        "close": lambda: services.repair_request_close(repair=request, by=cast.manager),
         "reopen": lambda: services.repair_request_reopen(
-            request=request, by=request.requester, reason="用了两天又坏了"
+            repair=request, by=request.requester, reason="用了两天又坏了"
         ),
         "reject": lambda: services.repair_request_reject(
-            request=request, by=cast.dispatcher, reason="不属于维修范围，请联系宿管"
+            repair=request, by=cast.dispatcher, reason="不属于维修范围，请联系宿管"
         ),
         "cancel": lambda: services.repair_request_cancel(
-            request=request, by=request.requester, reason="已经自己解决了"
+            repair=request, by=request.requester, reason="已经自己解决了"
         ),
     }
     try:
         actions[step]()
-    except services.RepairError:
+    except DomainError:
         return False
     return True
 

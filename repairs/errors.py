@@ -1,21 +1,25 @@
-"""The errors of repair services, with a message for the user."""
+"""The errors of repair services: the workflow core's, with the repairs' own messages."""
 
 from django.utils.translation import gettext_lazy as _
 
-
-class RepairError(Exception):
-    """A domain error with a message for the user (views show it, the API answers 400/409)."""
-
-    default_message = _("This action is not possible.")
-
-    def __init__(self, message=None):
-        self.message = message or self.default_message
-        super().__init__(str(self.message))
+from logistics import workflow
 
 
-class InvalidTransition(RepairError):
+class InvalidTransition(workflow.InvalidTransition):
     default_message = _("This request is no longer in a state that allows this action.")
 
 
-class ConcurrentUpdate(RepairError):
+class ConcurrentUpdate(workflow.ConcurrentUpdate):
     default_message = _("Someone else changed this request a moment ago. Reload and try again.")
+
+
+class ReopenWindowClosed(InvalidTransition):
+    """Reopening is only possible for REPAIRS_REOPEN_DAYS after completion."""
+
+
+class AlreadyAssigned(workflow.Conflict):
+    default_message = _("The request is already assigned to this technician.")
+
+
+class AlreadyRated(workflow.Conflict):
+    default_message = _("This request has already been rated.")

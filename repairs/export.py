@@ -10,14 +10,12 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import FileResponse, StreamingHttpResponse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from logistics import spreadsheets
 from logistics.spreadsheets import Export, local_time
 
 from .models import RepairRequest
-from .querysets import OPEN_STATUSES
 
 CHUNK_SIZE = 2000
 
@@ -33,18 +31,13 @@ def _user(user) -> str:
     return user.username if user else ""
 
 
-def _overdue(request: RepairRequest) -> str:
-    now = timezone.now()
-    due = request.completion_due_at
+def _overdue(repair: RepairRequest) -> str:
+    """Completed after its due time, or overdue now (the request's is_overdue)."""
+    due = repair.completion_due_at
     if not due:
         return ""
-    done = request.completed_at
-    late = (
-        (done > due)
-        if done
-        else (request.status != "on_hold" and now > due and request.status in OPEN_STATUSES)
-    )
-    return "yes" if late else "no"
+    done = repair.completed_at
+    return "yes" if (done > due if done else repair.is_overdue) else "no"
 
 
 def _building(request: RepairRequest):

@@ -22,7 +22,7 @@ from logistics.models import Building
 from logistics.roles import Role
 
 from .models import RepairRequest
-from .querysets import OPEN_STATUSES
+from .workflow import OPEN_STATUSES
 
 OVERDUE_LIST_SIZE = 20
 REPEAT_FAULT_DAYS = 90

@@ -1,15 +1,15 @@
-"""RepairRequestFilterSet: the filters of the dispatcher's queue, the lists and the API."""
+"""Every FilterSet of the repairs app, shared by the pages and the API: requests (the
+dispatcher's queue, the lists, the API), categories, a request's timeline."""
 
 import re
 
 import django_filters
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from logistics.filters import IntegerFilter, SearchFilterSet
-from repairs.models import Category, RepairRequest
-from repairs.querysets import OPEN_STATUSES
+from repairs.models import Category, RepairEvent, RepairRequest
+from repairs.workflow import OPEN_STATUSES, overdue_q
 
 # "R000123", "r123" or "#123": a request's number typed into the search box.
 NUMBER_RE = re.compile(r"^(?:[Rr#])?0*(\d{1,9})$")
@@ -109,7 +109,36 @@ class RepairRequestFilterSet(SearchFilterSet):
     def filter_overdue(self, queryset, name, value):
         if value is None:
             return queryset
-        overdue = Q(status__in=OPEN_STATUSES, completion_due_at__lt=timezone.now()) & ~Q(
-            status=RepairRequest.Status.ON_HOLD
-        )
+        overdue = overdue_q()
         return queryset.filter(overdue) if value else queryset.exclude(overdue)
+
+
+class RepairCategoryFilterSet(SearchFilterSet):
+    """Filters of the category list (the API)."""
+
+    search_fields = ("code", "name", "name_en")
+
+    parent = IntegerFilter(field_name="parent_id", label=_("Parent category id"))
+    top_level = django_filters.BooleanFilter(
+        field_name="parent", lookup_expr="isnull", label=_("Only top-level categories")
+    )
+    leaf = django_filters.BooleanFilter(
+        field_name="children", lookup_expr="isnull", distinct=True, label=_("Only leaves")
+    )
+
+    class Meta:
+        model = Category
+        fields = ["parent", "top_level", "leaf", "trade", "is_active", "code"]
+
+
+class RepairEventFilterSet(django_filters.FilterSet):
+    """Filters of a request's timeline (the API)."""
+
+    action = django_filters.CharFilter(max_length=32, label=_("Action, e.g. assign"))
+    since = django_filters.IsoDateTimeFilter(
+        field_name="created_at", lookup_expr="gte", label=_("At or after (ISO 8601)")
+    )
+
+    class Meta:
+        model = RepairEvent
+        fields = ["action", "since"]

@@ -16,7 +16,7 @@ from logistics.models.users import phone_validator
 from logistics.roles import Role
 from logistics.uploads import MAX_UPLOAD_BYTES
 from repairs.models import Category, CategoryQuestion, RepairRequest
-from repairs.querysets import OPEN_STATUSES
+from repairs.workflow import OPEN_STATUSES
 
 IMAGE_FORMATS = {"JPEG", "PNG", "WEBP", "MPO"}  # MPO: the JPEG variant some phone cameras write
 IMAGE_ACCEPT = "image/jpeg,image/png,image/webp"
@@ -117,11 +117,11 @@ def category_groups(categories) -> list[tuple]:
     return list(groups.items())
 
 
-def assigned_count(**filters):
+def assigned_count(*conditions: Q, **filters) -> Coalesce:
     """How many requests with these filters each user (OuterRef "pk") is assigned: a
     correlated subquery on the (assignee, status) index, so closed history is never scanned."""
     counts = (
-        RepairRequest.objects.filter(assignee=OuterRef("pk"), **filters)
+        RepairRequest.objects.filter(*conditions, assignee=OuterRef("pk"), **filters)
         .order_by()
         .values("assignee")
         .annotate(n=Count("pk"))

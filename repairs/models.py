@@ -227,7 +227,8 @@ class RepairRequest(models.Model):
             models.Index(fields=["assignee", "status"], name="repair_assignee_idx"),
             models.Index(fields=["room", "category", "created_at"], name="repair_repeat_idx"),
             # The dispatcher's queue: open requests, earliest due first. Partial, so the scan
-            # never walks the finished ones (nearly all rows after a year).
+            # never walks the finished ones (nearly all rows after a year). The statuses are
+            # repairs.workflow.OPEN_STATUSES (a test holds the two together).
             models.Index(
                 fields=["completion_due_at", "created_at", "id"],
                 condition=models.Q(
@@ -267,6 +268,27 @@ class RepairRequest(models.Model):
         if self.building_id:
             return " ".join(p for p in (str(self.building), self.place_text) if p)
         return self.place_text
+
+    # The rules live in repairs.workflow (it reads this model, so it is imported at call time).
+
+    @property
+    def is_open(self) -> bool:
+        from repairs.workflow import OPEN_STATUSES
+
+        return self.status in OPEN_STATUSES
+
+    @property
+    def is_overdue(self) -> bool:
+        """Still open, its clock running (not on hold), past its completion due time."""
+        from repairs.workflow import is_overdue
+
+        return is_overdue(self)
+
+    def allowed_actions(self, user) -> list[str]:
+        """The actions `user` may take on this request now (repairs.workflow.TRANSITIONS)."""
+        from repairs.workflow import TRANSITIONS
+
+        return TRANSITIONS.allowed_actions(self, user)
 
 
 class RepairEvent(models.Model):

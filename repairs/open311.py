@@ -22,7 +22,7 @@ from logistics.models import ApiToken, Building, Campus, Room
 from logistics.models.tokens import hash_token
 from logistics.privacy import mask
 from repairs.models import Category, CategoryQuestion, RepairPhoto, RepairRequest
-from repairs.querysets import OPEN_STATUSES
+from repairs.workflow import OPEN_STATUSES
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 MAX_REQUESTS = 1000

@@ -15,6 +15,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
 from logistics.api.throttling import WriteRateThrottle
+from logistics.workflow import DomainError
 from repairs import open311, services
 from repairs.api.serializers import photo_url
 from repairs.models import RepairRequest
@@ -214,10 +215,10 @@ def _file(request, format):  # noqa: A002
             answers=answers,
             **place,
         )
-    except services.RepairError as exc:
-        raise open311.Open311Error(400, exc.message) from None
     except PermissionDenied as exc:
         raise open311.Open311Error(403, str(exc) or _("You may not file this request.")) from None
+    except DomainError as exc:
+        raise open311.Open311Error(400, str(exc.message)) from None
     except ValidationError as exc:
         raise open311.Open311Error(400, _validation_text(exc)) from None
     notice = _("Thank you. Your request number is %(number)s.") % {"number": repair.number}

@@ -1,19 +1,27 @@
 """Who may act on a repair request: managers, dispatchers in scope, the requester, the assignee."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 
 from logistics.roles import Role
 from repairs.querysets import covers
 
+if TYPE_CHECKING:
+    from logistics.models import StaffScope, User
+    from repairs.models import RepairRequest
+
 NOT_ALLOWED = _("You may not do this with this request.")
 
 
-def is_manager(user) -> bool:
+def is_manager(user: User | None) -> bool:
     return bool(user) and (user.is_superuser or user.has_role(Role.LOGISTICS_MANAGER))
 
 
-def can_dispatch(user, request) -> bool:
+def can_dispatch(user: User | None, repair: RepairRequest) -> bool:
     """A logistics manager, or a repair dispatcher whose scope covers the request."""
     if not (user and user.is_authenticated and user.is_active):
         return False
@@ -21,7 +29,16 @@ def can_dispatch(user, request) -> bool:
         return True
     if not user.has_role(Role.REPAIR_DISPATCHER):
         return False
-    return covers(list(user.scoped(Role.REPAIR_DISPATCHER)), request)
+    return covers(_dispatcher_scopes(user), repair)
+
+
+def _dispatcher_scopes(user: User) -> list[StaffScope]:
+    """The user's dispatcher scopes, read once per user object (a list page asks per row)."""
+    scopes = getattr(user, "_repair_dispatcher_scopes", None)
+    if scopes is None:
+        scopes = list(user.scoped(Role.REPAIR_DISPATCHER))
+        user._repair_dispatcher_scopes = scopes
+    return scopes
 
 
 def require(allowed: bool) -> None:
@@ -29,9 +46,9 @@ def require(allowed: bool) -> None:
         raise PermissionDenied(NOT_ALLOWED)
 
 
-def is_requester(user, request) -> bool:
-    return bool(user and user.is_authenticated) and request.requester_id == user.pk
+def is_requester(user: User | None, repair: RepairRequest) -> bool:
+    return bool(user and user.is_authenticated) and repair.requester_id == user.pk
 
 
-def is_assignee(user, request) -> bool:
-    return bool(user and user.is_authenticated) and request.assignee_id == user.pk
+def is_assignee(user: User | None, repair: RepairRequest) -> bool:
+    return bool(user and user.is_authenticated) and repair.assignee_id == user.pk

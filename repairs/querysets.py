@@ -1,17 +1,27 @@
-"""Reads of repair requests: who may see what (for_user), queues, overdue, timelines."""
+"""Reads of repair requests: who may see what (for_user), queues, overdue, timelines.
+
+"Open" and "overdue" are repairs.workflow's (imported at call time: the model loads this
+module, and the workflow reads the model)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
 from django.db import models
-from django.db.models import Count, F, Q
-from django.utils import timezone
+from django.db.models import Count, F, Q, QuerySet
 
 from logistics.roles import Role
 
-OPEN_STATUSES = ("submitted", "accepted", "assigned", "in_progress", "on_hold", "reopened")
+if TYPE_CHECKING:
+    from logistics.models import Building, Room, StaffScope, User
+    from repairs.models import Category, RepairRequest
 
 
 class RepairRequestQuerySet(models.QuerySet):
-    def for_user(self, user) -> "RepairRequestQuerySet":
+    def for_user(self, user: User | None) -> RepairRequestQuerySet:
         """Exactly the requests `user` may see.
 
         A requester sees their own; a technician those assigned to them; a dispatcher those of
@@ -28,37 +38,47 @@ class RepairRequestQuerySet(models.QuerySet):
             visible |= dispatcher_scope(user)
         return self.filter(visible)
 
-    def open(self) -> "RepairRequestQuerySet":
+    def open(self) -> RepairRequestQuerySet:
+        from repairs.workflow import OPEN_STATUSES
+
         return self.filter(status__in=OPEN_STATUSES)
 
-    def overdue(self, now=None) -> "RepairRequestQuerySet":
-        now = now or timezone.now()
-        return self.open().exclude(status="on_hold").filter(completion_due_at__lt=now)
+    def overdue(self, now: datetime | None = None) -> RepairRequestQuerySet:
+        from repairs.workflow import overdue_q
 
-    def unassigned(self) -> "RepairRequestQuerySet":
+        return self.filter(overdue_q(now))
+
+    def unassigned(self) -> RepairRequestQuerySet:
         return self.open().filter(assignee__isnull=True)
 
-    def for_technician(self, user) -> "RepairRequestQuerySet":
+    def for_technician(self, user: User) -> RepairRequestQuerySet:
         """A technician's open jobs, the most urgent (earliest due) first."""
         return self.open().filter(assignee=user).by_due_time()
 
-    def by_due_time(self) -> "RepairRequestQuerySet":
+    def by_due_time(self) -> RepairRequestQuerySet:
         """Queue order: earliest completion due first, requests without one last, then oldest."""
         return self.order_by(F("completion_due_at").asc(nulls_last=True), "created_at", "id")
 
-    def similar_open(self, *, category, room=None, building=None, place_text: str = ""):
+    def similar_open(
+        self,
+        *,
+        category: Category | int,
+        room: Room | None = None,
+        building: Building | None = None,
+        place_text: str = "",
+    ) -> RepairRequestQuerySet:
         """Open requests of the same category for the same place (the duplicate check)."""
         return similar_open_requests(
             category=category, room=room, building=building, place_text=place_text, queryset=self
         )
 
-    def with_related(self) -> "RepairRequestQuerySet":
+    def with_related(self) -> RepairRequestQuerySet:
         return self.select_related(
             "category", "building", "room__building", "requester", "assignee", "team"
         )
 
 
-def dispatcher_scope(user) -> Q:
+def dispatcher_scope(user: User) -> Q:
     """The requests a repair dispatcher serves: their scoped units, or all when unscoped."""
     scopes = list(user.scoped(Role.REPAIR_DISPATCHER).values_list("department_id", "building_id"))
     if not scopes:
@@ -73,8 +93,13 @@ def dispatcher_scope(user) -> Q:
 
 
 def similar_open_requests(
-    *, category, room=None, building=None, place_text: str = "", queryset=None
-) -> "RepairRequestQuerySet":
+    *,
+    category: Category | int,
+    room: Room | None = None,
+    building: Building | None = None,
+    place_text: str = "",
+    queryset: RepairRequestQuerySet | None = None,
+) -> RepairRequestQuerySet:
     """Open requests of `category` for the same room, or — without a room — for the same
     building and place text (case-insensitive). Empty when no place is given.
 
@@ -95,20 +120,20 @@ def similar_open_requests(
     ).order_by("created_at", "id")
 
 
-def covers(scopes, request) -> bool:
-    """True if a dispatcher with these StaffScope rows serves `request` (no rows: all)."""
+def covers(scopes: Iterable[StaffScope], repair: RepairRequest) -> bool:
+    """True if a dispatcher with these StaffScope rows serves `repair` (no rows: all)."""
     if not scopes:
         return True
-    units = {request.team_id, getattr(request.category, "department_id", None)} - {None}
+    units = {repair.team_id, getattr(repair.category, "department_id", None)} - {None}
     return any(
         (s.department_id and s.department_id in units)
-        or (s.building_id and s.building_id == request.building_id)
+        or (s.building_id and s.building_id == repair.building_id)
         for s in scopes
     )
 
 
-def dispatchers_for(request) -> list:
-    """The active repair dispatchers whose scope covers `request`."""
+def dispatchers_for(repair: RepairRequest) -> list[User]:
+    """The active repair dispatchers whose scope covers `repair`."""
     User = get_user_model()
     users = (
         User.objects.filter(groups__name=Role.REPAIR_DISPATCHER, is_active=True)
@@ -121,30 +146,32 @@ def dispatchers_for(request) -> list:
         )
         .distinct()
     )
-    return [u for u in users if covers(u.dispatcher_scopes, request)]
+    return [u for u in users if covers(u.dispatcher_scopes, repair)]
 
 
-def managers() -> list:
+def managers() -> list[User]:
     """The active logistics managers (the second escalation level)."""
     User = get_user_model()
     return list(User.objects.filter(groups__name=Role.LOGISTICS_MANAGER, is_active=True).distinct())
 
 
-def technicians():
+def technicians() -> QuerySet[User]:
     """Active users with the technician role, by name."""
     User = get_user_model()
     return User.objects.filter(groups__name=Role.TECHNICIAN, is_active=True).distinct()
 
 
-def technician_workload(*, requests=None, now=None):
+def technician_workload(
+    *, requests: RepairRequestQuerySet | None = None, now: datetime | None = None
+) -> QuerySet[User]:
     """Technicians with their open jobs counted: open, in_progress, on_hold, overdue.
 
     `requests` narrows the jobs counted (a dispatcher passes RepairRequest.objects.for_user(me));
     technicians without open jobs are listed with zeros. One query.
     """
     from repairs.models import RepairRequest
+    from repairs.workflow import overdue_q
 
-    now = now or timezone.now()
     jobs = requests if requests is not None else RepairRequest.objects.all()
     job_ids = jobs.open().filter(assignee__isnull=False).values("pk")
     open_q = Q(assigned_repairs__pk__in=job_ids)
@@ -154,19 +181,17 @@ def technician_workload(*, requests=None, now=None):
             open_jobs=Count("assigned_repairs", filter=open_q, distinct=True),
             in_progress_jobs=Count(
                 "assigned_repairs",
-                filter=open_q & Q(assigned_repairs__status="in_progress"),
+                filter=open_q & Q(assigned_repairs__status=RepairRequest.Status.IN_PROGRESS),
                 distinct=True,
             ),
             on_hold_jobs=Count(
                 "assigned_repairs",
-                filter=open_q & Q(assigned_repairs__status="on_hold"),
+                filter=open_q & Q(assigned_repairs__status=RepairRequest.Status.ON_HOLD),
                 distinct=True,
             ),
             overdue_jobs=Count(
                 "assigned_repairs",
-                filter=open_q
-                & ~Q(assigned_repairs__status="on_hold")
-                & Q(assigned_repairs__completion_due_at__lt=now),
+                filter=open_q & overdue_q(now, prefix="assigned_repairs__"),
                 distinct=True,
             ),
         )
@@ -174,7 +199,7 @@ def technician_workload(*, requests=None, now=None):
     )
 
 
-def _scope_model():
+def _scope_model() -> type[StaffScope]:
     from logistics.models import StaffScope
 
     return StaffScope

@@ -15,7 +15,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from logistics.roles import Role
-from reviews.errors import AlreadyReviewed
 from reviews.models import Review, ServiceEvent
 from reviews.registry import Dimension, register_event_type
 from reviews.services import SubjectRef, review_create, service_event_record
@@ -71,7 +70,7 @@ def repair_subjects(repair) -> list[SubjectRef]:
 
 def repair_event_record(repair) -> ServiceEvent:
     """The service event of a completed repair (idempotent: a redo after reopening keeps it)."""
-    from repairs.timeline import request_url  # noqa: PLC0415 (repairs.timeline imports notify)
+    from repairs.timeline import repair_url  # noqa: PLC0415 (repairs.timeline imports notify)
 
     return service_event_record(
         event_type=EVENT_TYPE,
@@ -79,7 +78,7 @@ def repair_event_record(repair) -> ServiceEvent:
         served=repair.requester,
         occurred_at=repair.completed_at or timezone.now(),
         title=f"{repair.number} {repair.category.name}",
-        url=request_url(repair),
+        url=repair_url(repair),
         department=repair_department(repair),
         subjects=repair_subjects(repair),
     )
@@ -122,7 +121,7 @@ def sync_repair_rating(review: Review) -> None:
     The first rating also goes into the repair's timeline and to the technician, whichever page
     it came from (the repair's own prompt or the invitation's review form)."""
     from repairs.models import RepairRequest  # noqa: PLC0415 (apps load before models)
-    from repairs.timeline import notify_request, record  # noqa: PLC0415
+    from repairs.timeline import notify_repair, record  # noqa: PLC0415
 
     source = review.event.source_id
     repair = (
@@ -153,13 +152,10 @@ def sync_repair_rating(review: Review) -> None:
             note=review.comment,
             data={"rating": review.stars},
         )
-        notify_request(
+        notify_repair(
             repair,
             action="rated",
             recipients=[repair.assignee],
             by=review.author,
             rating=review.stars,
         )
-
-
-REEXPORTED = (AlreadyReviewed,)

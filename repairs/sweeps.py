@@ -13,12 +13,11 @@ from django.utils import timezone
 from logistics.workcalendar import WorkCalendar
 from repairs import sla
 from repairs.models import RepairRequest
-from repairs.querysets import OPEN_STATUSES, dispatchers_for, managers
-from repairs.timeline import notify_request, record
+from repairs.querysets import dispatchers_for, managers
+from repairs.timeline import notify_repair, record
+from repairs.workflow import CLOCK_RUNNING
 
 Status = RepairRequest.Status
-# A hold stops the clock: requests on hold are neither reminded nor escalated.
-ESCALATABLE = tuple(s for s in OPEN_STATUSES if s != Status.ON_HOLD)
 
 
 def auto_confirm(*, now) -> int:
@@ -35,13 +34,13 @@ def _auto_confirm_one(pk: int, *, now) -> bool:
     )
     if not rows:
         return False  # confirmed by the requester or another sweep meanwhile
-    request = RepairRequest.objects.with_related().get(pk=pk)
-    record(request, by=None, action="confirmed", from_status=Status.COMPLETED, data={"auto": True})
-    notify_request(
-        request,
+    repair = RepairRequest.objects.with_related().get(pk=pk)
+    record(repair, by=None, action="confirmed", from_status=Status.COMPLETED, data={"auto": True})
+    notify_repair(
+        repair,
         action="confirmed",
         title_key="auto_confirmed",
-        recipients=[request.requester, request.assignee],
+        recipients=[repair.requester, repair.assignee],
     )
     return True
 
@@ -57,15 +56,12 @@ def sla_sweep(*, now) -> dict:
 
 def _send_reminders(now) -> int:
     soon = now + timedelta(hours=float(settings.REPAIRS_REMINDER_BEFORE_HOURS))
-    due = (
-        RepairRequest.objects.open()
-        .exclude(status=Status.ON_HOLD)
-        .filter(
-            assignee__isnull=False,
-            reminder_sent_at__isnull=True,
-            completion_due_at__gt=now,
-            completion_due_at__lte=soon,
-        )
+    due = RepairRequest.objects.filter(
+        status__in=CLOCK_RUNNING,
+        assignee__isnull=False,
+        reminder_sent_at__isnull=True,
+        completion_due_at__gt=now,
+        completion_due_at__lte=soon,
     )
     return sum(_remind_one(pk, now=now) for pk in due.values_list("pk", flat=True))
 
@@ -77,10 +73,10 @@ def _remind_one(pk: int, *, now) -> bool:
     )
     if not rows:
         return False
-    request = RepairRequest.objects.with_related().get(pk=pk)
-    local_due = timezone.localtime(request.completion_due_at).strftime("%Y-%m-%d %H:%M")
-    record(request, by=None, action="reminder", data={"due": request.completion_due_at.isoformat()})
-    notify_request(request, action="reminder", recipients=[request.assignee], due=local_due)
+    repair = RepairRequest.objects.with_related().get(pk=pk)
+    local_due = timezone.localtime(repair.completion_due_at).strftime("%Y-%m-%d %H:%M")
+    record(repair, by=None, action="reminder", data={"due": repair.completion_due_at.isoformat()})
+    notify_repair(repair, action="reminder", recipients=[repair.assignee], due=local_due)
     return True
 
 
@@ -121,17 +117,17 @@ def _escalate_to_managers(now) -> int:
 @transaction.atomic
 def _escalate_one(pk: int, *, now, level: int) -> bool:
     rows = RepairRequest.objects.filter(
-        pk=pk, escalation_level=level - 1, status__in=ESCALATABLE
+        pk=pk, escalation_level=level - 1, status__in=CLOCK_RUNNING
     ).update(escalation_level=level, escalated_at=now)
     if not rows:
         return False
-    request = RepairRequest.objects.with_related().get(pk=pk)
-    record(request, by=None, action="escalated", data={"level": level})
+    repair = RepairRequest.objects.with_related().get(pk=pk)
+    record(repair, by=None, action="escalated", data={"level": level})
     if level == 1:
-        recipients = dispatchers_for(request) or managers()
-        notify_request(request, action="escalated", recipients=recipients)
+        recipients = dispatchers_for(repair) or managers()
+        notify_repair(repair, action="escalated", recipients=recipients)
     else:
-        notify_request(
-            request, action="escalated", title_key="escalated_managers", recipients=managers()
+        notify_repair(
+            repair, action="escalated", title_key="escalated_managers", recipients=managers()
         )
     return True

@@ -1,16 +1,27 @@
-"""What every repair service does: change the status conditionally, record the timeline entry
-(with its photos), and notify the people concerned in the portal's language."""
+"""What every repair service records and says: the timeline entry (with its photos) and the
+notification titles. The conditional transition and "notify everyone involved but the actor"
+are logistics.workflow's; `transition` here only names the repairs' errors."""
 
-from django.conf import settings
-from django.db.models.expressions import BaseExpression, Value
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Func
+from django.db.models.expressions import Value
 from django.db.models.functions import Coalesce
 from django.urls import NoReverseMatch
-from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from logistics.notifications import notify
+from logistics import workflow
 from repairs.errors import ConcurrentUpdate, InvalidTransition
 from repairs.models import RepairEvent, RepairPhoto, RepairRequest
+
+if TYPE_CHECKING:
+    from django.core.files.images import ImageFile
+
+    from logistics.models import User
 
 TITLES = {
     "submitted": _("Your repair request %(number)s was received"),
@@ -37,42 +48,45 @@ TITLES = {
 }
 
 
-def transition(request, *, expected, to_status, guard=None, **changes) -> str:
-    """Moves `request` to `to_status` if the row is still in the caller's status (one of
-    `expected`); returns the old status. `guard` adds conditions (e.g. the same assignee)."""
-    if request.status not in expected:
-        raise InvalidTransition()
-    from_status = request.status
-    fields = {"status": to_status, "updated_at": timezone.now(), **changes}
-    rows = RepairRequest.objects.filter(pk=request.pk, status=from_status, **(guard or {}))
-    if rows.update(**fields) != 1:
-        raise ConcurrentUpdate()
-    computed = [name for name, value in fields.items() if isinstance(value, BaseExpression)]
-    for name, value in fields.items():
-        if name not in computed:
-            setattr(request, name, value)
-    if computed:
-        request.refresh_from_db(fields=computed)
-    return from_status
+def transition(repair: RepairRequest, *, expected: Iterable[str], to: str, **changes: Any) -> str:
+    """logistics.workflow.transition with the repairs' messages; returns the old status."""
+    return workflow.transition(
+        repair,
+        expected=expected,
+        to=to,
+        invalid=InvalidTransition,
+        concurrent=ConcurrentUpdate,
+        **changes,
+    )
 
 
-def first_response(now):
+def first_response(now: datetime) -> Func:
     return Coalesce("first_response_at", Value(now))
 
 
-def record(request, *, by, action, from_status=None, note="", data=None, images=(), kind=None):
+def record(
+    repair: RepairRequest,
+    *,
+    by: User | None,
+    action: str,
+    from_status: str | None = None,
+    note: str = "",
+    data: dict | None = None,
+    images: Iterable[ImageFile] = (),
+    kind: str | None = None,
+) -> RepairEvent:
     event = RepairEvent.objects.create(
-        request=request,
+        request=repair,
         actor=by,
         action=action,
-        from_status=from_status if from_status is not None else request.status,
-        to_status=request.status,
+        from_status=from_status if from_status is not None else repair.status,
+        to_status=repair.status,
         note=note,
         data=data or {},
     )
     for image in images:
         photo = RepairPhoto(
-            request=request,
+            request=repair,
             event=event,
             kind=kind or RepairPhoto.Kind.OTHER,
             width=image.width,
@@ -84,34 +98,38 @@ def record(request, *, by, action, from_status=None, note="", data=None, images=
     return event
 
 
-def request_url(request) -> str:
+def repair_url(repair: RepairRequest) -> str:
     """The request's page, or "" while the pages are not installed."""
     try:
-        return request.get_absolute_url()
+        return repair.get_absolute_url()
     except NoReverseMatch:
         return ""
 
 
-def notify_request(request, *, action, recipients, by=None, title_key=None, body="", **params):
-    """Notifies the recipients except the actor, in the portal's language."""
-    users = [u for u in recipients if u is not None and (by is None or u.pk != by.pk)]
-    if not users:
-        return
-    with translation.override(settings.LANGUAGE_CODE):
-        values = {
-            "number": request.number,
-            "category": str(request.category),
-            "place": request.place,
-            "actor": by.get_display_name() if by else "",
-            **{k: str(v) for k, v in params.items()},
-        }
-        title = str(TITLES[title_key or action]) % values
-        body = str(body)
-    notify(
-        recipients=users,
+def notify_repair(
+    repair: RepairRequest,
+    *,
+    action: str,
+    recipients: Iterable[User | None],
+    by: User | None = None,
+    title_key: str | None = None,
+    body: str = "",
+    **params: Any,
+) -> None:
+    """Notifies everyone involved but the actor, titled TITLES[title_key or action]."""
+    workflow.notify_involved(
+        recipients=recipients,
+        by=by,
         kind=f"repairs.{action}",
-        title=title,
+        title=TITLES[title_key or action],
+        params={
+            "number": repair.number,
+            "category": repair.category,
+            "place": repair.place,
+            "actor": by.get_display_name() if by else "",
+            **params,
+        },
         body=body,
-        url=request_url(request),
-        department=request.team,
+        url=repair_url(repair),
+        department=repair.team,
     )

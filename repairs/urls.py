@@ -19,6 +19,7 @@ ACTION_ROUTES = [
     ("resume", "resume"),
     ("hand-back", "hand_back"),
     ("complete", "complete"),
+    ("close", "close"),
     ("comment", "comment"),
 ]
 

@@ -10,10 +10,10 @@ class ReviewsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from reviews.complaints import home as complaints_home
+        from reviews.complaints import sections as complaints_sections
         from reviews.indices import home as indices_home
         from reviews.views import home as reviews_home
 
         reviews_home.register()
-        complaints_home.register()
+        complaints_sections.register()
         indices_home.register()

@@ -1,29 +1,21 @@
-"""The errors of the reviews services, with a message for the user."""
+"""The errors of the reviews services: the workflow core's, with the reviews' own messages."""
 
 from django.utils.translation import gettext_lazy as _
 
-
-class ReviewError(Exception):
-    """A domain error with a message for the user (views show it, the API answers 400/409)."""
-
-    default_message = _("This action is not possible.")
-
-    def __init__(self, message=None):
-        self.message = message or self.default_message
-        super().__init__(str(self.message))
+from logistics import workflow
 
 
-class AlreadyReviewed(ReviewError):
+class AlreadyReviewed(workflow.Conflict):
     default_message = _("You have already reviewed this.")
 
 
-class NotEditable(ReviewError):
+class NotEditable(workflow.Conflict):
     default_message = _("This review can no longer be edited.")
 
 
-class InvalidTransition(ReviewError):
+class InvalidTransition(workflow.InvalidTransition):
     default_message = _("This complaint is no longer in a state that allows this action.")
 
 
-class ConcurrentUpdate(ReviewError):
+class ConcurrentUpdate(workflow.ConcurrentUpdate):
     default_message = _("Someone else changed this a moment ago. Reload and try again.")

@@ -436,6 +436,20 @@ class Complaint(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("reviews:complaint-detail", args=[self.pk])
 
+    # The rules live in reviews.complaints.workflow (it reads this model: imported at call time).
+
+    @property
+    def is_overdue(self) -> bool:
+        from reviews.complaints.workflow import is_overdue
+
+        return is_overdue(self)
+
+    def allowed_actions(self, user) -> list[str]:
+        """The steps `user` may take on this complaint now (the workflow's TRANSITIONS)."""
+        from reviews.complaints.workflow import TRANSITIONS
+
+        return TRANSITIONS.allowed_actions(self, user)
+
 
 class ComplaintEntry(models.Model):
     """One step in a complaint's timeline: filed, acknowledged, a reply, resolved, reopened …

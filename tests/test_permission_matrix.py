@@ -117,13 +117,14 @@ def _repair(**methods):
 
 REPAIR_ACTIONS = [
     *("accept", "reject", "assign", "hand-back", "start", "hold", "resume"),
-    *("complete", "cancel", "confirm", "reopen", "rate", "comment"),
+    *("complete", "close", "cancel", "confirm", "reopen", "rate", "comment"),
 ]
 # Who is refused (403) an action with an empty body on a freshly submitted request of the
 # student. Everyone else who sees it gets 200, 400 (the body is empty) or 409 (an actor before
 # them changed the state). Others than the owner, managers and superusers get 404.
 REPAIR_ACTION_DENIED = {
     "accept": {STUDENT},  # dispatching is for dispatchers and managers
+    "close": {STUDENT},
     "resume": {STUDENT},
     "start": {STUDENT, MANAGER, ADMIN},  # work is for the assigned technician
     "complete": {STUDENT, MANAGER, ADMIN},
@@ -141,7 +142,7 @@ def _repair_action(name):
 # The pages' action forms leave required input (a reason, a technician) to the service, which
 # first checks who may act: so an empty form is refused (403) to everyone not allowed at all.
 REPAIR_PAGE_ACTION_DENIED = {
-    **dict.fromkeys(("accept", "reject", "assign", "resume"), {STUDENT}),
+    **dict.fromkeys(("accept", "reject", "assign", "resume", "close"), {STUDENT}),
     **dict.fromkeys(("start", "hold", "hand-back", "complete"), {STUDENT, MANAGER, ADMIN}),
     **dict.fromkeys(("cancel", "confirm", "reopen", "rate"), {MANAGER, ADMIN}),
 }

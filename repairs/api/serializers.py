@@ -1,7 +1,6 @@
 """Serializers of the repairs API: categories, requests (read and create), actions, timeline."""
 
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -9,7 +8,6 @@ from rest_framework import serializers
 from logistics.models import Building, Department, Room, User
 from logistics.roles import Role
 from repairs.models import Category, CategoryQuestion, RepairEvent, RepairPhoto, RepairRequest
-from repairs.querysets import OPEN_STATUSES
 
 
 def photo_url(photo: RepairPhoto, request=None) -> str | None:
@@ -107,8 +105,13 @@ class RepairRequestSerializer(serializers.ModelSerializer):
     place = serializers.CharField(read_only=True)
     requester = UserBriefSerializer(read_only=True)
     assignee = UserBriefSerializer(read_only=True, allow_null=True)
-    is_open = serializers.SerializerMethodField()
-    is_overdue = serializers.SerializerMethodField()
+    is_open = serializers.BooleanField(read_only=True)
+    is_overdue = serializers.BooleanField(
+        read_only=True, help_text=_("Open, not on hold, past its completion due time.")
+    )
+    allowed_actions = serializers.SerializerMethodField(
+        help_text=_("The actions you may take on it now (POST …/<action>/).")
+    )
     photos = RepairPhotoSerializer(many=True, read_only=True)
 
     class Meta:
@@ -120,6 +123,7 @@ class RepairRequestSerializer(serializers.ModelSerializer):
             "status_label",
             "is_open",
             "is_overdue",
+            "allowed_actions",
             "category",
             "category_code",
             "category_name",
@@ -159,13 +163,12 @@ class RepairRequestSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    def get_is_open(self, obj) -> bool:
-        return obj.status in OPEN_STATUSES
-
-    def get_is_overdue(self, obj) -> bool:
-        due = obj.completion_due_at
-        active = obj.status in OPEN_STATUSES and obj.status != RepairRequest.Status.ON_HOLD
-        return bool(active and due and due < timezone.now())
+    def get_allowed_actions(self, repair: RepairRequest) -> list[str]:
+        request = self.context.get("request")
+        if request is None:
+            return []
+        # The API's URL names: hand_back is …/hand-back/.
+        return [a.replace("_", "-") for a in repair.allowed_actions(request.user)]
 
 
 class PhotosField(serializers.ListField):
@@ -252,6 +255,10 @@ class CompleteSerializer(NoteSerializer):
 
 class CommentSerializer(NoteSerializer):
     photos = PhotosField()
+
+
+class CloseSerializer(serializers.Serializer):
+    """Closing takes no input."""
 
 
 class ConfirmSerializer(serializers.Serializer):

@@ -1,11 +1,12 @@
 """Views of the repairs API: categories, requests with their workflow actions, the timeline.
 
 Reads are scoped with RepairRequest.objects.for_user(...) (another user's request is 404); every
-write validates its input and calls a service of repairs.services, whose RepairError answers 409
-(the state changed: InvalidTransition, ConcurrentUpdate) or 400, and PermissionDenied 403.
+write validates its input and calls a service of repairs.services. Its errors are answered by the
+API's exception handler, like every app's: a DomainError with its own status and code (409
+invalid_transition, 409 concurrent_update, 409 conflict, 403 permission_denied), a ValidationError
+400 invalid.
 """
 
-import django_filters
 from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
@@ -16,13 +17,11 @@ from rest_framework.filters import OrderingFilter
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from logistics.api.exceptions import error_response
 from logistics.api.permissions import IsManagerOrReadOnly
 from logistics.api.serializers import ErrorSerializer
-from logistics.filters import IntegerFilter, SearchFilterSet
 from logistics.places import place_create, place_delete, place_update
 from repairs import services
-from repairs.filters import RepairRequestFilterSet
+from repairs.filters import RepairCategoryFilterSet, RepairEventFilterSet, RepairRequestFilterSet
 from repairs.models import Category, CategoryQuestion, RepairEvent, RepairPhoto, RepairRequest
 
 from . import serializers as s
@@ -33,31 +32,7 @@ CONFLICT = OpenApiResponse(
 )
 
 
-def _answer_repair_error(exc: services.RepairError) -> Response:
-    if isinstance(exc, services.ConcurrentUpdate):
-        return error_response("concurrent_update", str(exc.message), status.HTTP_409_CONFLICT)
-    if isinstance(exc, services.InvalidTransition):
-        return error_response("invalid_transition", str(exc.message), status.HTTP_409_CONFLICT)
-    return error_response("invalid", str(exc.message), status.HTTP_400_BAD_REQUEST)
-
-
 # --- Categories ---------------------------------------------------------------------------------
-
-
-class RepairCategoryFilterSet(SearchFilterSet):
-    search_fields = ("code", "name", "name_en")
-
-    parent = IntegerFilter(field_name="parent_id", label=_("Parent category id"))
-    top_level = django_filters.BooleanFilter(
-        field_name="parent", lookup_expr="isnull", label=_("Only top-level categories")
-    )
-    leaf = django_filters.BooleanFilter(
-        field_name="children", lookup_expr="isnull", distinct=True, label=_("Only leaves")
-    )
-
-    class Meta:
-        model = Category
-        fields = ["parent", "top_level", "leaf", "trade", "is_active", "code"]
 
 
 class RepairCategoryViewSet(viewsets.ModelViewSet):
@@ -142,22 +117,16 @@ class RepairRequestViewSet(
         incoming.is_valid(raise_exception=True)
         data = dict(incoming.validated_data)
         data["answers"] = data.get("answers") or {}
-        try:
-            created = services.repair_request_create(requester=request.user, **data)
-        except services.RepairError as exc:
-            return _answer_repair_error(exc)
+        created = services.repair_request_create(requester=request.user, **data)
         body = self.get_serializer(self.get_queryset().get(pk=created.pk)).data
         return Response(body, status=status.HTTP_201_CREATED)
 
     def _act(self, serializer_class, call, **extra):
-        """Validates the body, calls `call(request=…, by=…, **input)` and answers the request."""
+        """Validates the body, calls `call(repair=…, by=…, **input)` and answers the request."""
         repair = self.get_object()
         incoming = serializer_class(data=self.request.data)
         incoming.is_valid(raise_exception=True)
-        try:
-            call(request=repair, by=self.request.user, **incoming.validated_data, **extra)
-        except services.RepairError as exc:
-            return _answer_repair_error(exc)
+        call(repair=repair, by=self.request.user, **incoming.validated_data, **extra)
         # A technician who handed the job back no longer sees it: answer with their copy.
         fresh = self.get_queryset().filter(pk=repair.pk).first() or repair
         return Response(self.get_serializer(fresh).data)
@@ -225,6 +194,11 @@ class RepairRequestViewSet(
     def rate(self, request, pk=None):
         return self._act(s.RateSerializer, services.repair_request_rate)
 
+    @_action_schema(s.CloseSerializer, _("A dispatcher or manager closes a confirmed request."))
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        return self._act(s.CloseSerializer, services.repair_request_close)
+
     @_action_schema(
         {"application/json": s.CommentSerializer, "multipart/form-data": s.CommentSerializer},
         _("Adds a note (and photos) to the timeline."),
@@ -235,17 +209,6 @@ class RepairRequestViewSet(
 
 
 # --- Timeline -----------------------------------------------------------------------------------
-
-
-class RepairEventFilterSet(django_filters.FilterSet):
-    action = django_filters.CharFilter(max_length=32, label=_("Action, e.g. assign"))
-    since = django_filters.IsoDateTimeFilter(
-        field_name="created_at", lookup_expr="gte", label=_("At or after (ISO 8601)")
-    )
-
-    class Meta:
-        model = RepairEvent
-        fields = ["action", "since"]
 
 
 class RepairEventListView(generics.ListAPIView):

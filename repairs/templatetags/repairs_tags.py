@@ -1,11 +1,9 @@
-"""Filters of the repairs templates: overdue flags, trade icons, star ratings."""
+"""Filters of the repairs templates: the actions a user may take, trade icons, star ratings.
+("Overdue" is the request's own is_overdue property.)"""
 
 from django import template
 from django.templatetags.static import static
-from django.utils import timezone
 from django.utils.html import format_html
-
-from repairs.querysets import OPEN_STATUSES
 
 register = template.Library()
 
@@ -16,14 +14,9 @@ ICON_HTML = (
 
 
 @register.filter
-def is_overdue(repair) -> bool:
-    due = repair.completion_due_at
-    return bool(
-        due
-        and repair.status in OPEN_STATUSES
-        and repair.status != "on_hold"
-        and due < timezone.now()
-    )
+def actions_for(repair, user) -> list[str]:
+    """The actions `user` may take on `repair` now (repairs.workflow.TRANSITIONS)."""
+    return repair.allowed_actions(user)
 
 
 @register.filter

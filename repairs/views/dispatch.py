@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import F
 from django.shortcuts import render
@@ -12,13 +13,14 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from logistics.models import Building
+from logistics.views.actions import as_domain_error, form_error
+from logistics.workflow import show_error
 from repairs import services
 from repairs.filters import RepairRequestFilterSet
 from repairs.forms import BulkAssignForm, assigned_count, technicians
 from repairs.models import Category, RepairRequest
-from repairs.querysets import OPEN_STATUSES
-from repairs.views.actions import error_text, form_error_text
 from repairs.views.common import PAGE_SIZE, can_dispatch, redirect_next, require, role_links
+from repairs.workflow import overdue_q
 
 FILTER_KEYS = (
     "status",
@@ -81,7 +83,7 @@ def assign_bulk(request):
     require(can_dispatch(request.user))
     form = BulkAssignForm(request.POST)
     if not form.is_valid():
-        messages.error(request, form_error_text(form))
+        show_error(request, form_error(form))
         return redirect_next(request, _queue_url())
     wanted = form.cleaned_data["requests"]
     visible = set(
@@ -98,12 +100,12 @@ def assign_bulk(request):
     if visible:
         try:
             assigned, failed = services.repair_requests_assign_bulk(
-                request_ids=sorted(visible),
+                repair_ids=sorted(visible),
                 technician=form.cleaned_data["technician"],
                 by=request.user,
             )
-        except services.RepairError as error:
-            failed = [error_text(error)]
+        except ValidationError as error:
+            failed = [as_domain_error(error).message]
         failures += [str(text) for text in failed]
     _report_bulk(request, assigned, failures, form.cleaned_data["technician"])
     return redirect_next(request, _queue_url())
@@ -133,13 +135,12 @@ def _queue_url() -> str:
 def workload(request):
     """Open jobs per technician, from one aggregate query."""
     require(can_dispatch(request.user))
-    working = [status for status in OPEN_STATUSES if status != "on_hold"]
     rows = (
         technicians()
         .annotate(
-            in_progress=assigned_count(status="in_progress"),
-            on_hold=assigned_count(status="on_hold"),
-            overdue=assigned_count(status__in=working, completion_due_at__lt=timezone.now()),
+            in_progress=assigned_count(status=RepairRequest.Status.IN_PROGRESS),
+            on_hold=assigned_count(status=RepairRequest.Status.ON_HOLD),
+            overdue=assigned_count(overdue_q()),
         )
         .order_by("-open_jobs", "display_name", "username")
     )

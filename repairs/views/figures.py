@@ -6,17 +6,14 @@ from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from repairs import export
-from repairs.figures import RepairFigures, can_view_figures, repair_figures
+from repairs.figures import can_view_figures, repair_figures
 from repairs.models import RepairRequest
 
 DEFAULT_DAYS = 30
-OVERVIEW_DAYS = 30
 PRESETS = (7, 30, 90, 365)
 
 
@@ -42,7 +39,7 @@ class PeriodForm(forms.Form):
         return start, end
 
 
-def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
+def period_bounds(start: date, end: date) -> tuple[datetime, datetime]:
     zone = timezone.get_current_timezone()
     return (
         datetime.combine(start, time.min, tzinfo=zone),
@@ -76,7 +73,7 @@ def _page(request, form: PeriodForm, status: int = 200):
     start, end = form.period()
     if not form.is_bound:  # show the default period in the date fields
         form = PeriodForm(initial={"start": start, "end": end})
-    lower, upper = _bounds(start, end)
+    lower, upper = period_bounds(start, end)
     context = {
         "form": form,
         "start": start,
@@ -97,7 +94,7 @@ def export_requests(request):
         # Shown on the figures page, whose form sent the period.
         return _page(request, form, status=400)
     start, end = form.period()
-    lower, upper = _bounds(start, end)
+    lower, upper = period_bounds(start, end)
     queryset = RepairRequest.objects.for_user(request.user).filter(
         created_at__gte=lower, created_at__lt=upper
     )
@@ -105,33 +102,3 @@ def export_requests(request):
     if request.GET.get("format") == "xlsx":
         return export.xlsx_response(queryset, filename)
     return export.csv_response(queryset, filename)
-
-
-def overview_context(request) -> dict:
-    """The repairs section of the manager overview: the last 30 days in a few figures."""
-    end = timezone.localdate()
-    lower, upper = _bounds(end - timedelta(days=OVERVIEW_DAYS - 1), end)
-    data = repair_figures(user=request.user, start=lower, end=upper)
-    return {"figures": overview_figures(data), "figures_url": reverse("repairs:figures")}
-
-
-def overview_figures(data: RepairFigures) -> list[dict]:
-    url = reverse("repairs:figures")
-    return [
-        {"label": _("Requests, last 30 days"), "value": data.total, "url": url},
-        {"label": _("Open"), "value": data.open_count, "url": url},
-        {"label": _("Overdue now"), "value": data.overdue_count, "url": url + "#overdue"},
-        {"label": _("Completed on time"), "value": _percent(data.completion_sla), "url": ""},
-        {"label": _("Mean completion (hours)"), "value": _number(data.completion.mean_hours)},
-        {"label": _("Completion, 90th percentile"), "value": _number(data.completion.p90_hours)},
-        {"label": _("Reopen rate"), "value": _percent(data.reopen_rate), "url": ""},
-        {"label": _("Repeat faults"), "value": len(data.repeat_faults), "url": url + "#repeat"},
-    ]
-
-
-def _percent(share: float | None) -> str:
-    return "—" if share is None else f"{share * 100:.0f}%"
-
-
-def _number(value: float | None) -> str:
-    return "—" if value is None else f"{value:.1f}"

@@ -10,22 +10,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from logistics.models import Building, Room
+from logistics.workflow import DomainError, show_error
 from repairs import services
-from repairs.forms import (
-    AssignForm,
-    CancelForm,
-    CommentForm,
-    CompleteForm,
-    RateForm,
-    RatingForm,
-    ReasonForm,
-    RepairRequestForm,
-    category_groups,
-    leaf_categories,
-)
+from repairs.forms import RepairRequestForm, category_groups, leaf_categories
 from repairs.models import RepairRequest
-from repairs.querysets import OPEN_STATUSES, similar_open_requests
+from repairs.querysets import similar_open_requests
 from repairs.reviews import existing_repair_event, repair_review
+from repairs.views.actions import ACTIONS
 from repairs.views.common import (
     PAGE_SIZE,
     action_label,
@@ -35,10 +26,10 @@ from repairs.views.common import (
     role_links,
     visible_requests,
 )
+from repairs.workflow import OPEN_STATUSES
 
 Status = RepairRequest.Status
 SIMILAR_SHOWN = 3
-CLOSED_STATES = (Status.CLOSED, Status.CANCELLED, Status.REJECTED)
 
 
 @login_required
@@ -122,8 +113,8 @@ def create(request):
                 )
             except ValidationError as error:
                 _apply_service_errors(form, error)
-            except services.RepairError as error:
-                form.add_error(None, str(error.message))
+            except DomainError as error:
+                show_error(request, error, form)
             else:
                 messages.success(
                     request,
@@ -202,7 +193,7 @@ def detail(request, pk: int):
         "links": role_links(request.user),
         "my_review": _my_review(repair, request.user),
         "complaint_url": _complaint_url(repair, request.user),
-        **_action_context(available_actions(repair, request.user)),
+        **_action_context(repair.allowed_actions(request.user)),
     }
     return render(request, "repairs/request_detail.html", context)
 
@@ -242,67 +233,18 @@ def _answers(repair) -> list[dict]:
     return rows
 
 
-def available_actions(repair, user) -> set[str]:
-    """The buttons to offer; the services decide again (and refuse with a message)."""
-    status, actions = repair.status, set()
-    if repair.requester_id == user.pk:
-        if status in (Status.SUBMITTED, Status.ACCEPTED, Status.ASSIGNED):
-            actions.add("cancel")
-        if status == Status.COMPLETED:
-            actions.add("confirm")
-        if status in (Status.COMPLETED, Status.CONFIRMED):
-            actions.add("reopen")
-        if status in (Status.CONFIRMED, Status.CLOSED) and repair.rating is None:
-            actions.add("rate")
-    if can_dispatch(user):
-        if status in (Status.SUBMITTED, Status.REOPENED):
-            actions.add("accept")
-        if status in (Status.SUBMITTED, Status.ACCEPTED):
-            actions.add("reject")
-        if status in (Status.SUBMITTED, Status.ACCEPTED, Status.ASSIGNED, Status.REOPENED):
-            actions.add("assign")
-    if repair.assignee_id == user.pk:
-        actions |= assignee_actions(status)
-    involved = repair.requester_id == user.pk or repair.assignee_id == user.pk
-    if (involved or can_dispatch(user)) and status not in CLOSED_STATES:
-        actions.add("comment")
-    return actions
-
-
-def assignee_actions(status: str) -> set[str]:
-    return {
-        Status.ASSIGNED: {"start", "hold", "hand_back", "complete"},
-        Status.REOPENED: {"start", "hand_back"},
-        Status.IN_PROGRESS: {"hold", "complete", "hand_back"},
-        Status.ON_HOLD: {"resume"},
-    }.get(status, set())
-
-
-FORMS = {
-    "cancel": CancelForm,
-    "confirm": RatingForm,
-    "rate": RateForm,
-    "reopen": ReasonForm,
-    "reject": ReasonForm,
-    "assign": AssignForm,
-    "hold": ReasonForm,
-    "hand_back": ReasonForm,
-    "complete": CompleteForm,
-    "comment": CommentForm,
-}
-
-
-def _one_tap(actions: set[str]) -> list[tuple[str, str]]:
+def _one_tap(actions: list[str]) -> list[tuple[str, str]]:
     """Actions without input: (URL name, button)."""
     buttons = [
         ("accept", _("Accept")),
         ("start", _("Start work")),
         ("resume", _("Resume work")),
+        ("close", _("Close the request")),
     ]
     return [(f"repairs:{name}", label) for name, label in buttons if name in actions]
 
 
-def _reason_actions(actions: set[str], forms: dict) -> list[dict]:
+def _reason_actions(actions: list[str], forms: dict) -> list[dict]:
     """Actions that ask for a reason, each folded under its summary."""
     specs = [
         ("cancel", "repairs:cancel", _("Cancel this request"), _("Cancel the request")),
@@ -318,8 +260,9 @@ def _reason_actions(actions: set[str], forms: dict) -> list[dict]:
     ]
 
 
-def _action_context(actions: set[str]) -> dict:
-    forms = {name: FORMS[name](auto_id=f"id_{name}_%s") for name in actions if name in FORMS}
+def _action_context(actions: list[str]) -> dict:
+    """What the page offers: exactly the rule table's allowed actions, each with its form."""
+    forms = {name: ACTIONS[name].form(auto_id=f"id_{name}_%s") for name in actions}
     return {
         "actions": actions,
         "forms": forms,

@@ -1,12 +1,12 @@
 """/api/v1/reviews/complaints/: complaints and suggestions, with their workflow actions.
 
 Reads are scoped with complaints_for (another user's complaint is 404); each write validates
-its input and calls reviews.complaints.services: InvalidTransition / ConcurrentUpdate answer 409,
-field errors 400, PermissionDenied 403 — all in the common error body.
+its input and calls reviews.complaints.services, whose errors the API's exception handler
+answers like every app's: InvalidTransition 409 invalid_transition, ConcurrentUpdate 409
+concurrent_update, field errors 400 invalid, NotAllowed 403 — all in the common error body.
 """
 
 from django.db.models import Prefetch
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
@@ -14,17 +14,16 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from logistics.api.exceptions import error_response
 from logistics.api.serializers import ErrorSerializer
 from logistics.models import Department
-from reviews.errors import ConcurrentUpdate, ReviewError
 from reviews.models import Complaint, ComplaintEntry
 from reviews.querysets import events_for
 
 from . import services
 from .filters import ComplaintFilterSet
-from .querysets import OPEN, complaints_for
+from .querysets import complaints_for, with_handling
 from .routing import subject_from_param
+from .workflow import remember_handler
 
 CONFLICT = OpenApiResponse(
     ErrorSerializer,
@@ -46,7 +45,12 @@ class ComplaintSerializer(serializers.ModelSerializer):
     subject_kind = serializers.CharField(source="subject.kind", default=None, read_only=True)
     subject_ref = serializers.CharField(source="subject.ref", default=None, read_only=True)
     author = serializers.CharField(source="author.get_display_name", read_only=True)
-    overdue = serializers.SerializerMethodField(help_text=_("Past a deadline while still open."))
+    overdue = serializers.BooleanField(
+        source="is_overdue", read_only=True, help_text=_("Past a deadline while still open.")
+    )
+    allowed_actions = serializers.SerializerMethodField(
+        help_text=_("The steps you may take on it now (POST …/<action>/).")
+    )
     entries = ComplaintEntrySerializer(many=True, read_only=True)
 
     class Meta:
@@ -76,17 +80,20 @@ class ComplaintSerializer(serializers.ModelSerializer):
             "reopen_count",
             "escalation_level",
             "overdue",
+            "allowed_actions",
             "satisfaction",
             "satisfaction_comment",
             "entries",
         ]
         read_only_fields = fields
 
-    def get_overdue(self, complaint) -> bool:
-        now = timezone.now()
-        if complaint.status == Complaint.Status.SUBMITTED and complaint.acknowledge_due_at < now:
-            return True
-        return complaint.status in OPEN and complaint.resolve_due_at < now
+    def get_allowed_actions(self, complaint: Complaint) -> list[str]:
+        request = self.context.get("request")
+        if request is None:
+            return []
+        if hasattr(complaint, "viewer_handles"):
+            remember_handler(complaint, request.user, complaint.viewer_handles)
+        return complaint.allowed_actions(request.user)
 
 
 class ComplaintCreateSerializer(serializers.Serializer):
@@ -156,11 +163,6 @@ class ComplaintReassignSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
 
 
-def _answer(exc: ReviewError) -> Response:
-    code = "concurrent_update" if isinstance(exc, ConcurrentUpdate) else "invalid_transition"
-    return error_response(code, str(exc.message), status.HTTP_409_CONFLICT)
-
-
 def _action_schema(serializer_class, description: str):
     return extend_schema(
         request=serializer_class,
@@ -193,11 +195,9 @@ class ComplaintViewSet(
             "entries",
             queryset=ComplaintEntry.objects.select_related("actor").order_by("created_at", "id"),
         )
-        return (
-            complaints_for(self.request.user)
-            .prefetch_related(entries)
-            .order_by("-created_at", "-id")
-        )
+        return with_handling(
+            complaints_for(self.request.user).prefetch_related(entries), self.request.user
+        ).order_by("-created_at", "-id")
 
     def create(self, request, *args, **kwargs):
         incoming = ComplaintCreateSerializer(data=request.data, context={"request": request})
@@ -210,10 +210,7 @@ class ComplaintViewSet(
         complaint = self.get_object()
         incoming = serializer_class(data=self.request.data)
         incoming.is_valid(raise_exception=True)
-        try:
-            call(complaint=complaint, by=self.request.user, **incoming.validated_data)
-        except ReviewError as exc:
-            return _answer(exc)
+        call(complaint=complaint, by=self.request.user, **incoming.validated_data)
         # Passed to another department, a staff member may no longer see it: their copy.
         fresh = self.get_queryset().filter(pk=complaint.pk).first() or complaint
         return Response(self.get_serializer(fresh).data)

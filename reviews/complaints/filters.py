@@ -1,13 +1,12 @@
 """ComplaintFilterSet: the filters of the complaints inbox page and of the API list."""
 
 import django_filters
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from logistics.filters import IntegerFilter, SearchFilterSet
 from reviews.models import Complaint
 
-from .querysets import OPEN, overdue_q
+from .workflow import OPEN_STATUSES, overdue_q
 
 
 class ComplaintFilterSet(SearchFilterSet):
@@ -31,12 +30,14 @@ class ComplaintFilterSet(SearchFilterSet):
     def filter_open(self, queryset, name, value):
         if value is None:
             return queryset
-        return queryset.filter(status__in=OPEN) if value else queryset.exclude(status__in=OPEN)
+        if value:
+            return queryset.filter(status__in=OPEN_STATUSES)
+        return queryset.exclude(status__in=OPEN_STATUSES)
 
     def filter_overdue(self, queryset, name, value):
         if value is None:
             return queryset
-        late = overdue_q(timezone.now())
+        late = overdue_q()
         return queryset.filter(late) if value else queryset.exclude(late)
 
     def filter_escalated(self, queryset, name, value):

@@ -5,35 +5,43 @@ with a conditional UPDATE (``WHERE status = <the caller's copy's status>``: of t
 at once, the second gets ConcurrentUpdate instead of overwriting the first), records a
 ComplaintEntry in the timeline and notifies the people concerned.
 
-Errors callers turn into answers: PermissionDenied (403; views answer 404 first when the user
-cannot see the complaint), InvalidTransition / ConcurrentUpdate (409), ValidationError with a
-message_dict keyed by argument name (400). The ``complaint`` argument is the caller's copy; it is
-updated in place on success.
+Who may take which step from which state is reviews.complaints.workflow.TRANSITIONS. Errors
+(logistics.workflow answers them the same way in pages and the API): NotAllowed (also Django's
+PermissionDenied, 403; views answer 404 first when the user cannot see the complaint),
+InvalidTransition / ConcurrentUpdate (409), ValidationError with a message_dict keyed by argument
+name (400). The ``complaint`` argument is the caller's copy; it is updated in place on success.
 
 Silence never counts as satisfied: a resolved complaint stays "resolved, awaiting confirmation"
 until its author confirms (with a satisfaction score) or reopens it; nothing closes it for them.
 """
 
-import uuid
+from __future__ import annotations
 
-from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+import uuid
+from collections.abc import Iterable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from logistics.notifications import notify
+from logistics import workflow
 from logistics.workcalendar import WorkCalendar
 from reviews.errors import ConcurrentUpdate, InvalidTransition
 from reviews.models import Complaint, ComplaintEntry
 
 from . import deadlines, routing
-from .querysets import OPEN, can_handle, is_manager
+from .workflow import OPEN_STATUSES, TRANSITIONS
+
+if TYPE_CHECKING:
+    from logistics.models import Department, User
+    from reviews.models import ServiceEvent, Subject
 
 Status = Complaint.Status
 ESCALATE_AFTER_REOPENINGS = 2
-NOT_ALLOWED = _("You may not do this with this complaint.")
 
 TITLES = {
     "filed": _("Your %(kind)s %(number)s was received"),
@@ -63,64 +71,67 @@ def _text(field: str, value, message, *, limit: int = 4000, required: bool = Tru
     return value
 
 
-def _require(allowed: bool) -> None:
-    if not allowed:
-        raise PermissionDenied(NOT_ALLOWED)
+def _check(complaint: Complaint, action: str, by: User) -> None:
+    """The rule table says whether `by` may take `action` now."""
+    TRANSITIONS.check(complaint, action, by)
 
 
-def _is_author(user, complaint) -> bool:
-    return bool(user and user.is_authenticated) and complaint.author_id == user.pk
+def _transition(complaint: Complaint, *, action: str, to: str | None = None, **changes) -> str:
+    """The conditional UPDATE of logistics.workflow from the action's states; returns the old
+    status. `to` None keeps the status (the row still only changes if nobody else did)."""
+    return workflow.transition(
+        complaint,
+        expected=TRANSITIONS[action].sources,
+        to=to or complaint.status,
+        invalid=InvalidTransition,
+        concurrent=ConcurrentUpdate,
+        **changes,
+    )
 
 
-def _transition(complaint, *, expected, to_status=None, **changes) -> str:
-    """Applies `changes` if the row is still in the caller's status; returns the old status."""
-    if complaint.status not in expected:
-        raise InvalidTransition()
-    old = complaint.status
-    fields = {"updated_at": timezone.now(), **changes}
-    if to_status is not None:
-        fields["status"] = to_status
-    if Complaint.objects.filter(pk=complaint.pk, status=old).update(**fields) != 1:
-        raise ConcurrentUpdate()
-    complaint.refresh_from_db(fields=list(fields))
-    return old
-
-
-def _record(complaint, *, by, action, note="", public=False, **data) -> ComplaintEntry:
+def _record(
+    complaint: Complaint,
+    *,
+    by: User | None,
+    action: str,
+    note: str = "",
+    public: bool = False,
+    **data: Any,
+) -> ComplaintEntry:
     return ComplaintEntry.objects.create(
         complaint=complaint, action=action, actor=by, note=note, is_public=public, data=data
     )
 
 
-def _notify(complaint, *, action, recipients, by=None, title_key=None, body="", **params):
-    """Notifies the recipients (never the actor) in the portal's language."""
-    seen, users = set(), []
-    for user in recipients:
-        if user is None or user.pk in seen or (by is not None and user.pk == by.pk):
-            continue
-        seen.add(user.pk)
-        users.append(user)
-    if not users:
-        return
-    with translation.override(settings.LANGUAGE_CODE):
-        values = {
-            "number": complaint.number,
-            "kind": str(complaint.get_kind_display()),
-            "title": complaint.title,
-            **{k: str(v) for k, v in params.items()},
-        }
-        title = str(TITLES[title_key or action]) % values
-    notify(
-        recipients=users,
+def _notify(
+    complaint: Complaint,
+    *,
+    action: str,
+    recipients: Iterable[User | None],
+    by: User | None = None,
+    title_key: str | None = None,
+    body: str = "",
+    **params: Any,
+) -> None:
+    """Notifies everyone involved but the actor, titled TITLES[title_key or action]."""
+    workflow.notify_involved(
+        recipients=recipients,
+        by=by,
         kind=f"reviews.complaint_{action}",
-        title=title[:200],
+        title=TITLES[title_key or action],
+        params={
+            "number": complaint.number,
+            "kind": complaint.get_kind_display(),
+            "title": complaint.title,
+            **params,
+        },
         body=str(body)[:500],
         url=complaint.get_absolute_url(),
         department=complaint.department,
     )
 
 
-def _handlers(complaint) -> list:
+def _handlers(complaint: Complaint) -> list[User]:
     """Department staff and, for dining subjects, the canteen's staff."""
     canteen = routing.complaint_canteen(subject=complaint.subject, event=complaint.event)
     return routing.department_staff(complaint.department) + routing.canteen_staff(canteen)
@@ -129,7 +140,16 @@ def _handlers(complaint) -> list:
 # --- filing -------------------------------------------------------------------------------------
 
 
-def _clean_filing(*, author, kind, title, body, event, department, subject):
+def _clean_filing(
+    *,
+    author: User,
+    kind: str,
+    title: str,
+    body: str,
+    event: ServiceEvent | None,
+    department: Department | None,
+    subject: Subject | None,
+) -> dict:
     errors, cleaned = {}, {}
     if kind not in Complaint.Kind.values:
         errors["kind"] = [_("Choose complaint or suggestion.")]
@@ -154,14 +174,14 @@ def _clean_filing(*, author, kind, title, body, event, department, subject):
 @transaction.atomic
 def complaint_create(
     *,
-    author,
-    kind,
-    title,
-    body,
-    subject=None,
-    event=None,
-    department=None,
-    public_ok=False,
+    author: User,
+    kind: str,
+    title: str,
+    body: str,
+    subject: Subject | None = None,
+    event: ServiceEvent | None = None,
+    department: Department | None = None,
+    public_ok: bool = False,
 ) -> Complaint:
     """Files a complaint or suggestion, routed to the responsible department, with deadlines."""
     cleaned = _clean_filing(
@@ -212,14 +232,14 @@ def complaint_create(
 
 
 @transaction.atomic
-def complaint_acknowledge(*, complaint, by, note: str = "") -> Complaint:
+def complaint_acknowledge(*, complaint: Complaint, by: User, note: str = "") -> Complaint:
     """submitted → acknowledged: the department has taken it on (staff or managers)."""
-    _require(can_handle(by, complaint))
+    _check(complaint, "acknowledge", by)
     note = _text("note", note, "", limit=2000, required=False)
     _transition(
         complaint,
-        expected=(Status.SUBMITTED,),
-        to_status=Status.ACKNOWLEDGED,
+        action="acknowledge",
+        to=Status.ACKNOWLEDGED,
         acknowledged_at=timezone.now(),
     )
     _record(complaint, by=by, action="acknowledged", note=note)
@@ -228,37 +248,41 @@ def complaint_acknowledge(*, complaint, by, note: str = "") -> Complaint:
 
 
 @transaction.atomic
-def complaint_reply(*, complaint, by, body, public: bool = False) -> ComplaintEntry:
+def complaint_reply(
+    *, complaint: Complaint, by: User, body: str, public: bool = False
+) -> ComplaintEntry:
     """A reply from the department, visible to the author (and, if public, on the board).
 
     A reply to a complaint nobody acknowledged yet acknowledges it.
     """
-    _require(can_handle(by, complaint))
+    _check(complaint, "reply", by)
     body = _text("body", body, _("Write your reply."), limit=4000)
     if complaint.status == Status.SUBMITTED:
         _transition(
             complaint,
-            expected=(Status.SUBMITTED,),
-            to_status=Status.ACKNOWLEDGED,
+            action="reply",
+            to=Status.ACKNOWLEDGED,
             acknowledged_at=timezone.now(),
         )
     else:
-        _transition(complaint, expected=(*OPEN, Status.RESOLVED))
+        _transition(complaint, action="reply")
     entry = _record(complaint, by=by, action="reply", note=body, public=bool(public))
     _notify(complaint, action="reply", recipients=[complaint.author], by=by, body=body)
     return entry
 
 
 @transaction.atomic
-def complaint_resolve(*, complaint, by, note, public: bool = False) -> Complaint:
+def complaint_resolve(
+    *, complaint: Complaint, by: User, note: str, public: bool = False
+) -> Complaint:
     """submitted/acknowledged → resolved, with what was done; the author is asked to confirm."""
-    _require(can_handle(by, complaint))
+    _check(complaint, "resolve", by)
     note = _text("note", note, _("Say what was done about it."), limit=4000)
     now = timezone.now()
     _transition(
         complaint,
-        expected=OPEN,
-        to_status=Status.RESOLVED,
+        action="resolve",
+        to=Status.RESOLVED,
         resolved_at=now,
         acknowledged_at=complaint.acknowledged_at or now,
     )
@@ -268,9 +292,11 @@ def complaint_resolve(*, complaint, by, note, public: bool = False) -> Complaint
 
 
 @transaction.atomic
-def complaint_reassign(*, complaint, by, department, note: str = "") -> Complaint:
+def complaint_reassign(
+    *, complaint: Complaint, by: User, department: Department | None, note: str = ""
+) -> Complaint:
     """A manager passes an open complaint to another department: its clocks start again."""
-    _require(is_manager(by))
+    _check(complaint, "reassign", by)
     if department is None:
         raise ValidationError({"department": _("Choose the department to pass it to.")})
     if department.pk == complaint.department_id:
@@ -281,8 +307,8 @@ def complaint_reassign(*, complaint, by, department, note: str = "") -> Complain
     previous = complaint.department
     _transition(
         complaint,
-        expected=OPEN,
-        to_status=Status.SUBMITTED,
+        action="reassign",
+        to=Status.SUBMITTED,
         department=department,
         acknowledged_at=None,
         acknowledge_due_at=acknowledge_due,
@@ -319,7 +345,7 @@ def complaint_reassign(*, complaint, by, department, note: str = "") -> Complain
 # --- the author's steps -------------------------------------------------------------------------
 
 
-def _clean_satisfaction(value) -> int:
+def _clean_satisfaction(value: int | str | None) -> int:
     text = str(value if value is not None else "").strip()
     if text not in {"1", "2", "3", "4", "5"}:
         raise ValidationError({"satisfaction": _("Give a score from 1 to 5.")})
@@ -327,15 +353,17 @@ def _clean_satisfaction(value) -> int:
 
 
 @transaction.atomic
-def complaint_confirm(*, complaint, by, satisfaction, comment: str = "") -> Complaint:
+def complaint_confirm(
+    *, complaint: Complaint, by: User, satisfaction: int | str | None, comment: str = ""
+) -> Complaint:
     """resolved → closed: the author confirms, saying how satisfied they are with the handling."""
-    _require(_is_author(by, complaint))
+    _check(complaint, "confirm", by)
     satisfaction = _clean_satisfaction(satisfaction)
     comment = _text("comment", comment, "", limit=2000, required=False)
     _transition(
         complaint,
-        expected=(Status.RESOLVED,),
-        to_status=Status.CLOSED,
+        action="confirm",
+        to=Status.CLOSED,
         closed_at=timezone.now(),
         satisfaction=satisfaction,
         satisfaction_comment=comment,
@@ -353,9 +381,9 @@ def complaint_confirm(*, complaint, by, satisfaction, comment: str = "") -> Comp
 
 
 @transaction.atomic
-def complaint_reopen(*, complaint, by, reason) -> Complaint:
+def complaint_reopen(*, complaint: Complaint, by: User, reason: str) -> Complaint:
     """resolved → acknowledged with a new resolve deadline; the second reopening escalates."""
-    _require(_is_author(by, complaint))
+    _check(complaint, "reopen", by)
     reason = _text("reason", reason, _("Say what is still wrong."), limit=2000)
     now = timezone.now()
     _acknowledge, resolve = deadlines.hours_for(complaint.department)
@@ -367,7 +395,7 @@ def complaint_reopen(*, complaint, by, reason) -> Complaint:
     escalate = complaint.reopen_count + 1 >= ESCALATE_AFTER_REOPENINGS
     if escalate and complaint.escalation_level < 2:
         changes |= {"escalation_level": 2, "escalated_at": now}
-    _transition(complaint, expected=(Status.RESOLVED,), to_status=Status.ACKNOWLEDGED, **changes)
+    _transition(complaint, action="reopen", to=Status.ACKNOWLEDGED, **changes)
     _record(complaint, by=by, action="reopened", note=reason, count=complaint.reopen_count)
     _notify(complaint, action="reopened", recipients=_handlers(complaint), by=by, body=reason)
     if "escalation_level" in changes:
@@ -383,11 +411,11 @@ def complaint_reopen(*, complaint, by, reason) -> Complaint:
 
 
 @transaction.atomic
-def complaint_withdraw(*, complaint, by, reason: str = "") -> Complaint:
+def complaint_withdraw(*, complaint: Complaint, by: User, reason: str = "") -> Complaint:
     """The author withdraws an open complaint."""
-    _require(_is_author(by, complaint))
+    _check(complaint, "withdraw", by)
     reason = _text("reason", reason, "", limit=2000, required=False)
-    _transition(complaint, expected=OPEN, to_status=Status.WITHDRAWN, closed_at=timezone.now())
+    _transition(complaint, action="withdraw", to=Status.WITHDRAWN, closed_at=timezone.now())
     _record(complaint, by=by, action="withdrawn", note=reason)
     _notify(complaint, action="withdrawn", recipients=_handlers(complaint), by=by, body=reason)
     return complaint
@@ -396,7 +424,7 @@ def complaint_withdraw(*, complaint, by, reason: str = "") -> Complaint:
 # --- the beat sweep -----------------------------------------------------------------------------
 
 
-def complaints_sweep(now=None) -> dict:
+def complaints_sweep(now: datetime | None = None) -> dict[str, int]:
     """Escalates complaints past their acknowledge or resolve deadline to the logistics managers,
     once each (escalation_level 0 → 1 claimed by a conditional UPDATE: safe to run twice)."""
     now = now or timezone.now()
@@ -404,7 +432,7 @@ def complaints_sweep(now=None) -> dict:
         status=Status.SUBMITTED, acknowledge_due_at__lt=now, escalation_level=0
     ).values_list("pk", flat=True)
     overdue_resolve = Complaint.objects.filter(
-        status__in=OPEN, resolve_due_at__lt=now, escalation_level=0
+        status__in=OPEN_STATUSES, resolve_due_at__lt=now, escalation_level=0
     ).values_list("pk", flat=True)
     counts = {"escalated_acknowledge": 0, "escalated_resolve": 0}
     for pk in list(overdue_ack):
@@ -415,8 +443,8 @@ def complaints_sweep(now=None) -> dict:
 
 
 @transaction.atomic
-def _escalate_one(pk: int, *, now, deadline: str) -> bool:
-    rows = Complaint.objects.filter(pk=pk, escalation_level=0, status__in=OPEN).update(
+def _escalate_one(pk: int, *, now: datetime, deadline: str) -> bool:
+    rows = Complaint.objects.filter(pk=pk, escalation_level=0, status__in=OPEN_STATUSES).update(
         escalation_level=1, escalated_at=now
     )
     if not rows:

@@ -5,38 +5,30 @@ Thin: parse, call a service or a scoped queryset, render. A complaint the user m
 404; a refused action (wrong state, someone was faster, bad input) is a message and a redirect.
 """
 
-from collections.abc import Callable
-from dataclasses import dataclass
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Case, IntegerField, Prefetch, When
+from django.db.models import Case, IntegerField, Prefetch, QuerySet, When
+from django.http import HttpRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from logistics.privacy import mask
-from reviews.errors import ReviewError
+from logistics.views.actions import Action, ObjectActionView
 from reviews.models import Complaint, ComplaintEntry
 from reviews.querysets import events_for
 from reviews.views.common import query_without_page
 
 from . import forms, services
 from .filters import ComplaintFilterSet
-from .querysets import (
-    OPEN,
-    board,
-    can_handle,
-    complaints_for,
-    handles_any,
-    inbox_for,
-    is_manager,
-)
+from .querysets import board, complaints_for, handles_any, inbox_for
 from .routing import is_id, subject_from_param
+from .workflow import OPEN_STATUSES, TRANSITIONS, acknowledge_overdue, resolve_overdue
 
 PAGE_SIZE = 25
 BOARD_PAGE_SIZE = 20
@@ -52,15 +44,6 @@ ACTION_LABELS = {
     "reassigned": _("Passed to another department"),
     "escalated": _("Escalated to the managers"),
 }
-
-
-@dataclass(frozen=True)
-class Action:
-    """One step as the pages offer it: its form, its service call and its message."""
-
-    form: type
-    call: Callable  # (complaint, user, cleaned_data) -> result
-    done: str
 
 
 ACTIONS: dict[str, Action] = {
@@ -120,7 +103,9 @@ def complaint_list(request):
     rows = filters.qs if not filters.is_bound or filters.is_valid() else complaints.none()
     if inbox:
         # What still needs the department first (the nearest deadline on top), then the rest.
-        waiting = Case(When(status__in=OPEN, then=0), default=1, output_field=IntegerField())
+        waiting = Case(
+            When(status__in=OPEN_STATUSES, then=0), default=1, output_field=IntegerField()
+        )
         rows = rows.order_by(waiting, "resolve_due_at", "-id")
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
@@ -215,68 +200,38 @@ def _visible(user, pk: int) -> Complaint:
     return get_object_or_404(complaints_for(user), pk=pk)
 
 
-def available_actions(user, complaint: Complaint) -> set[str]:
-    """The steps `user` may take on `complaint` now (the pages and the API's docs agree)."""
-    actions = set()
-    if can_handle(user, complaint):
-        if complaint.status == Complaint.Status.SUBMITTED:
-            actions.add("acknowledge")
-        if complaint.status in (*OPEN, Complaint.Status.RESOLVED):
-            actions.add("reply")
-        if complaint.status in OPEN:
-            actions.add("resolve")
-        if complaint.status in OPEN and is_manager(user):
-            actions.add("reassign")
-    if complaint.author_id == user.pk:
-        if complaint.status == Complaint.Status.RESOLVED:
-            actions |= {"confirm", "reopen"}
-        if complaint.status in OPEN:
-            actions.add("withdraw")
-    return actions
-
-
 @login_required
 def complaint_detail(request, pk: int):
     complaint = _visible(request.user, pk)
     entries = complaint.entries.select_related("actor").order_by("created_at", "id")
-    actions = available_actions(request.user, complaint)
+    actions = complaint.allowed_actions(request.user)
     context = {
         "complaint": complaint,
         "entries": [(entry, ACTION_LABELS.get(entry.action, entry.action)) for entry in entries],
         "actions": actions,
         "forms": {name: ACTIONS[name].form(prefix=name) for name in actions},
         "is_author": complaint.author_id == request.user.pk,
-        "ack_pending": complaint.status == Complaint.Status.SUBMITTED,
-        "resolve_pending": complaint.status in OPEN,
-        "now": timezone.now(),
+        "acknowledge_overdue": acknowledge_overdue(complaint),
+        "resolve_overdue": resolve_overdue(complaint),
     }
     return render(request, "reviews/complaints/complaint_detail.html", context)
 
 
-@login_required
-@require_POST
-def complaint_action(request, pk: int, action: str):
-    """Runs one step on a complaint the user may see."""
-    spec = ACTIONS[action]
-    complaint = _visible(request.user, pk)
-    form = spec.form(request.POST, prefix=action)
-    if not form.is_valid():
-        text = " ".join(str(m) for errors in form.errors.values() for m in errors)
-        messages.error(request, text)
-        return redirect(complaint.get_absolute_url())
-    try:
-        spec.call(complaint, request.user, form.cleaned_data)
-    except ReviewError as error:
-        messages.error(request, str(error.message))
-    except ValidationError as error:
-        messages.error(request, " ".join(str(m) for m in error.messages))
-    except PermissionDenied:
-        raise
-    else:
-        messages.success(request, str(spec.done))
-    if complaints_for(request.user).filter(pk=complaint.pk).exists():
-        return redirect(complaint.get_absolute_url())
-    return redirect("reviews:complaint-list")  # passed to another department: out of sight
+class ComplaintActionView(ObjectActionView):
+    """POST complaints/<pk>/<action>/: one step of the rule table (logistics.views.actions)."""
+
+    machine = TRANSITIONS
+    actions = ACTIONS
+    form_prefix = True
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Complaint]:
+        return complaints_for(request.user)
+
+    def gone_url(self, request: HttpRequest, obj: Complaint) -> str:
+        return reverse("reviews:complaint-list")  # passed to another department: out of sight
+
+
+complaint_action = ComplaintActionView.as_view()
 
 
 def complaint_board(request):

@@ -12,8 +12,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from logistics.workflow import DomainError
 from reviews import services
-from reviews.errors import ReviewError
 from reviews.forms import FollowUpCloseForm, apply_service_errors
 from reviews.models import FollowUp
 from reviews.querysets import can_handle_follow_ups, follow_ups_for, reviews_for, show_author
@@ -69,7 +69,7 @@ def follow_up_close(request, pk: int):
             )
         except ValidationError as error:
             apply_service_errors(form, error)
-        except (ReviewError, PermissionDenied) as error:
+        except (DomainError, PermissionDenied) as error:
             messages.warning(request, str(getattr(error, "message", error) or _("Not possible.")))
             return redirect(follow_up)
         else:

@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from logistics.uploads import private_image_response
+from logistics.workflow import DomainError
 from reviews import services
-from reviews.errors import ReviewError
 from reviews.forms import ReviewForm, apply_service_errors
 from reviews.models import Moderation, ReviewPhoto
 from reviews.querysets import (
@@ -79,7 +79,7 @@ def event_review(request, pk: int):
                 )
             except ValidationError as error:
                 apply_service_errors(form, error)
-            except ReviewError as error:
+            except DomainError as error:
                 messages.info(request, str(error.message))
                 return redirect("reviews:index")
             else:
@@ -151,7 +151,7 @@ def review_edit(request, pk: int):
                 )
             except ValidationError as error:
                 apply_service_errors(form, error)
-            except (ReviewError, PermissionDenied) as error:
+            except (DomainError, PermissionDenied) as error:
                 messages.warning(request, str(getattr(error, "message", error)))
                 return redirect(review)
             else:

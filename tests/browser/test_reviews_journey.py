@@ -37,9 +37,9 @@ def completed(db):
     repair = services.repair_request_create(
         requester=student, category=category, room=RoomFactory(), description="水龙头一直滴水"
     )
-    services.repair_request_assign(request=repair, technician=technician, by=dispatcher)
-    services.repair_request_start(request=repair, by=technician)
-    services.repair_request_complete(request=repair, by=technician, note="换了阀芯")
+    services.repair_request_assign(repair=repair, technician=technician, by=dispatcher)
+    services.repair_request_start(repair=repair, by=technician)
+    services.repair_request_complete(repair=repair, by=technician, note="换了阀芯")
     return {"repair": repair, "student": student, "dispatcher": dispatcher}
 
 

@@ -5,9 +5,10 @@ import pytest
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from logistics.api.exceptions import exception_handler
 from logistics.roles import Role
 from logistics.tokens import api_token_issue
-from repairs import services
+from repairs import errors, services
 from repairs.models import Category, RepairRequest
 from tests.logistics.factories import RoomFactory, UserFactory
 from tests.repairs.factories import (
@@ -329,12 +330,11 @@ def test_it_answers_409_when_the_state_no_longer_allows_the_action(client, dispa
 def test_it_answers_409_to_the_loser_of_two_people_acting_at_once(dispatcher, technician):
     repair = RepairRequestFactory()
     stale = RepairRequest.objects.get(pk=repair.pk)
-    services.repair_request_accept(request=repair, by=dispatcher)
-    from repairs.api.views import _answer_repair_error
-
-    with pytest.raises(services.ConcurrentUpdate) as caught:
-        services.repair_request_assign(request=stale, technician=technician, by=dispatcher)
-    response = _answer_repair_error(caught.value)
+    services.repair_request_accept(repair=repair, by=dispatcher)
+    with pytest.raises(errors.ConcurrentUpdate) as caught:
+        services.repair_request_assign(repair=stale, technician=technician, by=dispatcher)
+    # The one exception handler of the API answers it, as for every app.
+    response = exception_handler(caught.value, {})
     assert response.status_code == 409
     assert response.data["code"] == "concurrent_update"
 

@@ -8,9 +8,9 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from logistics.models import Notification, StaffScope
+from logistics.models import Notification, StaffScope, User
 from logistics.workcalendar import add_working_hours, add_working_time, working_time_between
-from repairs import services
+from repairs import errors, services
 from repairs.models import CategoryQuestion, RepairEvent, RepairPhoto, RepairRequest
 from tests.fixtures.celery_worker import wait_until
 from tests.logistics.factories import BuildingFactory, DepartmentFactory, RoomFactory, UserFactory
@@ -55,13 +55,13 @@ def notified(user, kind) -> int:
 @pytest.fixture
 def assigned(student, technician, dispatcher, room, category):
     request = file(student, room, category)
-    return services.repair_request_assign(request=request, technician=technician, by=dispatcher)
+    return services.repair_request_assign(repair=request, technician=technician, by=dispatcher)
 
 
 @pytest.fixture
 def completed(assigned, technician):
-    services.repair_request_start(request=assigned, by=technician)
-    return services.repair_request_complete(request=assigned, by=technician, note="换了灯管")
+    services.repair_request_start(repair=assigned, by=technician)
+    return services.repair_request_complete(repair=assigned, by=technician, note="换了灯管")
 
 
 # --- Filing -------------------------------------------------------------------------------------
@@ -215,7 +215,7 @@ def test_it_lets_a_dispatcher_accept_and_counts_the_first_response(
     student, dispatcher, room, category
 ):
     request = file(student, room, category)
-    services.repair_request_accept(request=request, by=dispatcher, note="已受理")
+    services.repair_request_accept(repair=request, by=dispatcher, note="已受理")
     request.refresh_from_db()
     assert request.status == Status.ACCEPTED
     assert request.first_response_at is not None
@@ -227,7 +227,7 @@ def test_it_lets_a_dispatcher_accept_and_counts_the_first_response(
 def test_it_lets_no_one_but_dispatchers_and_managers_accept(who, request, room, category):
     request_ = file(request.getfixturevalue("student"), room, category)
     with pytest.raises(PermissionDenied):
-        services.repair_request_accept(request=request_, by=request.getfixturevalue(who))
+        services.repair_request_accept(repair=request_, by=request.getfixturevalue(who))
     assert RepairRequest.objects.get().status == Status.SUBMITTED
 
 
@@ -236,9 +236,10 @@ def test_it_keeps_a_scoped_dispatcher_to_their_buildings(student, room, category
     StaffScope.objects.create(user=scoped, role="repair_dispatcher", building=BuildingFactory())
     request = file(student, room, category)
     with pytest.raises(PermissionDenied):
-        services.repair_request_accept(request=request, by=scoped)
+        services.repair_request_accept(repair=request, by=scoped)
     StaffScope.objects.create(user=scoped, role="repair_dispatcher", building=room.building)
-    assert services.repair_request_accept(request=request, by=scoped).status == Status.ACCEPTED
+    scoped = User.objects.get(pk=scoped.pk)  # scopes are read once per user object, like roles
+    assert services.repair_request_accept(repair=request, by=scoped).status == Status.ACCEPTED
 
 
 def test_it_lets_a_dispatcher_of_the_categorys_unit_act(student, room):
@@ -246,21 +247,21 @@ def test_it_lets_a_dispatcher_of_the_categorys_unit_act(student, room):
     scoped = UserFactory(username="d3004", roles=["repair_dispatcher"])
     StaffScope.objects.create(user=scoped, role="repair_dispatcher", department=unit)
     request = file(student, room, CategoryFactory(department=unit))
-    assert services.repair_request_accept(request=request, by=scoped).status == Status.ACCEPTED
+    assert services.repair_request_accept(repair=request, by=scoped).status == Status.ACCEPTED
 
 
 def test_it_lets_a_manager_do_what_a_dispatcher_does(student, manager, technician, room, category):
     request = file(student, room, category)
-    services.repair_request_assign(request=request, technician=technician, by=manager)
+    services.repair_request_assign(repair=request, technician=technician, by=manager)
     assert request.status == Status.ASSIGNED
 
 
 def test_it_rejects_with_a_reason_only(student, dispatcher, room, category):
     request = file(student, room, category)
     with pytest.raises(ValidationError) as error:
-        services.repair_request_reject(request=request, by=dispatcher, reason=" ")
+        services.repair_request_reject(repair=request, by=dispatcher, reason=" ")
     assert "reason" in error.value.message_dict
-    services.repair_request_reject(request=request, by=dispatcher, reason="不属于后勤维修范围")
+    services.repair_request_reject(repair=request, by=dispatcher, reason="不属于后勤维修范围")
     request.refresh_from_db()
     assert (request.status, request.rejection_reason) == (Status.REJECTED, "不属于后勤维修范围")
     assert request.first_response_at is not None
@@ -268,9 +269,9 @@ def test_it_rejects_with_a_reason_only(student, dispatcher, room, category):
 
 
 def test_it_refuses_to_reject_work_in_progress(assigned, technician, dispatcher):
-    services.repair_request_start(request=assigned, by=technician)
-    with pytest.raises(services.InvalidTransition):
-        services.repair_request_reject(request=assigned, by=dispatcher, reason="no")
+    services.repair_request_start(repair=assigned, by=technician)
+    with pytest.raises(errors.InvalidTransition):
+        services.repair_request_reject(repair=assigned, by=dispatcher, reason="no")
 
 
 def test_it_assigns_and_tells_the_requester_and_the_technician(assigned, student, technician):
@@ -285,7 +286,7 @@ def test_it_assigns_and_tells_the_requester_and_the_technician(assigned, student
 
 def test_it_tells_the_previous_technician_on_reassignment(assigned, technician, dispatcher):
     other = UserFactory(username="t2002", roles=["technician"])
-    services.repair_request_assign(request=assigned, technician=other, by=dispatcher)
+    services.repair_request_assign(repair=assigned, technician=other, by=dispatcher)
     assert assigned.assignee == other
     assert notified(technician, "repairs.assigned") == 2  # assigned, then taken away
     event = assigned.events.filter(action="assigned").last()
@@ -295,7 +296,7 @@ def test_it_tells_the_previous_technician_on_reassignment(assigned, technician, 
 def test_it_assigns_only_to_active_technicians(student, dispatcher, room, category):
     request = file(student, room, category)
     with pytest.raises(ValidationError) as error:
-        services.repair_request_assign(request=request, technician=student, by=dispatcher)
+        services.repair_request_assign(repair=request, technician=student, by=dispatcher)
     assert "technician" in error.value.message_dict
 
 
@@ -304,9 +305,9 @@ def test_it_assigns_in_bulk_and_reports_each_failure(
 ):
     first, second = file(student, room, category), file(other_student, room, category)
     rejected = file(student, room, category)
-    services.repair_request_reject(request=rejected, by=dispatcher, reason="重复")
+    services.repair_request_reject(repair=rejected, by=dispatcher, reason="重复")
     ids, failures = services.repair_requests_assign_bulk(
-        request_ids=[first.pk, second.pk, rejected.pk, 999999], technician=technician, by=dispatcher
+        repair_ids=[first.pk, second.pk, rejected.pk, 999999], technician=technician, by=dispatcher
     )
     assert ids == [first.pk, second.pk]
     assert len(failures) == 2
@@ -322,7 +323,7 @@ def test_it_bulk_assigns_nothing_a_scoped_dispatcher_cannot_see(
     StaffScope.objects.create(user=scoped, role="repair_dispatcher", building=BuildingFactory())
     request = file(student, room, category)
     ids, failures = services.repair_requests_assign_bulk(
-        request_ids=[request.pk], technician=technician, by=scoped
+        repair_ids=[request.pk], technician=technician, by=scoped
     )
     assert (ids, len(failures)) == ([], 1)
     assert RepairRequest.objects.get().assignee is None
@@ -330,8 +331,8 @@ def test_it_bulk_assigns_nothing_a_scoped_dispatcher_cannot_see(
 
 def test_it_lets_the_technician_hand_a_job_back(assigned, technician, dispatcher):
     with pytest.raises(ValidationError):
-        services.repair_request_hand_back(request=assigned, by=technician, reason="")
-    services.repair_request_hand_back(request=assigned, by=technician, reason="不是电工活")
+        services.repair_request_hand_back(repair=assigned, by=technician, reason="")
+    services.repair_request_hand_back(repair=assigned, by=technician, reason="不是电工活")
     assigned.refresh_from_db()
     assert (assigned.status, assigned.assignee) == (Status.ACCEPTED, None)
     assert notified(dispatcher, "repairs.handed_back") == 1
@@ -341,7 +342,7 @@ def test_it_lets_only_the_assignee_hand_back(assigned, dispatcher):
     other = UserFactory(username="t3003", roles=["technician"])
     for who in (other, dispatcher):
         with pytest.raises(PermissionDenied):
-            services.repair_request_hand_back(request=assigned, by=who, reason="x")
+            services.repair_request_hand_back(repair=assigned, by=who, reason="x")
 
 
 # --- Work ---------------------------------------------------------------------------------------
@@ -351,15 +352,15 @@ def test_it_lets_only_the_assignee_start(assigned, technician, student):
     other = UserFactory(username="t4004", roles=["technician"])
     for who in (other, student):
         with pytest.raises(PermissionDenied):
-            services.repair_request_start(request=assigned, by=who)
-    services.repair_request_start(request=assigned, by=technician)
+            services.repair_request_start(repair=assigned, by=who)
+    services.repair_request_start(repair=assigned, by=technician)
     assert assigned.status == Status.IN_PROGRESS and assigned.started_at
     assert notified(assigned.requester, "repairs.started") == 1
 
 
 def test_it_pauses_the_clock_on_hold_and_pushes_the_due_times_back(assigned, technician):
-    services.repair_request_start(request=assigned, by=technician)
-    services.repair_request_hold(request=assigned, by=technician, reason="等配件")
+    services.repair_request_start(repair=assigned, by=technician)
+    services.repair_request_hold(repair=assigned, by=technician, reason="等配件")
     assert (assigned.status, assigned.status_before_hold) == (Status.ON_HOLD, Status.IN_PROGRESS)
     # The hold began three days ago: the due time moves by the working time since then.
     since = timezone.now() - timedelta(days=3)
@@ -367,7 +368,7 @@ def test_it_pauses_the_clock_on_hold_and_pushes_the_due_times_back(assigned, tec
     assigned.refresh_from_db()
     old_due = assigned.completion_due_at
     before = timezone.now()
-    services.repair_request_resume(request=assigned, by=technician)
+    services.repair_request_resume(repair=assigned, by=technician)
     after = timezone.now()
     assigned.refresh_from_db()
     assert assigned.status == Status.IN_PROGRESS
@@ -381,13 +382,13 @@ def test_it_pauses_the_clock_on_hold_and_pushes_the_due_times_back(assigned, tec
 
 def test_it_needs_a_reason_for_a_hold(assigned, technician):
     with pytest.raises(ValidationError):
-        services.repair_request_hold(request=assigned, by=technician, reason="")
+        services.repair_request_hold(repair=assigned, by=technician, reason="")
 
 
 def test_it_completes_with_note_labour_materials_and_photos(assigned, technician, student):
-    services.repair_request_start(request=assigned, by=technician)
+    services.repair_request_start(repair=assigned, by=technician)
     services.repair_request_complete(
-        request=assigned,
+        repair=assigned,
         by=technician,
         note="更换灯管",
         labour_minutes="45",
@@ -408,19 +409,19 @@ def test_it_completes_with_note_labour_materials_and_photos(assigned, technician
 
 def test_it_refuses_nonsense_labour_time(assigned, technician):
     with pytest.raises(ValidationError) as error:
-        services.repair_request_complete(request=assigned, by=technician, labour_minutes="-5")
+        services.repair_request_complete(repair=assigned, by=technician, labour_minutes="-5")
     assert "labour_minutes" in error.value.message_dict
     assert RepairRequest.objects.get().status == Status.ASSIGNED
 
 
 def test_it_takes_notes_from_the_people_involved_only(assigned, student, other_student, technician):
-    services.repair_request_comment(request=assigned, by=student, note="下午在宿舍")
+    services.repair_request_comment(repair=assigned, by=student, note="下午在宿舍")
     assert notified(technician, "repairs.comment") == 1
     assert notified(student, "repairs.comment") == 0  # not told of their own note
     with pytest.raises(PermissionDenied):
-        services.repair_request_comment(request=assigned, by=other_student, note="hi")
+        services.repair_request_comment(repair=assigned, by=other_student, note="hi")
     with pytest.raises(ValidationError):
-        services.repair_request_comment(request=assigned, by=student, note="  ")
+        services.repair_request_comment(repair=assigned, by=student, note="  ")
     assert assigned.events.filter(action="comment").count() == 1
 
 
@@ -429,20 +430,20 @@ def test_it_takes_notes_from_the_people_involved_only(assigned, student, other_s
 
 def test_it_lets_the_requester_cancel_before_work_starts(assigned, student, technician):
     with pytest.raises(PermissionDenied):
-        services.repair_request_cancel(request=assigned, by=technician)
-    services.repair_request_cancel(request=assigned, by=student, reason="自己修好了")
+        services.repair_request_cancel(repair=assigned, by=technician)
+    services.repair_request_cancel(repair=assigned, by=student, reason="自己修好了")
     assert RepairRequest.objects.get().status == Status.CANCELLED
     assert notified(technician, "repairs.cancelled") == 1
 
 
 def test_it_refuses_to_cancel_once_work_started(assigned, student, technician):
-    services.repair_request_start(request=assigned, by=technician)
-    with pytest.raises(services.InvalidTransition):
-        services.repair_request_cancel(request=assigned, by=student)
+    services.repair_request_start(repair=assigned, by=technician)
+    with pytest.raises(errors.InvalidTransition):
+        services.repair_request_cancel(repair=assigned, by=student)
 
 
 def test_it_lets_the_requester_confirm_with_a_rating(completed, student, technician):
-    services.repair_request_confirm(request=completed, by=student, rating=4, comment="很快")
+    services.repair_request_confirm(repair=completed, by=student, rating=4, comment="很快")
     completed.refresh_from_db()
     assert completed.status == Status.CONFIRMED and completed.confirmed_at
     assert (completed.rating, completed.rating_comment) == (4, "很快")
@@ -452,17 +453,17 @@ def test_it_lets_the_requester_confirm_with_a_rating(completed, student, technic
 def test_it_lets_only_the_requester_confirm(completed, other_student, technician):
     for who in (other_student, technician):
         with pytest.raises(PermissionDenied):
-            services.repair_request_confirm(request=completed, by=who)
+            services.repair_request_confirm(repair=completed, by=who)
 
 
 def test_it_reopens_to_the_same_technician_within_the_window(completed, student, technician):
-    services.repair_request_reopen(request=completed, by=student, reason="灯又不亮了")
+    services.repair_request_reopen(repair=completed, by=student, reason="灯又不亮了")
     completed.refresh_from_db()
     assert (completed.status, completed.assignee) == (Status.REOPENED, technician)
     assert completed.reopen_count == 1
     assert completed.completion_due_at > timezone.now()
     assert notified(technician, "repairs.reopened") == 1
-    services.repair_request_start(request=completed, by=technician)
+    services.repair_request_start(repair=completed, by=technician)
     assert completed.status == Status.IN_PROGRESS
 
 
@@ -472,46 +473,46 @@ def test_it_refuses_to_reopen_after_the_window(settings, completed, student):
         completed_at=timezone.now() - timedelta(days=8)
     )
     completed.refresh_from_db()
-    with pytest.raises(services.InvalidTransition) as error:
-        services.repair_request_reopen(request=completed, by=student, reason="又坏了")
+    with pytest.raises(errors.InvalidTransition) as error:
+        services.repair_request_reopen(repair=completed, by=student, reason="又坏了")
     assert "7" in str(error.value.message)
 
 
 def test_it_needs_a_reason_to_reopen(completed, student):
     with pytest.raises(ValidationError):
-        services.repair_request_reopen(request=completed, by=student, reason="")
+        services.repair_request_reopen(repair=completed, by=student, reason="")
 
 
 def test_it_takes_one_rating_from_the_requester_after_completion(completed, student, technician):
     with pytest.raises(ValidationError):
-        services.repair_request_rate(request=completed, by=student, rating=6)
+        services.repair_request_rate(repair=completed, by=student, rating=6)
     with pytest.raises(PermissionDenied):
-        services.repair_request_rate(request=completed, by=technician, rating=5)
-    services.repair_request_rate(request=completed, by=student, rating=5, comment="满意")
-    with pytest.raises(services.InvalidTransition):
-        services.repair_request_rate(request=completed, by=student, rating=1)
+        services.repair_request_rate(repair=completed, by=technician, rating=5)
+    services.repair_request_rate(repair=completed, by=student, rating=5, comment="满意")
+    with pytest.raises(errors.AlreadyRated):
+        services.repair_request_rate(repair=completed, by=student, rating=1)
     completed.refresh_from_db()
     assert (completed.rating, completed.rating_comment) == (5, "满意") and completed.rated_at
     assert notified(technician, "repairs.rated") == 1
 
 
 def test_it_refuses_a_rating_before_completion(assigned, student):
-    with pytest.raises(services.InvalidTransition):
-        services.repair_request_rate(request=assigned, by=student, rating=5)
+    with pytest.raises(errors.InvalidTransition):
+        services.repair_request_rate(repair=assigned, by=student, rating=5)
 
 
 def test_it_closes_confirmed_requests_only(completed, student, dispatcher):
-    with pytest.raises(services.InvalidTransition):
-        services.repair_request_close(request=completed, by=dispatcher)
-    services.repair_request_confirm(request=completed, by=student)
+    with pytest.raises(errors.InvalidTransition):
+        services.repair_request_close(repair=completed, by=dispatcher)
+    services.repair_request_confirm(repair=completed, by=student)
     with pytest.raises(PermissionDenied):
-        services.repair_request_close(request=completed, by=student)
-    services.repair_request_close(request=completed, by=dispatcher)
+        services.repair_request_close(repair=completed, by=student)
+    services.repair_request_close(repair=completed, by=dispatcher)
     assert RepairRequest.objects.get().status == Status.CLOSED
 
 
 def test_it_records_every_step_in_the_timeline(completed, student):
-    services.repair_request_confirm(request=completed, by=student)
+    services.repair_request_confirm(repair=completed, by=student)
     steps = list(
         RepairEvent.objects.filter(request=completed).values_list(
             "action", "from_status", "to_status"
@@ -532,9 +533,9 @@ def test_it_records_every_step_in_the_timeline(completed, student):
 def test_it_refuses_a_change_made_on_a_stale_copy(student, dispatcher, technician, room, category):
     request = file(student, room, category)
     stale = RepairRequest.objects.get(pk=request.pk)
-    services.repair_request_accept(request=request, by=dispatcher)
-    with pytest.raises(services.ConcurrentUpdate) as error:
-        services.repair_request_accept(request=stale, by=dispatcher)
+    services.repair_request_accept(repair=request, by=dispatcher)
+    with pytest.raises(errors.ConcurrentUpdate) as error:
+        services.repair_request_accept(repair=stale, by=dispatcher)
     assert "Reload" in str(error.value.message)
     assert RepairEvent.objects.filter(action="accepted").count() == 1
 
@@ -542,9 +543,9 @@ def test_it_refuses_a_change_made_on_a_stale_copy(student, dispatcher, technicia
 def test_it_refuses_a_reassignment_racing_another(assigned, dispatcher):
     stale = RepairRequest.objects.get(pk=assigned.pk)
     first, second = (UserFactory(username=u, roles=["technician"]) for u in ("t5", "t6"))
-    services.repair_request_assign(request=assigned, technician=first, by=dispatcher)
-    with pytest.raises(services.ConcurrentUpdate):
-        services.repair_request_assign(request=stale, technician=second, by=dispatcher)
+    services.repair_request_assign(repair=assigned, technician=first, by=dispatcher)
+    with pytest.raises(errors.ConcurrentUpdate):
+        services.repair_request_assign(repair=stale, technician=second, by=dispatcher)
     assert RepairRequest.objects.get().assignee == first
 
 
@@ -595,7 +596,7 @@ def test_it_lets_one_of_two_simultaneous_dispatchers_win_on_postgresql(transacti
 
     def assign_a():
         with transaction.atomic():
-            services.repair_request_assign(request=copy_a, technician=first, by=dispatcher)
+            services.repair_request_assign(repair=copy_a, technician=first, by=dispatcher)
             a_updated.set()
             release.wait(timeout=30)  # hold the row lock until B is queued behind it
         return "ok"
@@ -603,7 +604,7 @@ def test_it_lets_one_of_two_simultaneous_dispatchers_win_on_postgresql(transacti
     thread_a = _in_thread(assign_a, results, "a")
     assert a_updated.wait(timeout=30)
     thread_b = _in_thread(
-        lambda: services.repair_request_assign(request=copy_b, technician=second, by=dispatcher),
+        lambda: services.repair_request_assign(repair=copy_b, technician=second, by=dispatcher),
         results,
         "b",
     )
@@ -612,7 +613,7 @@ def test_it_lets_one_of_two_simultaneous_dispatchers_win_on_postgresql(transacti
     thread_a.join(timeout=30)
     thread_b.join(timeout=30)
     assert results["a"] == "ok"
-    assert isinstance(results["b"], services.ConcurrentUpdate), results["b"]
+    assert isinstance(results["b"], errors.ConcurrentUpdate), results["b"]
     assert RepairRequest.objects.get(pk=request.pk).assignee == first
     assert RepairEvent.objects.filter(request=request, action="assigned").count() == 1
     assert Notification.objects.filter(recipient=second).count() == 0
@@ -621,6 +622,6 @@ def test_it_lets_one_of_two_simultaneous_dispatchers_win_on_postgresql(transacti
 def test_it_refuses_bulk_ids_that_are_not_numbers(dispatcher, technician):
     with pytest.raises(ValidationError) as error:
         services.repair_requests_assign_bulk(
-            request_ids=["1", "R000002"], technician=technician, by=dispatcher
+            repair_ids=["1", "R000002"], technician=technician, by=dispatcher
         )
     assert "request_ids" in error.value.message_dict

@@ -412,9 +412,9 @@ def test_it_confirms_with_a_rating_and_offers_the_stars_after_completion(
     client, student, technician, dispatcher, room, category
 ):
     repair = file_request(student, room, category)
-    services.repair_request_assign(request=repair, technician=technician, by=dispatcher)
-    services.repair_request_start(request=repair, by=technician)
-    services.repair_request_complete(request=repair, by=technician, note="New tube")
+    services.repair_request_assign(repair=repair, technician=technician, by=dispatcher)
+    services.repair_request_start(repair=repair, by=technician)
+    services.repair_request_complete(repair=repair, by=technician, note="New tube")
     as_user(client, student)
     page = client.get(repair.get_absolute_url()).text
     assert 'id="confirm-star-5"' in page
@@ -431,8 +431,8 @@ def test_it_refuses_a_rating_outside_one_to_five(
     client, student, technician, dispatcher, room, category
 ):
     repair = file_request(student, room, category)
-    services.repair_request_assign(request=repair, technician=technician, by=dispatcher)
-    services.repair_request_complete(request=repair, by=technician)
+    services.repair_request_assign(repair=repair, technician=technician, by=dispatcher)
+    services.repair_request_complete(repair=repair, by=technician)
     response = as_user(client, student).post(
         reverse("repairs:confirm", args=[repair.pk]), {"rating": "9"}
     )
@@ -444,8 +444,8 @@ def test_it_refuses_a_rating_outside_one_to_five(
 
 def test_it_reopens_only_with_a_reason(client, student, technician, dispatcher, room, category):
     repair = file_request(student, room, category)
-    services.repair_request_assign(request=repair, technician=technician, by=dispatcher)
-    services.repair_request_complete(request=repair, by=technician)
+    services.repair_request_assign(repair=repair, technician=technician, by=dispatcher)
+    services.repair_request_complete(repair=repair, by=technician)
     as_user(client, student)
     response = client.post(reverse("repairs:reopen", args=[repair.pk]), {"reason": " "})
     assert messages_of(response) == ["Say what is still wrong."]
@@ -571,7 +571,7 @@ def test_it_assigns_in_bulk_and_reports_each_failure(
 ):
     first, second = file_request(student, room, category), file_request(student, room, category)
     cancelled = file_request(student, room, category)
-    services.repair_request_cancel(request=cancelled, by=student)
+    services.repair_request_cancel(repair=cancelled, by=student)
     ids = [first.pk, second.pk, cancelled.pk, 999999]
     response = as_user(client, dispatcher).post(
         reverse("repairs:assign-bulk"), {"requests": ids, "technician": technician.pk}
@@ -623,7 +623,7 @@ def test_it_counts_open_jobs_per_technician(
 @pytest.fixture
 def job(student, technician, dispatcher, room, category):
     repair = file_request(student, room, category, contact_phone="13700001111")
-    return services.repair_request_assign(request=repair, technician=technician, by=dispatcher)
+    return services.repair_request_assign(repair=repair, technician=technician, by=dispatcher)
 
 
 def test_it_lists_my_jobs_by_due_time_with_one_tap_start(client, technician, job):
@@ -675,7 +675,7 @@ def test_it_answers_a_card_with_the_error_when_the_job_moved_on(client, technici
 
 def test_it_refuses_bad_labour_minutes_with_a_message(client, technician, job):
     as_user(client, technician)
-    services.repair_request_start(request=job, by=technician)
+    services.repair_request_start(repair=job, by=technician)
     response = client.post(reverse("repairs:complete", args=[job.pk]), {"labour_minutes": "-5"})
     assert "greater than or equal to 0" in messages_of(response)[0]
     job.refresh_from_db()

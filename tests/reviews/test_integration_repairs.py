@@ -5,7 +5,7 @@ import pytest
 from django.urls import reverse
 
 from logistics.models import Notification, StaffScope
-from repairs import services
+from repairs import errors, services
 from repairs.models import RepairEvent, RepairRequest
 from repairs.reviews import EVENT_TYPE, repair_review
 from reviews.models import FollowUp, Invitation, Review, ServiceEvent
@@ -34,9 +34,9 @@ def completed(student, technician, dispatcher, centre):
     request = services.repair_request_create(
         requester=student, category=category, room=RoomFactory(), description="灯不亮"
     )
-    services.repair_request_assign(request=request, technician=technician, by=dispatcher)
-    services.repair_request_start(request=request, by=technician)
-    return services.repair_request_complete(request=request, by=technician, note="换了灯管")
+    services.repair_request_assign(repair=request, technician=technician, by=dispatcher)
+    services.repair_request_start(repair=request, by=technician)
+    return services.repair_request_complete(repair=request, by=technician, note="换了灯管")
 
 
 def test_it_records_the_event_of_a_completed_repair_with_its_subjects(
@@ -62,15 +62,15 @@ def test_it_records_the_event_of_a_completed_repair_with_its_subjects(
 def test_it_keeps_one_event_when_a_reopened_repair_is_completed_again(
     completed, student, technician
 ):
-    services.repair_request_reopen(request=completed, by=student, reason="又坏了")
-    services.repair_request_start(request=completed, by=technician)
-    services.repair_request_complete(request=completed, by=technician)
+    services.repair_request_reopen(repair=completed, by=student, reason="又坏了")
+    services.repair_request_start(repair=completed, by=technician)
+    services.repair_request_complete(repair=completed, by=technician)
     assert ServiceEvent.objects.filter(source_id=str(completed.pk)).count() == 1
 
 
 def test_it_turns_a_confirmation_with_a_rating_into_a_review(completed, student, technician):
     services.repair_request_confirm(
-        request=completed,
+        repair=completed,
         by=student,
         rating=4,
         comment="很快",
@@ -93,19 +93,19 @@ def test_it_turns_a_confirmation_with_a_rating_into_a_review(completed, student,
 
 
 def test_it_rates_once_through_the_reviews_system(completed, student):
-    services.repair_request_rate(request=completed, by=student, rating=5)
-    with pytest.raises(services.InvalidTransition):
-        services.repair_request_rate(request=completed, by=student, rating=1)
+    services.repair_request_rate(repair=completed, by=student, rating=5)
+    with pytest.raises(errors.AlreadyRated):
+        services.repair_request_rate(repair=completed, by=student, rating=1)
     stale = RepairRequest.objects.get(pk=completed.pk)
     stale.rating = None  # a copy read before the rating: the database still refuses
-    with pytest.raises(services.InvalidTransition):
-        services.repair_request_rate(request=stale, by=student, rating=1)
+    with pytest.raises(errors.AlreadyRated):
+        services.repair_request_rate(repair=stale, by=student, rating=1)
     assert Review.objects.filter(event__source_id=str(completed.pk)).count() == 1
 
 
 def test_it_answers_bad_scores_as_field_errors(completed, student):
     with pytest.raises(services.ValidationError) as error:
-        services.repair_request_rate(request=completed, by=student, rating=3, scores={"speed": 9})
+        services.repair_request_rate(repair=completed, by=student, rating=3, scores={"speed": 9})
     assert "scores" in error.value.message_dict
     assert not Review.objects.exists()
     completed.refresh_from_db()
@@ -115,7 +115,7 @@ def test_it_answers_bad_scores_as_field_errors(completed, student):
 def test_it_opens_a_follow_up_for_the_dispatcher_on_two_stars_or_fewer(
     completed, student, dispatcher, centre
 ):
-    services.repair_request_rate(request=completed, by=student, rating=1, comment="没修好")
+    services.repair_request_rate(repair=completed, by=student, rating=1, comment="没修好")
     follow_up = FollowUp.objects.get(review__event__source_id=str(completed.pk))
     assert (follow_up.role, follow_up.department, follow_up.status) == (
         "repair_dispatcher",
@@ -126,12 +126,12 @@ def test_it_opens_a_follow_up_for_the_dispatcher_on_two_stars_or_fewer(
 
 
 def test_it_opens_no_follow_up_on_three_stars(completed, student):
-    services.repair_request_rate(request=completed, by=student, rating=3)
+    services.repair_request_rate(repair=completed, by=student, rating=3)
     assert not FollowUp.objects.exists()
 
 
 def test_it_copies_an_edited_review_onto_the_repair(completed, student):
-    services.repair_request_rate(request=completed, by=student, rating=2, comment="慢")
+    services.repair_request_rate(repair=completed, by=student, rating=2, comment="慢")
     review = repair_review(completed)
     review_update(review=review, by=student, stars=4, comment="后来修好了")
     completed.refresh_from_db()
@@ -143,7 +143,7 @@ def test_it_keeps_the_stars_but_drops_the_hidden_words_when_a_moderator_hides_it
     completed, student, manager
 ):
     before = completed.updated_at
-    services.repair_request_rate(request=completed, by=student, rating=1, comment="骂人的话")
+    services.repair_request_rate(repair=completed, by=student, rating=1, comment="骂人的话")
     completed.refresh_from_db()
     assert completed.updated_at > before  # Open311 and API clients see the request changed
     review = review_hide(review=repair_review(completed), by=manager, reason="辱骂")
@@ -160,7 +160,7 @@ def test_it_rates_a_repair_completed_before_the_reviews_system(student):
     # Completed without the services (as before the reviews system): the event comes on demand.
     old = RepairRequestFactory(requester=student, completed=True)
     assert not ServiceEvent.objects.exists()
-    services.repair_request_rate(request=old, by=student, rating=5)
+    services.repair_request_rate(repair=old, by=student, rating=5)
     event = ServiceEvent.objects.get(source_id=str(old.pk))
     assert event.served == student and event.review.stars == 5
 

@@ -147,8 +147,8 @@ def test_it_lists_with_a_fixed_number_of_queries(
         )
     client = browser(staff)
     client.get(url("complaint-list"))
-    # session, user, roles, staff departments (inbox check + scope), count, rows
-    with django_assert_num_queries(8):
+    # session, user, roles, staff departments (read once per request), count, rows
+    with django_assert_num_queries(6):
         client.get(url("complaint-list"))
 
 

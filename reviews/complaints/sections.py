@@ -9,7 +9,8 @@ from django.utils.translation import gettext_lazy
 
 from reviews.models import Complaint
 
-from .querysets import OPEN, complaints_for, overdue_q
+from .querysets import complaints_for
+from .workflow import OPEN_STATUSES, overdue_q
 
 SHOWN = 5
 
@@ -39,9 +40,9 @@ def overview_context(request) -> dict:
     """Open, overdue, and the share of closed ones resolved within their deadline (one query)."""
     now = timezone.now()
     figures = Complaint.objects.aggregate(
-        open=Count("pk", filter=Q(status__in=OPEN)),
+        open=Count("pk", filter=Q(status__in=OPEN_STATUSES)),
         overdue=Count("pk", filter=overdue_q(now)),
-        escalated=Count("pk", filter=Q(status__in=OPEN, escalation_level__gt=0)),
+        escalated=Count("pk", filter=Q(status__in=OPEN_STATUSES, escalation_level__gt=0)),
         closed=Count("pk", filter=Q(status=Complaint.Status.CLOSED)),
         in_time=Count(
             "pk",

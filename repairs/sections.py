@@ -1,0 +1,93 @@
+"""The repairs sections of the home page (a requester's recent requests, a technician's jobs)
+and of the manager overview (the last 30 days in a few figures); registered in apps.py."""
+
+from datetime import timedelta
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
+from django.utils.translation import gettext as _
+
+from repairs.figures import RepairFigures, repair_figures
+from repairs.models import RepairRequest
+from repairs.views.figures import period_bounds
+
+SHOWN = 5
+OVERVIEW_DAYS = 30
+
+
+def _item(repair: RepairRequest, meta: str) -> dict:
+    return {
+        "title": f"{repair.number} {repair.category}",
+        "url": repair.get_absolute_url(),
+        "status": repair.get_status_display(),
+        "meta": " · ".join(part for part in (repair.place, meta) if part),
+    }
+
+
+def my_repairs_context(request: HttpRequest) -> dict:
+    """The requester's most recent requests (one query)."""
+    requests = (
+        RepairRequest.objects.for_user(request.user)
+        .filter(requester=request.user)
+        .select_related("category", "building", "room__building")[:SHOWN]
+    )
+    items = [_item(r, date_format(localtime(r.created_at), "SHORT_DATE_FORMAT")) for r in requests]
+    return {
+        "items": items,
+        "empty_text": _("No repair requests yet. Something broken? Report it under Repairs."),
+        "more_url": reverse("repairs:mine") if items else "",
+    }
+
+
+def my_jobs_context(request: HttpRequest) -> dict:
+    """The technician's open jobs, earliest due first (one query)."""
+    jobs = (
+        RepairRequest.objects.for_user(request.user)
+        .for_technician(request.user)
+        .select_related("category", "building", "room__building")[:SHOWN]
+    )
+    items = []
+    for job in jobs:
+        due = ""
+        if job.completion_due_at:
+            when = date_format(localtime(job.completion_due_at), "SHORT_DATETIME_FORMAT")
+            due = _("due %(when)s") % {"when": when}
+        items.append(_item(job, due))
+    return {
+        "items": items,
+        "empty_text": _("No open jobs. Well done."),
+        "more_url": reverse("repairs:workbench"),
+    }
+
+
+def overview_context(request: HttpRequest) -> dict:
+    """The repairs section of the manager overview: the last 30 days in a few figures."""
+    end = timezone.localdate()
+    lower, upper = period_bounds(end - timedelta(days=OVERVIEW_DAYS - 1), end)
+    data = repair_figures(user=request.user, start=lower, end=upper)
+    return {"figures": overview_figures(data), "figures_url": reverse("repairs:figures")}
+
+
+def overview_figures(data: RepairFigures) -> list[dict]:
+    url = reverse("repairs:figures")
+    return [
+        {"label": _("Requests, last 30 days"), "value": data.total, "url": url},
+        {"label": _("Open"), "value": data.open_count, "url": url},
+        {"label": _("Overdue now"), "value": data.overdue_count, "url": url + "#overdue"},
+        {"label": _("Completed on time"), "value": _percent(data.completion_sla), "url": ""},
+        {"label": _("Mean completion (hours)"), "value": _number(data.completion.mean_hours)},
+        {"label": _("Completion, 90th percentile"), "value": _number(data.completion.p90_hours)},
+        {"label": _("Reopen rate"), "value": _percent(data.reopen_rate), "url": ""},
+        {"label": _("Repeat faults"), "value": len(data.repeat_faults), "url": url + "#repeat"},
+    ]
+
+
+def _percent(share: float | None) -> str:
+    return "—" if share is None else f"{share * 100:.0f}%"
+
+
+def _number(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1f}"
