@@ -6,10 +6,11 @@ the building's campus. Of the matching active rules the lowest priority number w
 priorities the more specific rule (nearer category, building before campus) wins.
 """
 
+from logistics.models import Building
 from repairs.models import Category, DispatchRule
 
 
-def category_lineage(category) -> list[int]:
+def category_lineage(category: Category) -> list[int]:
     """The ids of `category` and its ancestors, nearest first."""
     ids: list[int] = []
     current = category
@@ -26,7 +27,7 @@ def _specificity(rule: DispatchRule, lineage: list[int]) -> tuple:
     return (rule.priority, place, depth, rule.pk)
 
 
-def matching_rule(*, category, building=None) -> DispatchRule | None:
+def matching_rule(*, category: Category, building: Building | None = None) -> DispatchRule | None:
     """The dispatch rule that applies to a request of `category` in `building` (or None)."""
     lineage = category_lineage(category)
     rules = DispatchRule.objects.filter(is_active=True).select_related("team", "technician")

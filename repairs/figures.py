@@ -18,7 +18,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import get_language
 
-from logistics.models import Building
+from logistics.models import Building, User
 from logistics.roles import Role
 
 from .models import RepairRequest
@@ -33,7 +33,7 @@ PERCENTILE = 0.9
 NOT_WORKED = (RepairRequest.Status.REJECTED, RepairRequest.Status.CANCELLED)
 
 
-def can_view_figures(user) -> bool:
+def can_view_figures(user: User) -> bool:
     """Managers, supervisors and dispatchers (the latter within their scope) see the figures."""
     if not (user and user.is_authenticated):
         return False
@@ -111,7 +111,9 @@ class RepairFigures:
     repeat_faults: list[dict] = field(default_factory=list)  # {room, category, count, last_at}
 
 
-def repair_figures(*, user, start: datetime, end: datetime, now=None) -> RepairFigures:
+def repair_figures(
+    *, user: User, start: datetime, end: datetime, now: datetime | None = None
+) -> RepairFigures:
     """The figures of the requests filed in [start, end) that `user` may see."""
     now = now or timezone.now()
     scoped = RepairRequest.objects.for_user(user).order_by()
@@ -131,7 +133,7 @@ def repair_figures(*, user, start: datetime, end: datetime, now=None) -> RepairF
     return figures
 
 
-def _add_totals(figures: RepairFigures, period: QuerySet, now) -> None:
+def _add_totals(figures: RepairFigures, period: QuerySet, now: datetime) -> None:
     worked = ~Q(status__in=NOT_WORKED)
     response_decided = (
         worked

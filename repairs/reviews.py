@@ -10,6 +10,10 @@ and of the repairs figures (a moderator must not be able to change a technician'
 hiding a review; the administrators still see both).
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -18,6 +22,10 @@ from logistics.roles import Role
 from reviews.models import Review, ServiceEvent
 from reviews.registry import Dimension, register_event_type
 from reviews.services import SubjectRef, review_create, service_event_record
+
+if TYPE_CHECKING:
+    from logistics.models import Department, User
+    from repairs.models import RepairRequest
 
 EVENT_TYPE = "repairs.request"
 
@@ -37,11 +45,11 @@ def register() -> None:
     )
 
 
-def repair_department(repair):
+def repair_department(repair: RepairRequest) -> Department | None:
     return repair.team or repair.category.department
 
 
-def repair_subjects(repair) -> list[SubjectRef]:
+def repair_subjects(repair: RepairRequest) -> list[SubjectRef]:
     """The repair centre (unit), the technician (staff) and the category."""
     department = repair_department(repair)
     category = repair.category
@@ -68,7 +76,7 @@ def repair_subjects(repair) -> list[SubjectRef]:
     return subjects
 
 
-def repair_event_record(repair) -> ServiceEvent:
+def repair_event_record(repair: RepairRequest) -> ServiceEvent:
     """The service event of a completed repair (idempotent: a redo after reopening keeps it)."""
     from repairs.timeline import repair_url  # noqa: PLC0415 (repairs.timeline imports notify)
 
@@ -84,25 +92,33 @@ def repair_event_record(repair) -> ServiceEvent:
     )
 
 
-def existing_repair_event(repair) -> ServiceEvent | None:
+def existing_repair_event(repair: RepairRequest) -> ServiceEvent | None:
     return ServiceEvent.objects.filter(
         event_type=EVENT_TYPE, source_id=str(repair.pk), served_id=repair.requester_id
     ).first()
 
 
-def repair_event(repair) -> ServiceEvent:
+def repair_event(repair: RepairRequest) -> ServiceEvent:
     """The repair's event; repairs completed before the reviews system get theirs on demand."""
     return existing_repair_event(repair) or repair_event_record(repair)
 
 
-def repair_review(repair) -> Review | None:
+def repair_review(repair: RepairRequest) -> Review | None:
     return Review.objects.filter(
         event_type=EVENT_TYPE, event__source_id=str(repair.pk), author_id=repair.requester_id
     ).first()
 
 
 @transaction.atomic
-def repair_review_create(*, repair, by, rating, scores=None, comment="", anonymous=False):
+def repair_review_create(
+    *,
+    repair: RepairRequest,
+    by: User,
+    rating: int,
+    scores: dict | None = None,
+    comment: str = "",
+    anonymous: bool = False,
+) -> Review:
     """The requester's review of the repair through the reviews system (raises AlreadyReviewed,
     PermissionDenied, ValidationError keyed "stars"/"scores"/"comment")."""
     return review_create(

@@ -7,15 +7,21 @@ the working time the request spent on hold. The second escalation (to the manage
 a request is overdue by its completion target once more.
 """
 
+from __future__ import annotations
+
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from logistics.workcalendar import WorkCalendar, add_working_hours, add_working_time
+
+if TYPE_CHECKING:
+    from repairs.models import Category
 
 URGENT_FACTOR = Decimal("0.5")
 
 
-def targets(*, category, urgency: str) -> tuple[Decimal, Decimal]:
+def targets(*, category: Category, urgency: str) -> tuple[Decimal, Decimal]:
     """(response hours, completion hours) for a request of `category` with `urgency`."""
     response, completion = Decimal(category.response_hours), Decimal(category.completion_hours)
     if urgency == "urgent":
@@ -24,7 +30,7 @@ def targets(*, category, urgency: str) -> tuple[Decimal, Decimal]:
 
 
 def due_times(
-    *, category, urgency: str, start: datetime, calendar=None
+    *, category: Category, urgency: str, start: datetime, calendar: WorkCalendar | None = None
 ) -> tuple[datetime, datetime]:
     """(response_due_at, completion_due_at) of a request filed at `start`."""
     calendar = calendar or WorkCalendar()
@@ -35,14 +41,22 @@ def due_times(
     )
 
 
-def pushed_back(due: datetime | None, paused: timedelta, *, calendar=None) -> datetime | None:
+def pushed_back(
+    due: datetime | None, paused: timedelta, *, calendar: WorkCalendar | None = None
+) -> datetime | None:
     """A due time moved later by `paused` working time (after a hold)."""
     if due is None or paused <= timedelta(0):
         return due
     return add_working_time(due, paused, calendar=calendar)
 
 
-def manager_escalation_due(*, completion_due_at: datetime, category, urgency: str, calendar=None):
+def manager_escalation_due(
+    *,
+    completion_due_at: datetime,
+    category: Category,
+    urgency: str,
+    calendar: WorkCalendar | None = None,
+) -> datetime:
     """When an overdue request goes on to the managers: overdue by its completion target again."""
     _response, completion = targets(category=category, urgency=urgency)
     return add_working_hours(completion_due_at, completion, calendar=calendar)

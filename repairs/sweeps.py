@@ -4,7 +4,7 @@ Every step claims its row with a conditional UPDATE of a due-time column before 
 notifies anything, so a sweep run twice, or two at once, sends each message once.
 """
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -20,7 +20,7 @@ from repairs.workflow import CLOCK_RUNNING
 Status = RepairRequest.Status
 
 
-def auto_confirm(*, now) -> int:
+def auto_confirm(*, now: datetime) -> int:
     """Confirms requests completed more than REPAIRS_AUTO_CONFIRM_DAYS before `now`."""
     cutoff = now - timedelta(days=settings.REPAIRS_AUTO_CONFIRM_DAYS)
     due = RepairRequest.objects.filter(status=Status.COMPLETED, completed_at__lte=cutoff)
@@ -28,7 +28,7 @@ def auto_confirm(*, now) -> int:
 
 
 @transaction.atomic
-def _auto_confirm_one(pk: int, *, now) -> bool:
+def _auto_confirm_one(pk: int, *, now: datetime) -> bool:
     rows = RepairRequest.objects.filter(pk=pk, status=Status.COMPLETED).update(
         status=Status.CONFIRMED, confirmed_at=now, updated_at=now
     )
@@ -45,7 +45,7 @@ def _auto_confirm_one(pk: int, *, now) -> bool:
     return True
 
 
-def sla_sweep(*, now) -> dict:
+def sla_sweep(*, now: datetime) -> dict[str, int]:
     """Reminders, then the first and second escalation level, as of `now`."""
     return {
         "reminded": _send_reminders(now),
@@ -54,7 +54,7 @@ def sla_sweep(*, now) -> dict:
     }
 
 
-def _send_reminders(now) -> int:
+def _send_reminders(now: datetime) -> int:
     soon = now + timedelta(hours=float(settings.REPAIRS_REMINDER_BEFORE_HOURS))
     due = RepairRequest.objects.filter(
         status__in=CLOCK_RUNNING,
@@ -67,7 +67,7 @@ def _send_reminders(now) -> int:
 
 
 @transaction.atomic
-def _remind_one(pk: int, *, now) -> bool:
+def _remind_one(pk: int, *, now: datetime) -> bool:
     rows = RepairRequest.objects.filter(pk=pk, reminder_sent_at__isnull=True).update(
         reminder_sent_at=now
     )
@@ -80,12 +80,12 @@ def _remind_one(pk: int, *, now) -> bool:
     return True
 
 
-def _escalate_to_dispatchers(now) -> int:
+def _escalate_to_dispatchers(now: datetime) -> int:
     due = RepairRequest.objects.overdue(now).filter(escalation_level=0)
     return sum(_escalate_one(pk, now=now, level=1) for pk in due.values_list("pk", flat=True))
 
 
-def _escalate_to_managers(now) -> int:
+def _escalate_to_managers(now: datetime) -> int:
     calendar = WorkCalendar()
     rows = (
         RepairRequest.objects.overdue(now)
@@ -115,7 +115,7 @@ def _escalate_to_managers(now) -> int:
 
 
 @transaction.atomic
-def _escalate_one(pk: int, *, now, level: int) -> bool:
+def _escalate_one(pk: int, *, now: datetime, level: int) -> bool:
     rows = RepairRequest.objects.filter(
         pk=pk, escalation_level=level - 1, status__in=CLOCK_RUNNING
     ).update(escalation_level=level, escalated_at=now)

@@ -19,8 +19,3 @@ def bulk_sla_sweep() -> dict:
 def bulk_auto_confirm() -> int:
     """Confirms completed requests their requesters left unconfirmed for too long."""
     return services.repair_requests_auto_confirm()
-
-
-# The names the brief uses; beat calls the bulk_ tasks (routed to the bulk queue).
-sla_sweep = bulk_sla_sweep
-auto_confirm = bulk_auto_confirm

@@ -7,6 +7,10 @@
 - everybody else: 404.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.apps import apps
 from django.db.models import (
     BigIntegerField,
@@ -25,13 +29,16 @@ from logistics.roles import Role
 from reviews.models import Complaint, ComplaintEntry
 from reviews.querysets import sees_everything, staff_department_ids
 
+if TYPE_CHECKING:
+    from logistics.models import User
 
-def is_manager(user) -> bool:
+
+def is_manager(user: User) -> bool:
     """Logistics managers and superusers (User.is_manager), signed in."""
     return user.is_authenticated and user.is_manager
 
 
-def _canteen_q(user) -> Q:
+def _canteen_q(user: User) -> Q:
     if not user.has_role(Role.CANTEEN_STAFF):
         return Q(pk__in=[])
     try:
@@ -46,7 +53,7 @@ def _canteen_q(user) -> Q:
     return Q(pk__in=filed.values("complaint_id"))
 
 
-def _department_ids(user) -> list[int]:
+def _department_ids(user: User) -> list[int]:
     """The departments `user` serves, read once per user object (like its roles)."""
     ids = user.__dict__.get("_complaint_department_ids")
     if ids is None:
@@ -54,12 +61,12 @@ def _department_ids(user) -> list[int]:
     return ids
 
 
-def handled_q(user) -> Q:
+def handled_q(user: User) -> Q:
     """The complaints `user` handles as staff (managers excluded: they handle all)."""
     return Q(department_id__in=_department_ids(user)) | _canteen_q(user)
 
 
-def with_handling(queryset: QuerySet[Complaint], user) -> QuerySet[Complaint]:
+def with_handling(queryset: QuerySet[Complaint], user: User) -> QuerySet[Complaint]:
     """Annotates `viewer_handles`: whether `user` handles each row, so a list asks the rule
     table about every row without a query per row."""
     if is_manager(user):
@@ -72,7 +79,7 @@ def with_related(queryset: QuerySet[Complaint]) -> QuerySet[Complaint]:
     return queryset.select_related("department", "subject", "event", "author")
 
 
-def complaints_for(user) -> QuerySet[Complaint]:
+def complaints_for(user: User) -> QuerySet[Complaint]:
     """The complaints `user` may see."""
     complaints = with_related(Complaint.objects.all())
     if not user.is_authenticated:
@@ -82,7 +89,7 @@ def complaints_for(user) -> QuerySet[Complaint]:
     return complaints.filter(Q(author=user) | handled_q(user))
 
 
-def inbox_for(user) -> QuerySet[Complaint]:
+def inbox_for(user: User) -> QuerySet[Complaint]:
     """The complaints `user` handles (empty for people who handle none)."""
     complaints = with_related(Complaint.objects.all())
     if not user.is_authenticated:
@@ -92,7 +99,7 @@ def inbox_for(user) -> QuerySet[Complaint]:
     return complaints.filter(handled_q(user))
 
 
-def handles_any(user) -> bool:
+def handles_any(user: User) -> bool:
     """Whether the inbox is the user's entry page (staff of a department, managers)."""
     if not user.is_authenticated:
         return False
@@ -101,7 +108,7 @@ def handles_any(user) -> bool:
     )
 
 
-def can_handle(user, complaint: Complaint) -> bool:
+def can_handle(user: User | None, complaint: Complaint) -> bool:
     """Department staff, canteen staff of it, logistics managers and superusers."""
     if not (user and user.is_authenticated and user.is_active):
         return False
