@@ -127,3 +127,31 @@ def test_it_keeps_the_open_queue_index_on_the_open_statuses():
     index = next(i for i in RepairRequest._meta.indexes if i.name == "repair_open_due_idx")
     ((lookup, statuses),) = index.condition.children
     assert lookup == "status__in" and set(statuses) == set(OPEN_STATUSES)
+
+
+def test_it_answers_the_api_with_the_same_actions(client, cast):
+    repair = _request_in(Status.IN_PROGRESS, cast)
+    for role in ("requester", "technician", "dispatcher"):
+        client.force_login(cast[role])
+        body = client.get(f"/api/v1/repairs/requests/{repair.pk}/").json()
+        page = client.get(repair.get_absolute_url()).context["actions"]
+        assert body["allowed_actions"] == [URL_NAMES.get(a, a) for a in page], role
+
+
+def test_it_lists_allowed_actions_for_a_scoped_dispatcher_in_a_fixed_number_of_queries(
+    client, cast, django_assert_num_queries
+):
+    from logistics.models import StaffScope
+
+    dispatcher = cast["dispatcher"]
+    first = _request_in(Status.SUBMITTED, cast)
+    StaffScope.objects.create(user=dispatcher, role="repair_dispatcher", building=first.building)
+    for _n in range(3):
+        RepairRequestFactory(requester=cast["requester"], room=first.room)
+    client.force_login(dispatcher)
+    client.get("/api/v1/repairs/requests/")
+    # user, roles, scopes (for_user), count, rows, photos, scopes (the rule table, once)
+    with django_assert_num_queries(7):
+        body = client.get("/api/v1/repairs/requests/").json()
+    assert len(body["results"]) == 4
+    assert all("accept" in row["allowed_actions"] for row in body["results"])
