@@ -34,7 +34,7 @@ from reviews.errors import ConcurrentUpdate, InvalidTransition
 from reviews.models import Complaint, ComplaintEntry
 
 from . import deadlines, routing
-from .workflow import OPEN_STATUSES, TRANSITIONS
+from .workflow import OPEN_STATUSES, TRANSITIONS, acknowledge_overdue_q, resolve_overdue_q
 
 if TYPE_CHECKING:
     from logistics.models import Department, User
@@ -428,12 +428,9 @@ def complaints_sweep(now: datetime | None = None) -> dict[str, int]:
     """Escalates complaints past their acknowledge or resolve deadline to the logistics managers,
     once each (escalation_level 0 → 1 claimed by a conditional UPDATE: safe to run twice)."""
     now = now or timezone.now()
-    overdue_ack = Complaint.objects.filter(
-        status=Status.SUBMITTED, acknowledge_due_at__lt=now, escalation_level=0
-    ).values_list("pk", flat=True)
-    overdue_resolve = Complaint.objects.filter(
-        status__in=OPEN_STATUSES, resolve_due_at__lt=now, escalation_level=0
-    ).values_list("pk", flat=True)
+    waiting = Complaint.objects.filter(escalation_level=0)
+    overdue_ack = waiting.filter(acknowledge_overdue_q(now)).values_list("pk", flat=True)
+    overdue_resolve = waiting.filter(resolve_overdue_q(now)).values_list("pk", flat=True)
     counts = {"escalated_acknowledge": 0, "escalated_resolve": 0}
     for pk in list(overdue_ack):
         counts["escalated_acknowledge"] += _escalate_one(pk, now=now, deadline="acknowledge")

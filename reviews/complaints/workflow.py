@@ -29,13 +29,20 @@ CLOSED_STATUSES: tuple[str, ...] = tuple(s for s in Status if s not in OPEN_STAT
 # --- Overdue ------------------------------------------------------------------------------------
 
 
+def acknowledge_overdue_q(now: datetime | None = None) -> Q:
+    """Not acknowledged by its acknowledge deadline."""
+    return Q(status=Status.SUBMITTED, acknowledge_due_at__lt=now or timezone.now())
+
+
+def resolve_overdue_q(now: datetime | None = None) -> Q:
+    """Still open past its resolve deadline."""
+    return Q(status__in=OPEN_STATUSES, resolve_due_at__lt=now or timezone.now())
+
+
 def overdue_q(now: datetime | None = None) -> Q:
-    """Overdue as a query condition: not acknowledged by its acknowledge deadline, or still open
-    past its resolve deadline."""
+    """Overdue as a query condition: either deadline passed while it waits for the department."""
     now = now or timezone.now()
-    return Q(status=Status.SUBMITTED, acknowledge_due_at__lt=now) | Q(
-        status__in=OPEN_STATUSES, resolve_due_at__lt=now
-    )
+    return acknowledge_overdue_q(now) | resolve_overdue_q(now)
 
 
 def is_overdue(complaint: Complaint, now: datetime | None = None) -> bool:
