@@ -448,39 +448,3 @@ def staff_dish_edit(request, slug: str, pk: int | None = None):
             return redirect("dining:staff-dishes", slug=canteen.slug)
     context = {"canteen": canteen, "dish": dish, "form": form, "zero": Decimal("0")}
     return render(request, "dining/staff/dish_form.html", context)
-
-
-# --- Home page section --------------------------------------------------------------------------
-
-
-def my_canteen_context(request) -> dict:
-    """'My canteen today': per canteen and meal, how many of today's menus are published."""
-    today = timezone.localdate()
-    canteens = list(
-        Canteen.objects.editable_by(request.user)
-        .filter(is_active=True)
-        .annotate(window_count=Count("windows", filter=Q(windows__is_active=True)))
-    )
-    counts = (
-        Menu.objects.filter(canteen__in=canteens, date=today, status=Menu.Status.PUBLISHED)
-        .values("canteen_id", "meal")
-        .annotate(n=Count("id"))
-    )
-    published = {(c["canteen_id"], c["meal"]): c["n"] for c in counts}
-    home = reverse("dining:staff-home")
-    items = [
-        {
-            "title": f"{canteen} · {label}",
-            "url": f"{home}#canteen-{canteen.slug}",
-            "status": _("%(published)d of %(windows)d published")
-            % {"published": published.get((canteen.pk, meal), 0), "windows": canteen.window_count},
-        }
-        for canteen in canteens
-        for meal, label in Meal.choices
-        if (canteen.pk, meal) in published or meal != Meal.LATE_NIGHT
-    ]
-    return {
-        "items": items,
-        "empty_text": _("You are not assigned to a canteen yet."),
-        "more_url": home,
-    }

@@ -1,17 +1,42 @@
-"""Home-page and manager-overview sections of this part of reviews (logistics.sections)."""
+"""Reviews' home-page and manager-overview sections (registered in ReviewsConfig.ready()):
+"To review" for everyone served, this month's satisfaction for managers and supervisors.
+
+The complaints sections live in reviews/complaints/home.py.
+"""
 
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from logistics.roles import Role
-from logistics.sections import register_overview_section
+from reviews.indices.aggregate import month_start
+from reviews.indices.forms import DEFAULT_MIN_REVIEWS
 from reviews.models import IndexRow, Subject
+from reviews.querysets import events_to_review
+from reviews.registry import event_type_label
 
-from .aggregate import month_start
-from .forms import DEFAULT_MIN_REVIEWS
+SHOWN = 5
+
+
+def to_review_context(request) -> dict:
+    """The signed-in user's events waiting for their rating, latest first (one query)."""
+    events = events_to_review(request.user).order_by("-occurred_at", "-id")[:SHOWN]
+    items = [
+        {
+            "title": event.title,
+            "url": reverse("reviews:event-review", args=[event.pk]),
+            "status": event_type_label(event.event_type),
+            "meta": date_format(timezone.localtime(event.occurred_at), "SHORT_DATE_FORMAT"),
+        }
+        for event in events
+    ]
+    return {
+        "items": items,
+        "empty_text": _("Nothing to rate right now."),
+        "more_url": reverse("reviews:index"),
+    }
+
 
 LOWEST_SHOWN = 3
 
@@ -46,15 +71,3 @@ def satisfaction_context(request) -> dict:
         {"label": _("Reviews this month"), "value": campus.reviews if campus else 0},
     ]
     return {"figures": figures, "lowest": lowest}
-
-
-def register() -> None:
-    """Called from ReviewsConfig.ready()."""
-    register_overview_section(
-        "reviews.satisfaction",
-        title=gettext_lazy("Satisfaction this month"),
-        template="reviews/indices/_overview_section.html",
-        context=satisfaction_context,
-        order=60,
-        roles={Role.LOGISTICS_MANAGER, Role.SUPERVISOR},
-    )
