@@ -10,15 +10,27 @@ and of the repairs figures (a moderator must not be able to change a technician'
 hiding a review; the administrators still see both).
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from logistics.roles import Role
-from reviews.errors import AlreadyReviewed
-from reviews.models import Review, ServiceEvent
 from reviews.registry import Dimension, register_event_type
-from reviews.services import SubjectRef, review_create, service_event_record
+from reviews.services import (
+    AlreadyReviewed,
+    SubjectRef,
+    event_find,
+    review_create,
+    review_find,
+    service_event_record,
+)
+
+if TYPE_CHECKING:
+    from reviews.models import Review, ServiceEvent
 
 EVENT_TYPE = "repairs.request"
 
@@ -86,9 +98,7 @@ def repair_event_record(repair) -> ServiceEvent:
 
 
 def existing_repair_event(repair) -> ServiceEvent | None:
-    return ServiceEvent.objects.filter(
-        event_type=EVENT_TYPE, source_id=str(repair.pk), served_id=repair.requester_id
-    ).first()
+    return event_find(event_type=EVENT_TYPE, source_id=repair.pk, served=repair.requester)
 
 
 def repair_event(repair) -> ServiceEvent:
@@ -97,9 +107,7 @@ def repair_event(repair) -> ServiceEvent:
 
 
 def repair_review(repair) -> Review | None:
-    return Review.objects.filter(
-        event_type=EVENT_TYPE, event__source_id=str(repair.pk), author_id=repair.requester_id
-    ).first()
+    return review_find(event_type=EVENT_TYPE, source_id=repair.pk, author=repair.requester)
 
 
 @transaction.atomic

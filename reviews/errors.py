@@ -1,16 +1,16 @@
-"""The errors of the reviews services, with a message for the user."""
+"""The errors of the reviews services, on top of logistics.workflow: pages show their message,
+the API answers their code and status through the shared exception handler."""
 
 from django.utils.translation import gettext_lazy as _
 
+from logistics import workflow
 
-class ReviewError(Exception):
-    """A domain error with a message for the user (views show it, the API answers 400/409)."""
 
-    default_message = _("This action is not possible.")
+class ReviewError(workflow.DomainError):
+    """Base of the reviews system's errors: an action the rules refuse (409 conflict)."""
 
-    def __init__(self, message=None):
-        self.message = message or self.default_message
-        super().__init__(str(self.message))
+    code = "conflict"
+    http_status = 409
 
 
 class AlreadyReviewed(ReviewError):
@@ -21,9 +21,11 @@ class NotEditable(ReviewError):
     default_message = _("This review can no longer be edited.")
 
 
-class InvalidTransition(ReviewError):
+class InvalidTransition(ReviewError, workflow.InvalidTransition):
+    code = "invalid_transition"
     default_message = _("This complaint is no longer in a state that allows this action.")
 
 
-class ConcurrentUpdate(ReviewError):
+class ConcurrentUpdate(ReviewError, workflow.ConcurrentUpdate):
+    code = "concurrent_update"
     default_message = _("Someone else changed this a moment ago. Reload and try again.")

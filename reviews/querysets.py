@@ -14,6 +14,7 @@ from django.utils import timezone
 from logistics.roles import STAFF_ROLES, Role
 
 from .models import FollowUp, Review, ServiceEvent
+from .registry import subject_kinds
 
 
 def sees_everything(user) -> bool:
@@ -29,6 +30,21 @@ def staff_department_ids(user, *roles: str) -> list[int]:
     if roles:
         scopes = scopes.filter(role__in=roles)
     return list(scopes.values_list("department_id", flat=True))
+
+
+def answered_subjects_q(user) -> Q | None:
+    """The subjects `user` answers for through an app's hook (a canteen's staff: its canteen,
+    windows and dishes), as a filter on Subject built from subqueries (no extra round trip);
+    None when they answer for none."""
+    if not user.is_authenticated:
+        return None
+    where = None
+    for subject_kind in subject_kinds():
+        refs = subject_kind.answered_by(user)
+        if refs is not None:
+            found = Q(kind=subject_kind.kind, ref__in=refs)
+            where = found if where is None else where | found
+    return where
 
 
 def events_for(user) -> QuerySet[ServiceEvent]:

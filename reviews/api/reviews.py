@@ -1,8 +1,9 @@
 """REST endpoints of this part of reviews, registered on the reviews API router.
 
 Reads are scoped with reviews_for / events_for / follow_ups_for (another user's object is 404);
-writes validate their input and call reviews.services, whose ReviewError answers 409 (already
-reviewed, no longer editable) and whose field errors answer 400; PermissionDenied answers 403.
+writes validate their input and call reviews.services, whose errors (reviews.errors, on
+logistics.workflow) the shared exception handler answers: 409 "conflict" (already reviewed, no
+longer editable), 400 for field errors, 403 for PermissionDenied.
 """
 
 from django.core.exceptions import PermissionDenied
@@ -20,7 +21,6 @@ from rest_framework.response import Response
 from logistics.api.exceptions import error_response
 from logistics.api.serializers import ErrorSerializer
 from reviews import services
-from reviews.errors import ReviewError
 from reviews.filters import ReviewFilterSet
 from reviews.models import FollowUp, Review, ReviewPhoto, ServiceEvent
 from reviews.querysets import (
@@ -37,10 +37,6 @@ CONFLICT = OpenApiResponse(
     ErrorSerializer, _("Already reviewed, no longer editable, or already done.")
 )
 EVENT_NOT_YOURS = OpenApiResponse(ErrorSerializer, _("No such event among yours."))
-
-
-def _answer(exc: ReviewError) -> Response:
-    return error_response("conflict", str(exc.message), status.HTTP_409_CONFLICT)
 
 
 @extend_schema_view(
@@ -94,10 +90,7 @@ class ReviewViewSet(
             return error_response(
                 "expired", str(_("The time to rate this has passed.")), status.HTTP_409_CONFLICT
             )
-        try:
-            review = services.review_create(event=event, by=request.user, **data)
-        except ReviewError as exc:
-            return _answer(exc)
+        review = services.review_create(event=event, by=request.user, **data)
         return Response(self._fresh(review), status=status.HTTP_201_CREATED)
 
     def partial_update(self, request, *args, **kwargs):
@@ -106,19 +99,16 @@ class ReviewViewSet(
         incoming = s.ReviewUpdateSerializer(data=request.data, partial=True)
         incoming.is_valid(raise_exception=True)
         data = incoming.validated_data
-        try:
-            review = services.review_update(
-                review=review,
-                by=request.user,
-                stars=data.get("stars", review.stars),
-                scores=data.get("scores", review.scores),
-                comment=data.get("comment", review.comment),
-                anonymous=data.get("anonymous", review.anonymous),
-                photos=data.get("photos", []),
-                remove_photo_ids=data.get("remove_photos", []),
-            )
-        except ReviewError as exc:
-            return _answer(exc)
+        review = services.review_update(
+            review=review,
+            by=request.user,
+            stars=data.get("stars", review.stars),
+            scores=data.get("scores", review.scores),
+            comment=data.get("comment", review.comment),
+            anonymous=data.get("anonymous", review.anonymous),
+            photos=data.get("photos", []),
+            remove_photo_ids=data.get("remove_photos", []),
+        )
         return Response(self._fresh(review))
 
     def update(self, request, *args, **kwargs):  # PUT is not offered (http_method_names)
@@ -195,12 +185,9 @@ class FollowUpViewSet(viewsets.ReadOnlyModelViewSet):
         follow_up = self.get_object()
         incoming = s.FollowUpNoteSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        try:
-            services.follow_up_close(
-                follow_up=follow_up, by=request.user, note=incoming.validated_data["note"]
-            )
-        except ReviewError as exc:
-            return _answer(exc)
+        services.follow_up_close(
+            follow_up=follow_up, by=request.user, note=incoming.validated_data["note"]
+        )
         return Response(self.get_serializer(self.get_queryset().get(pk=follow_up.pk)).data)
 
 

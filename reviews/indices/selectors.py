@@ -1,21 +1,20 @@
 """Reads of the satisfaction indices, scoped once: who sees which subjects' index rows.
 
 - logistics managers, supervisors and superusers see every subject;
-- staff (a staff role) see their own staff subject and the other subjects (units, canteens,
-  windows, dishes …) of the departments they serve, never a colleague's personal scores;
+- staff (a staff role) see their own staff subject, the other subjects (units, canteens,
+  windows, dishes …) of the departments they serve, and the subjects an app says they answer
+  for (reviews.registry.register_subject_kind), never a colleague's personal scores;
 - everybody else (students, teachers) sees none: the pages answer 403.
 """
 
 import datetime
 
-from django.apps import apps
-from django.db.models import CharField, F, Q, QuerySet
-from django.db.models.functions import Cast
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
-from logistics.roles import STAFF_ROLES, Role
+from logistics.roles import STAFF_ROLES
 from reviews.models import IndexRow, Subject
-from reviews.querysets import sees_everything, staff_department_ids
+from reviews.querysets import answered_subjects_q, sees_everything, staff_department_ids
 
 from .aggregate import month_start, week_start
 
@@ -47,33 +46,11 @@ def own_subjects(user) -> QuerySet[Subject]:
     if not user.is_authenticated:
         return Subject.objects.none()
     departments = staff_department_ids(user)
-    return Subject.objects.filter(
-        Q(kind=Subject.Kind.STAFF, user=user)
-        | (Q(department_id__in=departments) & ~Q(kind=Subject.Kind.STAFF))
-        | _canteen_subjects_q(user)
+    where = Q(kind=Subject.Kind.STAFF, user=user) | (
+        Q(department_id__in=departments) & ~Q(kind=Subject.Kind.STAFF)
     )
-
-
-def _canteen_subjects_q(user) -> Q:
-    """Canteen staff scoped by building: their canteens, its windows and dishes (the unit's
-    other canteens stay hidden from them). Dining is looked up by name: reviews loads alone."""
-    if not user.has_role(Role.CANTEEN_STAFF):
-        return Q(pk__in=[])
-    try:
-        canteens = apps.get_model("dining", "Canteen").objects.editable_by(user)
-        windows = apps.get_model("dining", "Window").objects.filter(canteen__in=canteens)
-        dishes = apps.get_model("dining", "Dish").objects.filter(canteen__in=canteens)
-    except LookupError:
-        return Q(pk__in=[])
-
-    def refs(queryset):  # a subquery: no extra round trip
-        return queryset.annotate(ref=Cast("pk", CharField())).values("ref")
-
-    return (
-        Q(kind=Subject.Kind.CANTEEN, ref__in=refs(canteens))
-        | Q(kind=Subject.Kind.WINDOW, ref__in=refs(windows))
-        | Q(kind=Subject.Kind.DISH, ref__in=refs(dishes))
-    )
+    answered = answered_subjects_q(user)
+    return Subject.objects.filter(where if answered is None else where | answered)
 
 
 def subjects_for(user) -> QuerySet[Subject]:
