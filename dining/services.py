@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from logistics.notifications import notify
 
 from . import cache, pricing
+from .errors import AcknowledgementRequired, DiningError, PublishBlocked
 from .models import Canteen, Dish, Favourite, Menu, MenuItem, PriceChange
 
 PUBLISH_AHEAD = timedelta(days=14)
@@ -51,36 +52,6 @@ DISH_FIELDS = {
     "sodium_mg",
     "is_active",
 }
-
-
-class DiningError(Exception):
-    """A domain error with a message for the user."""
-
-    default_message = _("This action is not possible.")
-
-    def __init__(self, message=None):
-        self.message = message or self.default_message
-        super().__init__(str(self.message))
-
-
-class PublishBlocked(DiningError):
-    """A blocking price rule is broken; `findings` say which."""
-
-    default_message = _("A price rule blocks publishing this menu.")
-
-    def __init__(self, findings, message=None):
-        self.findings = findings
-        super().__init__(message)
-
-
-class AcknowledgementRequired(DiningError):
-    """Warnings must be acknowledged with a reason before publishing; `findings` say which."""
-
-    default_message = _("This menu breaks a price rule: give a reason to publish it anyway.")
-
-    def __init__(self, findings, message=None):
-        self.findings = findings
-        super().__init__(message)
 
 
 # --- Permission ---------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from logistics.roles import Role
 
 from .. import services
+from ..errors import AcknowledgementRequired, DiningError, PublishBlocked
 from ..forms import CopyForm, DishForm, ImportForm, MenuItemFormSet, PublishForm, TemplateForm
 from ..imports import COLUMNS, menu_import_spec
 from ..models import Canteen, Dish, Meal, Menu, MenuItem, MenuTemplate, Window
@@ -188,7 +189,7 @@ class _MenuPage:
             if handler:
                 return handler()
             return self.save_items(action)
-        except services.DiningError as exc:
+        except DiningError as exc:
             messages.error(self.request, str(exc.message))
             return None
 
@@ -249,11 +250,11 @@ class _MenuPage:
                     publish_at=publish_at,
                     acknowledge_reason=data.get("reason", ""),
                 )
-        except services.PublishBlocked as exc:
+        except PublishBlocked as exc:
             self.findings, self.blocked = exc.findings, True
             messages.error(self.request, str(exc.message))
             return None
-        except services.AcknowledgementRequired as exc:
+        except AcknowledgementRequired as exc:
             self.findings = exc.findings
             messages.warning(self.request, str(exc.message))
             return None
@@ -441,7 +442,7 @@ def staff_dish_edit(request, slug: str, pk: int | None = None):
             )
         except ValidationError as exc:
             form.add_error(None, exc)
-        except services.DiningError as exc:
+        except DiningError as exc:
             form.add_error(None, str(exc.message))
         else:
             messages.success(request, _("The dish was saved."))
