@@ -19,7 +19,7 @@ from PIL import Image, ImageDraw
 
 from logistics.demo import DemoData, register_demo_seeder
 
-from . import pricing, services
+from . import services
 from .errors import AcknowledgementRequired
 from .models import (
     Allergen,
@@ -37,6 +37,7 @@ from .models import (
     PriceViolation,
     Window,
 )
+from .pricing import services as pricing
 
 SEED = 2026
 TENTH = Decimal("0.1")

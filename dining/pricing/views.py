@@ -18,17 +18,18 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .. import export, pricing
-from ..figures import (
+from dining import export
+from dining.figures import (
     can_view_figures,
     dining_figures,
     figure_canteens,
     index_chart,
     index_series,
 )
-from ..models import Canteen, Dish, PriceRule, PriceViolation
-from ..price_filters import PriceViolationFilterSet
-from ..price_forms import ExportForm, FiguresForm, PeriodForm, PriceRuleForm
+from dining.models import Canteen, Dish, PriceRule, PriceViolation
+from dining.pricing import services as pricing
+from dining.pricing.filters import PriceViolationFilterSet
+from dining.pricing.forms import ExportForm, FiguresForm, PeriodForm, PriceRuleForm
 
 VIOLATIONS_PER_PAGE = 50
 INDEX_DAYS = 90
