@@ -19,9 +19,9 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from dining import selectors, services
+from dining.filters import DishFilterSet, WindowFilterSet
 from dining.models import Canteen, ClosedDay, Dish, Menu, MenuItem, Window
 from logistics.api.permissions import HasScope
-from logistics.filters import IntegerFilter, SearchFilterSet
 from logistics.roles import Role
 
 from . import serializers as s
@@ -75,14 +75,6 @@ class CanteenViewSet(DiningViewSetMixin, viewsets.ReadOnlyModelViewSet):
         )
 
 
-class WindowFilterSet(django_filters.FilterSet):
-    canteen = IntegerFilter(field_name="canteen_id", label=_("Canteen id"))
-
-    class Meta:
-        model = Window
-        fields = ["canteen", "is_active"]
-
-
 class WindowViewSet(DiningViewSetMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = s.WindowSerializer
     filterset_class = WindowFilterSet
@@ -95,27 +87,6 @@ class WindowViewSet(DiningViewSetMixin, viewsets.ReadOnlyModelViewSet):
 
 
 # --- Dishes -------------------------------------------------------------------------------------
-
-
-class DishFilterSet(SearchFilterSet):
-    search_fields = ("name", "name_en")
-
-    canteen = IntegerFilter(field_name="canteen_id", label=_("Canteen id"))
-    category = django_filters.CharFilter(field_name="category__code", max_length=32)
-    exclude_allergen = django_filters.CharFilter(
-        method="filter_exclude_allergen",
-        max_length=32,
-        label=_("Leave out dishes with this allergen (code)"),
-    )
-
-    class Meta:
-        model = Dish
-        fields = ["canteen", "category", "is_halal", "is_vegetarian", "is_active"]
-
-    def filter_exclude_allergen(self, queryset, name, value):
-        if not value:
-            return queryset
-        return queryset.exclude(allergens__code=value)
 
 
 class DishViewSet(

@@ -22,7 +22,7 @@ from . import export
 from .aggregate import month_start, period_end, week_start
 from .charts import trend_chart
 from .forms import ExportForm, RankingForm, TrendForm
-from .selectors import (
+from .querysets import (
     RANKED_KINDS,
     can_rank,
     can_view_indices,
