@@ -7,7 +7,10 @@
 - everybody else (students, teachers) sees none: the pages answer 403.
 """
 
+from __future__ import annotations
+
 import datetime
+from typing import TYPE_CHECKING
 
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
@@ -17,6 +20,13 @@ from reviews.models import IndexRow, Subject
 from reviews.querysets import answered_subjects_q, sees_everything, staff_department_ids
 
 from .aggregate import month_start, week_start
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from logistics.models import User
+
+    AnyUser = User | AnonymousUser
 
 RANKED_KINDS = (
     Subject.Kind.UNIT,
@@ -28,20 +38,20 @@ RANKED_KINDS = (
 )
 
 
-def can_rank(user) -> bool:
+def can_rank(user: AnyUser) -> bool:
     """Managers, supervisors and superusers: the rankings, exports and every subject."""
     return sees_everything(user)
 
 
-def is_staff_member(user) -> bool:
+def is_staff_member(user: AnyUser) -> bool:
     return bool(user.is_authenticated and user.has_role(*STAFF_ROLES))
 
 
-def can_view_indices(user) -> bool:
+def can_view_indices(user: AnyUser) -> bool:
     return can_rank(user) or is_staff_member(user)
 
 
-def own_subjects(user) -> QuerySet[Subject]:
+def own_subjects(user: AnyUser) -> QuerySet[Subject]:
     """The staff member's own subject and their departments' subjects other than staff."""
     if not user.is_authenticated:
         return Subject.objects.none()
@@ -53,7 +63,7 @@ def own_subjects(user) -> QuerySet[Subject]:
     return Subject.objects.filter(where if answered is None else where | answered)
 
 
-def subjects_for(user) -> QuerySet[Subject]:
+def subjects_for(user: AnyUser) -> QuerySet[Subject]:
     if can_rank(user):
         return Subject.objects.all()
     if is_staff_member(user):
@@ -61,7 +71,7 @@ def subjects_for(user) -> QuerySet[Subject]:
     return Subject.objects.none()
 
 
-def rows_for(user) -> QuerySet[IndexRow]:
+def rows_for(user: AnyUser) -> QuerySet[IndexRow]:
     rows = IndexRow.objects.select_related("subject")
     if can_rank(user):
         return rows
@@ -91,7 +101,14 @@ def normalise_start(period: str, day: datetime.date) -> datetime.date:
     return day
 
 
-def ranking(*, kind: str, period: str, start, event_type: str = "", min_reviews: int = 0):
+def ranking(
+    *,
+    kind: str,
+    period: str,
+    start: datetime.date,
+    event_type: str = "",
+    min_reviews: int = 0,
+) -> QuerySet[IndexRow]:
     """Index rows of one kind in one period, best adjusted mean first."""
     return (
         IndexRow.objects.filter(
@@ -106,7 +123,9 @@ def ranking(*, kind: str, period: str, start, event_type: str = "", min_reviews:
     )
 
 
-def trend(*, subject: Subject, period: str, since, event_type: str = ""):
+def trend(
+    *, subject: Subject, period: str, since: datetime.date, event_type: str = ""
+) -> QuerySet[IndexRow]:
     return IndexRow.objects.filter(
         subject=subject, period=period, event_type=event_type, period_start__gte=since
     ).order_by("period_start")
