@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from logistics.numbers import percent
 from reviews.indices.aggregate import month_start
 from reviews.indices.forms import DEFAULT_MIN_REVIEWS
 from reviews.models import IndexRow, Subject
@@ -41,10 +42,6 @@ def to_review_context(request) -> dict:
 LOWEST_SHOWN = 3
 
 
-def _percent(value) -> str:
-    return "—" if value is None else f"{value * 100:.0f}%"
-
-
 def satisfaction_context(request) -> dict:
     """Campus satisfaction this month, its response rate, and the lowest-ranked units:
     two queries over IndexRow."""
@@ -66,8 +63,8 @@ def satisfaction_context(request) -> dict:
             "value": "—" if mean is None else f"{mean:.2f}",
             "url": url,
         },
-        {"label": _("Share satisfied (4–5 stars)"), "value": _percent(share)},
-        {"label": _("Response rate"), "value": _percent(rate)},
+        {"label": _("Share satisfied (4–5 stars)"), "value": percent(share)},
+        {"label": _("Response rate"), "value": percent(rate)},
         {"label": _("Reviews this month"), "value": campus.reviews if campus else 0},
     ]
     return {"figures": figures, "lowest": lowest}
