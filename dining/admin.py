@@ -8,7 +8,7 @@ supervision part (price admin of helper d2)."""
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from dining import cache, pricing
+from dining import cache
 from dining.models import (
     Allergen,
     BasketItem,
@@ -28,7 +28,8 @@ from dining.models import (
     PriceViolation,
     Window,
 )
-from dining.price_forms import PriceRuleForm
+from dining.pricing import services as pricing
+from dining.pricing.forms import PriceRuleForm
 from dining.services import TIERS
 
 
@@ -190,7 +191,7 @@ class FavouriteAdmin(ReadOnlyAdmin):
 
 @admin.register(PriceRule)
 class PriceRuleAdmin(admin.ModelAdmin):
-    """Rules are saved through dining.pricing.price_rule_save (managers; numbers checked)."""
+    """Rules are saved through pricing.price_rule_save (managers only; numbers checked)."""
 
     form = PriceRuleForm
     list_display = ["name", "kind", "severity", "canteen", "category", "meal", "amount", "percent"]

@@ -1,4 +1,4 @@
-"""App config of the dining system."""
+"""App config of the dining system: what it registers with the core and with reviews."""
 
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
@@ -9,32 +9,52 @@ class DiningConfig(AppConfig):
     verbose_name = _("Dining")
     default_auto_field = "django.db.models.BigAutoField"
 
-    def ready(self):
-        from dining.reviews import register as register_reviews
+    def ready(self) -> None:
+        from celery.schedules import crontab
 
-        register_reviews()
-        from dining.views.prices import overview_context
-        from logistics.sections import register_overview_section
-
-        register_overview_section(
-            "dining.figures",
-            title=_("Dining"),
-            template="dining/prices/includes/_overview_section.html",
-            context=overview_context,
-            order=20,
-        )
-        from dining.views.staff import my_canteen_context
+        from dining import reviews, sections
+        from logistics.api.permissions import register_scope_area
         from logistics.roles import Role
-        from logistics.sections import register_home_section
+        from logistics.schedule import register_beat_entry
+        from logistics.sections import register_home_section, register_overview_section
 
         register_home_section(
             "dining.my-canteen",
             title=_("My canteen today"),
             template="includes/_item_list.html",
-            context=my_canteen_context,
+            context=sections.my_canteen_context,
             order=5,
             roles={Role.CANTEEN_STAFF},
         )
-        from dining.sections import register as register_todays_menu
-
-        register_todays_menu()
+        register_home_section(
+            "dining.todays-menu",
+            title=_("Today's menu"),
+            template="includes/_item_list.html",
+            context=sections.todays_menu_context,
+            order=20,
+        )
+        register_overview_section(
+            "dining.figures",
+            title=_("Dining"),
+            template="dining/prices/includes/_overview_section.html",
+            context=sections.overview_context,
+            order=20,
+        )
+        register_scope_area("dining")
+        register_beat_entry(
+            "dining-publish-due",
+            task="dining.tasks.publish_due",
+            schedule=60,
+            options={"expires": 60},
+        )
+        register_beat_entry(
+            "dining-favourites-tomorrow",
+            task="dining.tasks.bulk_favourites_notify_tomorrow",
+            schedule=crontab(hour=18, minute=0),
+        )
+        register_beat_entry(
+            "dining-price-index",
+            task="dining.tasks.bulk_price_index",
+            schedule=crontab(hour=0, minute=15),
+        )
+        reviews.register()

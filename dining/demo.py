@@ -19,7 +19,8 @@ from PIL import Image, ImageDraw
 
 from logistics.demo import DemoData, register_demo_seeder
 
-from . import pricing, services
+from . import services
+from .errors import AcknowledgementRequired
 from .models import (
     Allergen,
     BasketItem,
@@ -36,6 +37,7 @@ from .models import (
     PriceViolation,
     Window,
 )
+from .pricing import services as pricing
 
 SEED = 2026
 TENTH = Decimal("0.1")
@@ -387,7 +389,7 @@ def _publish(demo, canteen, window, day, meal, rows, *, publish_at=None) -> Menu
     reason = SPECIALS.get(index, "")
     try:
         return services.menu_publish(by=by, menu=menu, publish_at=publish_at)
-    except services.AcknowledgementRequired:
+    except AcknowledgementRequired:
         # The special days' dearer dish: the staff acknowledge the warnings with their reason.
         return services.menu_publish(
             by=by, menu=menu, publish_at=publish_at, acknowledge_reason=reason or "临时调整"

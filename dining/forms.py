@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from logistics.tabular import MAX_BYTES
 from logistics.uploads import clean_image
 
-from .models import Allergen, Dish, DishCategory, MenuTemplate, Window
+from .models import DISH_EDITABLE_FIELDS, Allergen, Dish, DishCategory, MenuTemplate, Window
 
 MONEY = {"required": False, "min_value": 0, "max_digits": 8, "decimal_places": 2}
 
@@ -31,28 +31,7 @@ class DishForm(forms.ModelForm):
 
     class Meta:
         model = Dish
-        fields = [
-            "name",
-            "name_en",
-            "category",
-            "window",
-            "description",
-            "pricing_unit",
-            "price",
-            "price_employee",
-            "price_other",
-            "portion_size",
-            "allergens",
-            "is_vegetarian",
-            "is_halal",
-            "spicy_level",
-            "kcal",
-            "protein_g",
-            "fat_g",
-            "carbohydrate_g",
-            "sodium_mg",
-            "is_active",
-        ]
+        fields = list(DISH_EDITABLE_FIELDS)
         widgets = {
             "allergens": forms.CheckboxSelectMultiple,
             "description": forms.Textarea(attrs={"rows": 3}),

@@ -151,6 +151,32 @@ class DishCategory(BilingualName):
         ordering = ["sort_order", "code"]
 
 
+# The fields a person edits on a dish, in the order the form shows them: the staff form, the API
+# serializer and services.dish_save all read this one list (the photo has its own upload field).
+DISH_EDITABLE_FIELDS = (
+    "name",
+    "name_en",
+    "category",
+    "window",
+    "description",
+    "pricing_unit",
+    "price",
+    "price_employee",
+    "price_other",
+    "portion_size",
+    "allergens",
+    "is_vegetarian",
+    "is_halal",
+    "spicy_level",
+    "kcal",
+    "protein_g",
+    "fat_g",
+    "carbohydrate_g",
+    "sodium_mg",
+    "is_active",
+)
+
+
 class Dish(BilingualName):
     """A dish a canteen sells; its standard prices per tier (student, employee, other)."""
 

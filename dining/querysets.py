@@ -1,12 +1,23 @@
 """Reads of the dining app: who may edit which canteen, published menus of a day, dish search."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.db import models
 from django.db.models import Q
 
 from logistics.roles import Role
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
 
-def staff_canteen_filter(user, prefix: str = "") -> Q:
+    from logistics.models import User
+
+    AnyUser = User | AnonymousUser
+
+
+def staff_canteen_filter(user: AnyUser, prefix: str = "") -> Q:
     """The canteens a canteen_staff user serves: scoped buildings or departments."""
     scopes = list(user.scoped(Role.CANTEEN_STAFF).values_list("department_id", "building_id"))
     q = Q(pk__in=[])
@@ -19,10 +30,10 @@ def staff_canteen_filter(user, prefix: str = "") -> Q:
 
 
 class CanteenQuerySet(models.QuerySet):
-    def public(self) -> "CanteenQuerySet":
+    def public(self) -> CanteenQuerySet:
         return self.filter(is_active=True)
 
-    def editable_by(self, user) -> "CanteenQuerySet":
+    def editable_by(self, user: AnyUser) -> CanteenQuerySet:
         """Canteens whose menus and dishes `user` may change: managers all, staff their own."""
         if not (user and user.is_authenticated):
             return self.none()
@@ -34,23 +45,23 @@ class CanteenQuerySet(models.QuerySet):
 
 
 class DishQuerySet(models.QuerySet):
-    def editable_by(self, user) -> "DishQuerySet":
+    def editable_by(self, user: AnyUser) -> DishQuerySet:
         from .models import Canteen
 
         return self.filter(canteen__in=Canteen.objects.editable_by(user))
 
-    def with_related(self) -> "DishQuerySet":
+    def with_related(self) -> DishQuerySet:
         return self.select_related("canteen", "window", "category").prefetch_related("allergens")
 
 
 class MenuQuerySet(models.QuerySet):
-    def published(self) -> "MenuQuerySet":
+    def published(self) -> MenuQuerySet:
         return self.filter(status="published")
 
-    def editable_by(self, user) -> "MenuQuerySet":
+    def editable_by(self, user: AnyUser) -> MenuQuerySet:
         from .models import Canteen
 
         return self.filter(canteen__in=Canteen.objects.editable_by(user))
 
-    def for_day(self, date) -> "MenuQuerySet":
+    def for_day(self, date) -> MenuQuerySet:
         return self.filter(date=date)

@@ -6,18 +6,36 @@ a published menu, today or in the last RATE_DAYS days, once per dish and date (t
 uniqueness per person gives that).
 """
 
+from __future__ import annotations
+
 import datetime
+import re
+from functools import partial
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Max, Sum
+from django.db.models import CharField, Q, QuerySet
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from reviews.models import IndexRow, Review, ServiceEvent, Subject
-from reviews.registry import Dimension, register_event_type
-from reviews.services import SubjectRef, service_event_record
+from logistics.models import User
+from logistics.roles import Role
+from reviews.registry import Dimension, SubjectFacts, register_event_type, register_subject_kind
+from reviews.services import (
+    SubjectRef,
+    events_served,
+    service_event_record,
+    subject_find,
+    subject_latest_reviews,
+    subject_rating,
+)
+
+if TYPE_CHECKING:
+    from dining.models import Dish, Window
+    from reviews.models import Review, ServiceEvent, Subject
 
 EVENT_TYPE = "dining.dish"
 RATE_DAYS = 7  # how far back a dish may be rated
@@ -25,6 +43,8 @@ LATEST = 5  # reviews shown on the dish page
 
 
 def register() -> None:
+    """Called from DiningConfig.ready(): the dish event type and the subjects a canteen's staff
+    answer for (the canteen, its windows, its dishes)."""
     register_event_type(
         EVENT_TYPE,
         label=gettext_lazy("Dish"),
@@ -36,13 +56,82 @@ def register() -> None:
         invite=False,
         verified=False,
     )
+    for kind, model_name in (("canteen", "Canteen"), ("window", "Window"), ("dish", "Dish")):
+        register_subject_kind(
+            kind,
+            describe=partial(_describe, model_name),
+            answerers=partial(_answerers, model_name),
+            answered_by=partial(_answered_by, model_name),
+        )
 
 
-def source_id(dish, date: datetime.date) -> str:
+# --- Who answers for a canteen, window or dish: the canteen's staff -----------------------------
+
+ID_RE = re.compile(r"[0-9]{1,18}")
+
+
+def _row(model_name: str, ref: str):
+    """The canteen, window or dish that a subject's ref names, with its canteen; or None."""
+    from dining import models  # noqa: PLC0415 (apps load before models)
+
+    if not ID_RE.fullmatch(str(ref or "")):
+        return None
+    rows = getattr(models, model_name).objects.filter(pk=int(ref))
+    if model_name != "Canteen":
+        rows = rows.select_related("canteen__department")
+    else:
+        rows = rows.select_related("department")
+    return rows.first()
+
+
+def _canteen(row):
+    return row if row.__class__.__name__ == "Canteen" else row.canteen
+
+
+def _describe(model_name: str, ref: str) -> SubjectFacts | None:
+    row = _row(model_name, ref)
+    if row is None:
+        return None
+    return SubjectFacts(row.name, row.name_en or "", _canteen(row).department)
+
+
+def canteen_staff(canteen) -> list[User]:
+    """Active canteen staff scoped to the canteen's building or department."""
+    where = Q(staff_scopes__building_id=canteen.building_id)
+    if canteen.department_id:
+        where |= Q(staff_scopes__department_id=canteen.department_id)
+    users = User.objects.filter(
+        where,
+        is_active=True,
+        groups__name=Role.CANTEEN_STAFF,
+        staff_scopes__role=Role.CANTEEN_STAFF,
+    )
+    return list(users.distinct())
+
+
+def _answerers(model_name: str, ref: str) -> list[User]:
+    row = _row(model_name, ref)
+    return [] if row is None else canteen_staff(_canteen(row))
+
+
+def _answered_by(model_name: str, user: User) -> QuerySet | None:
+    """The refs of the canteens (or their windows or dishes) whose staff `user` is."""
+    from dining import models  # noqa: PLC0415
+
+    if not user.has_role(Role.CANTEEN_STAFF):
+        return None
+    canteens = models.Canteen.objects.editable_by(user)
+    rows = canteens if model_name == "Canteen" else getattr(models, model_name).objects
+    if model_name != "Canteen":
+        rows = rows.filter(canteen__in=canteens)
+    return rows.annotate(ref=Cast("pk", CharField())).values("ref")
+
+
+def source_id(dish: Dish, date: datetime.date) -> str:
     return f"{dish.pk}:{date.isoformat()}"
 
 
-def rateable_dates(dish, today: datetime.date) -> list[datetime.date]:
+def rateable_dates(dish: Dish, today: datetime.date) -> list[datetime.date]:
     """Dates (newest first) on which the dish was on a published menu, within RATE_DAYS."""
     from dining.models import MenuItem  # noqa: PLC0415 (apps load before models)
 
@@ -53,17 +142,19 @@ def rateable_dates(dish, today: datetime.date) -> list[datetime.date]:
     return sorted(set(dates), reverse=True)
 
 
-def my_dish_events(user, dish, dates) -> dict[datetime.date, ServiceEvent]:
+def my_dish_events(
+    user: User, dish: Dish, dates: list[datetime.date]
+) -> dict[datetime.date, ServiceEvent]:
     """The user's events of this dish on these dates, with their reviews (one query)."""
     if not user.is_authenticated or not dates:
         return {}
-    events = ServiceEvent.objects.filter(
-        event_type=EVENT_TYPE, served=user, source_id__in=[source_id(dish, d) for d in dates]
-    ).select_related("review")
+    events = events_served(
+        event_type=EVENT_TYPE, served=user, source_ids=[source_id(dish, d) for d in dates]
+    )
     return {datetime.date.fromisoformat(e.source_id.split(":", 1)[1]): e for e in events}
 
 
-def _subjects(dish, window) -> list[SubjectRef]:
+def _subjects(dish: Dish, window: Window) -> list[SubjectRef]:
     canteen, category = dish.canteen, dish.category
     department = canteen.department
     refs = [
@@ -82,7 +173,9 @@ def _subjects(dish, window) -> list[SubjectRef]:
 
 
 @transaction.atomic
-def dish_event_record(*, dish, date: datetime.date, by, today: datetime.date) -> ServiceEvent:
+def dish_event_record(
+    *, dish: Dish, date: datetime.date, by: User, today: datetime.date
+) -> ServiceEvent:
     """`by` says they ate `dish` on `date`: the event they then review (idempotent)."""
     from dining.models import MenuItem  # noqa: PLC0415
 
@@ -113,33 +206,14 @@ def dish_event_record(*, dish, date: datetime.date, by, today: datetime.date) ->
     )
 
 
-def dish_subject(dish) -> Subject | None:
-    return Subject.objects.filter(kind=Subject.Kind.DISH, ref=str(dish.pk)).first()
+def dish_subject(dish: Dish) -> Subject | None:
+    return subject_find("dish", str(dish.pk))
 
 
 def rating_summary(subject: Subject | None) -> dict:
-    """Count and mean of the dish's visible reviews: the index tables' monthly rows (written by
-    beat) plus the few reviews written since their last aggregation (two small queries)."""
-    if subject is None:
-        return {"count": 0, "mean": None}
-    rows = IndexRow.objects.filter(
-        subject=subject, event_type=EVENT_TYPE, period=IndexRow.Period.MONTH
-    ).aggregate(n=Sum("reviews"), total=Sum("stars_sum"), at=Max("computed_at"))
-    recent = Review.objects.visible().filter(event_type=EVENT_TYPE, event__subjects=subject)
-    if rows["at"] is not None:
-        recent = recent.filter(created_at__gt=rows["at"])
-    live = recent.aggregate(n=Count("id"), total=Sum("stars"))
-    count = (rows["n"] or 0) + live["n"]
-    total = (rows["total"] or 0) + (live["total"] or 0)
-    return {"count": count, "mean": round(total / count, 1) if count else None}
+    """Count and mean of the dish's visible reviews."""
+    return subject_rating(subject, event_type=EVENT_TYPE)
 
 
 def latest_reviews(subject: Subject | None, limit: int = LATEST) -> list[Review]:
-    if subject is None:
-        return []
-    return list(
-        Review.objects.visible()
-        .filter(event_type=EVENT_TYPE, event__subjects=subject)
-        .select_related("author", "event")
-        .order_by("-created_at", "-id")[:limit]
-    )
+    return subject_latest_reviews(subject, event_type=EVENT_TYPE, limit=limit)

@@ -1,16 +1,21 @@
-"""The home page section "Today's menu": per canteen, the meal served now (or next) from the
-cached day data, so it adds no query once warm."""
+"""Dining's home-page and manager-overview sections (registered in DiningConfig.ready()).
 
+"Today's menu" reads the cached day data, so it adds no query once warm.
+"""
+
+import datetime
+
+from django.db.models import Count, Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-
-from logistics.sections import register_home_section
 
 from . import selectors
-from .models import Meal
+from .figures import dining_figures
+from .models import Canteen, Meal, Menu
 
 SHOWN_DISHES = 4
+OVERVIEW_DAYS = 30
 
 
 def todays_menu_context(request) -> dict:
@@ -47,11 +52,59 @@ def todays_menu_context(request) -> dict:
     }
 
 
-def register() -> None:
-    register_home_section(
-        "dining.todays-menu",
-        title=gettext_lazy("Today's menu"),
-        template="includes/_item_list.html",
-        context=todays_menu_context,
-        order=20,
+def my_canteen_context(request) -> dict:
+    """'My canteen today': per canteen and meal, how many of today's menus are published."""
+    today = timezone.localdate()
+    canteens = list(
+        Canteen.objects.editable_by(request.user)
+        .filter(is_active=True)
+        .annotate(window_count=Count("windows", filter=Q(windows__is_active=True)))
     )
+    counts = (
+        Menu.objects.filter(canteen__in=canteens, date=today, status=Menu.Status.PUBLISHED)
+        .values("canteen_id", "meal")
+        .annotate(n=Count("id"))
+    )
+    published = {(c["canteen_id"], c["meal"]): c["n"] for c in counts}
+    home = reverse("dining:staff-home")
+    items = [
+        {
+            "title": f"{canteen} · {label}",
+            "url": f"{home}#canteen-{canteen.slug}",
+            "status": _("%(published)d of %(windows)d published")
+            % {"published": published.get((canteen.pk, meal), 0), "windows": canteen.window_count},
+        }
+        for canteen in canteens
+        for meal, label in Meal.choices
+        if (canteen.pk, meal) in published or meal != Meal.LATE_NIGHT
+    ]
+    return {
+        "items": items,
+        "empty_text": _("You are not assigned to a canteen yet."),
+        "more_url": home,
+    }
+
+
+def overview_context(request) -> dict:
+    """The dining section of the manager overview: the last 30 days in a few figures."""
+    end = timezone.localdate()
+    start = end - datetime.timedelta(days=OVERVIEW_DAYS - 1)
+    data = dining_figures(user=request.user, start=start, end=end)
+    url = reverse("dining:figures")
+    violations_url = reverse("dining:violations")
+    figures_list = [
+        {"label": _("Dishes served, last 30 days"), "value": data.items, "url": url},
+        {"label": _("Campus price index"), "value": data.campus_index or "—", "url": ""},
+        {"label": _("Price rule violations"), "value": data.violations, "url": violations_url},
+        {
+            "label": _("Warnings not acknowledged"),
+            "value": data.unacknowledged,
+            "url": violations_url + "?acknowledged=false",
+        },
+        {
+            "label": _("Low-price share (≤ %(price)s yuan)") % {"price": data.threshold},
+            "value": "—" if data.low_share is None else f"{data.low_share}%",
+            "url": "",
+        },
+    ]
+    return {"figures": figures_list, "figures_url": url, "rows": data.rows}

@@ -5,12 +5,15 @@ are kept) so that dining.cache can store them per canteen and date. Every builde
 number of queries, whatever the number of canteens, menus or dishes.
 """
 
+from __future__ import annotations
+
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import get_language
 
@@ -26,6 +29,11 @@ from .models import (
     OpeningHours,
     PriceChange,
 )
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from logistics.models import User
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 MEAL_ORDER = [meal.value for meal in Meal]
@@ -296,7 +304,7 @@ def filter_menus(menus: list[dict], dish_filter: DishFilter) -> list[dict]:
 # --- dishes --------------------------------------------------------------------------------------
 
 
-def dish_search(query: str, *, limit: int = 50):
+def dish_search(query: str, *, limit: int = 50) -> QuerySet[Dish]:
     """Active dishes of open canteens whose Chinese or English name contains `query`."""
     query = query.strip()
     if not query:
@@ -310,7 +318,7 @@ def dish_search(query: str, *, limit: int = 50):
     )
 
 
-def dish_detail(pk: int):
+def dish_detail(pk: int) -> Dish | None:
     return (
         Dish.objects.filter(pk=pk, canteen__is_active=True)
         .select_related("canteen", "window", "category")
@@ -319,7 +327,7 @@ def dish_detail(pk: int):
     )
 
 
-def price_history(dish, *, limit: int = 30) -> list:
+def price_history(dish: Dish, *, limit: int = 30) -> list[PriceChange]:
     return list(
         PriceChange.objects.filter(dish=dish)
         .select_related("changed_by")
@@ -327,11 +335,11 @@ def price_history(dish, *, limit: int = 30) -> list:
     )
 
 
-def is_favourite(user, dish) -> bool:
+def is_favourite(user: User | AnonymousUser, dish: Dish) -> bool:
     return user.is_authenticated and Favourite.objects.filter(user=user, dish=dish).exists()
 
 
-def favourite_dishes(user):
+def favourite_dishes(user: User) -> QuerySet[Dish]:
     return (
         Dish.objects.filter(favourites__user=user)
         .select_related("canteen", "category")

@@ -1,15 +1,19 @@
 """Every change in the dining app: dishes, menus (build, copy, template, import, publish,
 sold out), favourites. Writes go through here (DESIGN.md).
 
-CONTRACT (the lead wrote the signatures; helper d1 implements them and may add functions with
-keyword-only arguments). Each service: @transaction.atomic, checks that `by` may edit the canteen
-(Canteen.objects.editable_by(by)) and raises django PermissionDenied otherwise, records price
-changes through dining.pricing.price_change_record, calls dining.cache.menu_changed /
-canteen_changed, and notify() where people want to know.
+Each service runs in a transaction, checks that `by` may edit the canteen
+(Canteen.objects.editable_by(by)) and raises PermissionDenied otherwise, raises the errors of
+dining.errors when a rule says no, records price changes through the pricing package, tells the
+menu cache (dining.cache) what changed, and notifies the people who want to know.
 """
 
+from __future__ import annotations
+
+import datetime
 from collections import defaultdict
+from collections.abc import Iterable
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -23,75 +27,35 @@ from django.utils.translation import gettext_lazy as _
 
 from logistics.notifications import notify
 
-from . import cache, pricing
-from .models import Canteen, Dish, Favourite, Menu, MenuItem, PriceChange
+from . import cache
+from .errors import AcknowledgementRequired, DiningError, PublishBlocked
+from .models import DISH_EDITABLE_FIELDS, Canteen, Dish, Favourite, Menu, MenuItem, PriceChange
+from .pricing import services as pricing
+
+if TYPE_CHECKING:
+    from django.core.files.uploadedfile import UploadedFile
+
+    from logistics.models import User
+    from logistics.tabular import ImportReport
+
+    from .models import MenuTemplate, Window
 
 PUBLISH_AHEAD = timedelta(days=14)
 # Tier name → the price field of Dish and MenuItem that holds it.
 TIERS = {"student": "price", "employee": "price_employee", "other": "price_other"}
-DISH_FIELDS = {
-    "name",
-    "name_en",
-    "window",
-    "category",
-    "description",
-    "photo",
-    "pricing_unit",
-    "price",
-    "price_employee",
-    "price_other",
-    "portion_size",
-    "is_vegetarian",
-    "is_halal",
-    "spicy_level",
-    "kcal",
-    "protein_g",
-    "fat_g",
-    "carbohydrate_g",
-    "sodium_mg",
-    "is_active",
-}
-
-
-class DiningError(Exception):
-    """A domain error with a message for the user."""
-
-    default_message = _("This action is not possible.")
-
-    def __init__(self, message=None):
-        self.message = message or self.default_message
-        super().__init__(str(self.message))
-
-
-class PublishBlocked(DiningError):
-    """A blocking price rule is broken; `findings` say which."""
-
-    default_message = _("A price rule blocks publishing this menu.")
-
-    def __init__(self, findings, message=None):
-        self.findings = findings
-        super().__init__(message)
-
-
-class AcknowledgementRequired(DiningError):
-    """Warnings must be acknowledged with a reason before publishing; `findings` say which."""
-
-    default_message = _("This menu breaks a price rule: give a reason to publish it anyway.")
-
-    def __init__(self, findings, message=None):
-        self.findings = findings
-        super().__init__(message)
+# dish_save sets these on the row; the allergens are a many-to-many set after saving.
+DISH_COLUMNS = (set(DISH_EDITABLE_FIELDS) - {"allergens"}) | {"photo"}
 
 
 # --- Permission ---------------------------------------------------------------------------------
 
 
-def can_edit(*, user, canteen) -> bool:
+def can_edit(*, user: User, canteen: Canteen) -> bool:
     """Whether `user` may change the dishes and menus of `canteen`."""
     return Canteen.objects.editable_by(user).filter(pk=canteen.pk).exists()
 
 
-def _require_edit(by, canteen) -> None:
+def _require_edit(by: User, canteen: Canteen) -> None:
     if not can_edit(user=by, canteen=canteen):
         raise PermissionDenied(gettext("You cannot edit this canteen."))
 
@@ -100,7 +64,9 @@ def _require_edit(by, canteen) -> None:
 
 
 @transaction.atomic
-def dish_save(*, by, canteen, data: dict, dish=None, reason: str = ""):
+def dish_save(
+    *, by: User, canteen: Canteen, data: dict, dish: Dish | None = None, reason: str = ""
+) -> Dish:
     """Creates or updates a dish (standard prices recorded as price changes)."""
     _require_edit(by, canteen)
     if dish is not None and dish.canteen_id != canteen.pk:
@@ -114,7 +80,7 @@ def dish_save(*, by, canteen, data: dict, dish=None, reason: str = ""):
         old_prices = Dish.objects.select_for_update().values(*TIERS.values()).get(pk=dish.pk)
     dish = dish or Dish(canteen=canteen)
     for name, value in data.items():
-        if name in DISH_FIELDS:
+        if name in DISH_COLUMNS:
             setattr(dish, name, value)
     dish.full_clean(exclude=["allergens"])
     dish.save()
@@ -138,7 +104,9 @@ def _record_dish_prices(dish, old_prices: dict, *, by, reason: str) -> None:
 
 
 @transaction.atomic
-def menu_get_or_create(*, by, canteen, window, date, meal):
+def menu_get_or_create(
+    *, by: User, canteen: Canteen, window: Window, date: datetime.date, meal: str
+) -> Menu:
     """The draft menu of a window, date and meal (created when missing)."""
     _require_edit(by, canteen)
     if window.canteen_id != canteen.pk:
@@ -153,7 +121,7 @@ def menu_get_or_create(*, by, canteen, window, date, meal):
 
 
 @transaction.atomic
-def menu_set_items(*, by, menu, items: list[dict], reason: str = ""):
+def menu_set_items(*, by: User, menu: Menu, items: list[dict], reason: str = "") -> Menu:
     """Replaces a menu's items: [{"dish": Dish, "price": Decimal, "price_employee": …,
     "price_other": …, "sort_order": int}]; price differences from the dish's last price are
     recorded. Returns the menu."""
@@ -250,7 +218,15 @@ def _copy_into(*, by, canteen, window, date, meal, rows: list[dict]):
 
 
 @transaction.atomic
-def menus_copy(*, by, canteen, from_date, to_date, meals=None, days: int = 1) -> list:
+def menus_copy(
+    *,
+    by: User,
+    canteen: Canteen,
+    from_date: datetime.date,
+    to_date: datetime.date,
+    meals: Iterable[str] | None = None,
+    days: int = 1,
+) -> list[Menu]:
     """Copies the menus of `days` days starting at from_date (all windows, the given meals or
     all) to the same meals starting at to_date, as drafts; returns the new menus."""
     _require_edit(by, canteen)
@@ -288,7 +264,9 @@ def _row_of(item) -> dict:
 
 
 @transaction.atomic
-def menus_apply_template(*, by, template, week_start) -> list:
+def menus_apply_template(
+    *, by: User, template: MenuTemplate, week_start: datetime.date
+) -> list[Menu]:
     """Builds draft menus of the week starting at week_start (a Monday) from a weekly template."""
     canteen = template.canteen
     _require_edit(by, canteen)
@@ -314,7 +292,7 @@ def menus_apply_template(*, by, template, week_start) -> list:
 
 
 @transaction.atomic
-def menus_import(*, by, canteen, upload):
+def menus_import(*, by: User, canteen: Canteen, upload: UploadedFile) -> ImportReport:
     """Imports menu rows from CSV/XLSX through logistics.tabular (all or nothing); returns the
     ImportReport."""
     from logistics.tabular import run_import
@@ -329,7 +307,13 @@ def menus_import(*, by, canteen, upload):
 
 
 @transaction.atomic
-def menu_publish(*, by, menu, publish_at=None, acknowledge_reason: str = ""):
+def menu_publish(
+    *,
+    by: User,
+    menu: Menu,
+    publish_at: datetime.datetime | None = None,
+    acknowledge_reason: str = "",
+) -> Menu:
     """Publishes now, or schedules (publish_at up to 14 days ahead). Runs price_rules_check:
     a block raises PublishBlocked; warnings without acknowledge_reason raise
     AcknowledgementRequired; with a reason the findings are recorded and the menu publishes."""
@@ -365,7 +349,7 @@ def _check_rules(menu, *, by, reason: str) -> None:
 
 
 @transaction.atomic
-def menus_publish_due(*, now=None) -> int:
+def menus_publish_due(*, now: datetime.datetime | None = None) -> int:
     """Publishes scheduled menus whose publish_at has come (Celery beat); returns how many."""
     now = now or timezone.now()
     due = list(
@@ -384,7 +368,7 @@ def menus_publish_due(*, now=None) -> int:
 
 
 @transaction.atomic
-def menu_unpublish(*, by, menu):
+def menu_unpublish(*, by: User, menu: Menu) -> Menu:
     """Takes a published or scheduled menu back to draft (hidden from the public pages)."""
     _require_edit(by, menu.canteen)
     menu = Menu.objects.select_for_update().get(pk=menu.pk)
@@ -394,7 +378,7 @@ def menu_unpublish(*, by, menu):
 
 
 @transaction.atomic
-def menu_item_set_sold_out(*, by, item, sold_out: bool):
+def menu_item_set_sold_out(*, by: User, item: MenuItem, sold_out: bool) -> MenuItem:
     """The live sold-out switch during service."""
     item = MenuItem.objects.select_related("menu__canteen", "dish").get(pk=item.pk)
     _require_edit(by, item.menu.canteen)
@@ -409,7 +393,7 @@ def menu_item_set_sold_out(*, by, item, sold_out: bool):
 
 
 @transaction.atomic
-def favourite_toggle(*, user, dish) -> bool:
+def favourite_toggle(*, user: User, dish: Dish) -> bool:
     """Adds or removes a favourite dish; returns whether it is now a favourite."""
     if not (user and user.is_authenticated):
         raise PermissionDenied(gettext("Sign in to keep favourites."))
@@ -421,7 +405,7 @@ def favourite_toggle(*, user, dish) -> bool:
 
 
 @transaction.atomic
-def favourites_notify_tomorrow(*, today=None) -> int:
+def favourites_notify_tomorrow(*, today: datetime.date | None = None) -> int:
     """Tells each user whose favourite dish is on tomorrow's published menu, once a day."""
     today = today or timezone.localdate()
     tomorrow = today + timedelta(days=1)

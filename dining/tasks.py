@@ -9,7 +9,8 @@ import datetime
 from celery import shared_task
 from django.utils import timezone
 
-from dining import pricing, services
+from dining import services
+from dining.pricing import services as pricing
 
 
 @shared_task(name="dining.tasks.publish_due", ignore_result=True)

@@ -3,7 +3,8 @@
 from django.urls import path
 
 from dining import openmensa
-from dining.views import prices, public, staff
+from dining.pricing import views as prices
+from dining.views import public, staff
 
 app_name = "dining"
 

@@ -1,1 +1,1 @@
-"""Models of the dorms system (built by its own issue)."""
+"""Models of the dorms system: fields, Meta, __str__, states as TextChoices."""

@@ -203,10 +203,10 @@ class ApiTokenAddForm(forms.ModelForm):
         fields = ["user", "name", "scopes", "expires_at"]
 
     def __init__(self, *args, **kwargs):
-        from logistics.api.permissions import ALL_SCOPES
+        from logistics.api.permissions import all_scopes
 
         super().__init__(*args, **kwargs)
-        self.fields["scopes"].choices = [(s, s) for s in ALL_SCOPES]
+        self.fields["scopes"].choices = [(s, s) for s in all_scopes()]
 
     def clean_expires_at(self):
         expires_at = self.cleaned_data.get("expires_at")

@@ -1,6 +1,7 @@
 """The shared core app: users and roles, campus places, notifications, API auth."""
 
 from django.apps import AppConfig
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 
@@ -10,4 +11,10 @@ class LogisticsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401  (registers system checks)
+        from logistics import checks  # noqa: F401  (registers system checks)
+        from logistics.api.permissions import register_scope_area
+        from logistics.schedule import register_core_entries
+
+        register_core_entries(relay_interval=settings.OUTBOX_RELAY_INTERVAL)
+        register_scope_area("places")
+        register_scope_area("notifications")

@@ -1,66 +1,60 @@
-"""Celery beat's schedule: the periodic sweeps of the core (apps add theirs here)."""
+"""Celery beat's schedule, filled by the apps: each registers its periodic sweeps in `ready()`.
 
-from celery.schedules import crontab
+settings.py hands Celery the one dict below (``CELERY_BEAT_SCHEDULE = BEAT_SCHEDULE``); apps add
+their entries from ``AppConfig.ready()``::
+
+    from logistics.schedule import register_beat_entry
+
+    register_beat_entry("repairs-sla-sweep", task="repairs.tasks.bulk_sla_sweep", schedule=300,
+                        options={"expires": 300})
+
+Celery reads the schedule when beat starts, after ``django.setup()`` has run every app's
+``ready()`` (its Django fix-up sets Django up before the scheduler is built), so the dict is
+complete by then. Registering a name again replaces the entry (a reloaded ``ready()`` is
+harmless).
+"""
+
+from typing import Any
+
+from celery.schedules import crontab, schedule
+
+# The same object is settings.CELERY_BEAT_SCHEDULE and Celery's conf.beat_schedule.
+BEAT_SCHEDULE: dict[str, dict[str, Any]] = {}
 
 
-def beat_schedule(*, relay_interval: int) -> dict:
-    """The beat schedule; settings.py calls this once with its own values."""
-    return {
-        "outbox-relay": {
-            "task": "logistics.tasks.bulk_relay_outbox",
-            "schedule": relay_interval,
-            # A relay run that waited longer than one interval is superseded by the next one.
-            "options": {"expires": relay_interval},
-        },
-        "outbox-purge": {
-            "task": "logistics.tasks.bulk_purge_outbox",
-            "schedule": crontab(hour=3, minute=30),
-        },
-        "notifications-daily-digest": {
-            "task": "logistics.tasks.bulk_send_daily_digests",
-            "schedule": crontab(hour=7, minute=0),
-        },
-        "repairs-sla-sweep": {
-            "task": "repairs.tasks.bulk_sla_sweep",
-            "schedule": 300,
-            "options": {"expires": 300},
-        },
-        "repairs-auto-confirm": {
-            "task": "repairs.tasks.bulk_auto_confirm",
-            "schedule": crontab(minute=10),
-        },
-        "dining-publish-due": {
-            "task": "dining.tasks.publish_due",
-            "schedule": 60,
-            "options": {"expires": 60},
-        },
-        "dining-favourites-tomorrow": {
-            "task": "dining.tasks.bulk_favourites_notify_tomorrow",
-            "schedule": crontab(hour=18, minute=0),
-        },
-        "dining-price-index": {
-            "task": "dining.tasks.bulk_price_index",
-            "schedule": crontab(hour=0, minute=15),
-        },
-        "reviews-invitations": {
-            "task": "reviews.tasks.bulk_invitations_sweep",
-            "schedule": 300,
-            "options": {"expires": 300},
-        },
-        "reviews-complaints-sweep": {
-            "task": "reviews.tasks.bulk_complaints_sweep",
-            "schedule": 300,
-            "options": {"expires": 300},
-        },
-        # Today's rows every quarter hour, and yesterday's once more after midnight.
-        "reviews-indices": {
-            "task": "reviews.tasks.bulk_aggregate_indices",
-            "schedule": crontab(minute="*/15"),
-            "options": {"expires": 900},
-        },
-        "reviews-indices-yesterday": {
-            "task": "reviews.tasks.bulk_aggregate_indices",
-            "schedule": crontab(hour=0, minute=30),
-            "kwargs": {"days_back": 1},
-        },
-    }
+def register_beat_entry(
+    name: str,
+    *,
+    task: str,
+    schedule: float | crontab | schedule,
+    options: dict[str, Any] | None = None,
+    kwargs: dict[str, Any] | None = None,
+) -> None:
+    """Adds (or replaces) one periodic task run by Celery beat."""
+    entry: dict[str, Any] = {"task": task, "schedule": schedule}
+    if options:
+        entry["options"] = dict(options)
+    if kwargs:
+        entry["kwargs"] = dict(kwargs)
+    BEAT_SCHEDULE[name] = entry
+
+
+def register_core_entries(*, relay_interval: int) -> None:
+    """The core's own sweeps: the outbox relay and purge, and the daily digests."""
+    register_beat_entry(
+        "outbox-relay",
+        task="logistics.tasks.bulk_relay_outbox",
+        schedule=relay_interval,
+        # A relay run that waited longer than one interval is superseded by the next one.
+        options={"expires": relay_interval},
+    )
+    register_beat_entry(
+        "outbox-purge",
+        task="logistics.tasks.bulk_purge_outbox",
+        schedule=crontab(hour=3, minute=30),
+    )
+    register_beat_entry(
+        "notifications-daily-digest",
+        task="logistics.tasks.bulk_send_daily_digests",
+        schedule=crontab(hour=7, minute=0),
+    )

@@ -10,7 +10,7 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
-from logistics.schedule import beat_schedule
+from logistics.schedule import BEAT_SCHEDULE
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -181,7 +181,8 @@ CELERY_TASK_ROUTES = {"*.bulk_*": {"queue": "bulk"}}
 # The outbox relay re-publishes rows whose first publish failed or was lost.
 OUTBOX_RELAY_INTERVAL = env.int("OUTBOX_RELAY_INTERVAL", default=30)
 OUTBOX_STALE_AFTER = env.int("OUTBOX_STALE_AFTER", default=60)
-CELERY_BEAT_SCHEDULE = beat_schedule(relay_interval=OUTBOX_RELAY_INTERVAL)
+# Empty here: every app (the core too) registers its entries in AppConfig.ready().
+CELERY_BEAT_SCHEDULE = BEAT_SCHEDULE
 
 # --- Auth and identity --------------------------------------------------------------------------
 

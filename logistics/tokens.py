@@ -13,16 +13,17 @@ from logistics.models import ApiToken, User
 
 def parse_scopes(scopes: str | Iterable[str]) -> list[str]:
     """Scopes from a comma/space separated string or a list; unknown ones raise ValidationError."""
-    from logistics.api.permissions import ALL_SCOPES
+    from logistics.api.permissions import all_scopes
 
     if isinstance(scopes, str):
         scopes = scopes.replace(",", " ").split()
+    known = all_scopes()
     cleaned = sorted({s.strip() for s in scopes if s.strip()})
-    unknown = [s for s in cleaned if s not in ALL_SCOPES]
+    unknown = [s for s in cleaned if s not in known]
     if unknown:
         raise ValidationError(
             _("Unknown scope(s): %(unknown)s. Known scopes: %(known)s.")
-            % {"unknown": ", ".join(unknown), "known": ", ".join(ALL_SCOPES)},
+            % {"unknown": ", ".join(unknown), "known": ", ".join(known)},
             code="invalid_scope",
         )
     if not cleaned:

@@ -1,4 +1,4 @@
-"""App config of the lostfound system."""
+"""App config of the lost-and-found system: what it registers with the core."""
 
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
@@ -8,3 +8,8 @@ class LostfoundConfig(AppConfig):
     name = "lostfound"
     verbose_name = _("Lost and found")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from logistics.api.permissions import register_scope_area
+
+        register_scope_area("lostfound")

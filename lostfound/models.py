@@ -1,1 +1,1 @@
-"""Models of the lostfound system (built by its own issue)."""
+"""Models of the lost-and-found system: fields, Meta, __str__, states as TextChoices."""

@@ -1,1 +1,1 @@
-"""Models of the parcels system (built by its own issue)."""
+"""Models of the parcels system: fields, Meta, __str__, states as TextChoices."""

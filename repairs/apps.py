@@ -10,7 +10,11 @@ class RepairsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from celery.schedules import crontab
+
+        from logistics.api.permissions import register_scope_area
         from logistics.roles import Role
+        from logistics.schedule import register_beat_entry
         from logistics.sections import register_home_section, register_overview_section
         from repairs.reviews import register as register_reviews
         from repairs.sections import my_jobs_context, my_repairs_context, overview_context
@@ -39,4 +43,16 @@ class RepairsConfig(AppConfig):
             template="repairs/includes/_overview_section.html",
             context=overview_context,
             order=10,
+        )
+        register_scope_area("repairs")
+        register_beat_entry(
+            "repairs-sla-sweep",
+            task="repairs.tasks.bulk_sla_sweep",
+            schedule=300,
+            options={"expires": 300},
+        )
+        register_beat_entry(
+            "repairs-auto-confirm",
+            task="repairs.tasks.bulk_auto_confirm",
+            schedule=crontab(minute=10),
         )

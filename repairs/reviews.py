@@ -19,13 +19,20 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from logistics.roles import Role
-from reviews.models import Review, ServiceEvent
 from reviews.registry import Dimension, register_event_type
-from reviews.services import SubjectRef, review_create, service_event_record
+from reviews.services import (
+    AlreadyReviewed,
+    SubjectRef,
+    event_find,
+    review_create,
+    review_find,
+    service_event_record,
+)
 
 if TYPE_CHECKING:
     from logistics.models import Department, User
     from repairs.models import RepairRequest
+    from reviews.models import Review, ServiceEvent
 
 EVENT_TYPE = "repairs.request"
 
@@ -93,9 +100,7 @@ def repair_event_record(repair: RepairRequest) -> ServiceEvent:
 
 
 def existing_repair_event(repair: RepairRequest) -> ServiceEvent | None:
-    return ServiceEvent.objects.filter(
-        event_type=EVENT_TYPE, source_id=str(repair.pk), served_id=repair.requester_id
-    ).first()
+    return event_find(event_type=EVENT_TYPE, source_id=repair.pk, served=repair.requester)
 
 
 def repair_event(repair: RepairRequest) -> ServiceEvent:
@@ -104,9 +109,7 @@ def repair_event(repair: RepairRequest) -> ServiceEvent:
 
 
 def repair_review(repair: RepairRequest) -> Review | None:
-    return Review.objects.filter(
-        event_type=EVENT_TYPE, event__source_id=str(repair.pk), author_id=repair.requester_id
-    ).first()
+    return review_find(event_type=EVENT_TYPE, source_id=repair.pk, author=repair.requester)
 
 
 @transaction.atomic

@@ -30,12 +30,33 @@ and records an event when it has served someone, inside its own transaction::
 
 The person served is then invited (if ``invite``), may review it once, and the event's
 subjects collect the scores in the satisfaction indices.
+
+An app whose subjects are answered for by its own staff (a dish, a window, a canteen: the
+canteen's staff) says who they are, also from ``ready()``; reviews then routes complaints about
+those subjects and shows their index rows without naming the app::
+
+    from reviews.registry import SubjectFacts, register_subject_kind
+
+    register_subject_kind(
+        "dish",
+        describe=dish_facts,            # callable(ref) -> SubjectFacts | None (no such dish)
+        answerers=dish_answerers,       # callable(ref) -> list[User]: who answers for it
+        answered_by=dishes_answered_by, # callable(user) -> refs (values("ref")) or None
+    )
 """
+
+from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.utils.functional import Promise
+
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
+    from logistics.models import Department, User
 
 
 @dataclass(frozen=True)
@@ -88,3 +109,53 @@ def event_types() -> list[EventType]:
 def event_type_label(key: str) -> str:
     event_type = _registry.get(key)
     return str(event_type.label) if event_type else key
+
+
+# --- Subjects that an app's staff answer for --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SubjectFacts:
+    """What the app behind a subject says about one: its names and its department."""
+
+    name: str
+    name_en: str = ""
+    department: Department | None = None
+
+
+@dataclass(frozen=True)
+class SubjectKind:
+    """How reviews learns, for subjects of one kind, who answers for them."""
+
+    kind: str
+    # ref -> the subject's facts, or None when the app has no such row.
+    describe: Callable[[str], SubjectFacts | None] = field(compare=False)
+    # ref -> the active staff who answer for the subject (complaints reach them).
+    answerers: Callable[[str], list[User]] = field(compare=False)
+    # user -> a queryset of the refs (one "ref" text column) of the subjects of this kind the
+    # user answers for, used as a subquery; None when they answer for none.
+    answered_by: Callable[[User], QuerySet | None] = field(compare=False)
+
+
+_subject_kinds: dict[str, SubjectKind] = {}
+
+
+def register_subject_kind(
+    kind: str,
+    *,
+    describe: Callable[[str], SubjectFacts | None],
+    answerers: Callable[[str], list[User]],
+    answered_by: Callable[[User], QuerySet | None],
+) -> SubjectKind:
+    """Registers (or replaces) the hooks of one subject kind."""
+    subject_kind = SubjectKind(kind, describe, answerers, answered_by)
+    _subject_kinds[kind] = subject_kind
+    return subject_kind
+
+
+def get_subject_kind(kind: str) -> SubjectKind | None:
+    return _subject_kinds.get(kind)
+
+
+def subject_kinds() -> list[SubjectKind]:
+    return sorted(_subject_kinds.values(), key=lambda k: k.kind)

@@ -3,23 +3,36 @@
 Complaints live in ``reviews.complaints``, the index aggregation in ``reviews.indices``.
 Other apps call ``service_event_record`` (inside their own transaction) when they have served
 someone; pages and the API call ``review_create`` / ``review_update`` / ``review_hide``.
+Other apps use reviews only through this module and ``reviews.registry``: the reads they need
+(their events, a subject's rating and latest reviews) are at the end of this module.
 """
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Count, Max, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from logistics.models import Department, User
 from logistics.uploads import clean_images
 
 from .errors import AlreadyReviewed, NotEditable
-from .models import FollowUp, Invitation, Moderation, Review, ReviewPhoto, ServiceEvent, Subject
-from .querysets import can_moderate
+from .models import (
+    FollowUp,
+    IndexRow,
+    Invitation,
+    Moderation,
+    Review,
+    ReviewPhoto,
+    ServiceEvent,
+    Subject,
+)
+from .querysets import can_moderate, show_author
 from .registry import EventType, get_event_type
 
 
@@ -31,8 +44,8 @@ class SubjectRef:
     ref: str
     name: str
     name_en: str = ""
-    department: object = None
-    user: object = None
+    department: Department | None = None
+    user: User | None = None
 
 
 def subject_get_or_create(ref: SubjectRef) -> Subject:
@@ -70,12 +83,12 @@ def _event_type(key: str) -> EventType:
 def service_event_record(
     *,
     event_type: str,
-    source_id,
-    served,
-    occurred_at,
+    source_id: str | int,
+    served: User,
+    occurred_at: datetime,
     title: str,
     url: str = "",
-    department=None,
+    department: Department | None = None,
     subjects: Iterable[SubjectRef] = (),
     invite: bool | None = None,
 ) -> ServiceEvent:
@@ -115,7 +128,7 @@ def _invitation_schedule(event: ServiceEvent) -> Invitation:
     )
 
 
-def clean_stars(value, field: str = "stars") -> int:
+def clean_stars(value: int | str, field: str = "stars") -> int:
     try:
         stars = int(str(value).strip())
     except (TypeError, ValueError):
@@ -164,12 +177,12 @@ def _check_author(event: ServiceEvent, by) -> None:
 def review_create(
     *,
     event: ServiceEvent,
-    by,
-    stars,
+    by: User,
+    stars: int | str,
     scores: dict | None = None,
     comment: str = "",
     anonymous: bool = False,
-    photos=(),
+    photos: Iterable = (),
 ) -> Review:
     """The person served reviews the event, once (the database refuses a second review)."""
     _check_author(event, by)
@@ -250,12 +263,12 @@ def _follow_up_open(kind: EventType, review: Review) -> None:
 def review_update(
     *,
     review: Review,
-    by,
-    stars,
+    by: User,
+    stars: int | str,
     scores: dict | None = None,
     comment: str = "",
     anonymous: bool = False,
-    photos=(),
+    photos: Iterable = (),
     remove_photo_ids: Iterable[int] = (),
 ) -> Review:
     """The author edits their review within REVIEWS_EDIT_DAYS; photos may be added/removed."""
@@ -285,18 +298,18 @@ def _check_moderator(by) -> None:
 
 
 @transaction.atomic
-def review_hide(*, review: Review, by, reason: str) -> Review:
+def review_hide(*, review: Review, by: User, reason: str) -> Review:
     """A moderator hides a review from everyone but its author and administrators."""
     return _moderate(review=review, by=by, reason=reason, hide=True)
 
 
 @transaction.atomic
-def review_show(*, review: Review, by, reason: str) -> Review:
+def review_show(*, review: Review, by: User, reason: str) -> Review:
     """A moderator shows a hidden review again."""
     return _moderate(review=review, by=by, reason=reason, hide=False)
 
 
-def _moderate(*, review: Review, by, reason: str, hide: bool) -> Review:
+def _moderate(*, review: Review, by: User, reason: str, hide: bool) -> Review:
     _check_moderator(by)
     reason = (reason or "").strip()
     if not reason:
@@ -321,7 +334,7 @@ def _moderate(*, review: Review, by, reason: str, hide: bool) -> Review:
 
 
 @transaction.atomic
-def follow_up_close(*, follow_up: FollowUp, by, note: str) -> FollowUp:
+def follow_up_close(*, follow_up: FollowUp, by: User, note: str) -> FollowUp:
     """The dispatcher (or a manager) records the outcome of the call-back."""
     from .querysets import follow_ups_for  # noqa: PLC0415
 
@@ -337,3 +350,75 @@ def follow_up_close(*, follow_up: FollowUp, by, note: str) -> FollowUp:
         raise NotEditable(_("This follow-up is already done."))
     follow_up.refresh_from_db()
     return follow_up
+
+
+# --- Reads for other apps -----------------------------------------------------------------------
+
+
+def subject_find(kind: str, ref: str) -> Subject | None:
+    """The subject an app's row stands for, if anyone reviewed it yet."""
+    return Subject.objects.filter(kind=kind, ref=str(ref)).first()
+
+
+def event_find(*, event_type: str, source_id: str | int, served: User) -> ServiceEvent | None:
+    return ServiceEvent.objects.filter(
+        event_type=event_type, source_id=str(source_id), served_id=served.pk
+    ).first()
+
+
+def events_served(
+    *, event_type: str, served: User, source_ids: Iterable[str]
+) -> list[ServiceEvent]:
+    """`served`'s events of these sources, each with its review if any (one query)."""
+    if not served.is_authenticated:
+        return []
+    events = ServiceEvent.objects.filter(
+        event_type=event_type, served=served, source_id__in=list(source_ids)
+    )
+    return list(events.select_related("review"))
+
+
+def event_review(event: ServiceEvent) -> Review | None:
+    return Review.objects.filter(event=event).first()
+
+
+def review_find(*, event_type: str, source_id: str | int, author: User) -> Review | None:
+    """The review `author` wrote of the event of this source, if any."""
+    return Review.objects.filter(
+        event_type=event_type, event__source_id=str(source_id), author_id=author.pk
+    ).first()
+
+
+def author_shown(review: Review, user: User) -> bool:
+    """Whether `user` may see who wrote `review` (the author may stay anonymous to staff)."""
+    return show_author(review, user)
+
+
+def subject_rating(subject: Subject | None, *, event_type: str) -> dict:
+    """Count and mean of the subject's visible reviews of one event type: the index tables'
+    monthly rows (written by beat) plus the few reviews written since their last aggregation
+    (two small queries)."""
+    if subject is None:
+        return {"count": 0, "mean": None}
+    rows = IndexRow.objects.filter(
+        subject=subject, event_type=event_type, period=IndexRow.Period.MONTH
+    ).aggregate(n=Sum("reviews"), total=Sum("stars_sum"), at=Max("computed_at"))
+    recent = Review.objects.visible().filter(event_type=event_type, event__subjects=subject)
+    if rows["at"] is not None:
+        recent = recent.filter(created_at__gt=rows["at"])
+    live = recent.aggregate(n=Count("id"), total=Sum("stars"))
+    count = (rows["n"] or 0) + live["n"]
+    total = (rows["total"] or 0) + (live["total"] or 0)
+    return {"count": count, "mean": round(total / count, 1) if count else None}
+
+
+def subject_latest_reviews(subject: Subject | None, *, event_type: str, limit: int) -> list[Review]:
+    """The subject's latest visible reviews of one event type, with author and event."""
+    if subject is None:
+        return []
+    return list(
+        Review.objects.visible()
+        .filter(event_type=event_type, event__subjects=subject)
+        .select_related("author", "event")
+        .order_by("-created_at", "-id")[:limit]
+    )

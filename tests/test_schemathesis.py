@@ -12,7 +12,7 @@ from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis import checks
 
-from logistics.api.permissions import ALL_SCOPES
+from logistics.api.permissions import all_scopes
 from logistics.tokens import api_token_issue
 from tests.logistics.factories import BuildingFactory, DepartmentFactory, RoomFactory
 
@@ -68,7 +68,7 @@ def places(db):
 
 @pytest.fixture
 def manager_token(manager):
-    _, raw = api_token_issue(user=manager, name="schemathesis", scopes=ALL_SCOPES)
+    _, raw = api_token_issue(user=manager, name="schemathesis", scopes=all_scopes())
     return raw
 
 

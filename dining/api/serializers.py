@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from dining.models import (
+    DISH_EDITABLE_FIELDS,
     Allergen,
     Canteen,
     Dish,
@@ -75,30 +76,7 @@ class DishSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Dish
-        fields = [
-            "id",
-            "canteen",
-            "window",
-            "category",
-            "name",
-            "name_en",
-            "description",
-            "pricing_unit",
-            "price",
-            "price_employee",
-            "price_other",
-            "portion_size",
-            "allergens",
-            "is_vegetarian",
-            "is_halal",
-            "spicy_level",
-            "kcal",
-            "protein_g",
-            "fat_g",
-            "carbohydrate_g",
-            "sodium_mg",
-            "is_active",
-        ]
+        fields = ["id", "canteen", *DISH_EDITABLE_FIELDS]
         read_only_fields = ["id"]
 
 

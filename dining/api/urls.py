@@ -2,7 +2,9 @@
 
 from rest_framework.routers import SimpleRouter
 
-from . import prices, views
+from dining.pricing import api as prices
+
+from . import views
 
 app_name = "dining-api"
 

@@ -3,12 +3,13 @@
 Reads are open to everyone, signed in or not (the menus are public on /dining/ and in the
 OpenMensa feeds anyway); an API token must still hold dining:read. Writes need dining:write and
 the canteen_staff role for the canteen (or a logistics manager): dining.services checks the
-canteen and answers PermissionDenied (403) otherwise. The menu list is read from the per-canteen
-and date cache (dining.cache), so it costs no query once warm.
+canteen and raises PermissionDenied (403) otherwise; its errors (dining.errors) are answered
+by the shared exception handler (400 invalid, 409 blocked/acknowledge with the findings).
+The menu list is read from the per-canteen and date cache (dining.cache), so it costs no query
+once warm.
 """
 
 import django_filters
-from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, Q
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
@@ -18,10 +19,9 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from dining import selectors, services
+from dining.filters import DishFilterSet, WindowFilterSet
 from dining.models import Canteen, ClosedDay, Dish, Menu, MenuItem, Window
-from logistics.api.exceptions import error_response
 from logistics.api.permissions import HasScope
-from logistics.filters import IntegerFilter, SearchFilterSet
 from logistics.roles import Role
 
 from . import serializers as s
@@ -41,20 +41,6 @@ class DiningPermission(HasScope):
         self.message = _("Only canteen staff and logistics managers may change menus and dishes.")
         user = request.user
         return user.is_manager or user.has_role(Role.CANTEEN_STAFF)
-
-
-def _answer(exc: Exception) -> Response:
-    if isinstance(exc, PermissionDenied):
-        return error_response(
-            "permission_denied",
-            str(_("You may only change your own canteen.")),
-            status.HTTP_403_FORBIDDEN,
-        )
-    if isinstance(exc, services.PublishBlocked | services.AcknowledgementRequired):
-        fields = {"findings": [str(f.message) for f in exc.findings]}
-        code = "blocked" if isinstance(exc, services.PublishBlocked) else "acknowledge"
-        return error_response(code, str(exc.message), status.HTTP_409_CONFLICT, fields)
-    return error_response("invalid", str(exc.message), status.HTTP_400_BAD_REQUEST)
 
 
 class DiningViewSetMixin:
@@ -89,14 +75,6 @@ class CanteenViewSet(DiningViewSetMixin, viewsets.ReadOnlyModelViewSet):
         )
 
 
-class WindowFilterSet(django_filters.FilterSet):
-    canteen = IntegerFilter(field_name="canteen_id", label=_("Canteen id"))
-
-    class Meta:
-        model = Window
-        fields = ["canteen", "is_active"]
-
-
 class WindowViewSet(DiningViewSetMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = s.WindowSerializer
     filterset_class = WindowFilterSet
@@ -109,27 +87,6 @@ class WindowViewSet(DiningViewSetMixin, viewsets.ReadOnlyModelViewSet):
 
 
 # --- Dishes -------------------------------------------------------------------------------------
-
-
-class DishFilterSet(SearchFilterSet):
-    search_fields = ("name", "name_en")
-
-    canteen = IntegerFilter(field_name="canteen_id", label=_("Canteen id"))
-    category = django_filters.CharFilter(field_name="category__code", max_length=32)
-    exclude_allergen = django_filters.CharFilter(
-        method="filter_exclude_allergen",
-        max_length=32,
-        label=_("Leave out dishes with this allergen (code)"),
-    )
-
-    class Meta:
-        model = Dish
-        fields = ["canteen", "category", "is_halal", "is_vegetarian", "is_active"]
-
-    def filter_exclude_allergen(self, queryset, name, value):
-        if not value:
-            return queryset
-        return queryset.exclude(allergens__code=value)
 
 
 class DishViewSet(
@@ -157,12 +114,9 @@ class DishViewSet(
         data = dict(serializer.validated_data)
         canteen = data.pop("canteen", None) or dish.canteen
         reason = self.request.data.get("reason", "") if hasattr(self.request, "data") else ""
-        try:
-            saved = services.dish_save(
-                by=self.request.user, canteen=canteen, data=data, dish=dish, reason=str(reason)
-            )
-        except (PermissionDenied, services.DiningError) as exc:
-            return _answer(exc)
+        saved = services.dish_save(
+            by=self.request.user, canteen=canteen, data=data, dish=dish, reason=str(reason)
+        )
         return Response(s.DishSerializer(saved).data, status=status.HTTP_200_OK)
 
     def create(self, request, *args, **kwargs):
@@ -239,20 +193,17 @@ class MenuViewSet(DiningViewSetMixin, viewsets.GenericViewSet):
         incoming.is_valid(raise_exception=True)
         data = incoming.validated_data
         window = data["window"]
-        try:
-            menu = services.menu_get_or_create(
-                by=request.user,
-                canteen=window.canteen,
-                window=window,
-                date=data["date"],
-                meal=data["meal"],
-            )
-            rows = [{**row, "sort_order": n} for n, row in enumerate(data["items"])]
-            menu = services.menu_set_items(
-                by=request.user, menu=menu, items=rows, reason=data.get("reason", "")
-            )
-        except (PermissionDenied, services.DiningError) as exc:
-            return _answer(exc)
+        menu = services.menu_get_or_create(
+            by=request.user,
+            canteen=window.canteen,
+            window=window,
+            date=data["date"],
+            meal=data["meal"],
+        )
+        rows = [{**row, "sort_order": n} for n, row in enumerate(data["items"])]
+        menu = services.menu_set_items(
+            by=request.user, menu=menu, items=rows, reason=data.get("reason", "")
+        )
         return Response(s.MenuStatusSerializer(menu).data, status=status.HTTP_201_CREATED)
 
     def _editable_menu(self, pk) -> Menu:
@@ -278,15 +229,12 @@ class MenuViewSet(DiningViewSetMixin, viewsets.GenericViewSet):
         menu = self._editable_menu(pk)
         incoming = s.MenuPublishSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        try:
-            menu = services.menu_publish(
-                by=request.user,
-                menu=menu,
-                publish_at=incoming.validated_data.get("publish_at"),
-                acknowledge_reason=incoming.validated_data.get("acknowledge_reason", ""),
-            )
-        except (PermissionDenied, services.DiningError) as exc:
-            return _answer(exc)
+        menu = services.menu_publish(
+            by=request.user,
+            menu=menu,
+            publish_at=incoming.validated_data.get("publish_at"),
+            acknowledge_reason=incoming.validated_data.get("acknowledge_reason", ""),
+        )
         return Response(s.MenuStatusSerializer(menu).data)
 
     @extend_schema(request=s.SoldOutSerializer, responses=s.MenuStatusSerializer)
@@ -299,10 +247,7 @@ class MenuViewSet(DiningViewSetMixin, viewsets.GenericViewSet):
         item = MenuItem.objects.filter(menu=menu, pk=incoming.validated_data["item"]).first()
         if item is None:
             raise NotFound(_("This menu has no such item."))
-        try:
-            services.menu_item_set_sold_out(
-                by=request.user, item=item, sold_out=incoming.validated_data["sold_out"]
-            )
-        except (PermissionDenied, services.DiningError) as exc:
-            return _answer(exc)
+        services.menu_item_set_sold_out(
+            by=request.user, item=item, sold_out=incoming.validated_data["sold_out"]
+        )
         return Response(s.MenuStatusSerializer(menu).data)

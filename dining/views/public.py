@@ -27,8 +27,7 @@ from dining import reviews as dish_reviews
 from dining.models import Canteen, ClosedDay, Meal, MenuItem, OpeningHours
 from dining.prepared import PreparedPage, accepts_gzip, csrf_token
 from dining.selectors import DishFilter
-from reviews.models import Review
-from reviews.querysets import show_author
+from reviews.services import author_shown, event_review
 
 CSRF_PLACEHOLDER = "__dining_csrf_token__"
 CSRF_PLACEHOLDER_BYTES = CSRF_PLACEHOLDER.encode()
@@ -377,7 +376,7 @@ def _ratings(user, found, today) -> dict:
     latest = dish_reviews.latest_reviews(subject)
     for review in latest:
         # The page is public: names only for people signed in to the campus portal.
-        named = user.is_authenticated and show_author(review, user)
+        named = user.is_authenticated and author_shown(review, user)
         review.shown_author = review.author.get_display_name() if named else ""
     context = {"ratings": dish_reviews.rating_summary(subject), "latest_reviews": latest}
     if user.is_authenticated:
@@ -405,7 +404,7 @@ def dish_rate(request, pk):
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect(found.get_absolute_url())
-    existing = Review.objects.filter(event=event).first()
+    existing = event_review(event)
     if existing is not None:
         messages.info(request, _("You have already rated this dish for that day."))
         return redirect(existing.get_absolute_url())

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from logistics.roles import Role
 
 from .. import services
+from ..errors import AcknowledgementRequired, DiningError, PublishBlocked
 from ..forms import CopyForm, DishForm, ImportForm, MenuItemFormSet, PublishForm, TemplateForm
 from ..imports import COLUMNS, menu_import_spec
 from ..models import Canteen, Dish, Meal, Menu, MenuItem, MenuTemplate, Window
@@ -188,7 +189,7 @@ class _MenuPage:
             if handler:
                 return handler()
             return self.save_items(action)
-        except services.DiningError as exc:
+        except DiningError as exc:
             messages.error(self.request, str(exc.message))
             return None
 
@@ -249,11 +250,11 @@ class _MenuPage:
                     publish_at=publish_at,
                     acknowledge_reason=data.get("reason", ""),
                 )
-        except services.PublishBlocked as exc:
+        except PublishBlocked as exc:
             self.findings, self.blocked = exc.findings, True
             messages.error(self.request, str(exc.message))
             return None
-        except services.AcknowledgementRequired as exc:
+        except AcknowledgementRequired as exc:
             self.findings = exc.findings
             messages.warning(self.request, str(exc.message))
             return None
@@ -441,46 +442,10 @@ def staff_dish_edit(request, slug: str, pk: int | None = None):
             )
         except ValidationError as exc:
             form.add_error(None, exc)
-        except services.DiningError as exc:
+        except DiningError as exc:
             form.add_error(None, str(exc.message))
         else:
             messages.success(request, _("The dish was saved."))
             return redirect("dining:staff-dishes", slug=canteen.slug)
     context = {"canteen": canteen, "dish": dish, "form": form, "zero": Decimal("0")}
     return render(request, "dining/staff/dish_form.html", context)
-
-
-# --- Home page section --------------------------------------------------------------------------
-
-
-def my_canteen_context(request) -> dict:
-    """'My canteen today': per canteen and meal, how many of today's menus are published."""
-    today = timezone.localdate()
-    canteens = list(
-        Canteen.objects.editable_by(request.user)
-        .filter(is_active=True)
-        .annotate(window_count=Count("windows", filter=Q(windows__is_active=True)))
-    )
-    counts = (
-        Menu.objects.filter(canteen__in=canteens, date=today, status=Menu.Status.PUBLISHED)
-        .values("canteen_id", "meal")
-        .annotate(n=Count("id"))
-    )
-    published = {(c["canteen_id"], c["meal"]): c["n"] for c in counts}
-    home = reverse("dining:staff-home")
-    items = [
-        {
-            "title": f"{canteen} · {label}",
-            "url": f"{home}#canteen-{canteen.slug}",
-            "status": _("%(published)d of %(windows)d published")
-            % {"published": published.get((canteen.pk, meal), 0), "windows": canteen.window_count},
-        }
-        for canteen in canteens
-        for meal, label in Meal.choices
-        if (canteen.pk, meal) in published or meal != Meal.LATE_NIGHT
-    ]
-    return {
-        "items": items,
-        "empty_text": _("You are not assigned to a canteen yet."),
-        "more_url": home,
-    }

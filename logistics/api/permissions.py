@@ -1,21 +1,32 @@
-"""API permissions: sign-in, token scopes (<area>:read / <area>:write) and manager writes."""
+"""API permissions: sign-in, token scopes (<area>:read / <area>:write) and manager writes.
+
+Each app registers its areas with `register_scope_area("<area>")` in `AppConfig.ready()`.
+"""
 
 from django.utils.translation import gettext_lazy as _
 from rest_framework import permissions
 
 from logistics.models import ApiToken
 
-SCOPE_AREAS = (
-    "places",
-    "repairs",
-    "dining",
-    "dorms",
-    "lostfound",
-    "parcels",
-    "reviews",
-    "notifications",
-)
-ALL_SCOPES = tuple(f"{area}:{level}" for area in SCOPE_AREAS for level in ("read", "write"))
+LEVELS = ("read", "write")
+
+# Filled by the apps (the core too) from AppConfig.ready(): the core names no app.
+_scope_areas: list[str] = []
+
+
+def register_scope_area(area: str) -> None:
+    """Adds an API area; tokens may then hold `<area>:read` and `<area>:write`."""
+    if area not in _scope_areas:
+        _scope_areas.append(area)
+
+
+def scope_areas() -> tuple[str, ...]:
+    return tuple(_scope_areas)
+
+
+def all_scopes() -> tuple[str, ...]:
+    """Every scope a token may hold, in the order the areas registered."""
+    return tuple(f"{area}:{level}" for area in _scope_areas for level in LEVELS)
 
 
 def required_scope(view, request) -> str | None:

@@ -2,7 +2,7 @@
 
 from rest_framework.routers import DefaultRouter
 
-from reviews.api import reviews
+from reviews.api import views as reviews
 from reviews.complaints import api as complaints
 from reviews.indices import api as indices
 

@@ -2,7 +2,8 @@
 
 - the author sees their own complaints;
 - department staff (a StaffScope on the complaint's department, any role) see and handle the
-  complaints routed there; canteen staff also those about their canteen's dishes and windows;
+  complaints routed there; staff who answer for a subject (a canteen's staff for its dishes
+  and windows: reviews.registry's subject hooks) also those about it;
 - logistics managers and superusers see and handle everything; supervisors read everything;
 - everybody else: 404.
 """
@@ -11,9 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.apps import apps
 from django.db.models import (
-    BigIntegerField,
     BooleanField,
     Case,
     ExpressionWrapper,
@@ -22,12 +21,11 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.fields.json import KT
-from django.db.models.functions import Cast
+from django.utils import timezone
 
 from logistics.roles import Role
-from reviews.models import Complaint, ComplaintEntry
-from reviews.querysets import sees_everything, staff_department_ids
+from reviews.models import Complaint, ServiceEvent, Subject
+from reviews.querysets import answered_subjects_q, sees_everything, staff_department_ids
 
 if TYPE_CHECKING:
     from logistics.models import User
@@ -38,19 +36,15 @@ def is_manager(user: User) -> bool:
     return user.is_authenticated and user.is_manager
 
 
-def _canteen_q(user: User) -> Q:
-    if not user.has_role(Role.CANTEEN_STAFF):
+def _answered_q(user: User) -> Q:
+    """Complaints about a subject the user answers for (reviews.registry's subject hooks: a
+    canteen's staff for its dishes, windows and canteen), or about an event with such a subject."""
+    answered = answered_subjects_q(user)
+    if answered is None:
         return Q(pk__in=[])
-    try:
-        canteens = apps.get_model("dining", "Canteen").objects.editable_by(user)
-    except LookupError:
-        return Q(pk__in=[])
-    filed = (
-        ComplaintEntry.objects.filter(action="filed")
-        .annotate(canteen_id=Cast(KT("data__canteen"), BigIntegerField()))
-        .filter(canteen_id__in=canteens.values("pk"))
-    )
-    return Q(pk__in=filed.values("complaint_id"))
+    subjects = Subject.objects.filter(answered).values("pk")
+    about = ServiceEvent.subjects.through.objects.filter(subject__in=subjects)
+    return Q(subject__in=subjects) | Q(event__in=about.values("serviceevent_id"))
 
 
 def _department_ids(user: User) -> list[int]:
@@ -63,7 +57,7 @@ def _department_ids(user: User) -> list[int]:
 
 def handled_q(user: User) -> Q:
     """The complaints `user` handles as staff (managers excluded: they handle all)."""
-    return Q(department_id__in=_department_ids(user)) | _canteen_q(user)
+    return Q(department_id__in=_department_ids(user)) | _answered_q(user)
 
 
 def with_handling(queryset: QuerySet[Complaint], user: User) -> QuerySet[Complaint]:

@@ -1,24 +1,20 @@
-"""Where a complaint goes: the responsible department, the canteen behind a dining subject, and
+"""Where a complaint goes: the responsible department, the staff who answer for its subject, and
 the people who hear about it.
 
-Dining subjects (a dish, a window, a canteen) carry the id of the dining row in ``Subject.ref``.
-Their canteen is read through the app registry, not an import, so reviews keeps working where
-the dining app is not installed: "complaints about a dish or price reach that canteen's manager".
+An app whose staff answer for some subjects (dining: a dish, window or canteen is its canteen's
+staff's) registers hooks with ``reviews.registry.register_subject_kind``; routing asks them, so
+reviews names no app: "complaints about a dish or price reach that canteen's staff".
 """
 
 import re
 
-from django.apps import apps
-from django.db.models import Q
-
-from logistics.models import User
+from logistics.models import Department, User
 from logistics.roles import Role
 from reviews.models import ServiceEvent, Subject
+from reviews.registry import get_subject_kind, subject_kinds
 from reviews.services import SubjectRef, subject_get_or_create
 
 ID_RE = re.compile(r"[0-9]{1,18}")
-DINING_KINDS = (Subject.Kind.DISH, Subject.Kind.WINDOW, Subject.Kind.CANTEEN)
-DINING_MODELS = {Subject.Kind.DISH: "Dish", Subject.Kind.WINDOW: "Window"}
 
 
 def is_id(value) -> bool:
@@ -27,65 +23,51 @@ def is_id(value) -> bool:
     return bool(ID_RE.fullmatch(str(value or "")))
 
 
-def _dining_row(kind: str, ref: str):
-    """The dining Dish/Window/Canteen that a subject stands for, or None."""
-    if kind not in DINING_KINDS or not is_id(ref):
+def answered_subject(*, subject: Subject | None = None, event: ServiceEvent | None = None):
+    """The subject whose answerers a complaint reaches: its own if an app answers for that kind,
+    else the first such subject of its event; None when no app answers for any."""
+    if subject is not None and get_subject_kind(subject.kind) is not None:
+        return subject
+    if event is None:
         return None
-    try:
-        model = apps.get_model("dining", DINING_MODELS.get(kind, "Canteen"))
-    except LookupError:
-        return None
-    related = ["canteen"] if kind != Subject.Kind.CANTEEN else []
-    return model.objects.select_related(*related).filter(pk=int(ref)).first()
+    kinds = [k.kind for k in subject_kinds()]
+    return event.subjects.filter(kind__in=kinds).order_by("kind", "pk").first() if kinds else None
 
 
-def canteen_of(subject: Subject | None):
-    """The canteen a dish, window or canteen subject belongs to (None for other subjects)."""
-    if subject is None:
-        return None
-    row = _dining_row(subject.kind, subject.ref)
-    if row is None:
-        return None
-    return row if subject.kind == Subject.Kind.CANTEEN else row.canteen
-
-
-def complaint_canteen(*, subject=None, event: ServiceEvent | None = None):
-    """The canteen behind a complaint: its subject's, else that of a dining subject of its event."""
-    canteen = canteen_of(subject)
-    if canteen is None and event is not None:
-        for candidate in event.subjects.filter(kind__in=DINING_KINDS):
-            canteen = canteen_of(candidate)
-            if canteen is not None:
-                break
-    return canteen
+def subject_staff(
+    *, subject: Subject | None = None, event: ServiceEvent | None = None
+) -> list[User]:
+    """The staff who answer for the complaint's subject (a dish: its canteen's staff)."""
+    found = answered_subject(subject=subject, event=event)
+    if found is None:
+        return []
+    return get_subject_kind(found.kind).answerers(found.ref)
 
 
 def subject_from_param(value: str, *, create: bool = True) -> Subject | None:
-    """The subject named by a "kind:ref" link parameter (dish:12), created for dining rows that
-    have no subject yet (only when `create`: a GET shows an unsaved one); None for anything
-    else."""
+    """The subject named by a "kind:ref" link parameter (dish:12), created for an app's rows
+    that have no subject yet (only when `create`: a GET shows an unsaved one); None for
+    anything else."""
     kind, _sep, ref = (value or "").partition(":")
     if kind not in Subject.Kind.values or not ref or len(ref) > 64:
         return None
     subject = Subject.objects.select_related("department").filter(kind=kind, ref=ref).first()
     if subject is not None:
         return subject
-    row = _dining_row(kind, ref)
-    if row is None:
+    subject_kind = get_subject_kind(kind)
+    facts = subject_kind.describe(ref) if subject_kind else None
+    if facts is None:
         return None
-    canteen = row if kind == Subject.Kind.CANTEEN else row.canteen
-    name_en = getattr(row, "name_en", "") or ""
     if not create:
         return Subject(
-            kind=kind, ref=ref, name=row.name, name_en=name_en, department=canteen.department
+            kind=kind, ref=ref, name=facts.name, name_en=facts.name_en, department=facts.department
         )
-    ref = SubjectRef(kind, ref, row.name, name_en, department=canteen.department)
-    return subject_get_or_create(ref)
+    return subject_get_or_create(SubjectRef(kind, ref, facts.name, facts.name_en, facts.department))
 
 
-def route(*, department=None, subject=None, event=None):
+def route(*, department=None, subject=None, event=None) -> Department | None:
     """The department a complaint goes to: explicit, else the subject's, else the event's, else
-    the canteen's (for dining subjects); None when nobody can be found."""
+    that of the subject an app answers for; None when nobody can be found."""
     for candidate in (
         department,
         getattr(subject, "department", None),
@@ -93,8 +75,11 @@ def route(*, department=None, subject=None, event=None):
     ):
         if candidate is not None:
             return candidate
-    canteen = complaint_canteen(subject=subject, event=event)
-    return getattr(canteen, "department", None)
+    found = answered_subject(subject=subject, event=event)
+    if found is None:
+        return None
+    facts = get_subject_kind(found.kind).describe(found.ref)
+    return facts.department if facts else None
 
 
 def department_staff(department) -> list[User]:
@@ -102,22 +87,6 @@ def department_staff(department) -> list[User]:
     if department is None:
         return []
     users = User.objects.filter(is_active=True, staff_scopes__department=department)
-    return list(users.distinct())
-
-
-def canteen_staff(canteen) -> list[User]:
-    """Canteen staff scoped to the canteen's department or building."""
-    if canteen is None:
-        return []
-    where = Q(staff_scopes__building_id=canteen.building_id)
-    if canteen.department_id:
-        where |= Q(staff_scopes__department_id=canteen.department_id)
-    users = User.objects.filter(
-        where,
-        is_active=True,
-        groups__name=Role.CANTEEN_STAFF,
-        staff_scopes__role=Role.CANTEEN_STAFF,
-    )
     return list(users.distinct())
 
 

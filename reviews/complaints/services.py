@@ -132,9 +132,9 @@ def _notify(
 
 
 def _handlers(complaint: Complaint) -> list[User]:
-    """Department staff and, for dining subjects, the canteen's staff."""
-    canteen = routing.complaint_canteen(subject=complaint.subject, event=complaint.event)
-    return routing.department_staff(complaint.department) + routing.canteen_staff(canteen)
+    """Department staff and the staff who answer for its subject (a dish's canteen's staff)."""
+    answerers = routing.subject_staff(subject=complaint.subject, event=complaint.event)
+    return routing.department_staff(complaint.department) + answerers
 
 
 # --- filing -------------------------------------------------------------------------------------
@@ -214,10 +214,10 @@ def complaint_create(
     )
     complaint.number = f"TS-{timezone.localtime(now).year}-{complaint.pk:06d}"
     complaint.save(update_fields=["number"])
-    canteen = routing.complaint_canteen(subject=subject, event=event)
-    _record(complaint, by=author, action="filed", canteen=getattr(canteen, "pk", None))
+    _record(complaint, by=author, action="filed")
     _notify(complaint, action="filed", recipients=[author])
-    staff = routing.department_staff(department) + routing.canteen_staff(canteen)
+    answerers = routing.subject_staff(subject=subject, event=event)
+    staff = routing.department_staff(department) + answerers
     _notify(
         complaint,
         action="filed",

@@ -4,15 +4,14 @@
 (managers and supervisors every subject; staff their own and their departments'; others 403).
 """
 
-import django_filters
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers, viewsets
 
 from logistics.api.permissions import HasScope
-from logistics.filters import IntegerFilter
-from reviews.models import IndexRow, Subject
+from reviews.models import IndexRow
 
-from .selectors import can_view_indices, rows_for
+from .filters import IndexRowFilterSet
+from .querysets import can_view_indices, rows_for
 
 
 class CanViewIndices(HasScope):
@@ -21,22 +20,6 @@ class CanViewIndices(HasScope):
             return False
         self.message = _("Only logistics managers, supervisors and staff see satisfaction indices.")
         return can_view_indices(request.user)
-
-
-class IndexRowFilterSet(django_filters.FilterSet):
-    kind = django_filters.ChoiceFilter(choices=Subject.Kind.choices, label=_("Subject kind"))
-    event_type = django_filters.CharFilter(
-        max_length=64, label=_("Event type (empty: all services together)")
-    )
-    period = django_filters.ChoiceFilter(choices=IndexRow.Period.choices, label=_("Period"))
-    period_start = django_filters.DateFromToRangeFilter(
-        label=_("Period start between (period_start_after, period_start_before)")
-    )
-    subject = IntegerFilter(field_name="subject_id", label=_("Subject id"))
-
-    class Meta:
-        model = IndexRow
-        fields = ["kind", "event_type", "period", "period_start", "subject"]
 
 
 class IndexRowSerializer(serializers.ModelSerializer):

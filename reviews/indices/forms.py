@@ -9,7 +9,7 @@ from django.utils.translation import pgettext_lazy
 from reviews.models import IndexRow, Subject
 from reviews.registry import event_types
 
-from .selectors import RANKED_KINDS, default_start, normalise_start
+from .querysets import RANKED_KINDS, default_start, normalise_start
 
 DEFAULT_MIN_REVIEWS = 5
 

@@ -6,8 +6,8 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from dining import pricing
 from dining.models import Menu, PriceChange, PriceIndexPoint
+from dining.pricing import services as pricing
 from dining.tasks import bulk_price_index
 from tests.dining.factories import (
     BasketItemFactory,

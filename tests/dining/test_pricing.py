@@ -7,8 +7,8 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from dining import pricing
 from dining.models import Meal, Menu, PriceChange, PriceRule, PriceViolation
+from dining.pricing import services as pricing
 from tests.dining.factories import (
     CanteenFactory,
     DishCategoryFactory,

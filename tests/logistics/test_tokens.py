@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.utils import timezone, translation
 
-from logistics.api.permissions import ALL_SCOPES
+from logistics.api.permissions import all_scopes
 from logistics.models import ApiToken
 from logistics.roles import Role
 from logistics.tokens import api_token_issue, api_token_revoke
@@ -144,7 +144,7 @@ def test_it_lets_a_scoped_token_write_for_a_manager(client, manager):
 
 
 def test_it_keeps_role_limits_for_a_token_with_every_scope(client, integrator):
-    _, raw = api_token_issue(user=integrator, name="all", scopes=ALL_SCOPES)
+    _, raw = api_token_issue(user=integrator, name="all", scopes=all_scopes())
     response = client.post(
         "/api/v1/places/campuses/",
         {"code": "north", "name": "北校区"},

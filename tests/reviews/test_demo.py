@@ -1,7 +1,6 @@
 """Demo data of the reviews system: repairs and dishes reviewed, follow-ups, complaints, indices."""
 
 import io
-import time
 
 import pytest
 from django.core.management import call_command
@@ -21,7 +20,7 @@ FINISHED = ["completed", "confirmed", "closed"]
 
 @pytest.fixture(scope="module")
 def seeded(django_db_setup, django_db_blocker, tmp_path_factory):
-    """Seeds once for the module and rolls everything back at the end; times our seeder."""
+    """Seeds once for the module and rolls everything back at the end."""
     media = tmp_path_factory.mktemp("media")
     settings = override_settings(DEBUG=True, MEDIA_ROOT=media)
     with django_db_blocker.unblock(), settings, transaction.atomic():
@@ -102,8 +101,8 @@ def test_it_changes_nothing_when_run_again(seeded):
     ) == before
 
 
-def test_it_runs_fast_enough(seeded):
-    # Our part of seed_demo, timed on its own on rolled-back copies of the data.
+def test_it_seeds_the_reviews_again_once_the_dish_reviews_are_gone(seeded):
+    # How long this takes is measured in bench/, never here (a timed test fails under load).
     with transaction.atomic():
         Review.objects.filter(event_type=DISH).delete()
         ServiceEvent.objects.filter(event_type=DISH).delete()
@@ -111,7 +110,7 @@ def test_it_runs_fast_enough(seeded):
         from logistics.demo import DemoData, seed_core
 
         demo: DemoData = seed_core()
-        started = time.monotonic()
         seed_reviews(demo)
-        assert time.monotonic() - started < 10
+        assert Review.objects.filter(event_type=DISH).exists()
+        assert Complaint.objects.exists()
         transaction.set_rollback(True)

@@ -11,9 +11,17 @@ from django.urls import reverse
 from dining import reviews as dish_reviews
 from dining.models import Menu
 from dining.selectors import local_now
-from reviews.models import IndexRow, Invitation, ServiceEvent
-from reviews.services import review_create, review_hide
-from tests.dining.factories import DishFactory, MenuFactory, MenuItemFactory, WindowFactory
+from reviews.models import IndexRow, Invitation, ServiceEvent, Subject
+from reviews.querysets import answered_subjects_q
+from reviews.registry import get_subject_kind
+from reviews.services import SubjectRef, review_create, review_hide, subject_get_or_create
+from tests.dining.factories import (
+    DishFactory,
+    MenuFactory,
+    MenuItemFactory,
+    WindowFactory,
+    canteen_staff_for,
+)
 from tests.logistics.factories import DepartmentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -182,3 +190,21 @@ def test_it_reads_the_dish_page_in_a_fixed_number_of_queries(
         _reviewed(dish, today, stars)
     with django_assert_num_queries(14):
         client.get(dish.get_absolute_url())
+
+
+def test_it_tells_reviews_who_answers_for_a_dish_a_window_and_a_canteen(dish):
+    cook = canteen_staff_for(dish.canteen)
+    other_cook = canteen_staff_for(DishFactory().canteen, username="cs-other")
+    refs = {"dish": dish.pk, "window": dish.window.pk, "canteen": dish.canteen.pk}
+    for kind, pk in refs.items():
+        hooks = get_subject_kind(kind)
+        facts = hooks.describe(str(pk))
+        assert facts.department == dish.canteen.department
+        assert hooks.answerers(str(pk)) == [cook]
+        assert hooks.describe("999999999") is None
+        assert hooks.describe("²") is None
+        subject_get_or_create(SubjectRef(kind, str(pk), facts.name, facts.name_en))
+    mine = Subject.objects.filter(answered_subjects_q(cook))
+    assert {(s.kind, s.ref) for s in mine} == {(k, str(pk)) for k, pk in refs.items()}
+    assert not Subject.objects.filter(answered_subjects_q(other_cook)).exists()
+    assert answered_subjects_q(UserFactory(username="eater")) is None

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from logistics.api.permissions import ALL_SCOPES
+from logistics.api.permissions import all_scopes
 from logistics.models import User
 from logistics.tokens import api_token_issue
 
@@ -14,7 +14,7 @@ from logistics.tokens import api_token_issue
 class Command(BaseCommand):
     help = (
         "Issues an API token for a user and prints it once; only its hash is stored. "
-        f"Scopes: {', '.join(ALL_SCOPES)}."
+        f"Scopes: {', '.join(all_scopes())}."
     )
 
     def add_arguments(self, parser):

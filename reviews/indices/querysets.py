@@ -1,23 +1,32 @@
 """Reads of the satisfaction indices, scoped once: who sees which subjects' index rows.
 
 - logistics managers, supervisors and superusers see every subject;
-- staff (a staff role) see their own staff subject and the other subjects (units, canteens,
-  windows, dishes …) of the departments they serve, never a colleague's personal scores;
+- staff (a staff role) see their own staff subject, the other subjects (units, canteens,
+  windows, dishes …) of the departments they serve, and the subjects an app says they answer
+  for (reviews.registry.register_subject_kind), never a colleague's personal scores;
 - everybody else (students, teachers) sees none: the pages answer 403.
 """
 
-import datetime
+from __future__ import annotations
 
-from django.apps import apps
-from django.db.models import CharField, F, Q, QuerySet
-from django.db.models.functions import Cast
+import datetime
+from typing import TYPE_CHECKING
+
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
-from logistics.roles import STAFF_ROLES, Role
+from logistics.roles import STAFF_ROLES
 from reviews.models import IndexRow, Subject
-from reviews.querysets import sees_everything, staff_department_ids
+from reviews.querysets import answered_subjects_q, sees_everything, staff_department_ids
 
 from .aggregate import month_start, week_start
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from logistics.models import User
+
+    AnyUser = User | AnonymousUser
 
 RANKED_KINDS = (
     Subject.Kind.UNIT,
@@ -29,54 +38,32 @@ RANKED_KINDS = (
 )
 
 
-def can_rank(user) -> bool:
+def can_rank(user: AnyUser) -> bool:
     """Managers, supervisors and superusers: the rankings, exports and every subject."""
     return sees_everything(user)
 
 
-def is_staff_member(user) -> bool:
+def is_staff_member(user: AnyUser) -> bool:
     return bool(user.is_authenticated and user.has_role(*STAFF_ROLES))
 
 
-def can_view_indices(user) -> bool:
+def can_view_indices(user: AnyUser) -> bool:
     return can_rank(user) or is_staff_member(user)
 
 
-def own_subjects(user) -> QuerySet[Subject]:
+def own_subjects(user: AnyUser) -> QuerySet[Subject]:
     """The staff member's own subject and their departments' subjects other than staff."""
     if not user.is_authenticated:
         return Subject.objects.none()
     departments = staff_department_ids(user)
-    return Subject.objects.filter(
-        Q(kind=Subject.Kind.STAFF, user=user)
-        | (Q(department_id__in=departments) & ~Q(kind=Subject.Kind.STAFF))
-        | _canteen_subjects_q(user)
+    where = Q(kind=Subject.Kind.STAFF, user=user) | (
+        Q(department_id__in=departments) & ~Q(kind=Subject.Kind.STAFF)
     )
+    answered = answered_subjects_q(user)
+    return Subject.objects.filter(where if answered is None else where | answered)
 
 
-def _canteen_subjects_q(user) -> Q:
-    """Canteen staff scoped by building: their canteens, its windows and dishes (the unit's
-    other canteens stay hidden from them). Dining is looked up by name: reviews loads alone."""
-    if not user.has_role(Role.CANTEEN_STAFF):
-        return Q(pk__in=[])
-    try:
-        canteens = apps.get_model("dining", "Canteen").objects.editable_by(user)
-        windows = apps.get_model("dining", "Window").objects.filter(canteen__in=canteens)
-        dishes = apps.get_model("dining", "Dish").objects.filter(canteen__in=canteens)
-    except LookupError:
-        return Q(pk__in=[])
-
-    def refs(queryset):  # a subquery: no extra round trip
-        return queryset.annotate(ref=Cast("pk", CharField())).values("ref")
-
-    return (
-        Q(kind=Subject.Kind.CANTEEN, ref__in=refs(canteens))
-        | Q(kind=Subject.Kind.WINDOW, ref__in=refs(windows))
-        | Q(kind=Subject.Kind.DISH, ref__in=refs(dishes))
-    )
-
-
-def subjects_for(user) -> QuerySet[Subject]:
+def subjects_for(user: AnyUser) -> QuerySet[Subject]:
     if can_rank(user):
         return Subject.objects.all()
     if is_staff_member(user):
@@ -84,7 +71,7 @@ def subjects_for(user) -> QuerySet[Subject]:
     return Subject.objects.none()
 
 
-def rows_for(user) -> QuerySet[IndexRow]:
+def rows_for(user: AnyUser) -> QuerySet[IndexRow]:
     rows = IndexRow.objects.select_related("subject")
     if can_rank(user):
         return rows
@@ -114,7 +101,14 @@ def normalise_start(period: str, day: datetime.date) -> datetime.date:
     return day
 
 
-def ranking(*, kind: str, period: str, start, event_type: str = "", min_reviews: int = 0):
+def ranking(
+    *,
+    kind: str,
+    period: str,
+    start: datetime.date,
+    event_type: str = "",
+    min_reviews: int = 0,
+) -> QuerySet[IndexRow]:
     """Index rows of one kind in one period, best adjusted mean first."""
     return (
         IndexRow.objects.filter(
@@ -129,7 +123,9 @@ def ranking(*, kind: str, period: str, start, event_type: str = "", min_reviews:
     )
 
 
-def trend(*, subject: Subject, period: str, since, event_type: str = ""):
+def trend(
+    *, subject: Subject, period: str, since: datetime.date, event_type: str = ""
+) -> QuerySet[IndexRow]:
     return IndexRow.objects.filter(
         subject=subject, period=period, event_type=event_type, period_start__gte=since
     ).order_by("period_start")

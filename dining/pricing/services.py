@@ -1,28 +1,29 @@
 """Price supervision (菜价监督): price-change records, rule checks at publishing, the price index.
 
-CONTRACT (the lead wrote the signatures; the menu services, pages and API call exactly these;
-helper d2 implements them and may add functions).
-
 Rules compare the student price (the tier every canteen has); the price history is the
 PriceChange rows the services record whenever a standard or menu price differs from the last one.
 """
 
+from __future__ import annotations
+
 import datetime
 import logging
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from .models import (
+from dining.models import (
     BasketItem,
     Dish,
     Menu,
@@ -32,6 +33,9 @@ from .models import (
     PriceRule,
     PriceViolation,
 )
+
+if TYPE_CHECKING:
+    from logistics.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -60,8 +64,15 @@ class PriceFinding:
 
 
 def price_change_record(
-    *, dish, new_price, by, tier="student", old_price=None, menu_item=None, reason: str = ""
-):
+    *,
+    dish: Dish,
+    new_price: Decimal,
+    by: User | None,
+    tier: str = "student",
+    old_price: Decimal | None = None,
+    menu_item: MenuItem | None = None,
+    reason: str = "",
+) -> PriceChange:
     """Records one price change (who, when, from, to, why). Call it inside the service that
     changes a dish's standard price or a menu item's price; returns the PriceChange."""
     return PriceChange.objects.create(
@@ -78,7 +89,7 @@ def price_change_record(
 # --- Rule checks --------------------------------------------------------------------------------
 
 
-def applicable_rules(*, menu):
+def applicable_rules(*, menu: Menu) -> QuerySet[PriceRule]:
     """The active rules that apply to a menu's canteen and meal."""
     return (
         PriceRule.objects.filter(is_active=True)
@@ -89,7 +100,7 @@ def applicable_rules(*, menu):
     )
 
 
-def price_rules_check(*, menu) -> list[PriceFinding]:
+def price_rules_check(*, menu: Menu) -> list[PriceFinding]:
     """Checks a menu against every active rule that applies (canteen, category, meal):
     category caps, maximum increase per change and per 30 days (against the price history),
     minimum share of low-price dishes for the canteen and meal. Reads only; writes nothing."""
@@ -232,7 +243,7 @@ def _check_cap(rule, items) -> list[PriceFinding]:
     ]
 
 
-def increase_limit(rule, reference):
+def increase_limit(rule: PriceRule, reference: Decimal) -> Decimal | None:
     """The highest price `rule` allows over `reference`: `amount` yuan when set, else percent."""
     if rule.amount is not None:
         return reference + rule.amount
@@ -316,7 +327,9 @@ def _check_share(rule, menu, items, siblings) -> list[PriceFinding]:
 # --- Violations ---------------------------------------------------------------------------------
 
 
-def price_violations_record(*, menu, findings, by, reason: str = ""):
+def price_violations_record(
+    *, menu: Menu, findings: list[PriceFinding], by: User | None, reason: str = ""
+) -> list[PriceViolation]:
     """Stores the findings of a published menu as PriceViolation rows (acknowledged by `by`
     with `reason` for warnings)."""
     now = timezone.now()
@@ -358,12 +371,14 @@ RULE_FIELDS = (
 )
 
 
-def can_manage_rules(user) -> bool:
+def can_manage_rules(user: User) -> bool:
     """Only logistics managers (and superusers) set price rules."""
     return bool(user and user.is_authenticated and user.is_manager)
 
 
-def rule_requirements(*, kind, amount, percent) -> dict:
+def rule_requirements(
+    *, kind: str, amount: Decimal | None, percent: Decimal | None
+) -> dict[str, str]:
     """Field errors of a rule's numbers for its kind ({} when they fit)."""
     errors = {}
     if amount is not None and amount < 0:
@@ -386,7 +401,7 @@ def rule_requirements(*, kind, amount, percent) -> dict:
 
 
 @transaction.atomic
-def price_rule_save(*, by, data: dict, rule=None):
+def price_rule_save(*, by: User, data: dict, rule: PriceRule | None = None) -> PriceRule:
     """Creates or updates a price rule (managers only); raises ValidationError on bad numbers."""
     if not can_manage_rules(by):
         raise PermissionDenied(gettext("Only logistics managers set price rules."))
@@ -465,7 +480,7 @@ def _price_of(row):
     return row.dish.price
 
 
-def laspeyres(pairs) -> Decimal | None:
+def laspeyres(pairs: Sequence[tuple[Decimal, Decimal, Decimal]]) -> Decimal | None:
     """Σ p_t·q_0 / Σ p_0·q_0 × 100 over (p_t, p_0, q_0) triples; None without a base."""
     current = sum((p_t * q_0 for p_t, _p0, q_0 in pairs), Decimal(0))
     base = sum((p_0 * q_0 for _pt, p_0, q_0 in pairs), Decimal(0))
@@ -474,7 +489,7 @@ def laspeyres(pairs) -> Decimal | None:
     return (current * HUNDRED / base).quantize(CENT, ROUND_HALF_UP)
 
 
-def price_index_values(*, day) -> dict[int | None, Decimal]:
+def price_index_values(*, day: datetime.date) -> dict[int | None, Decimal]:
     """{canteen id (None: campus): the index of `day`}; basket dishes without a price on the
     base date or on `day` are left out of both sums."""
     base_prices = _basket_prices(index_base_date(), only_missing_base=True)
@@ -492,7 +507,7 @@ def price_index_values(*, day) -> dict[int | None, Decimal]:
 
 
 @transaction.atomic
-def price_index_compute(*, day) -> int:
+def price_index_compute(*, day: datetime.date) -> int:
     """Computes the Laspeyres index of `day` per canteen and for the campus (base period from
     settings); idempotent (update_or_create). Returns the number of points written."""
     values = price_index_values(day=day)

@@ -1,9 +1,9 @@
 """REST endpoints of this part of reviews, registered on the reviews API router.
 
 Reads are scoped with reviews_for / events_for / follow_ups_for (another user's object is 404);
-writes validate their input and call reviews.services; the API's exception handler answers their
-errors like every app's (AlreadyReviewed, NotEditable: 409 conflict; field errors 400;
-PermissionDenied 403).
+writes validate their input and call reviews.services, whose errors (reviews.errors, on
+logistics.workflow) the shared exception handler answers: 409 "conflict" (already reviewed, no
+longer editable), 400 for field errors, 403 for PermissionDenied.
 """
 
 from django.core.exceptions import PermissionDenied

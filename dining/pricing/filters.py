@@ -4,9 +4,8 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from dining.models import PriceChange, PriceIndexPoint, PriceRule, PriceViolation
 from logistics.filters import IntegerFilter
-
-from .models import PriceChange, PriceIndexPoint, PriceRule, PriceViolation
 
 
 class PriceChangeFilterSet(django_filters.FilterSet):
@@ -53,7 +52,7 @@ class DateRangeWidget(django_filters.widgets.DateRangeWidget):
 
 
 def _canteens(request):
-    from .figures import figure_canteens
+    from dining.figures import figure_canteens
 
     return figure_canteens(request.user if request else None)
 

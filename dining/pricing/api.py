@@ -10,11 +10,10 @@ from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.filters import OrderingFilter
 
+from dining.api.views import DiningPermission
 from dining.figures import can_view_all, figure_canteens
 from dining.models import PriceChange, PriceIndexPoint
-from dining.price_filters import PriceChangeFilterSet, PriceIndexFilterSet
-
-from .views import DiningPermission
+from dining.pricing.filters import PriceChangeFilterSet, PriceIndexFilterSet
 
 
 class PriceChangeSerializer(serializers.ModelSerializer):

@@ -6,8 +6,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import PriceRule
-from .pricing import rule_requirements
+from dining.models import PriceRule
+from dining.pricing.services import rule_requirements
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 366

@@ -15,21 +15,21 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Max
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .. import export, pricing
-from ..figures import (
+from dining import export
+from dining.figures import (
     can_view_figures,
     dining_figures,
     figure_canteens,
     index_chart,
     index_series,
 )
-from ..models import Canteen, Dish, PriceRule, PriceViolation
-from ..price_filters import PriceViolationFilterSet
-from ..price_forms import ExportForm, FiguresForm, PeriodForm, PriceRuleForm
+from dining.models import Canteen, Dish, PriceRule, PriceViolation
+from dining.pricing import services as pricing
+from dining.pricing.filters import PriceViolationFilterSet
+from dining.pricing.forms import ExportForm, FiguresForm, PeriodForm, PriceRuleForm
 
 VIOLATIONS_PER_PAGE = 50
 INDEX_DAYS = 90
@@ -210,33 +210,3 @@ def export_period(request):
     if form.cleaned_data["format"] == "xlsx":
         return export.xlsx_response(rows, filename)
     return export.csv_response(rows, filename)
-
-
-# --- The manager overview -----------------------------------------------------------------------
-
-OVERVIEW_DAYS = 30
-
-
-def overview_context(request) -> dict:
-    """The dining section of the manager overview: the last 30 days in a few figures."""
-    end = timezone.localdate()
-    start = end - datetime.timedelta(days=OVERVIEW_DAYS - 1)
-    data = dining_figures(user=request.user, start=start, end=end)
-    url = reverse("dining:figures")
-    violations_url = reverse("dining:violations")
-    figures_list = [
-        {"label": _("Dishes served, last 30 days"), "value": data.items, "url": url},
-        {"label": _("Campus price index"), "value": data.campus_index or "—", "url": ""},
-        {"label": _("Price rule violations"), "value": data.violations, "url": violations_url},
-        {
-            "label": _("Warnings not acknowledged"),
-            "value": data.unacknowledged,
-            "url": violations_url + "?acknowledged=false",
-        },
-        {
-            "label": _("Low-price share (≤ %(price)s yuan)") % {"price": data.threshold},
-            "value": "—" if data.low_share is None else f"{data.low_share}%",
-            "url": "",
-        },
-    ]
-    return {"figures": figures_list, "figures_url": url, "rows": data.rows}

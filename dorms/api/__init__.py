@@ -1,0 +1,1 @@
+"""The REST API of the dorms system (/api/v1/dorms/)."""

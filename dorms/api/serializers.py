@@ -1,0 +1,1 @@
+"""Serializers of the dorms API: shapes in and out, writes through services."""

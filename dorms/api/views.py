@@ -1,0 +1,1 @@
+"""Viewsets of the dorms API: scoped with for_user, scope area "dorms"."""

@@ -1,0 +1,1 @@
+"""Demo data of the dorms system, registered with logistics.demo.register_demo_seeder."""

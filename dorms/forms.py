@@ -1,0 +1,1 @@
+"""Forms of the dorms pages: input for the services."""

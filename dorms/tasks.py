@@ -1,0 +1,1 @@
+"""Celery tasks of the dorms system: take ids, re-read, run twice safely."""

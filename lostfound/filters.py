@@ -1,0 +1,1 @@
+"""FilterSets of the lost-and-found system, shared by its list pages and its API."""

@@ -1,0 +1,1 @@
+"""Forms of the lost-and-found pages: input for the services."""

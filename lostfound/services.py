@@ -1,0 +1,1 @@
+"""Writes of the lost-and-found system: every state change, keyword-only, atomic, notifying."""

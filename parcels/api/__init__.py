@@ -1,0 +1,1 @@
+"""The REST API of the parcels system (/api/v1/parcels/)."""

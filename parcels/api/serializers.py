@@ -1,0 +1,1 @@
+"""Serializers of the parcels API: shapes in and out, writes through services."""

@@ -1,0 +1,1 @@
+"""FilterSets of the parcels system, shared by its list pages and its API."""

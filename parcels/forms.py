@@ -1,0 +1,1 @@
+"""Forms of the parcels pages: input for the services."""

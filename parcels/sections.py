@@ -1,0 +1,1 @@
+"""Home-page and manager-overview section callables of the parcels system."""

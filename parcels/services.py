@@ -1,0 +1,1 @@
+"""Writes of the parcels system: every state change, keyword-only, atomic, notifying."""

@@ -1,0 +1,1 @@
+"""Pages of the parcels system: thin views that parse, call a service or queryset, render."""
