@@ -1,8 +1,8 @@
 """The lunchtime cache: public menu pages and the menu API cached per canteen and date.
 
-CONTRACT (the lead wrote the signatures of menu_changed and canteen_changed; helper d3
-implements them). Services call the invalidation functions inside their transaction; the
-invalidation happens after commit, so a stale price never shows after the change is saved.
+Services call the invalidation functions (menu_changed, canteen_changed) inside their
+transaction; the invalidation happens after commit, so a stale price never shows after the change
+is saved.
 
 Design: every cached entry's key contains version tokens, never the entry is deleted.
 - `dining:<db>:dv:<canteen>:<date>`: the version of one canteen's menus of one date;
@@ -48,11 +48,9 @@ from django.db import connection, transaction
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_TIMEOUT = 6 * 60 * 60
-
 
 def _timeout() -> int:
-    return getattr(settings, "DINING_CACHE_SECONDS", DEFAULT_TIMEOUT)
+    return settings.DINING_CACHE_SECONDS
 
 
 def _namespace() -> str:
@@ -116,26 +114,6 @@ def _tokens(keys: list[str]) -> dict[str, str]:
     return found
 
 
-def _get_many(keys: list[str]) -> dict:
-    """cache.get_many(), faster on Django's RedisCache: one long-lived redis client per cache
-    object instead of a new one per call (with redis-py 8 that costs more than the round trip
-    itself). Same keys and serializer as the backend, so the two paths see the same entries."""
-    backend = caches["default"]
-    if not isinstance(backend, RedisCache):
-        return cache.get_many(keys)
-    client = getattr(backend, "_dining_client", None)
-    if client is None:
-        client = backend._cache.get_client(write=False)
-        backend._dining_client = client
-    full = [backend.make_and_validate_key(key) for key in keys]
-    loads = backend._cache._serializer.loads
-    return {
-        key: loads(value)
-        for key, value in zip(keys, client.mget(full), strict=True)
-        if value is not None
-    }
-
-
 def epoch() -> str | None:
     """The current epoch, one round trip (None when it is missing: `current_epoch` makes one).
     Raises when the cache is unreachable."""
@@ -160,7 +138,9 @@ _HELD = threading.local()
 def _held_send(backend: RedisCache, key: str) -> Callable[[], str | None]:
     """GET on a connection this thread keeps, the command packed once: the warm page's one round
     trip without redis-py's pool checkout, its checks and retry wrapper per call (on a busy
-    machine those cost as much as the rest of the request). Any error drops the connection, and
+    machine those cost as much as the rest of the request). It uses private parts of Django's
+    RedisCache and of redis-py; tests/dining/test_cache.py names them and fails when they
+    change. Any error drops the connection, and
     so does a reply left unread (it must never be taken for the answer to a later GET).
     From the first server (the primary, where changes are written): a replica may lag."""
     full = backend.make_and_validate_key(key)
@@ -215,7 +195,7 @@ def local_get(key: str):
 
 
 def local_set(key: str, value) -> None:
-    size = getattr(settings, "DINING_LOCAL_CACHE_ENTRIES", 64)
+    size = settings.DINING_LOCAL_CACHE_ENTRIES
     with _LOCAL_LOCK:
         _LOCAL[key] = value
         _LOCAL.move_to_end(key)

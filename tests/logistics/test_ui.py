@@ -291,18 +291,19 @@ def test_it_announces_messages_in_the_live_region(client, student):
 
 
 @pytest.mark.django_db
-def test_it_switches_the_language_with_a_post_to_set_language(student):
-    client = Client()
+def test_it_switches_the_language_with_a_get_form_that_needs_no_script(student):
+    client = Client(enforce_csrf_checks=True)
     client.force_login(student)
     html = _html(client.get("/"))
     assert '<html lang="zh-hans">' in html
     with translation.override("zh-hans"):
         assert f">{translation.gettext('Log out')}<" in html
-    assert f'action="{reverse("set_language")}" method="post"' in html
+    assert f'action="{reverse("language-switch")}" method="get"' in html
     assert 'name="language" value="en"' in html
-    response = client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    response = client.get(reverse("language-switch"), {"language": "en", "next": "/"})
     assert response.status_code == 302
     assert response["Location"] == "/"
+    assert "no-cache" in response["Cache-Control"]
     html = _html(client.get("/"))
     assert '<html lang="en">' in html
     assert ">Log out<" in html
@@ -310,12 +311,27 @@ def test_it_switches_the_language_with_a_post_to_set_language(student):
 
 
 @pytest.mark.django_db
-def test_it_ignores_a_foreign_next_on_language_switch(client):
-    response = client.post(
-        reverse("set_language"), {"language": "en", "next": "https://evil.example/"}
-    )
+@pytest.mark.parametrize(
+    "target", ["https://evil.example/", "//evil.example/", "http://127.0.0.1:1/", "javascript:x"]
+)
+def test_it_ignores_a_foreign_next_on_language_switch(client, target):
+    response = client.get(reverse("language-switch"), {"language": "en", "next": target})
     assert response.status_code == 302
-    assert "evil.example" not in response["Location"]
+    assert response["Location"] == "/"
+
+
+@pytest.mark.django_db
+def test_it_keeps_the_language_when_asked_for_one_it_does_not_have(client):
+    response = client.get(reverse("language-switch"), {"language": "xx", "next": "/dining/"})
+    assert response.status_code == 302 and response["Location"] == "/dining/"
+    assert settings.LANGUAGE_COOKIE_NAME not in response.cookies
+
+
+@pytest.mark.django_db
+def test_it_still_switches_with_a_post_to_django_set_language(client):
+    response = client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    assert response.status_code == 302
+    assert '<html lang="en">' in _html(client.get("/"))
 
 
 @pytest.mark.django_db
