@@ -1,11 +1,22 @@
-"""Request ids: taken from the load balancer's X-Request-ID or made here, logged with every line."""
+"""The portal's own middleware: request ids (taken from the load balancer's X-Request-ID or made
+here, logged with every line), and leaner versions of django-csp's and Django's locale middleware
+that do per process what never changes per request (docs/performance.md, "Portal overhead")."""
 
 import contextvars
 import logging
+import os
 import re
-import uuid
 
-from django.core.signals import request_finished
+from csp.constants import HEADER, HEADER_REPORT_ONLY
+from csp.middleware import CheckableLazyObject
+from csp.middleware import CSPMiddleware as DjangoCSPMiddleware
+from csp.utils import build_policy
+from django.conf import settings
+from django.conf.urls.i18n import is_language_prefix_patterns_used
+from django.core.signals import request_finished, setting_changed
+from django.middleware.locale import LocaleMiddleware as DjangoLocaleMiddleware
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
 
 _request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 _VALID_ID = re.compile(r"^[A-Za-z0-9._\-]{1,64}$")
@@ -22,8 +33,9 @@ class RequestIdMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        incoming = request.headers.get("X-Request-ID", "")
-        request_id = incoming if _VALID_ID.match(incoming) else uuid.uuid4().hex
+        # META, not request.headers: that builds a dict of every header on first use.
+        incoming = request.META.get("HTTP_X_REQUEST_ID", "")
+        request_id = incoming if _VALID_ID.match(incoming) else os.urandom(16).hex()
         request.request_id = request_id
         # Not reset on the way out: Django logs "Not Found" and "Internal Server Error" after the
         # middleware chain returns; request_finished clears it once the response is closed.
@@ -46,3 +58,75 @@ class RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = _request_id.get()
         return True
+
+
+# --- Content-Security-Policy ----------------------------------------------------------------------
+
+# What a view's @csp_update/@csp_replace/@csp/@csp_exempt leave on its response.
+_PER_VIEW = frozenset(
+    f"_csp_{name}{suffix}"
+    for name in ("config", "update", "replace", "exempt")
+    for suffix in ("", "_ro")
+)
+_policies: dict[str, str] = {}
+
+
+def _reset_policies(*, setting: str, **kwargs) -> None:
+    if setting.startswith("CONTENT_SECURITY_POLICY"):
+        _policies.clear()
+
+
+setting_changed.connect(_reset_policies, dispatch_uid="logistics.csp_policies")
+
+
+class CSPMiddleware(DjangoCSPMiddleware):
+    """django-csp's middleware with the policy of the settings built once per process.
+
+    django-csp builds both policies (enforced, report-only) from the settings on every response,
+    which took a fifth of a constant view's time in the portal. The header is the same unless a
+    view changed it (django-csp's decorators) or a nonce was drawn: then django-csp builds it."""
+
+    def __call__(self, request):
+        request.csp_nonce = CheckableLazyObject(lambda: self._make_nonce(request))
+        return self.process_response(request, self.get_response(request))
+
+    def process_response(self, request, response):
+        if "_csp_nonce" in request.__dict__ or not _PER_VIEW.isdisjoint(response.__dict__):
+            return super().process_response(request, response)
+        if response.status_code in (500, 404) and settings.DEBUG:
+            return response
+        if not _policies:
+            _policies[HEADER] = build_policy()
+            _policies[HEADER_REPORT_ONLY] = build_policy(report_only=True)
+        for header, setting in (
+            (HEADER, "CONTENT_SECURITY_POLICY"),
+            (HEADER_REPORT_ONLY, "CONTENT_SECURITY_POLICY_REPORT_ONLY"),
+        ):
+            policy = _policies[header]
+            if policy and header not in response:
+                prefixes = (getattr(settings, setting, None) or {}).get("EXCLUDE_URL_PREFIXES")
+                if not (prefixes and request.path_info.startswith(tuple(prefixes))):
+                    response[header] = policy
+        # As django-csp: a nonce drawn after the header was written must fail loudly.
+        request.csp_nonce = CheckableLazyObject(self._csp_nonce_post_response)
+        return response
+
+
+# --- Language -------------------------------------------------------------------------------------
+
+
+class LocaleMiddleware(DjangoLocaleMiddleware):
+    """Django's LocaleMiddleware without its language-in-the-path work when the URLConf has no
+    i18n_patterns (the portal's has none: the language comes from the cookie or Accept-Language);
+    with i18n_patterns, Django's own."""
+
+    def __call__(self, request):
+        urlconf = getattr(request, "urlconf", settings.ROOT_URLCONF)
+        if is_language_prefix_patterns_used(urlconf)[0]:
+            return super().__call__(request)
+        translation.activate(translation.get_language_from_request(request))
+        request.LANGUAGE_CODE = translation.get_language()
+        response = self.get_response(request)
+        patch_vary_headers(response, ("Accept-Language",))
+        response.headers.setdefault("Content-Language", translation.get_language())
+        return response

@@ -4,6 +4,8 @@ import re
 from pathlib import Path
 
 import pytest
+from csp.decorators import csp_update
+from csp.utils import build_policy
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import SuspiciousOperation
@@ -42,12 +44,23 @@ def _repairs_index(request):
     return HttpResponse("repairs")
 
 
+@csp_update({"img-src": ["https://maps.example"]})
+def _csp_updated(request):
+    return HttpResponse("map")
+
+
+def _csp_nonce(request):
+    return HttpResponse(str(request.csp_nonce))
+
+
 # This module doubles as a URLconf for the tests that need a failing view or a service route.
 urlpatterns = [
     *portal_urlpatterns,
     path("test-boom/", _boom),
     path("test-bad/", _bad),
     path("test-message/", _with_message),
+    path("test-csp-update/", _csp_updated),
+    path("test-csp-nonce/", _csp_nonce),
     path("repairs/", include(([path("", _repairs_index, name="index")], "repairs"))),
 ]
 
@@ -413,6 +426,32 @@ def test_it_sends_a_strict_content_security_policy(client, student):
         assert "style-src 'self'" in policy
         assert "unsafe-inline" not in policy
         assert "unsafe-eval" not in policy
+
+
+@pytest.mark.django_db
+@pytest.mark.urls(__name__)
+def test_it_sends_the_policy_django_csp_builds_also_where_a_view_changes_it(client):
+    policy = client.get("/").headers["Content-Security-Policy"]
+    assert policy == build_policy()  # built once per process, the same header
+    assert "frame-ancestors 'none'" in policy and "form-action 'self'" in policy
+    updated = client.get("/test-csp-update/").headers["Content-Security-Policy"]
+    assert "img-src 'self' data: https://maps.example" in updated
+    response = client.get("/test-csp-nonce/")
+    assert f"'nonce-{response.content.decode()}'" not in policy  # no nonce in the settings
+    assert client.get("/").headers["Content-Security-Policy"] == policy
+
+
+@pytest.mark.django_db
+def test_it_keeps_every_security_header_on_a_public_page(client):
+    response = client.get(reverse("dining:index"))
+    assert response.headers["Content-Security-Policy"] == build_policy()
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["Cross-Origin-Opener-Policy"] == "same-origin"
+    assert response.headers["Content-Language"] == "en"
+    assert "Accept-Language" in response.headers["Vary"]
+    assert re.fullmatch(r"[0-9a-f]{32}", response.headers["X-Request-ID"])
 
 
 INLINE_STYLE = re.compile(r"\sstyle\s*=|<style[\s>]", re.I)
