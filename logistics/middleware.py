@@ -115,18 +115,42 @@ class CSPMiddleware(DjangoCSPMiddleware):
 # --- Language -------------------------------------------------------------------------------------
 
 
+_languages: dict[tuple[str | None, str], str] = {}
+
+
+def _reset_languages(*, setting: str, **kwargs) -> None:
+    if setting.startswith("LANGUAGE"):
+        _languages.clear()
+
+
+setting_changed.connect(_reset_languages, dispatch_uid="logistics.languages")
+
+
 class LocaleMiddleware(DjangoLocaleMiddleware):
-    """Django's LocaleMiddleware without its language-in-the-path work when the URLConf has no
-    i18n_patterns (the portal's has none: the language comes from the cookie or Accept-Language);
-    with i18n_patterns, Django's own."""
+    """Django's LocaleMiddleware for URLs without i18n_patterns (the portal's: the language comes
+    from the cookie or Accept-Language), with the choice remembered per (cookie, Accept-Language)
+    — a few dozen pairs, where Django parses and checks them again on every request — and
+    without its language-in-the-path work. With i18n_patterns, Django's own."""
 
     def __call__(self, request):
         urlconf = getattr(request, "urlconf", settings.ROOT_URLCONF)
         if is_language_prefix_patterns_used(urlconf)[0]:
             return super().__call__(request)
-        translation.activate(translation.get_language_from_request(request))
+        key = (
+            request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME),
+            request.META.get("HTTP_ACCEPT_LANGUAGE", ""),
+        )
+        language = _languages.get(key)
+        if language is None:
+            if len(_languages) >= 1000:  # headers vary without bound; the pairs in use do not
+                _languages.clear()
+            language = _languages[key] = translation.get_language_from_request(request)
+        translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
         response = self.get_response(request)
-        patch_vary_headers(response, ("Accept-Language",))
+        if "Vary" in response:
+            patch_vary_headers(response, ("Accept-Language",))
+        else:
+            response["Vary"] = "Accept-Language"
         response.headers.setdefault("Content-Language", translation.get_language())
         return response
