@@ -54,8 +54,8 @@ SETTINGS = {"bare": "bench.settings_bare", "portal": bench_dining.SETTINGS}
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--seconds", type=int, default=10, help="per endpoint and round")
+    parser.add_argument("--rounds", type=int, default=12)
+    parser.add_argument("--seconds", type=int, default=4, help="per endpoint and round")
     parser.add_argument("--connections", type=int, default=8, help="wrk connections")
     parser.add_argument("--threads", type=int, default=4, help="gunicorn threads (1 worker)")
     parser.add_argument("--server-cpu", default="0", help="taskset CPU list of the servers")

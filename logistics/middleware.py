@@ -13,10 +13,12 @@ from csp.middleware import CSPMiddleware as DjangoCSPMiddleware
 from csp.utils import build_policy
 from django.conf import settings
 from django.conf.urls.i18n import is_language_prefix_patterns_used
+from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessionMiddleware
 from django.core.signals import request_finished, setting_changed
 from django.middleware.locale import LocaleMiddleware as DjangoLocaleMiddleware
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
+from django.utils.functional import SimpleLazyObject, empty
 
 _request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 _VALID_ID = re.compile(r"^[A-Za-z0-9._\-]{1,64}$")
@@ -110,6 +112,25 @@ class CSPMiddleware(DjangoCSPMiddleware):
         # As django-csp: a nonce drawn after the header was written must fail loudly.
         request.csp_nonce = CheckableLazyObject(self._csp_nonce_post_response)
         return response
+
+
+# --- Sessions -------------------------------------------------------------------------------------
+
+
+class SessionMiddleware(DjangoSessionMiddleware):
+    """Django's SessionMiddleware with the session store made on first use. A request that never
+    reads the session (the cached /dining/ page, a health check) makes none (with the cached_db
+    engine that is a cache lookup and a store object) and, as with Django's, sends no cookie."""
+
+    def process_request(self, request):
+        key = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
+        request.session = SimpleLazyObject(lambda: self.SessionStore(key))
+
+    def process_response(self, request, response):
+        session = request.__dict__.get("session")
+        if type(session) is SimpleLazyObject and session._wrapped is empty:
+            return response
+        return super().process_response(request, response)
 
 
 # --- Language -------------------------------------------------------------------------------------

@@ -454,6 +454,18 @@ def test_it_keeps_every_security_header_on_a_public_page(client):
     assert re.fullmatch(r"[0-9a-f]{32}", response.headers["X-Request-ID"])
 
 
+@pytest.mark.django_db
+def test_it_makes_a_session_only_for_requests_that_read_one(client, student):
+    from django.utils.functional import empty
+
+    response = client.get(reverse("dining:index"))  # the cached page never reads the session
+    assert response.wsgi_request.session._wrapped is empty
+    assert settings.SESSION_COOKIE_NAME not in response.cookies
+    client.force_login(student)
+    response = client.get("/")
+    assert response.wsgi_request.session.get("_auth_user_id") == str(student.pk)
+
+
 INLINE_STYLE = re.compile(r"\sstyle\s*=|<style[\s>]", re.I)
 INLINE_HANDLER = re.compile(r"<[^>]+\son[a-z]+\s*=", re.I)
 SCRIPT_TAG = re.compile(r"<script\b([^>]*)>(.*?)</script>", re.I | re.S)
