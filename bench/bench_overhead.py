@@ -15,7 +15,9 @@ wrk runs pinned to another CPU (--client-cpu) with a phone's headers (Accept-Enc
 Accept-Language zh-CN, a mobile User-Agent), anonymous. Each round measures bare constant,
 portal constant and portal /dining/ for --seconds each, the order rotating per round, and the
 ratios are taken within the round (the machine may be shared: a ratio of neighbours is fairer
-than an absolute rate). Writes bench/results/overhead-<time>.json and prints a Markdown table.
+than an absolute rate). Beside requests per second it reports requests per second of the
+worker's own CPU time (utime + stime from /proc), what one core would serve. Writes
+bench/results/overhead-<time>.json and prints a Markdown table.
 """
 
 import argparse
@@ -100,7 +102,18 @@ def _ms(value: str, unit: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
-def wrk(port: int, path: str, seconds: int, args) -> dict:
+def worker_cpu(server: subprocess.Popen) -> float:
+    """CPU seconds (user + system) the gunicorn worker of `server` has used so far."""
+    master = server.pid
+    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    total = 0
+    for pid in children:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def wrk(port: int, path: str, seconds: int, args, server: subprocess.Popen | None = None) -> dict:
     headers = [part for name, value in PHONE.items() for part in ("-H", f"{name}: {value}")]
     command = [
         *pinned(args.client_cpu),
@@ -112,7 +125,9 @@ def wrk(port: int, path: str, seconds: int, args) -> dict:
         *headers,
         f"http://127.0.0.1:{port}{path}",
     ]
+    cpu_before = worker_cpu(server) if server else 0.0
     out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    cpu = worker_cpu(server) - cpu_before if server else 0.0
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     total = int(re.search(r"(\d+) requests in", out).group(1))
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
@@ -123,6 +138,11 @@ def wrk(port: int, path: str, seconds: int, args) -> dict:
     }
     return {
         "req_per_s": rate,
+        # Requests per second of the worker's own CPU time: what one core would serve. Under a
+        # shared machine's load this moves far less than req_per_s (which also measures how
+        # much CPU the worker got).
+        "req_per_cpu_s": round(total / cpu, 1) if cpu else None,
+        "cpu_us_per_request": round(cpu / total * 1e6, 1) if cpu else None,
         "requests": total,
         "errors": int(bad.group(1)) if bad else 0,
         "socket_errors": socket_errors.group(1).strip() if socket_errors else "",
@@ -157,7 +177,7 @@ def main() -> None:
         for n in range(args.rounds):
             order = ENDPOINTS[n % 3 :] + ENDPOINTS[: n % 3]
             result = {
-                name: wrk(servers[server][1], path, args.seconds, args)
+                name: wrk(servers[server][1], path, args.seconds, args, servers[server][0])
                 for name, server, path in order
             }
             result["loadavg_1m"] = os.getloadavg()[0]
@@ -185,42 +205,49 @@ def main() -> None:
     print(table(rounds))
 
 
-def ratios(result: dict) -> dict:
-    ceiling = result[ENDPOINTS[0][0]]["req_per_s"]
-    return {name: result[name]["req_per_s"] / ceiling for name in TARGETS}
+def ratios(result: dict, measure: str = "req_per_s") -> dict:
+    ceiling = result[ENDPOINTS[0][0]][measure]
+    return {name: result[name][measure] / ceiling for name in TARGETS}
 
 
 def line(result: dict) -> str:
     rates = ", ".join(f"{name} {result[name]['req_per_s']:.0f}/s" for name, _, _ in ENDPOINTS)
     shares = ", ".join(f"{name} {share:.0%}" for name, share in ratios(result).items())
-    return f"{rates}; {shares}"
+    cpu = ", ".join(f"{share:.0%}" for share in ratios(result, "req_per_cpu_s").values())
+    return f"{rates}; {shares}; per CPU second {cpu}"
 
 
 def summary(rounds: list[dict]) -> dict:
-    per_round = [ratios(r) for r in rounds]
-    return {
-        name: {
-            "ratio_min": round(min(r[name] for r in per_round), 3),
-            "ratio_median": round(sorted(r[name] for r in per_round)[len(per_round) // 2], 3),
-            "ratio_max": round(max(r[name] for r in per_round), 3),
-            "target": target,
-        }
-        for name, target in TARGETS.items()
-    }
+    report = {}
+    for measure in ("req_per_s", "req_per_cpu_s"):
+        per_round = [ratios(r, measure) for r in rounds]
+        for name, target in TARGETS.items():
+            values = sorted(r[name] for r in per_round)
+            report[f"{name} ({measure})"] = {
+                "ratio_min": round(values[0], 3),
+                "ratio_median": round(values[len(values) // 2], 3),
+                "ratio_max": round(values[-1], 3),
+                "target": target,
+            }
+    return report
 
 
 def table(rounds: list[dict]) -> str:
     rows = [
         "| round | load 1 min | bare req/s | portal constant req/s | /dining/ req/s "
-        "| constant / bare | /dining/ / bare |",
-        "|---|---|---|---|---|---|---|",
+        "| constant / bare | /dining/ / bare | CPU µs per request (bare, constant, /dining/) "
+        "| constant / bare per CPU s | /dining/ / bare per CPU s |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for n, result in enumerate(rounds, start=1):
         shares = ratios(result)
+        cpu_shares = ratios(result, "req_per_cpu_s")
         rates = " | ".join(f"{result[name]['req_per_s']:.0f}" for name, _, _ in ENDPOINTS)
+        cpu = ", ".join(f"{result[name]['cpu_us_per_request']:.0f}" for name, _, _ in ENDPOINTS)
         rows.append(
             f"| {n} | {result['loadavg_1m']:.2f} | {rates} "
-            f"| {shares['portal constant']:.0%} | {shares['portal /dining/']:.0%} |"
+            f"| {shares['portal constant']:.0%} | {shares['portal /dining/']:.0%} | {cpu} "
+            f"| {cpu_shares['portal constant']:.0%} | {cpu_shares['portal /dining/']:.0%} |"
         )
     return "\n".join(rows)
 
