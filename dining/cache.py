@@ -1,8 +1,8 @@
 """The lunchtime cache: public menu pages and the menu API cached per canteen and date.
 
-CONTRACT (the lead wrote the signatures of menu_changed and canteen_changed; helper d3
-implements them). Services call the invalidation functions inside their transaction; the
-invalidation happens after commit, so a stale price never shows after the change is saved.
+Services call the invalidation functions (menu_changed, canteen_changed) inside their
+transaction; the invalidation happens after commit, so a stale price never shows after the change
+is saved.
 
 Design: every cached entry's key contains version tokens, never the entry is deleted.
 - `dining:<db>:dv:<canteen>:<date>`: the version of one canteen's menus of one date;
@@ -48,11 +48,9 @@ from django.db import connection, transaction
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_TIMEOUT = 6 * 60 * 60
-
 
 def _timeout() -> int:
-    return getattr(settings, "DINING_CACHE_SECONDS", DEFAULT_TIMEOUT)
+    return settings.DINING_CACHE_SECONDS
 
 
 def _namespace() -> str:
@@ -92,6 +90,9 @@ def _bump(*keys: str) -> None:
     tokens = {key: _new_token() for key in keys}
     tokens[_epoch_key()] = _new_token()
     cache.set_many(tokens, timeout=None)
+    # A second command on the primary (PERSIST, a no-op here): Redis answers it only after the
+    # invalidation pushes of the MSET went out to every process tracking the epoch.
+    cache.touch(_epoch_key(), timeout=None)
 
 
 def menu_changed(*, canteen_id: int, date) -> None:
@@ -116,26 +117,6 @@ def _tokens(keys: list[str]) -> dict[str, str]:
     return found
 
 
-def _get_many(keys: list[str]) -> dict:
-    """cache.get_many(), faster on Django's RedisCache: one long-lived redis client per cache
-    object instead of a new one per call (with redis-py 8 that costs more than the round trip
-    itself). Same keys and serializer as the backend, so the two paths see the same entries."""
-    backend = caches["default"]
-    if not isinstance(backend, RedisCache):
-        return cache.get_many(keys)
-    client = getattr(backend, "_dining_client", None)
-    if client is None:
-        client = backend._cache.get_client(write=False)
-        backend._dining_client = client
-    full = [backend.make_and_validate_key(key) for key in keys]
-    loads = backend._cache._serializer.loads
-    return {
-        key: loads(value)
-        for key, value in zip(keys, client.mget(full), strict=True)
-        if value is not None
-    }
-
-
 def epoch() -> str | None:
     """The current epoch, one round trip (None when it is missing: `current_epoch` makes one).
     Raises when the cache is unreachable."""
@@ -158,28 +139,45 @@ _HELD = threading.local()
 
 
 def _held_send(backend: RedisCache, key: str) -> Callable[[], str | None]:
-    """GET on a connection this thread keeps, the command packed once: the warm page's one round
-    trip without redis-py's pool checkout, its checks and retry wrapper per call (on a busy
-    machine those cost as much as the rest of the request). Any error drops the connection, and
-    so does a reply left unread (it must never be taken for the answer to a later GET).
-    From the first server (the primary, where changes are written): a replica may lag."""
+    """The epoch from a connection this thread keeps, which Redis tells of every change of it.
+
+    The connection speaks RESP3 with CLIENT TRACKING in broadcast mode on the epoch's key: Redis
+    pushes an invalidation on it whenever the key is written. So once this thread has read the
+    epoch, it knows it is still current while nothing has arrived on the connection — a look at
+    the socket (no round trip, no wait) instead of a GET per request. Anything arriving (the
+    push, or the server closing) drops the connection; the next call opens a new one and GETs.
+    Redis queues the push while it executes the write, and the writer's next command
+    (`_bump`'s touch) is answered only after it went out: the push is on its way before the
+    writer's request ends. Without RESP3 (Redis < 6) the connection GETs every time.
+
+    Otherwise a GET without redis-py's pool checkout, checks and retry wrapper per call; any
+    error drops the connection, and so does a reply left unread (never taken for the answer to
+    a later GET). From the first server (the primary, where changes are written): a replica may
+    lag. It uses private parts of Django's RedisCache and of redis-py;
+    tests/dining/test_cache.py names them and fails when they change."""
     full = backend.make_and_validate_key(key)
     pool = backend._cache._get_connection_pool(write=True)
     held = getattr(_HELD, "conn", None)
     if held is not None and (held["pending"] or held["id"] != (os.getpid(), pool, full)):
-        held["conn"].disconnect()
+        _drop(held)
+        held = None
+    if held is not None and held["value"] is not None:
+        try:
+            changed = held["conn"].can_read(timeout=0)
+        except Exception:  # the server went away: a new connection below
+            changed = True
+        if not changed:
+            value = held["value"]
+            return lambda: value
+        _drop(held)
         held = None
     if held is None:
-        conn = pool.connection_class(**pool.connection_kwargs)
-        held = {"id": (os.getpid(), pool, full), "conn": conn, "pending": False}
-        held["packed"] = conn.pack_command("GET", full)
-        _HELD.conn = held
+        held = _HELD.conn = _connect(pool, full)
     conn = held["conn"]
     try:
         conn.send_packed_command(held["packed"], check_health=False)
     except BaseException:
-        conn.disconnect()
-        _HELD.conn = None
+        _drop(held)
         raise
     held["pending"] = True
 
@@ -187,13 +185,40 @@ def _held_send(backend: RedisCache, key: str) -> Callable[[], str | None]:
         try:
             value = conn.read_response()
         except BaseException:
-            conn.disconnect()
-            _HELD.conn = None
+            _drop(held)
             raise
         held["pending"] = False
-        return None if value is None else backend._cache._serializer.loads(value)
+        value = None if value is None else backend._cache._serializer.loads(value)
+        if held["tracking"]:
+            held["value"] = value
+        return value
 
     return read
+
+
+def _connect(pool, full: str) -> dict:
+    """A new connection for the epoch, tracking its key when the server can (RESP3)."""
+    try:
+        conn = pool.connection_class(**{**pool.connection_kwargs, "protocol": 3})
+        conn.send_command("CLIENT", "TRACKING", "ON", "BCAST", "PREFIX", full)
+        tracking = conn.read_response() in (b"OK", "OK")
+    except Exception:
+        logger.info("dining cache: no RESP3 client tracking, reading the epoch per request")
+        conn, tracking = pool.connection_class(**pool.connection_kwargs), False
+    return {
+        "id": (os.getpid(), pool, full),
+        "conn": conn,
+        "pending": False,
+        "tracking": tracking,
+        "value": None,
+        "packed": conn.pack_command("GET", full),
+    }
+
+
+def _drop(held: dict) -> None:
+    held["conn"].disconnect()
+    if getattr(_HELD, "conn", None) is held:
+        _HELD.conn = None
 
 
 def current_epoch() -> str:
@@ -215,7 +240,7 @@ def local_get(key: str):
 
 
 def local_set(key: str, value) -> None:
-    size = getattr(settings, "DINING_LOCAL_CACHE_ENTRIES", 64)
+    size = settings.DINING_LOCAL_CACHE_ENTRIES
     with _LOCAL_LOCK:
         _LOCAL[key] = value
         _LOCAL.move_to_end(key)

@@ -71,14 +71,14 @@ MIDDLEWARE = [
     "logistics.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "logistics.middleware.SessionMiddleware",
+    "logistics.middleware.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "logistics.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
 
@@ -352,6 +352,10 @@ REPAIRS_MAX_PHOTOS = env.int("REPAIRS_MAX_PHOTOS", default=6)
 
 # The base date of the canteen price index (= 100); an ISO date, read when the index is computed.
 DINING_INDEX_BASE_DATE = env.str("DINING_INDEX_BASE_DATE", default="2026-09-01")
+# Lifetime of the menu cache's entries (their keys hold versions: a change never waits for it).
+DINING_CACHE_SECONDS = env.int("DINING_CACHE_SECONDS", default=6 * 60 * 60)
+# Whole pages and catalogues each web process keeps in memory (an LRU of this many entries).
+DINING_LOCAL_CACHE_ENTRIES = env.int("DINING_LOCAL_CACHE_ENTRIES", default=64)
 
 # --- Reviews and complaints ---------------------------------------------------------------------
 

@@ -7,7 +7,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
 from logistics.api.docs import PortalSwaggerView
-from logistics.views import health, home
+from logistics.views import health, home, language
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -19,6 +19,7 @@ urlpatterns = [
     path("repairs/", include("repairs.urls")),
     path("reviews/", include("reviews.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("language/", language.switch, name="language-switch"),
     path("healthz", health.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("logistics.api.urls")),

@@ -201,6 +201,7 @@ RULES: dict[str, Rule] = {
     ),
     "logout": rule(get="public", post="public", why="GET only shows the sign-out button"),
     "set_language": rule(get="public", post="public", data={"language": "en", "next": "/"}),
+    "language-switch": rule(get="public", post="method", data={"language": "en", "next": "/"}),
     "healthz": rule(get="public", why="load balancers ask without credentials"),
     "notifications:list": rule(get="login", post="method-login"),
     "notifications:bell": rule(get="login", post="method-login"),

@@ -423,7 +423,7 @@ def price_rule_save(*, by: User, data: dict, rule: PriceRule | None = None) -> P
 
 def index_base_date() -> datetime.date:
     """The base date of the price index (settings.DINING_INDEX_BASE_DATE, an ISO date)."""
-    value = getattr(settings, "DINING_INDEX_BASE_DATE", None)
+    value = settings.DINING_INDEX_BASE_DATE
     if isinstance(value, datetime.date):
         return value
     try:

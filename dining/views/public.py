@@ -2,11 +2,15 @@
 
 /dining/ is the lunchtime page: its content is cached per language, meal-now, normalized filters
 and the versions of every canteen's data of the day (dining.cache). Visitors without a session
-get the whole page from process memory after one Redis read (the epoch), gzip-compressed once
-(dining.prepared), with the CSRF token of the language switch put in per request.
+get the whole page from process memory after one Redis read (the epoch): constant bytes, plain
+and gzip-compressed once. The page holds no CSRF token (the language switch is a GET), so it is
+the same for every visitor of a language.
 """
 
 import datetime
+import gzip
+import logging
+import re
 from dataclasses import replace
 
 from django import forms
@@ -25,12 +29,23 @@ from django.views.decorators.http import require_GET, require_POST
 from dining import cache, selectors, services
 from dining import reviews as dish_reviews
 from dining.models import Canteen, ClosedDay, Meal, MenuItem, OpeningHours
-from dining.prepared import PreparedPage, accepts_gzip, csrf_token
 from dining.selectors import DishFilter
 from reviews.services import author_shown, event_review
 
-CSRF_PLACEHOLDER = "__dining_csrf_token__"
-CSRF_PLACEHOLDER_BYTES = CSRF_PLACEHOLDER.encode()
+logger = logging.getLogger(__name__)
+# The test of Django's GZipMiddleware: gzip is named in Accept-Encoding.
+ACCEPTS_GZIP = re.compile(r"\bgzip\b")
+
+
+class Page:
+    """A whole page's bytes, plain and gzip-compressed once (no timestamp: the same bytes on
+    every worker)."""
+
+    __slots__ = ("body", "gzipped")
+
+    def __init__(self, body: bytes):
+        self.body = body
+        self.gzipped = gzip.compress(body, compresslevel=6, mtime=0)
 
 
 class MenuFilterForm(forms.Form):
@@ -191,18 +206,16 @@ def _serving(catalogue: dict, first: str | None, now) -> bool:
     )
 
 
-def _send(request, page: PreparedPage) -> HttpResponse:
-    """The page with this request's CSRF token, gzip-compressed when the client takes it."""
-    token = csrf_token(request)
-    if accepts_gzip(request):
-        response = HttpResponse(page.gzip_body(token))
+def _send(request, page: Page) -> HttpResponse:
+    """The page, gzip-compressed when the client takes it. It holds nothing of the visitor, so
+    a shared cache may keep it; the language comes from Accept-Language (LocaleMiddleware adds
+    it to Vary) or the language cookie, hence Cookie (a new response: nothing to merge with)."""
+    if ACCEPTS_GZIP.search(request.META.get("HTTP_ACCEPT_ENCODING", "")):
+        response = HttpResponse(page.gzipped)
         response["Content-Encoding"] = "gzip"
     else:
-        response = HttpResponse(page.body(token))
-    # The page holds a token of this visitor's CSRF secret: no shared cache may keep it, and a
-    # private one only per cookie (Django's middleware says so only when it sets the cookie).
-    response["Vary"] = "Accept-Encoding, Cookie"  # a new response: nothing to merge with yet
-    response["Cache-Control"] = "private"
+        response = HttpResponse(page.body)
+    response["Vary"] = "Accept-Encoding, Cookie"
     return response
 
 
@@ -219,7 +232,8 @@ def _known_page(request, known: tuple, now) -> HttpResponse | None:
 def _read(read_epoch) -> str | None:
     try:
         return read_epoch()
-    except Exception:
+    except Exception:  # the slow path below reads the cache again, or builds from the database
+        logger.warning("dining cache unreachable on the epoch", exc_info=True)
         return None
 
 
@@ -237,6 +251,7 @@ def index(request):
         try:
             read_epoch = cache.epoch_begin()
         except Exception:  # the cache is down: the slow path below copes
+            logger.warning("dining cache unreachable on the epoch", exc_info=True)
             read_epoch = None
         known = selectors.known_snapshot(today)
         if read_epoch is not None and known is not None:
@@ -286,11 +301,13 @@ def index(request):
         if page is None:
 
             def build_page() -> bytes:
+                # No CSRF token: nothing on the page posts (the language switch is a GET), and
+                # portal.js takes htmx's token from the cookie where a page has none.
                 context = {"content": cache.get_or_build(content_key, build_content)}
-                context["csrf_token"] = CSRF_PLACEHOLDER
+                context["csrf_token"] = ""
                 return render_to_string("dining/index.html", context, request).encode()
 
-            page = PreparedPage(cache.get_or_build(page_key, build_page), CSRF_PLACEHOLDER_BYTES)
+            page = Page(cache.get_or_build(page_key, build_page))
             cache.local_set(page_key, page)
         if epoch is not None:
             cache.local_set(fast_key, page)

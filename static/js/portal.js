@@ -2,9 +2,16 @@
 (function () {
   "use strict";
 
+  // The page's token, or the CSRF cookie's: cached public pages (/dining/) carry no token, so
+  // they are the same bytes for every visitor.
   function csrfToken() {
     var meta = document.querySelector('meta[name="csrf-token"]');
-    return meta ? meta.getAttribute("content") : "";
+    var token = meta ? meta.getAttribute("content") : "";
+    if (token) {
+      return token;
+    }
+    var match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+    return match ? decodeURIComponent(match[1]) : "";
   }
 
   // htmx requests that change state carry Django's CSRF token in a header.

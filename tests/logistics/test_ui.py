@@ -4,6 +4,8 @@ import re
 from pathlib import Path
 
 import pytest
+from csp.decorators import csp_update
+from csp.utils import build_policy
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import SuspiciousOperation
@@ -42,12 +44,23 @@ def _repairs_index(request):
     return HttpResponse("repairs")
 
 
+@csp_update({"img-src": ["https://maps.example"]})
+def _csp_updated(request):
+    return HttpResponse("map")
+
+
+def _csp_nonce(request):
+    return HttpResponse(str(request.csp_nonce))
+
+
 # This module doubles as a URLconf for the tests that need a failing view or a service route.
 urlpatterns = [
     *portal_urlpatterns,
     path("test-boom/", _boom),
     path("test-bad/", _bad),
     path("test-message/", _with_message),
+    path("test-csp-update/", _csp_updated),
+    path("test-csp-nonce/", _csp_nonce),
     path("repairs/", include(([path("", _repairs_index, name="index")], "repairs"))),
 ]
 
@@ -291,18 +304,19 @@ def test_it_announces_messages_in_the_live_region(client, student):
 
 
 @pytest.mark.django_db
-def test_it_switches_the_language_with_a_post_to_set_language(student):
-    client = Client()
+def test_it_switches_the_language_with_a_get_form_that_needs_no_script(student):
+    client = Client(enforce_csrf_checks=True)
     client.force_login(student)
     html = _html(client.get("/"))
     assert '<html lang="zh-hans">' in html
     with translation.override("zh-hans"):
         assert f">{translation.gettext('Log out')}<" in html
-    assert f'action="{reverse("set_language")}" method="post"' in html
+    assert f'action="{reverse("language-switch")}" method="get"' in html
     assert 'name="language" value="en"' in html
-    response = client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    response = client.get(reverse("language-switch"), {"language": "en", "next": "/"})
     assert response.status_code == 302
     assert response["Location"] == "/"
+    assert "no-cache" in response["Cache-Control"]
     html = _html(client.get("/"))
     assert '<html lang="en">' in html
     assert ">Log out<" in html
@@ -310,12 +324,27 @@ def test_it_switches_the_language_with_a_post_to_set_language(student):
 
 
 @pytest.mark.django_db
-def test_it_ignores_a_foreign_next_on_language_switch(client):
-    response = client.post(
-        reverse("set_language"), {"language": "en", "next": "https://evil.example/"}
-    )
+@pytest.mark.parametrize(
+    "target", ["https://evil.example/", "//evil.example/", "http://127.0.0.1:1/", "javascript:x"]
+)
+def test_it_ignores_a_foreign_next_on_language_switch(client, target):
+    response = client.get(reverse("language-switch"), {"language": "en", "next": target})
     assert response.status_code == 302
-    assert "evil.example" not in response["Location"]
+    assert response["Location"] == "/"
+
+
+@pytest.mark.django_db
+def test_it_keeps_the_language_when_asked_for_one_it_does_not_have(client):
+    response = client.get(reverse("language-switch"), {"language": "xx", "next": "/dining/"})
+    assert response.status_code == 302 and response["Location"] == "/dining/"
+    assert settings.LANGUAGE_COOKIE_NAME not in response.cookies
+
+
+@pytest.mark.django_db
+def test_it_still_switches_with_a_post_to_django_set_language(client):
+    response = client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    assert response.status_code == 302
+    assert '<html lang="en">' in _html(client.get("/"))
 
 
 @pytest.mark.django_db
@@ -397,6 +426,45 @@ def test_it_sends_a_strict_content_security_policy(client, student):
         assert "style-src 'self'" in policy
         assert "unsafe-inline" not in policy
         assert "unsafe-eval" not in policy
+
+
+@pytest.mark.django_db
+@pytest.mark.urls(__name__)
+def test_it_sends_the_policy_django_csp_builds_also_where_a_view_changes_it(client):
+    policy = client.get("/").headers["Content-Security-Policy"]
+    assert policy == build_policy()  # built once per process, the same header
+    assert "frame-ancestors 'none'" in policy and "form-action 'self'" in policy
+    updated = client.get("/test-csp-update/").headers["Content-Security-Policy"]
+    assert "img-src 'self' data: https://maps.example" in updated
+    response = client.get("/test-csp-nonce/")
+    assert f"'nonce-{response.content.decode()}'" not in policy  # no nonce in the settings
+    assert client.get("/").headers["Content-Security-Policy"] == policy
+
+
+@pytest.mark.django_db
+def test_it_keeps_every_security_header_on_a_public_page(client):
+    response = client.get(reverse("dining:index"))
+    assert response.headers["Content-Security-Policy"] == build_policy()
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["Cross-Origin-Opener-Policy"] == "same-origin"
+    assert response.headers["Content-Language"] == "en"
+    assert "Accept-Language" in response.headers["Vary"]
+    assert re.fullmatch(r"[0-9a-f]{32}", response.headers["X-Request-ID"])
+
+
+@pytest.mark.django_db
+def test_it_makes_a_session_only_for_requests_that_read_one(client, student):
+    from django.utils.functional import empty
+
+    client.get(reverse("dining:index"))  # builds the page (its header asks who is signed in)
+    response = client.get(reverse("dining:index"))  # the cached page never reads the session
+    assert response.wsgi_request.session._wrapped is empty
+    assert settings.SESSION_COOKIE_NAME not in response.cookies
+    client.force_login(student)
+    response = client.get("/")
+    assert response.wsgi_request.session.get("_auth_user_id") == str(student.pk)
 
 
 INLINE_STYLE = re.compile(r"\sstyle\s*=|<style[\s>]", re.I)
