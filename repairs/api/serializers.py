@@ -1,11 +1,13 @@
 """Serializers of the repairs API: categories, requests (read and create), actions, timeline."""
 
+from django.conf import settings
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from logistics.api.fields import PhotosField
 from logistics.models import Building, Department, Room, User
 from logistics.roles import Role
 from repairs.models import Category, CategoryQuestion, RepairEvent, RepairPhoto, RepairRequest
@@ -168,18 +170,6 @@ class RepairRequestSerializer(serializers.ModelSerializer):
         return bool(active and due and due < timezone.now())
 
 
-class PhotosField(serializers.ListField):
-    """Images (multipart: repeat the `photos` part); the service checks their number (at most
-    REPAIRS_MAX_PHOTOS), content and size."""
-
-    child = serializers.ImageField()
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("required", False)
-        kwargs.setdefault("help_text", _("Up to 6 photos: JPEG, PNG or WebP, at most 10 MB each."))
-        super().__init__(**kwargs)
-
-
 class RepairRequestCreateSerializer(serializers.Serializer):
     """What a requester sends to file a request (JSON, or multipart with photos)."""
 
@@ -203,7 +193,7 @@ class RepairRequestCreateSerializer(serializers.Serializer):
     answers = serializers.DictField(
         required=False, help_text=_("Answers to the category's questions, by question code.")
     )
-    photos = PhotosField()
+    photos = PhotosField(max_files=lambda: settings.REPAIRS_MAX_PHOTOS)
 
     def validate(self, attrs):
         room, building = attrs.get("room"), attrs.get("building")
@@ -247,11 +237,11 @@ class CompleteSerializer(NoteSerializer):
         min_value=0, max_value=100_000, required=False, allow_null=True
     )
     materials = serializers.CharField(max_length=4000, required=False, allow_blank=True)
-    photos = PhotosField()
+    photos = PhotosField(max_files=lambda: settings.REPAIRS_MAX_PHOTOS)
 
 
 class CommentSerializer(NoteSerializer):
-    photos = PhotosField()
+    photos = PhotosField(max_files=lambda: settings.REPAIRS_MAX_PHOTOS)
 
 
 class ConfirmSerializer(serializers.Serializer):

@@ -1,10 +1,12 @@
 """Serializers of the reviews API: reviews (read, create, edit), events to review, follow-ups."""
 
+from django.conf import settings
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from logistics.api.fields import PhotosField
 from logistics.models import User
 from reviews.models import FollowUp, Review, ReviewPhoto, ServiceEvent
 from reviews.querysets import show_author
@@ -79,17 +81,6 @@ class ReviewSerializer(serializers.ModelSerializer):
         return AuthorSerializer(review.author).data
 
 
-class PhotosField(serializers.ListField):
-    """Images (multipart: repeat the `photos` part); the service checks number, content, size."""
-
-    child = serializers.ImageField()
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("required", False)
-        kwargs.setdefault("help_text", _("Up to 3 photos: JPEG, PNG or WebP, at most 10 MB each."))
-        super().__init__(**kwargs)
-
-
 class ReviewWriteSerializer(serializers.Serializer):
     """A review's input; the service checks stars, scores and comment (field errors)."""
 
@@ -101,7 +92,7 @@ class ReviewWriteSerializer(serializers.Serializer):
     )
     comment = serializers.CharField(required=False, allow_blank=True, trim_whitespace=True)
     anonymous = serializers.BooleanField(required=False, default=False)
-    photos = PhotosField()
+    photos = PhotosField(max_files=lambda: settings.REVIEWS_MAX_PHOTOS)
 
 
 class ReviewCreateSerializer(ReviewWriteSerializer):

@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from logistics.figures import percent
 from logistics.roles import Role
 from logistics.sections import register_overview_section
 from reviews.models import IndexRow, Subject
@@ -14,10 +15,6 @@ from .aggregate import month_start
 from .forms import DEFAULT_MIN_REVIEWS
 
 LOWEST_SHOWN = 3
-
-
-def _percent(value) -> str:
-    return "—" if value is None else f"{value * 100:.0f}%"
 
 
 def satisfaction_context(request) -> dict:
@@ -41,8 +38,8 @@ def satisfaction_context(request) -> dict:
             "value": "—" if mean is None else f"{mean:.2f}",
             "url": url,
         },
-        {"label": _("Share satisfied (4–5 stars)"), "value": _percent(share)},
-        {"label": _("Response rate"), "value": _percent(rate)},
+        {"label": _("Share satisfied (4–5 stars)"), "value": percent(share)},
+        {"label": _("Response rate"), "value": percent(rate)},
         {"label": _("Reviews this month"), "value": campus.reviews if campus else 0},
     ]
     return {"figures": figures, "lowest": lowest}

@@ -15,12 +15,13 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
+from logistics.charts import Series, line_chart
+from logistics.figures import percent
 from reviews.models import IndexRow
 from reviews.registry import event_type_label
 
 from . import export
 from .aggregate import month_start, period_end, week_start
-from .charts import trend_chart
 from .forms import ExportForm, RankingForm, TrendForm
 from .selectors import (
     RANKED_KINDS,
@@ -53,10 +54,6 @@ def _figure(value, digits=2) -> str:
     return "—" if value is None else f"{value:.{digits}f}"
 
 
-def _percent(value) -> str:
-    return "—" if value is None else f"{value * 100:.0f}%"
-
-
 def _with_shares(rows) -> list:
     """The rows with their figures formatted for the table's cells (in Python: a ranking of
     300 dishes renders in a third of the time template filters take)."""
@@ -64,13 +61,13 @@ def _with_shares(rows) -> list:
     for row in rows:
         share = in_time_share(row)
         counts = f"{row.complaints_in_time}/{row.complaints_closed}"
-        closed = "—" if share is None else f"{_percent(share)} ({counts})"
+        closed = "—" if share is None else f"{percent(share)} ({counts})"
         row.cells = [
             row.reviews,
             _figure(row.mean),
             _figure(row.adjusted_mean),
-            _percent(row.satisfied_share),
-            _percent(row.response_rate),
+            percent(row.satisfied_share),
+            percent(row.response_rate),
             row.complaints,
             closed,
         ]
@@ -117,31 +114,33 @@ def _trend_charts(rows, period: str, since: datetime.date, today: datetime.date)
         start = period_end(period, start)
     by_start = {row.period_start: row for row in rows}
 
-    def values(name, scale=1):
-        return {
-            s: (getattr(r, name) * scale if getattr(r, name) is not None else None)
-            for s, r in by_start.items()
-        }
+    def line(label, name, scale=1) -> Series:
+        points = [(s, getattr(r, name)) for s, r in sorted(by_start.items())]
+        return Series(label, [(s, value * scale) for s, value in points if value is not None])
 
-    date_format = "%Y-%m" if period == IndexRow.Period.MONTH else "%m-%d"
-    stars = trend_chart(
-        starts=starts,
-        series=[(_("Mean"), values("mean")), (_("Adjusted mean"), values("adjusted_mean"))],
+    every = max(len(starts) // 6, 1)
+    axis = {
+        "start": starts[0],
+        "end": starts[-1],
+        "x_ticks": starts[::every],
+        "date_format": "%Y-%m" if period == IndexRow.Period.MONTH else "%m-%d",
+    }
+    stars = line_chart(
+        series=[line(_("Mean"), "mean"), line(_("Adjusted mean"), "adjusted_mean")],
         low=1,
         high=5,
         fmt=lambda v: f"{v:.2f}",
-        date_format=date_format,
+        **axis,
     )
-    rates = trend_chart(
-        starts=starts,
+    rates = line_chart(
         series=[
-            (_("Response rate"), values("response_rate", 100)),
-            (_("Share satisfied"), values("satisfied_share", 100)),
+            line(_("Response rate"), "response_rate", 100),
+            line(_("Share satisfied"), "satisfied_share", 100),
         ],
         low=0,
         high=100,
         fmt=lambda v: f"{v:.0f}%",
-        date_format=date_format,
+        **axis,
     )
     return stars, rates
 
