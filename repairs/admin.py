@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from repairs import services
+from repairs.errors import RepairError
 from repairs.models import (
     Category,
     CategoryQuestion,
@@ -125,7 +126,7 @@ class RepairRequestAdmin(admin.ModelAdmin):
         for repair in queryset.filter(status=RepairRequest.Status.CONFIRMED):
             try:
                 services.repair_request_close(request=repair, by=request.user)
-            except (services.RepairError, PermissionDenied):
+            except (RepairError, PermissionDenied):
                 continue
             closed += 1
         self.message_user(

@@ -21,6 +21,7 @@ from PIL import Image, ImageDraw
 from logistics.demo import DemoData, register_demo_seeder
 from logistics.models import Building, Notification, OutboxMessage, Room, StaffScope, User
 from logistics.roles import Role
+from repairs.errors import RepairError
 
 from . import services, sla
 from .models import (
@@ -403,7 +404,7 @@ def _run_step(step: str, request, cast: Cast, rng) -> bool:
     }
     try:
         actions[step]()
-    except services.RepairError:
+    except RepairError:
         return False
     return True
 

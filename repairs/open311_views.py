@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from logistics.api.throttling import WriteRateThrottle
 from repairs import open311, services
 from repairs.api.serializers import photo_url
+from repairs.errors import RepairError
 from repairs.models import RepairRequest
 
 # The element of each item of a list in the XML format, by the list's name.
@@ -214,7 +215,7 @@ def _file(request, format):  # noqa: A002
             answers=answers,
             **place,
         )
-    except services.RepairError as exc:
+    except RepairError as exc:
         raise open311.Open311Error(400, exc.message) from None
     except PermissionDenied as exc:
         raise open311.Open311Error(403, str(exc) or _("You may not file this request.")) from None

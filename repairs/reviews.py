@@ -15,7 +15,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from logistics.roles import Role
-from reviews.errors import AlreadyReviewed
 from reviews.models import Review, ServiceEvent
 from reviews.registry import Dimension, register_event_type
 from reviews.services import SubjectRef, review_create, service_event_record
@@ -160,6 +159,3 @@ def sync_repair_rating(review: Review) -> None:
             by=review.author,
             rating=review.stars,
         )
-
-
-REEXPORTED = (AlreadyReviewed,)

@@ -28,13 +28,12 @@ from django.utils.translation import gettext_lazy as _
 
 from logistics.workcalendar import WorkCalendar
 from repairs import dispatch, reviews, sla, sweeps
-from repairs.errors import ConcurrentUpdate, InvalidTransition, RepairError
+from repairs.errors import InvalidTransition, RepairError
 from repairs.models import RepairPhoto, RepairRequest
-from repairs.permissions import can_dispatch, is_assignee, is_manager, is_requester, require
+from repairs.permissions import can_dispatch, is_assignee, is_requester, require
 from repairs.querysets import dispatchers_for
-from repairs.timeline import first_response, notify_request, record, request_url, transition
+from repairs.timeline import first_response, notify_request, record, transition
 from repairs.validation import (
-    clean_answers,
     clean_filing,
     clean_labour,
     clean_photos,
@@ -42,9 +41,7 @@ from repairs.validation import (
     clean_technician,
     required_text,
 )
-
-# Callers reach these through services too (services.ConcurrentUpdate, services.can_dispatch …).
-REEXPORTED = (ConcurrentUpdate, RepairError, can_dispatch, clean_answers, is_manager, request_url)
+from reviews.errors import AlreadyReviewed
 
 Status = RepairRequest.Status
 # Work has not started in these states, so the requester may still cancel.
@@ -539,7 +536,7 @@ def _review(request, *, by, rating, comment, scores, anonymous) -> None:
             comment=comment,
             anonymous=anonymous,
         )
-    except reviews.AlreadyReviewed:
+    except AlreadyReviewed:
         raise InvalidTransition(_("This request has already been rated.")) from None
     except ValidationError as error:
         # The reviews system names the stars "stars"; here the argument is "rating".

@@ -22,6 +22,7 @@ from logistics.api.serializers import ErrorSerializer
 from logistics.filters import IntegerFilter, SearchFilterSet
 from logistics.places import place_create, place_delete, place_update
 from repairs import services
+from repairs.errors import ConcurrentUpdate, RepairError
 from repairs.filters import RepairRequestFilterSet
 from repairs.models import Category, CategoryQuestion, RepairEvent, RepairPhoto, RepairRequest
 
@@ -33,8 +34,8 @@ CONFLICT = OpenApiResponse(
 )
 
 
-def _answer_repair_error(exc: services.RepairError) -> Response:
-    if isinstance(exc, services.ConcurrentUpdate):
+def _answer_repair_error(exc: RepairError) -> Response:
+    if isinstance(exc, ConcurrentUpdate):
         return error_response("concurrent_update", str(exc.message), status.HTTP_409_CONFLICT)
     if isinstance(exc, services.InvalidTransition):
         return error_response("invalid_transition", str(exc.message), status.HTTP_409_CONFLICT)
@@ -144,7 +145,7 @@ class RepairRequestViewSet(
         data["answers"] = data.get("answers") or {}
         try:
             created = services.repair_request_create(requester=request.user, **data)
-        except services.RepairError as exc:
+        except RepairError as exc:
             return _answer_repair_error(exc)
         body = self.get_serializer(self.get_queryset().get(pk=created.pk)).data
         return Response(body, status=status.HTTP_201_CREATED)
@@ -156,7 +157,7 @@ class RepairRequestViewSet(
         incoming.is_valid(raise_exception=True)
         try:
             call(request=repair, by=self.request.user, **incoming.validated_data, **extra)
-        except services.RepairError as exc:
+        except RepairError as exc:
             return _answer_repair_error(exc)
         # A technician who handed the job back no longer sees it: answer with their copy.
         fresh = self.get_queryset().filter(pk=repair.pk).first() or repair

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from repairs import forms, services
+from repairs.errors import RepairError
 from repairs.models import RepairRequest
 from repairs.views.common import get_visible_request, redirect_next, visible_requests
 from repairs.views.workbench import job_queryset
@@ -121,7 +122,7 @@ def _review_input(data: dict) -> dict:
 
 
 def error_text(error: Exception) -> str:
-    if isinstance(error, services.RepairError):
+    if isinstance(error, RepairError):
         return str(error.message)
     if isinstance(error, ValidationError):
         return " ".join(str(m) for m in error.messages)
@@ -143,7 +144,7 @@ def act(request, pk: int, action: str):
         return _answer(request, repair, ok=False, text=form_error_text(form))
     try:
         spec.call(repair, request.user, form.cleaned_data)
-    except (services.RepairError, ValidationError) as error:
+    except (RepairError, ValidationError) as error:
         return _answer(request, repair, ok=False, text=error_text(error))
     return _answer(request, repair, ok=True, text=str(spec.done))
 

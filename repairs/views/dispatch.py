@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from logistics.models import Building
 from repairs import services
+from repairs.errors import RepairError
 from repairs.filters import RepairRequestFilterSet
 from repairs.forms import BulkAssignForm, assigned_count, technicians
 from repairs.models import Category, RepairRequest
@@ -102,7 +103,7 @@ def assign_bulk(request):
                 technician=form.cleaned_data["technician"],
                 by=request.user,
             )
-        except services.RepairError as error:
+        except RepairError as error:
             failed = [error_text(error)]
         failures += [str(text) for text in failed]
     _report_bulk(request, assigned, failures, form.cleaned_data["technician"])

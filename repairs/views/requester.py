@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from logistics.models import Building, Room
 from repairs import services
+from repairs.errors import RepairError
 from repairs.forms import (
     AssignForm,
     CancelForm,
@@ -122,7 +123,7 @@ def create(request):
                 )
             except ValidationError as error:
                 _apply_service_errors(form, error)
-            except services.RepairError as error:
+            except RepairError as error:
                 form.add_error(None, str(error.message))
             else:
                 messages.success(

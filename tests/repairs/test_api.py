@@ -8,6 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from logistics.roles import Role
 from logistics.tokens import api_token_issue
 from repairs import services
+from repairs.errors import ConcurrentUpdate
 from repairs.models import Category, RepairRequest
 from tests.logistics.factories import RoomFactory, UserFactory
 from tests.repairs.factories import (
@@ -332,7 +333,7 @@ def test_it_answers_409_to_the_loser_of_two_people_acting_at_once(dispatcher, te
     services.repair_request_accept(request=repair, by=dispatcher)
     from repairs.api.views import _answer_repair_error
 
-    with pytest.raises(services.ConcurrentUpdate) as caught:
+    with pytest.raises(ConcurrentUpdate) as caught:
         services.repair_request_assign(request=stale, technician=technician, by=dispatcher)
     response = _answer_repair_error(caught.value)
     assert response.status_code == 409

@@ -11,6 +11,7 @@ from django.utils import timezone
 from logistics.models import Notification, StaffScope
 from logistics.workcalendar import add_working_hours, add_working_time, working_time_between
 from repairs import services
+from repairs.errors import ConcurrentUpdate
 from repairs.models import CategoryQuestion, RepairEvent, RepairPhoto, RepairRequest
 from tests.fixtures.celery_worker import wait_until
 from tests.logistics.factories import BuildingFactory, DepartmentFactory, RoomFactory, UserFactory
@@ -533,7 +534,7 @@ def test_it_refuses_a_change_made_on_a_stale_copy(student, dispatcher, technicia
     request = file(student, room, category)
     stale = RepairRequest.objects.get(pk=request.pk)
     services.repair_request_accept(request=request, by=dispatcher)
-    with pytest.raises(services.ConcurrentUpdate) as error:
+    with pytest.raises(ConcurrentUpdate) as error:
         services.repair_request_accept(request=stale, by=dispatcher)
     assert "Reload" in str(error.value.message)
     assert RepairEvent.objects.filter(action="accepted").count() == 1
@@ -543,7 +544,7 @@ def test_it_refuses_a_reassignment_racing_another(assigned, dispatcher):
     stale = RepairRequest.objects.get(pk=assigned.pk)
     first, second = (UserFactory(username=u, roles=["technician"]) for u in ("t5", "t6"))
     services.repair_request_assign(request=assigned, technician=first, by=dispatcher)
-    with pytest.raises(services.ConcurrentUpdate):
+    with pytest.raises(ConcurrentUpdate):
         services.repair_request_assign(request=stale, technician=second, by=dispatcher)
     assert RepairRequest.objects.get().assignee == first
 
@@ -612,7 +613,7 @@ def test_it_lets_one_of_two_simultaneous_dispatchers_win_on_postgresql(transacti
     thread_a.join(timeout=30)
     thread_b.join(timeout=30)
     assert results["a"] == "ok"
-    assert isinstance(results["b"], services.ConcurrentUpdate), results["b"]
+    assert isinstance(results["b"], ConcurrentUpdate), results["b"]
     assert RepairRequest.objects.get(pk=request.pk).assignee == first
     assert RepairEvent.objects.filter(request=request, action="assigned").count() == 1
     assert Notification.objects.filter(recipient=second).count() == 0
