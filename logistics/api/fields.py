@@ -1,7 +1,8 @@
-"""Serializer fields every app's API shares."""
+"""Serializer fields (and the page address of a served file) every app's API shares."""
 
 from collections.abc import Callable
 
+from django.urls import NoReverseMatch, reverse
 from django.utils.functional import lazy
 from django.utils.translation import gettext
 from rest_framework import serializers
@@ -24,3 +25,13 @@ class PhotosField(serializers.ListField):
         # Lazy: the setting and the language are read when the schema is drawn, not at import.
         kwargs.setdefault("help_text", lazy(_photos_help, str)(max_files))
         super().__init__(**kwargs)
+
+
+def page_url(view_name: str, *args, request=None) -> str | None:
+    """The address of a page view (e.g. one that serves a photo to those who may see it),
+    absolute when there is a request; None when the app's pages are not mounted in this setup."""
+    try:
+        url = reverse(view_name, args=args)
+    except NoReverseMatch:
+        return None
+    return request.build_absolute_uri(url) if request is not None else url

@@ -1,13 +1,12 @@
 """Serializers of the repairs API: categories, requests (read and create), actions, timeline."""
 
 from django.conf import settings
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from logistics.api.fields import PhotosField
+from logistics.api.fields import PhotosField, page_url
 from logistics.models import Building, Department, Room, User
 from logistics.roles import Role
 from repairs.models import Category, CategoryQuestion, RepairEvent, RepairPhoto, RepairRequest
@@ -16,11 +15,7 @@ from repairs.querysets import OPEN_STATUSES
 
 def photo_url(photo: RepairPhoto, request=None) -> str | None:
     """The address of the page view that serves a photo to those who may see it (or None)."""
-    try:
-        url = reverse("repairs:photo", args=[photo.request_id, photo.pk])
-    except NoReverseMatch:  # the pages of the app are not mounted in this setup
-        return None
-    return request.build_absolute_uri(url) if request is not None else url
+    return page_url("repairs:photo", photo.request_id, photo.pk, request=request)
 
 
 class UserBriefSerializer(serializers.ModelSerializer):

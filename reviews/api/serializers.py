@@ -1,23 +1,19 @@
 """Serializers of the reviews API: reviews (read, create, edit), events to review, follow-ups."""
 
 from django.conf import settings
-from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from logistics.api.fields import PhotosField
+from logistics.api.fields import PhotosField, page_url
 from logistics.models import User
 from reviews.models import FollowUp, Review, ReviewPhoto, ServiceEvent
 from reviews.querysets import show_author
 
 
 def photo_url(photo: ReviewPhoto, request=None) -> str | None:
-    try:
-        url = reverse("reviews:review-photo", args=[photo.review_id, photo.pk])
-    except NoReverseMatch:  # the pages are not mounted in this setup
-        return None
-    return request.build_absolute_uri(url) if request is not None else url
+    """The address of the page view that serves a photo to those who may see it (or None)."""
+    return page_url("reviews:review-photo", photo.review_id, photo.pk, request=request)
 
 
 class AuthorSerializer(serializers.ModelSerializer):
