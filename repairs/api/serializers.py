@@ -7,6 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from logistics.api.fields import PhotosField, page_url
+from logistics.api.serializers import UserBriefSerializer
 from logistics.models import Building, Department, Room, User
 from logistics.roles import Role
 from repairs.models import Category, CategoryQuestion, RepairEvent, RepairPhoto, RepairRequest
@@ -16,15 +17,6 @@ from repairs.querysets import OPEN_STATUSES
 def photo_url(photo: RepairPhoto, request=None) -> str | None:
     """The address of the page view that serves a photo to those who may see it (or None)."""
     return page_url("repairs:photo", photo.request_id, photo.pk, request=request)
-
-
-class UserBriefSerializer(serializers.ModelSerializer):
-    display_name = serializers.CharField(source="get_display_name", read_only=True)
-
-    class Meta:
-        model = User
-        fields = ["id", "username", "display_name"]
-        read_only_fields = fields
 
 
 # --- Categories ---------------------------------------------------------------------------------

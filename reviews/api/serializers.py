@@ -6,7 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from logistics.api.fields import PhotosField, page_url
-from logistics.models import User
+from logistics.api.serializers import UserBriefSerializer
 from reviews.models import FollowUp, Review, ReviewPhoto, ServiceEvent
 from reviews.querysets import show_author
 
@@ -14,15 +14,6 @@ from reviews.querysets import show_author
 def photo_url(photo: ReviewPhoto, request=None) -> str | None:
     """The address of the page view that serves a photo to those who may see it (or None)."""
     return page_url("reviews:review-photo", photo.review_id, photo.pk, request=request)
-
-
-class AuthorSerializer(serializers.ModelSerializer):
-    display_name = serializers.CharField(source="get_display_name", read_only=True)
-
-    class Meta:
-        model = User
-        fields = ["id", "username", "display_name"]
-        read_only_fields = fields
 
 
 class ReviewPhotoSerializer(serializers.ModelSerializer):
@@ -69,12 +60,12 @@ class ReviewSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    @extend_schema_field(AuthorSerializer(allow_null=True))
+    @extend_schema_field(UserBriefSerializer(allow_null=True))
     def get_author(self, review):
         request = self.context.get("request")
         if request is None or not show_author(review, request.user):
             return None
-        return AuthorSerializer(review.author).data
+        return UserBriefSerializer(review.author).data
 
 
 class ReviewWriteSerializer(serializers.Serializer):
