@@ -1,6 +1,6 @@
 """Manager figures of the dining service: dishes served, the price index trend, rule violations
 and the share of low-price dishes per canteen and meal, in a fixed number of queries; and the
-server-drawn SVG chart of the index (no JavaScript: the CSP is strict).
+index as a line chart (logistics.charts).
 
 Scope: logistics managers, supervisors and superusers see every canteen; canteen staff their own.
 """
@@ -12,6 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, Q
 
+from logistics.charts import Chart, Series, line_chart
 from logistics.roles import Role
 
 from .models import Canteen, Meal, Menu, MenuItem, PriceIndexPoint, PriceRule, PriceViolation
@@ -233,94 +234,19 @@ def _recent_violations(canteen_ids, start, end) -> list:
     )
 
 
-# --- The SVG chart ------------------------------------------------------------------------------
-
-CHART_WIDTH, CHART_HEIGHT = 640, 260
-MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP, MARGIN_BOTTOM = 48, 16, 16, 32
-PALETTE = ("#1d4ed8", "#b91c1c", "#047857", "#a16207", "#7c3aed", "#be185d", "#0e7490")
-CAMPUS_COLOUR = "#111827"
-
-
-@dataclass
-class ChartLine:
-    label: str
-    colour: str
-    points: str  # "x,y x,y …" for <polyline points>
-    dots: list  # [(x, y, date, value)] for <circle> with a <title>
-    width: float = 2
-    last: Decimal | None = None
-
-
-@dataclass
-class Chart:
-    width: int
-    height: int
-    lines: list
-    y_ticks: list  # [(y, label)]
-    x_ticks: list  # [(x, label)]
-    baseline: float | None  # y of 100
-    plot: dict  # left, right, top, bottom
-
-    @property
-    def empty(self) -> bool:
-        return not self.lines
-
-
-def _scale(values) -> tuple[Decimal, Decimal]:
-    low, high = min(values + [HUNDRED]), max(values + [HUNDRED])
-    pad = max((high - low) / 10, Decimal("1"))
-    return low - pad, high + pad
+# --- The chart ---------------------------------------------------------------------------------
 
 
 def index_chart(*, series: dict, labels: dict, start, end) -> Chart:
-    """A line chart of index series ({key: [(date, value)]}) between start and end; `labels`
-    names the keys (None: the campus, drawn bold and black)."""
-    left, right = MARGIN_LEFT, CHART_WIDTH - MARGIN_RIGHT
-    top, bottom = MARGIN_TOP, CHART_HEIGHT - MARGIN_BOTTOM
-    values = [v for points in series.values() for _d, v in points]
-    plot = {"left": left, "right": right, "top": top, "bottom": bottom}
-    if not values:
-        return Chart(CHART_WIDTH, CHART_HEIGHT, [], [], [], None, plot)
-    low, high = _scale(values)
-    days = max((end - start).days, 1)
-
-    def x(day):
-        return round(left + (right - left) * (day - start).days / days, 1)
-
-    def y(value):
-        return round(float(bottom - (bottom - top) * (value - low) / (high - low)), 1)
-
+    """The index series ({canteen id or None: [(date, value)]}) as a line chart between start
+    and end; `labels` names the keys (None: the campus, drawn bold and black, first)."""
     keys = sorted(series, key=lambda k: (k is not None, str(labels.get(k, k))))
-    lines = []
-    for number, key in enumerate(keys):
-        points = series[key]
-        colour = CAMPUS_COLOUR if key is None else PALETTE[(number - 1) % len(PALETTE)]
-        dots = [(x(d), y(v), d, v) for d, v in points]
-        lines.append(
-            ChartLine(
-                label=str(labels.get(key, key)),
-                colour=colour,
-                points=" ".join(f"{px},{py}" for px, py, _d, _v in dots),
-                dots=dots,
-                width=3 if key is None else 1.5,
-                last=points[-1][1],
-            )
-        )
-    step = (high - low) / 4
-    y_ticks = [(y(low + step * i), f"{low + step * i:.1f}") for i in range(5)]
-    x_ticks = [(x(d), d.strftime("%m-%d")) for d in _date_ticks(start, end)]
-    return Chart(CHART_WIDTH, CHART_HEIGHT, lines, y_ticks, x_ticks, y(HUNDRED), plot)
-
-
-def _date_ticks(start, end, count: int = 5) -> list:
-    days = (end - start).days
-    if days <= 0:
-        return [start]
-    step = max(days // (count - 1), 1)
-    ticks = [start + datetime.timedelta(days=i) for i in range(0, days + 1, step)]
-    if ticks[-1] != end:
-        # The last tick is the end of the period; a tick too close to it makes way.
-        if len(ticks) > 1 and (end - ticks[-1]).days < step / 2:
-            ticks.pop()
-        ticks.append(end)
-    return ticks
+    lines = [Series(str(labels.get(k, k)), series[k], emphasis=k is None) for k in keys]
+    return line_chart(
+        series=lines,
+        start=start,
+        end=end,
+        baseline=HUNDRED,
+        fmt=lambda value: f"{value:.2f}",
+        tick_fmt=lambda value: f"{value:.1f}",
+    )

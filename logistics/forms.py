@@ -1,6 +1,15 @@
 """Form pieces every app's pages share."""
 
+from collections.abc import Callable
+
 from django import forms
+from django.utils.translation import gettext as _
+from PIL import Image, UnidentifiedImageError
+
+from logistics.uploads import MAX_UPLOAD_BYTES
+
+IMAGE_FORMATS = {"JPEG", "PNG", "WEBP", "MPO"}  # MPO: the JPEG variant some phone cameras write
+IMAGE_ACCEPT = "image/jpeg,image/png,image/webp"
 
 
 class PortalForm(forms.Form):
@@ -15,3 +24,66 @@ class MultipleImageInput(forms.FileInput):
     """A file input that takes several images at once (a phone's gallery picker)."""
 
     allow_multiple_selected = True
+
+
+class PhotosField(forms.FileField):
+    """Photos chosen at once, each checked here by content and size so the form answers before
+    the service re-encodes them (logistics.uploads). `max_files` (a number, or a callable that
+    reads a setting) caps how many; without it the service counts them."""
+
+    widget = MultipleImageInput
+
+    def __init__(self, *args, max_files: int | Callable[[], int] | None = None, **kwargs):
+        self.max_files = max_files
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+        self.widget.attrs.update({"accept": IMAGE_ACCEPT, "multiple": True})
+
+    @property
+    def limit(self) -> int | None:
+        return self.max_files() if callable(self.max_files) else self.max_files
+
+    def clean(self, data, initial=None) -> list:
+        files = [f for f in data if f] if isinstance(data, list | tuple) else [data] if data else []
+        if self.required and not files:
+            raise forms.ValidationError(self.error_messages["required"], code="required")
+        if self.limit is not None and len(files) > self.limit:
+            raise forms.ValidationError(too_many_photos(self.limit), code="too_many")
+        for upload in files:
+            check_image(upload)
+        return files
+
+
+def too_many_photos(limit: int) -> str:
+    return _("Choose at most %(count)d photos.") % {"count": limit}
+
+
+def limit_photos(form) -> None:
+    """Tells the browser the photo limit, so a phone says at once when too many are chosen."""
+    for field in form.fields.values():
+        if isinstance(field, PhotosField) and field.limit is not None:
+            field.widget.attrs["data-max-files"] = field.limit
+            field.widget.attrs["data-too-many"] = too_many_photos(field.limit)
+
+
+def check_image(upload) -> None:
+    """Refuses files that are too large or are not JPEG, PNG or WebP images by content."""
+    if upload.size > MAX_UPLOAD_BYTES:
+        raise forms.ValidationError(
+            _("“%(name)s” is larger than %(mb)d MB.")
+            % {"name": upload.name, "mb": MAX_UPLOAD_BYTES // 2**20},
+            code="too_large",
+        )
+    try:
+        with Image.open(upload) as image:
+            image_format = image.format
+            image.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        image_format = None
+    finally:
+        upload.seek(0)
+    if image_format not in IMAGE_FORMATS:
+        raise forms.ValidationError(
+            _("“%(name)s” is not a JPEG, PNG or WebP photo.") % {"name": upload.name},
+            code="not_an_image",
+        )

@@ -8,18 +8,14 @@ from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from PIL import Image, UnidentifiedImageError
 
-from logistics.forms import MultipleImageInput, PortalForm
+from logistics.forms import PhotosField, PortalForm, limit_photos
 from logistics.models import Building, Room, User
 from logistics.models.users import phone_validator
 from logistics.roles import Role
-from logistics.uploads import MAX_UPLOAD_BYTES
 from repairs.models import Category, CategoryQuestion, RepairRequest
 from repairs.workflow import OPEN_STATUSES
 
-IMAGE_FORMATS = {"JPEG", "PNG", "WEBP", "MPO"}  # MPO: the JPEG variant some phone cameras write
-IMAGE_ACCEPT = "image/jpeg,image/png,image/webp"
 QUESTION_PREFIX = "q_"
 
 # Visit windows a requester ticks; stored as their labels in the requester's language.
@@ -32,70 +28,7 @@ VISIT_WINDOWS = (
 
 
 def max_photos() -> int:
-    return getattr(settings, "REPAIRS_MAX_PHOTOS", 6)
-
-
-def max_photo_bytes() -> int:
-    return MAX_UPLOAD_BYTES
-
-
-class PhotosField(forms.FileField):
-    """Up to REPAIRS_MAX_PHOTOS images, each checked by content (the services re-encode them)."""
-
-    widget = MultipleImageInput
-
-    def __init__(self, *args, max_files=None, **kwargs):
-        self.max_files = max_files
-        kwargs.setdefault("required", False)
-        super().__init__(*args, **kwargs)
-        self.widget.attrs.update({"accept": IMAGE_ACCEPT, "multiple": True})
-
-    def clean(self, data, initial=None):
-        files = [f for f in data if f] if isinstance(data, list | tuple) else [data] if data else []
-        if self.required and not files:
-            raise forms.ValidationError(self.error_messages["required"], code="required")
-        limit = self.max_files or max_photos()
-        if len(files) > limit:
-            raise forms.ValidationError(
-                _("Choose at most %(count)d photos.") % {"count": limit}, code="too_many"
-            )
-        for upload in files:
-            check_image(upload)
-        return files
-
-
-def limit_photos(form) -> None:
-    """Tells the browser the photo limit, so a phone says at once when too many are chosen."""
-    for field in form.fields.values():
-        if isinstance(field, PhotosField):
-            limit = field.max_files or max_photos()
-            field.widget.attrs["data-max-files"] = limit
-            field.widget.attrs["data-too-many"] = _("Choose at most %(count)d photos.") % {
-                "count": limit
-            }
-
-
-def check_image(upload) -> None:
-    """Refuses files that are too large or are not JPEG, PNG or WebP images by content."""
-    limit = max_photo_bytes()
-    if upload.size > limit:
-        raise forms.ValidationError(
-            _("“%(name)s” is larger than %(mb)d MB.") % {"name": upload.name, "mb": limit // 2**20},
-            code="too_large",
-        )
-    try:
-        with Image.open(upload) as image:
-            image_format = image.format
-            image.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-        image_format = None
-    finally:
-        upload.seek(0)
-    if image_format not in IMAGE_FORMATS:
-        raise forms.ValidationError(
-            _("“%(name)s” is not a JPEG, PNG or WebP photo.") % {"name": upload.name},
-            code="not_an_image",
-        )
+    return settings.REPAIRS_MAX_PHOTOS
 
 
 def leaf_categories():
@@ -218,6 +151,7 @@ class RepairRequestForm(PortalForm):
         error_messages={"required": gettext_lazy("Tell us briefly what is wrong.")},
     )
     photos = PhotosField(
+        max_files=max_photos,
         label=gettext_lazy("Photos"),
         help_text=gettext_lazy("Up to 6 photos (JPEG, PNG or WebP, at most 10 MB each)."),
     )
@@ -390,7 +324,7 @@ class CommentForm(PortalForm):
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
-    photos = PhotosField(label=gettext_lazy("Photos"))
+    photos = PhotosField(label=gettext_lazy("Photos"), max_files=max_photos)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -460,7 +394,7 @@ class CompleteForm(PortalForm):
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
-    photos = PhotosField(label=gettext_lazy("Photo of the finished work"))
+    photos = PhotosField(label=gettext_lazy("Photo of the finished work"), max_files=max_photos)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

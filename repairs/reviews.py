@@ -21,7 +21,6 @@ from django.utils.translation import gettext_lazy as _
 from logistics.roles import Role
 from reviews.registry import Dimension, register_event_type
 from reviews.services import (
-    AlreadyReviewed,
     SubjectRef,
     event_find,
     review_create,

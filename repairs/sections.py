@@ -10,6 +10,7 @@ from django.utils.formats import date_format
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 
+from logistics.figures import percent
 from repairs.figures import RepairFigures, repair_figures
 from repairs.models import RepairRequest
 from repairs.views.figures import period_bounds
@@ -77,16 +78,12 @@ def overview_figures(data: RepairFigures) -> list[dict]:
         {"label": _("Requests, last 30 days"), "value": data.total, "url": url},
         {"label": _("Open"), "value": data.open_count, "url": url},
         {"label": _("Overdue now"), "value": data.overdue_count, "url": url + "#overdue"},
-        {"label": _("Completed on time"), "value": _percent(data.completion_sla), "url": ""},
+        {"label": _("Completed on time"), "value": percent(data.completion_sla), "url": ""},
         {"label": _("Mean completion (hours)"), "value": _number(data.completion.mean_hours)},
         {"label": _("Completion, 90th percentile"), "value": _number(data.completion.p90_hours)},
-        {"label": _("Reopen rate"), "value": _percent(data.reopen_rate), "url": ""},
+        {"label": _("Reopen rate"), "value": percent(data.reopen_rate), "url": ""},
         {"label": _("Repeat faults"), "value": len(data.repeat_faults), "url": url + "#repeat"},
     ]
-
-
-def _percent(share: float | None) -> str:
-    return "—" if share is None else f"{share * 100:.0f}%"
 
 
 def _number(value: float | None) -> str:

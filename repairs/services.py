@@ -45,7 +45,7 @@ from repairs.validation import (
     required_text,
 )
 from repairs.workflow import TRANSITIONS
-from reviews.errors import AlreadyReviewed
+from reviews.services import AlreadyReviewed
 
 if TYPE_CHECKING:
     from django.core.files.uploadedfile import UploadedFile

@@ -11,27 +11,12 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from logistics.forms import MultipleImageInput, PortalForm
+from logistics.forms import PhotosField, PortalForm
 
 from .registry import EventType
 
 STAR_CHOICES = [(n, str(n)) for n in range(1, 6)]
 SCORE_PREFIX = "score_"
-IMAGE_ACCEPT = "image/jpeg,image/png,image/webp"
-
-
-class PhotosField(forms.FileField):
-    """Several image uploads; their content is checked (and re-encoded) by the service."""
-
-    widget = MultipleImageInput
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("required", False)
-        super().__init__(*args, **kwargs)
-        self.widget.attrs.update({"accept": IMAGE_ACCEPT, "multiple": True})
-
-    def clean(self, data, initial=None):
-        return [f for f in data if f] if isinstance(data, list | tuple) else [data] if data else []
 
 
 class ReviewForm(PortalForm):

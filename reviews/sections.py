@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from logistics.numbers import percent
+from logistics.figures import percent
 from reviews.indices.aggregate import month_start
 from reviews.indices.forms import DEFAULT_MIN_REVIEWS
 from reviews.models import IndexRow, Subject

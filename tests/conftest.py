@@ -4,10 +4,12 @@ import os
 import shutil
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.utils import translation
 
+from logistics.models import StaffScope
 from logistics.roles import Role
-from tests.logistics.factories import UserFactory
+from tests.logistics.factories import DepartmentFactory, UserFactory
 
 pytest_plugins = ["tests.fixtures.celery_worker", "tests.fixtures.http_receiver"]
 
@@ -83,6 +85,22 @@ def other_student(db):
 @pytest.fixture
 def technician(db):
     return UserFactory(username="t1001", roles=[Role.TECHNICIAN])
+
+
+@pytest.fixture
+def other_unit_staff(db):
+    """Staff of another unit: a repair dispatcher scoped to a department of its own, which no
+    example object of a test belongs to unless the test puts it there."""
+    user = UserFactory(username="d9901", roles=[Role.REPAIR_DISPATCHER])
+    elsewhere = DepartmentFactory(name="另一单位", name_en="Another unit")
+    StaffScope.objects.create(user=user, role=Role.REPAIR_DISPATCHER, department=elsewhere)
+    return user
+
+
+@pytest.fixture
+def anonymous():
+    """Nobody signed in, as `request.user` is then."""
+    return AnonymousUser()
 
 
 @pytest.fixture

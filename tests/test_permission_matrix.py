@@ -6,10 +6,12 @@ method, which access preset applies, and give example kwargs when the URL needs 
 walks django.urls.get_resolver() recursively (admin and API included) and fails for any route
 without a rule; then it requests every declared route as each actor and compares the outcome.
 
-Actors: anonymous, a student (owner of the example objects), another student, a logistics
-manager and a superuser with admin access. Outcomes: "allowed" (2xx, 3xx elsewhere than a
-sign-in page, or 400 for a request body we did not fill in), "login" (redirect to a sign-in page,
-or 401 for the API), "denied" (403), "hidden" (404: objects of other people), "method" (405).
+Actors: anonymous, a student (owner of the example objects), another student, a technician
+(assigned none of them), staff of another unit (a repair dispatcher scoped to a department none
+of them belongs to), a logistics manager and a superuser with admin access. Outcomes: "allowed"
+(2xx, 3xx elsewhere than a sign-in page, or 400 for a request body we did not fill in), "login"
+(redirect to a sign-in page, or 401 for the API), "denied" (403), "hidden" (404: objects of other
+people), "method" (405). Staff pages are opened by role; what they list is scoped to the unit.
 A 5xx is always a failure.
 """
 
@@ -45,7 +47,9 @@ from tests.repairs.factories import CategoryFactory, RepairPhotoFactory, RepairR
 from tests.reviews import permission_rules as reviews_permission_rules
 
 ANON, STUDENT, OTHER, MANAGER, ADMIN = "anonymous", "student", "other_student", "manager", "admin"
-ACTORS = (ANON, STUDENT, OTHER, MANAGER, ADMIN)
+TECH, ELSEWHERE = "technician", "other_unit_staff"
+ACTORS = (ANON, STUDENT, OTHER, TECH, ELSEWHERE, MANAGER, ADMIN)
+SIGNED_IN = (STUDENT, OTHER, TECH, ELSEWHERE, MANAGER, ADMIN)
 ALLOWED, LOGIN, DENIED, HIDDEN, METHOD = "allowed", "login", "denied", "hidden", "method"
 
 # What each actor gets under each access preset.
@@ -53,17 +57,22 @@ ACCESS: dict[str, dict[str, str]] = {
     # Anyone, signed in or not.
     "public": dict.fromkeys(ACTORS, ALLOWED),
     # Any signed-in user; anonymous → sign-in page (pages) or 401 (API).
-    "login": {ANON: LOGIN, STUDENT: ALLOWED, OTHER: ALLOWED, MANAGER: ALLOWED, ADMIN: ALLOWED},
+    "login": {ANON: LOGIN, **dict.fromkeys(SIGNED_IN, ALLOWED)},
     # Logistics managers, supervisors where stated, and superusers.
-    "manager": {ANON: LOGIN, STUDENT: DENIED, OTHER: DENIED, MANAGER: ALLOWED, ADMIN: ALLOWED},
+    "manager": {
+        ANON: LOGIN,
+        **dict.fromkeys((STUDENT, OTHER, TECH, ELSEWHERE), DENIED),
+        MANAGER: ALLOWED,
+        ADMIN: ALLOWED,
+    },
     # Only the owner of the example object (the student); everybody else gets a 404.
-    "owner": {ANON: LOGIN, STUDENT: ALLOWED, OTHER: HIDDEN, MANAGER: HIDDEN, ADMIN: HIDDEN},
+    "owner": {ANON: LOGIN, **dict.fromkeys(SIGNED_IN, HIDDEN), STUDENT: ALLOWED},
     # Django's admin: staff only, everybody else is sent to the admin's sign-in page.
-    "staff": {ANON: LOGIN, STUDENT: LOGIN, OTHER: LOGIN, MANAGER: LOGIN, ADMIN: ALLOWED},
+    "staff": {**dict.fromkeys(ACTORS, LOGIN), ADMIN: ALLOWED},
     # The route does not answer this method at all.
     "method": dict.fromkeys(ACTORS, METHOD),
     # Same, behind login_required / API authentication, which answers anonymous visitors first.
-    "method-login": {ANON: LOGIN, STUDENT: METHOD, OTHER: METHOD, MANAGER: METHOD, ADMIN: METHOD},
+    "method-login": {ANON: LOGIN, **dict.fromkeys(SIGNED_IN, METHOD)},
 }
 
 
@@ -105,13 +114,22 @@ def _category_code(cast):
 
 
 def _repair_pk(cast):
-    """A fresh repair request of the student, per route (actions change it)."""
-    return {"pk": RepairRequestFactory(requester=cast.users[STUDENT]).pk}
+    """A fresh repair request of the student assigned to the technician, per route (actions
+    change it)."""
+    repair = RepairRequestFactory(
+        requester=cast.users[STUDENT], assignee=cast.users[TECH], status="assigned"
+    )
+    return {"pk": repair.pk}
+
+
+# Who sees the student's request besides the student: its technician, managers, superusers.
+SEE_REPAIRS = (TECH, MANAGER, ADMIN)
 
 
 def _repair(**methods):
-    """The student's request: theirs to see; managers and superusers see every request."""
-    overrides = {(m, a): ALLOWED for m in methods for a in (MANAGER, ADMIN)}
+    """The student's request: theirs to see, its technician's; managers and superusers see every
+    request; others (staff of another unit too) get 404."""
+    overrides = {(m, a): ALLOWED for m in methods for a in SEE_REPAIRS}
     return rule(kwargs=_repair_pk, expect=overrides, **methods)
 
 
@@ -119,22 +137,23 @@ REPAIR_ACTIONS = [
     *("accept", "reject", "assign", "hand-back", "start", "hold", "resume"),
     *("complete", "close", "cancel", "confirm", "reopen", "rate", "comment"),
 ]
-# Who is refused (403) an action with an empty body on a freshly submitted request of the
-# student. Everyone else who sees it gets 200, 400 (the body is empty) or 409 (an actor before
-# them changed the state). Others than the owner, managers and superusers get 404.
+# Who is refused (403) an action with an empty body on a fresh request of the student assigned
+# to the technician. The API checks the body first: an action with a required field (a reason, a
+# technician, a rating) answers 400 to everyone who sees the request. Everyone else who sees it
+# gets 200, 400 or 409 (an actor before them changed the state); those who do not, 404.
 REPAIR_ACTION_DENIED = {
-    "accept": {STUDENT},  # dispatching is for dispatchers and managers
-    "close": {STUDENT},
+    "accept": {STUDENT, TECH},  # dispatching is for dispatchers and managers
+    "close": {STUDENT, TECH},
     "resume": {STUDENT},
     "start": {STUDENT, MANAGER, ADMIN},  # work is for the assigned technician
     "complete": {STUDENT, MANAGER, ADMIN},
-    "cancel": {MANAGER, ADMIN},  # the requester's own steps
-    "confirm": {MANAGER, ADMIN},
+    "cancel": {MANAGER, ADMIN, TECH},  # the requester's own steps
+    "confirm": {MANAGER, ADMIN, TECH},
 }
 
 
 def _repair_action(name):
-    expect = {("post", a): ALLOWED for a in (MANAGER, ADMIN)}
+    expect = {("post", a): ALLOWED for a in SEE_REPAIRS}
     expect |= {("post", a): DENIED for a in REPAIR_ACTION_DENIED.get(name, ())}
     return rule(get="method-login", post="owner", kwargs=_repair_pk, expect=expect)
 
@@ -142,14 +161,15 @@ def _repair_action(name):
 # The pages' action forms leave required input (a reason, a technician) to the service, which
 # first checks who may act: so an empty form is refused (403) to everyone not allowed at all.
 REPAIR_PAGE_ACTION_DENIED = {
-    **dict.fromkeys(("accept", "reject", "assign", "resume", "close"), {STUDENT}),
+    **dict.fromkeys(("accept", "reject", "assign", "close"), {STUDENT, TECH}),
+    "resume": {STUDENT},  # the technician resumes their own work; dispatchers too
     **dict.fromkeys(("start", "hold", "hand-back", "complete"), {STUDENT, MANAGER, ADMIN}),
-    **dict.fromkeys(("cancel", "confirm", "reopen", "rate"), {MANAGER, ADMIN}),
+    **dict.fromkeys(("cancel", "confirm", "reopen", "rate"), {MANAGER, ADMIN, TECH}),
 }
 
 
 def _repair_page_action(name):
-    expect = {("post", a): ALLOWED for a in (MANAGER, ADMIN)}
+    expect = {("post", a): ALLOWED for a in SEE_REPAIRS}
     expect |= {("post", a): DENIED for a in REPAIR_PAGE_ACTION_DENIED.get(name, ())}
     return rule(get="method-login", post="owner", kwargs=_repair_pk, expect=expect)
 
@@ -160,8 +180,16 @@ def _repair_photo(cast):
 
 
 def _technicians_only(**methods):
-    """The technician's workbench: students and managers are refused, superusers let in."""
-    return rule(expect={(m, MANAGER): DENIED for m in methods}, **methods)
+    """The technician's workbench: students, dispatchers and managers are refused, technicians
+    and superusers let in."""
+    expect = {(m, MANAGER): DENIED for m in methods} | {(m, TECH): ALLOWED for m in methods}
+    return rule(expect=expect, **methods)
+
+
+def _dispatchers(*, why, **methods):
+    """A repair dispatcher's page: any dispatcher opens it (staff of another unit too; what it
+    lists or prints is what their scope covers), managers and superusers; others 403."""
+    return rule(expect={(m, ELSEWHERE): ALLOWED for m in methods}, why=why, **methods)
 
 
 def _dining_menu(cast):
@@ -226,12 +254,22 @@ RULES: dict[str, Rule] = {
         why="streamed to those who may see the request",
     ),
     **{f"repairs:{name}": _repair_page_action(name) for name in REPAIR_ACTIONS},
-    "repairs:queue": rule(get="manager", why="repair dispatchers, managers, superusers"),
-    "repairs:assign-bulk": rule(get="method-login", post="manager"),
-    "repairs:workload": rule(get="manager", why="repair dispatchers, managers, superusers"),
+    "repairs:queue": _dispatchers(get="manager", why="repair dispatchers, managers, superusers"),
+    "repairs:assign-bulk": rule(
+        get="method-login",
+        post="manager",
+        expect={("post", ELSEWHERE): ALLOWED},
+        why="dispatchers assign what their scope covers; an empty form comes back with a message",
+    ),
+    "repairs:workload": _dispatchers(get="manager", why="repair dispatchers, managers, superusers"),
     "repairs:workbench": _technicians_only(get="manager"),
-    "repairs:qr-sheets": rule(get="manager", why="dispatchers, managers and dorm managers"),
-    "repairs:qr-sheet": rule(get="manager", kwargs=lambda cast: {"building_pk": cast.building.pk}),
+    "repairs:qr-sheets": _dispatchers(get="manager", why="dispatchers, managers and dorm managers"),
+    "repairs:qr-sheet": rule(
+        get="manager",
+        kwargs=lambda cast: {"building_pk": cast.building.pk},
+        expect={("get", ELSEWHERE): ALLOWED},
+        why="any building's room codes, for those who may print them",
+    ),
     # --- dining: canteen staff (managers edit every canteen; staff of a canteen theirs) ----
     "dining:staff-home": rule(get="manager", why="canteen staff and managers"),
     "dining:staff-menu": rule(get="manager", post="manager", kwargs=_dining_menu),
@@ -326,8 +364,8 @@ RULES: dict[str, Rule] = {
     "open311:request": rule(get="public", kwargs=_repair_pk),
     "open311:token": rule(get="public", kwargs=lambda cast: {"token": str(_repair_pk(cast)["pk"])}),
     # --- repairs figures and export (managers, supervisors, dispatchers in their scope) ---------
-    "repairs:figures": rule(get="manager"),
-    "repairs:export": rule(get="manager", why="CSV of the requests the user may see"),
+    "repairs:figures": _dispatchers(get="manager", why="figures of the requests one may see"),
+    "repairs:export": _dispatchers(get="manager", why="CSV of the requests the user may see"),
 }
 
 # The reviews system keeps its rules beside its tests.
@@ -499,12 +537,14 @@ class Cast:
 
 
 @pytest.fixture
-def cast(db, settings, tmp_path):
+def cast(db, settings, tmp_path, technician, other_unit_staff):
     settings.MEDIA_ROOT = tmp_path / "media"  # example photos go to a temporary folder
     student = UserFactory(username="pm-student", roles=[Role.STUDENT])
     users = {
         STUDENT: student,
         OTHER: UserFactory(username="pm-other", roles=[Role.STUDENT]),
+        TECH: technician,
+        ELSEWHERE: other_unit_staff,
         MANAGER: UserFactory(username="pm-manager", roles=[Role.LOGISTICS_MANAGER]),
         ADMIN: UserFactory(username="pm-admin", is_staff=True, is_superuser=True),
     }
@@ -617,7 +657,7 @@ def test_it_answers_each_actor_as_the_rule_says(route, cast):
     url = _url(route, the_rule, cast)
     mismatches = []
     # The owner acts last: some owner actions (mark read) change the example object.
-    for actor in (ANON, OTHER, MANAGER, ADMIN, STUDENT):
+    for actor in (ANON, OTHER, TECH, ELSEWHERE, MANAGER, ADMIN, STUDENT):
         for method in the_rule.methods:
             expected = the_rule.expected(method, actor)
             got = outcome(_request(url, method, actor, cast, the_rule.data))

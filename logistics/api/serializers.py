@@ -1,7 +1,9 @@
-"""Serializers shared by every app's API: the one error body."""
+"""Serializers shared by every app's API: the one error body, a person in brief."""
 
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
+
+from logistics.models import User
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -27,3 +29,15 @@ class ErrorSerializer(serializers.Serializer):
 
     class Meta:
         ref_name = "Error"
+
+
+class UserBriefSerializer(serializers.ModelSerializer):
+    """A person as other records show them: id, campus ID and display name."""
+
+    display_name = serializers.CharField(source="get_display_name", read_only=True)
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "display_name"]
+        read_only_fields = fields
+        ref_name = "UserBrief"

@@ -1,10 +1,12 @@
 """Serializers of the repairs API: categories, requests (read and create), actions, timeline."""
 
-from django.urls import NoReverseMatch, reverse
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from logistics.api.fields import PhotosField, page_url
+from logistics.api.serializers import UserBriefSerializer
 from logistics.models import Building, Department, Room, User
 from logistics.roles import Role
 from repairs.models import Category, CategoryQuestion, RepairEvent, RepairPhoto, RepairRequest
@@ -12,20 +14,7 @@ from repairs.models import Category, CategoryQuestion, RepairEvent, RepairPhoto,
 
 def photo_url(photo: RepairPhoto, request=None) -> str | None:
     """The address of the page view that serves a photo to those who may see it (or None)."""
-    try:
-        url = reverse("repairs:photo", args=[photo.request_id, photo.pk])
-    except NoReverseMatch:  # the pages of the app are not mounted in this setup
-        return None
-    return request.build_absolute_uri(url) if request is not None else url
-
-
-class UserBriefSerializer(serializers.ModelSerializer):
-    display_name = serializers.CharField(source="get_display_name", read_only=True)
-
-    class Meta:
-        model = User
-        fields = ["id", "username", "display_name"]
-        read_only_fields = fields
+    return page_url("repairs:photo", photo.request_id, photo.pk, request=request)
 
 
 # --- Categories ---------------------------------------------------------------------------------
@@ -171,18 +160,6 @@ class RepairRequestSerializer(serializers.ModelSerializer):
         return [a.replace("_", "-") for a in repair.allowed_actions(request.user)]
 
 
-class PhotosField(serializers.ListField):
-    """Images (multipart: repeat the `photos` part); the service checks their number (at most
-    REPAIRS_MAX_PHOTOS), content and size."""
-
-    child = serializers.ImageField()
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("required", False)
-        kwargs.setdefault("help_text", _("Up to 6 photos: JPEG, PNG or WebP, at most 10 MB each."))
-        super().__init__(**kwargs)
-
-
 class RepairRequestCreateSerializer(serializers.Serializer):
     """What a requester sends to file a request (JSON, or multipart with photos)."""
 
@@ -206,7 +183,7 @@ class RepairRequestCreateSerializer(serializers.Serializer):
     answers = serializers.DictField(
         required=False, help_text=_("Answers to the category's questions, by question code.")
     )
-    photos = PhotosField()
+    photos = PhotosField(max_files=lambda: settings.REPAIRS_MAX_PHOTOS)
 
     def validate(self, attrs):
         room, building = attrs.get("room"), attrs.get("building")
@@ -250,11 +227,11 @@ class CompleteSerializer(NoteSerializer):
         min_value=0, max_value=100_000, required=False, allow_null=True
     )
     materials = serializers.CharField(max_length=4000, required=False, allow_blank=True)
-    photos = PhotosField()
+    photos = PhotosField(max_files=lambda: settings.REPAIRS_MAX_PHOTOS)
 
 
 class CommentSerializer(NoteSerializer):
-    photos = PhotosField()
+    photos = PhotosField(max_files=lambda: settings.REPAIRS_MAX_PHOTOS)
 
 
 class CloseSerializer(serializers.Serializer):

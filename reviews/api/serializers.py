@@ -1,30 +1,19 @@
 """Serializers of the reviews API: reviews (read, create, edit), events to review, follow-ups."""
 
-from django.urls import NoReverseMatch, reverse
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from logistics.models import User
+from logistics.api.fields import PhotosField, page_url
+from logistics.api.serializers import UserBriefSerializer
 from reviews.models import FollowUp, Review, ReviewPhoto, ServiceEvent
 from reviews.querysets import show_author
 
 
 def photo_url(photo: ReviewPhoto, request=None) -> str | None:
-    try:
-        url = reverse("reviews:review-photo", args=[photo.review_id, photo.pk])
-    except NoReverseMatch:  # the pages are not mounted in this setup
-        return None
-    return request.build_absolute_uri(url) if request is not None else url
-
-
-class AuthorSerializer(serializers.ModelSerializer):
-    display_name = serializers.CharField(source="get_display_name", read_only=True)
-
-    class Meta:
-        model = User
-        fields = ["id", "username", "display_name"]
-        read_only_fields = fields
+    """The address of the page view that serves a photo to those who may see it (or None)."""
+    return page_url("reviews:review-photo", photo.review_id, photo.pk, request=request)
 
 
 class ReviewPhotoSerializer(serializers.ModelSerializer):
@@ -71,23 +60,12 @@ class ReviewSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    @extend_schema_field(AuthorSerializer(allow_null=True))
+    @extend_schema_field(UserBriefSerializer(allow_null=True))
     def get_author(self, review):
         request = self.context.get("request")
         if request is None or not show_author(review, request.user):
             return None
-        return AuthorSerializer(review.author).data
-
-
-class PhotosField(serializers.ListField):
-    """Images (multipart: repeat the `photos` part); the service checks number, content, size."""
-
-    child = serializers.ImageField()
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("required", False)
-        kwargs.setdefault("help_text", _("Up to 3 photos: JPEG, PNG or WebP, at most 10 MB each."))
-        super().__init__(**kwargs)
+        return UserBriefSerializer(review.author).data
 
 
 class ReviewWriteSerializer(serializers.Serializer):
@@ -101,7 +79,7 @@ class ReviewWriteSerializer(serializers.Serializer):
     )
     comment = serializers.CharField(required=False, allow_blank=True, trim_whitespace=True)
     anonymous = serializers.BooleanField(required=False, default=False)
-    photos = PhotosField()
+    photos = PhotosField(max_files=lambda: settings.REVIEWS_MAX_PHOTOS)
 
 
 class ReviewCreateSerializer(ReviewWriteSerializer):

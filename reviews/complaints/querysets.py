@@ -21,7 +21,6 @@ from django.db.models import (
     Value,
     When,
 )
-from django.utils import timezone
 
 from logistics.roles import Role
 from reviews.models import Complaint, ServiceEvent, Subject

@@ -15,13 +15,13 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
-from logistics.numbers import percent
+from logistics.charts import Series, line_chart
+from logistics.figures import percent
 from reviews.models import IndexRow
 from reviews.registry import event_type_label
 
 from . import export
 from .aggregate import month_start, period_end, week_start
-from .charts import trend_chart
 from .forms import ExportForm, RankingForm, TrendForm
 from .querysets import (
     RANKED_KINDS,
@@ -114,31 +114,33 @@ def _trend_charts(rows, period: str, since: datetime.date, today: datetime.date)
         start = period_end(period, start)
     by_start = {row.period_start: row for row in rows}
 
-    def values(name, scale=1):
-        return {
-            s: (getattr(r, name) * scale if getattr(r, name) is not None else None)
-            for s, r in by_start.items()
-        }
+    def line(label, name, scale=1) -> Series:
+        points = [(s, getattr(r, name)) for s, r in sorted(by_start.items())]
+        return Series(label, [(s, value * scale) for s, value in points if value is not None])
 
-    date_format = "%Y-%m" if period == IndexRow.Period.MONTH else "%m-%d"
-    stars = trend_chart(
-        starts=starts,
-        series=[(_("Mean"), values("mean")), (_("Adjusted mean"), values("adjusted_mean"))],
+    every = max(len(starts) // 6, 1)
+    axis = {
+        "start": starts[0],
+        "end": starts[-1],
+        "x_ticks": starts[::every],
+        "date_format": "%Y-%m" if period == IndexRow.Period.MONTH else "%m-%d",
+    }
+    stars = line_chart(
+        series=[line(_("Mean"), "mean"), line(_("Adjusted mean"), "adjusted_mean")],
         low=1,
         high=5,
         fmt=lambda v: f"{v:.2f}",
-        date_format=date_format,
+        **axis,
     )
-    rates = trend_chart(
-        starts=starts,
+    rates = line_chart(
         series=[
-            (_("Response rate"), values("response_rate", 100)),
-            (_("Share satisfied"), values("satisfied_share", 100)),
+            line(_("Response rate"), "response_rate", 100),
+            line(_("Share satisfied"), "satisfied_share", 100),
         ],
         low=0,
         high=100,
         fmt=lambda v: f"{v:.0f}%",
-        date_format=date_format,
+        **axis,
     )
     return stars, rates
 

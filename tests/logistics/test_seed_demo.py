@@ -1,14 +1,16 @@
-"""`manage.py seed_demo`: demo campus, one account per role, idempotent, refused in production."""
+"""`manage.py seed_demo`, seeded once for the module: the demo campus, one account per role;
+run twice it changes nothing. When it refuses and how app seeders run: test_seed_demo_command.py."""
 
 import io
 
 import pytest
 from django.contrib.auth.models import Group
-from django.core.management import CommandError, call_command
+from django.core.management import call_command
+from django.db import transaction
 from django.forms.models import model_to_dict
+from django.test import override_settings
 from django.utils import translation
 
-from logistics import demo
 from logistics.models import Building, Campus, Department, Room, StaffScope, User
 from logistics.roles import Role
 
@@ -30,18 +32,18 @@ ACCOUNTS = [
 ]
 
 
-@pytest.fixture
-def seeded(settings):
-    settings.DEBUG = True
+@pytest.fixture(scope="module")
+def seeded(django_db_setup, django_db_blocker, tmp_path_factory):
+    """Seeds once for the module (with every app's seeder: it takes most of a minute) and
+    rolls everything back at the end; returns what the command printed."""
     out = io.StringIO()
-    with translation.override("en"):
-        call_command("seed_demo", stdout=out)
-    return out.getvalue()
-
-
-@pytest.fixture
-def no_app_seeders(monkeypatch):
-    monkeypatch.setattr(demo, "_seeders", {})
+    media = tmp_path_factory.mktemp("media")
+    settings = override_settings(DEBUG=True, MEDIA_ROOT=media)
+    with django_db_blocker.unblock(), settings, transaction.atomic():
+        with translation.override("en"):
+            call_command("seed_demo", stdout=out)
+        yield out.getvalue()
+        transaction.set_rollback(True)
 
 
 def snapshot() -> dict:
@@ -115,58 +117,3 @@ def test_it_changes_nothing_when_run_twice(seeded):
     before = snapshot()
     call_command("seed_demo", stdout=io.StringIO())
     assert snapshot() == before
-
-
-def test_it_leaves_each_user_only_their_newest_notifications_unread(db):
-    from logistics.models import Notification
-    from tests.logistics.factories import UserFactory
-
-    user = UserFactory()
-    for n in range(8):
-        Notification.objects.create(recipient=user, kind="tests.demo", title=f"n{n}")
-    assert demo.settle_notifications(keep_unread=5) == 3
-    unread = Notification.objects.filter(read_at__isnull=True).order_by("id")
-    assert [n.title for n in unread] == ["n3", "n4", "n5", "n6", "n7"]
-
-
-def test_it_refuses_with_debug_off(settings):
-    settings.DEBUG = False
-    with translation.override("en"), pytest.raises(CommandError, match="DJANGO_DEBUG off"):
-        call_command("seed_demo", stdout=io.StringIO())
-    assert not User.objects.filter(username="student").exists()
-
-
-def test_it_runs_with_debug_off_when_forced(settings):
-    settings.DEBUG = False
-    call_command("seed_demo", "--force", stdout=io.StringIO())
-    assert User.objects.filter(username="student").exists()
-
-
-def test_it_runs_app_seeders_after_the_core_in_order(settings, no_app_seeders):
-    settings.DEBUG = True
-    calls = []
-
-    def seed_second(data):
-        calls.append(("second", data.users["student"].username))
-
-    def seed_first(data):
-        calls.append(("first", data.buildings["MH-C1"].name))
-
-    demo.register_demo_seeder(20, seed_second)
-    demo.register_demo_seeder(10, seed_first)
-    demo.register_demo_seeder(10, seed_first)  # registering twice runs it once
-    call_command("seed_demo", stdout=io.StringIO())
-    assert calls == [("first", "第一食堂"), ("second", "student")]
-
-
-def test_it_writes_nothing_when_an_app_seeder_fails(settings, no_app_seeders):
-    settings.DEBUG = True
-
-    def seed_broken(data):
-        raise RuntimeError("broken demo data")
-
-    demo.register_demo_seeder(10, seed_broken)
-    with pytest.raises(RuntimeError):
-        call_command("seed_demo", stdout=io.StringIO())
-    assert not Campus.objects.exists()
-    assert not User.objects.exists()

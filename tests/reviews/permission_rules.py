@@ -35,18 +35,29 @@ def _index_rules(m) -> dict:
     from tests.reviews.factories import IndexRowFactory, SubjectFactory  # noqa: PLC0415
 
     why = "rankings and exports: logistics managers, supervisors and superusers; students 403"
+    staff = (m.TECH, m.ELSEWHERE)  # staff of units the example subjects are not
+    staff_see_theirs = {("get", a): m.ALLOWED for a in staff}
+    not_theirs = {("get", a): m.HIDDEN for a in staff}
     return {
         "reviews:index-overview": m.rule(get="manager", why=why),
         "reviews:index-export": m.rule(get="manager", why=why),
         "reviews:index-subject": m.rule(
             get="manager",
             kwargs=lambda cast: {"subject_pk": SubjectFactory().pk},
+            expect=not_theirs,
             why="managers every subject; staff their own (others 404); students 403",
         ),
-        "reviews:index-mine": m.rule(get="manager", why="staff see their own scores; students 403"),
-        "reviews-api:index-list": m.rule(get="manager", why=why),
+        "reviews:index-mine": m.rule(
+            get="manager", expect=staff_see_theirs, why="staff see their own scores; students 403"
+        ),
+        "reviews-api:index-list": m.rule(
+            get="manager", expect=staff_see_theirs, why="staff: the rows of their own subjects"
+        ),
         "reviews-api:index-detail": m.rule(
-            get="manager", kwargs=lambda cast: {"pk": IndexRowFactory().pk}, why=why
+            get="manager",
+            kwargs=lambda cast: {"pk": IndexRowFactory().pk},
+            expect=not_theirs,
+            why="staff: a row of a subject not theirs is 404",
         ),
     }
 
@@ -165,10 +176,16 @@ def _review_rules(m) -> dict:
         ),
         "reviews:review-hide": m.rule(get="method-login", post="manager", kwargs=review),
         "reviews:review-show": m.rule(get="method-login", post="manager", kwargs=review),
-        "reviews:review-list": m.rule(get="manager", why=staff_why),
+        "reviews:review-list": m.rule(
+            get="manager",
+            expect={("get", a): m.ALLOWED for a in (m.TECH, m.ELSEWHERE)},
+            why=staff_why,
+        ),
         "reviews:moderation": m.rule(get="manager", why="managers, supervisors, superusers"),
         "reviews:follow-up-list": m.rule(
-            get="manager", why="holders of a follow-up role (dispatchers) and managers"
+            get="manager",
+            expect={("get", m.ELSEWHERE): m.ALLOWED},
+            why="holders of a follow-up role (dispatchers, of any unit: their own) and managers",
         ),
         "reviews:follow-up-detail": m.rule(
             get="owner", kwargs=_student_follow_up(m), expect=follow_up
