@@ -121,9 +121,10 @@ _raising: contextvars.ContextVar[bool] = contextvars.ContextVar("redis_raising",
 
 def usable(name: str) -> bool:
     """Whether a call to `name` may go out now (not failed in this request, breaker allows)."""
-    failed = _failed_here.get()
-    if failed is not None and name in failed:
+    if failed_in_this_request(name):
         return False
+    if getattr(_repairing, "active", False):
+        return True  # a repair's own call, inside the call the breaker let through
     return BREAKERS[name].allow()
 
 

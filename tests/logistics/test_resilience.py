@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
+from django.core.cache import cache
 from django.db import transaction
 from django.test import Client
 from django.urls import reverse
@@ -507,6 +508,22 @@ def test_it_never_brings_back_a_session_ended_while_redis_hung(settings, private
     thief.cookies[settings.SESSION_COOKIE_NAME] = cookie
     response = thief.get(reverse("repairs:mine"))
     assert response.status_code == 302 and reverse("login") in response["Location"]
+    assert resilience.pending_repairs(resilience.CACHE) == 0
+
+
+@pytest.mark.redis
+def test_it_repairs_then_closes_the_breaker_with_its_trial_call(settings, private_redis):
+    settings.CACHES = cache_at(private_redis.url)
+    cache.set("copy", "stale")
+    resilience.when_back(resilience.CACHE, lambda: cache.delete("copy"))
+    breaker = resilience.BREAKERS[resilience.CACHE]
+    for _ in range(settings.REDIS_BREAKER_FAILURES):
+        breaker.record_failure()
+    assert cache.get("copy") is None and breaker.state == CircuitBreaker.OPEN  # skipped
+
+    breaker.since -= settings.REDIS_BREAKER_RESET_SECONDS  # the interval has passed
+    assert cache.get("copy") is None  # the trial: the repair first, then the read
+    assert breaker.state == CircuitBreaker.CLOSED
     assert resilience.pending_repairs(resilience.CACHE) == 0
 
 
