@@ -15,6 +15,7 @@ import socket
 import subprocess
 import sys
 import threading
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,8 @@ from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 
+from dining import services as dining_services
+from dining.selectors import local_now
 from logistics import outbox, resilience
 from logistics.api import throttling
 from logistics.models import OutboxMessage, WebhookEndpoint
@@ -32,6 +35,13 @@ from logistics.resilience import CircuitBreaker
 from logistics.roles import Role
 from logistics.tokens import api_token_issue
 from repairs.models import RepairRequest
+from tests.dining.factories import (
+    DishFactory,
+    MenuFactory,
+    MenuItemFactory,
+    WindowFactory,
+    canteen_staff_for,
+)
 from tests.fixtures.celery_worker import (
     BASE_DIR,
     CeleryWorker,
@@ -508,6 +518,53 @@ def test_it_never_brings_back_a_session_ended_while_redis_hung(settings, private
     thief.cookies[settings.SESSION_COOKIE_NAME] = cookie
     response = thief.get(reverse("repairs:mine"))
     assert response.status_code == 302 and reverse("login") in response["Location"]
+    assert resilience.pending_repairs(resilience.CACHE) == 0
+
+
+def lunch(price: str):
+    window = WindowFactory()
+    menu = MenuFactory(window=window, date=local_now().date())
+    dish = DishFactory(canteen=window.canteen, name="宫保鸡丁", name_en="", price=Decimal(price))
+    return MenuItemFactory(menu=menu, dish=dish, price=Decimal(price))
+
+
+def reprice(item, staff, price: str) -> None:
+    dining_services.menu_set_items(
+        by=staff,
+        menu=item.menu,
+        items=[{"dish": item.dish, "price": Decimal(price), "sort_order": 0}],
+        reason="涨价",
+    )
+    dining_services.menu_publish(by=staff, menu=item.menu, acknowledge_reason="成本上涨")
+
+
+def menus_page() -> str:
+    response = Client().get(reverse("dining:index"))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+def test_it_never_shows_a_price_changed_while_redis_hung_once_it_answers(settings, private_redis):
+    settings.CACHES = cache_at(private_redis.url, timeout=0.2)
+    item = lunch("10.00")
+    staff = canteen_staff_for(item.menu.canteen)
+    assert "10.00" in menus_page() and "10.00" in menus_page()  # cached in Redis and in the process
+
+    private_redis.pause()
+    try:
+        for _ in range(settings.REDIS_BREAKER_FAILURES):
+            assert "10.00" in menus_page()  # from the database, one timeout each
+        assert resilience.BREAKERS[resilience.CACHE].is_open()
+        reprice(item, staff, "13.50")  # committed; the cache versions are not replaced
+        assert "13.50" in menus_page()  # from the database meanwhile
+    finally:
+        private_redis.resume()  # Redis still holds the old versions and pages
+
+    resilience.BREAKERS[resilience.CACHE].since -= settings.REDIS_BREAKER_RESET_SECONDS
+    html = menus_page()
+    assert "13.50" in html and "10.00" not in html
     assert resilience.pending_repairs(resilience.CACHE) == 0
 
 
