@@ -46,6 +46,8 @@ from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache
 from django.db import connection, transaction
 
+from logistics import resilience
+
 logger = logging.getLogger(__name__)
 
 
@@ -85,14 +87,25 @@ def _new_token() -> str:
 
 
 def _bump(*keys: str) -> None:
+    try:
+        _replace_tokens(keys)
+    except Exception as exc:  # noqa: BLE001
+        # Redis still holds the old tokens: replace them once it answers, or its entries of
+        # the old prices would be served again.
+        logger.warning("dining cache: versions not replaced (%r); again when Redis is back", exc)
+        resilience.when_back(resilience.CACHE, lambda: _replace_tokens(keys))
+
+
+def _replace_tokens(keys) -> None:
     # No timeout: a version must outlive every entry stored under it. One MSET (Redis) sets the
     # tokens and the epoch together, so whoever sees the new epoch sees the new tokens.
     tokens = {key: _new_token() for key in keys}
     tokens[_epoch_key()] = _new_token()
-    cache.set_many(tokens, timeout=None)
-    # A second command on the primary (PERSIST, a no-op here): Redis answers it only after the
-    # invalidation pushes of the MSET went out to every process tracking the epoch.
-    cache.touch(_epoch_key(), timeout=None)
+    with resilience.raising():
+        cache.set_many(tokens, timeout=None)
+        # A second command on the primary (PERSIST, a no-op here): Redis answers it only after the
+        # invalidation pushes of the MSET went out to every process tracking the epoch.
+        cache.touch(_epoch_key(), timeout=None)
 
 
 def menu_changed(*, canteen_id: int, date) -> None:
@@ -107,13 +120,15 @@ def canteen_changed(*, canteen_id: int) -> None:
 
 
 def _tokens(keys: list[str]) -> dict[str, str]:
-    """The current tokens of `keys`, creating the missing ones (add: first writer wins)."""
-    found = cache.get_many(keys)
-    missing = [key for key in keys if key not in found]
-    if missing:
-        for key in missing:
-            cache.add(key, _new_token(), timeout=None)
-        found.update(cache.get_many(missing))
+    """The current tokens of `keys`, creating the missing ones (add: first writer wins).
+    Raises when the cache is unreachable (an absent token must not be taken for "")."""
+    with resilience.raising():
+        found = cache.get_many(keys)
+        missing = [key for key in keys if key not in found]
+        if missing:
+            for key in missing:
+                cache.add(key, _new_token(), timeout=None)
+            found.update(cache.get_many(missing))
     return found
 
 
@@ -132,6 +147,9 @@ def epoch_begin() -> Callable[[], str | None]:
     backend = caches["default"]
     if not isinstance(backend, RedisCache):
         return lambda: cache.get(key)
+    # The held connection bypasses the backend, so it asks and tells the breaker itself.
+    if not (resilience.usable(resilience.CACHE) and resilience.repair(resilience.CACHE)):
+        raise resilience.Unavailable("dining epoch: Redis failed recently")
     return _held_send(backend, key)
 
 
@@ -176,18 +194,21 @@ def _held_send(backend: RedisCache, key: str) -> Callable[[], str | None]:
     conn = held["conn"]
     try:
         conn.send_packed_command(held["packed"], check_health=False)
-    except BaseException:
+    except BaseException as exc:
         _drop(held)
+        resilience.failed(resilience.CACHE, exc)
         raise
     held["pending"] = True
 
     def read() -> str | None:
         try:
             value = conn.read_response()
-        except BaseException:
+        except BaseException as exc:
             _drop(held)
+            resilience.failed(resilience.CACHE, exc)
             raise
         held["pending"] = False
+        resilience.succeeded(resilience.CACHE)
         value = None if value is None else backend._cache._serializer.loads(value)
         if held["tracking"]:
             held["value"] = value
@@ -310,6 +331,8 @@ def safe_versions(canteen_ids: Iterable[int], date) -> dict[int, str] | None:
     """versions(), or None when the cache is unreachable (callers then skip the cache)."""
     try:
         return versions(canteen_ids, date)
+    except resilience.Unavailable:  # skipped: the failure that caused it was logged
+        return None
     except Exception:
         logger.warning("dining cache unreachable on versions", exc_info=True)
         return None

@@ -11,7 +11,10 @@ class LogisticsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from logistics import checks  # noqa: F401  (registers system checks)
+        from logistics import (
+            checks,  # noqa: F401  (registers system checks)
+            resilience,  # noqa: F401  (connects the per-request Redis flag)
+        )
         from logistics.api.permissions import register_scope_area
         from logistics.schedule import register_core_entries
 

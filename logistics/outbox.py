@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from kombu import pools
 
+from logistics import resilience
 from logistics.celery import app as celery_app
 from logistics.models import Notification, OutboxMessage, WebhookEndpoint
 
@@ -82,6 +83,13 @@ def publish(message_ids) -> list[str]:
 
 def _send_tasks(ids: list[str]) -> list[str]:
     published: list[str] = []
+    # A broker that failed in this request or keeps failing is not waited for again: the rows
+    # wait for the relay (logistics.resilience).
+    if not resilience.usable(resilience.BROKER):
+        logger.info(
+            "outbox: broker skipped after recent failures; %d message(s) for the relay", len(ids)
+        )
+        return published
     try:
         # The URL is read per call (not from the app's frozen config) so tests can point it away.
         url = getattr(settings, "CELERY_BROKER_WRITE_URL", None) or settings.CELERY_BROKER_URL
@@ -93,11 +101,14 @@ def _send_tasks(ids: list[str]) -> list[str]:
                 )
                 published.append(message_id)
     except Exception as exc:  # noqa: BLE001 — any broker failure: leave the rest to the relay
+        resilience.failed(resilience.BROKER, exc)
         logger.warning(
             "outbox: broker unreachable (%s); %d message(s) left for the relay",
             exc,
             len(ids) - len(published),
         )
+    else:
+        resilience.succeeded(resilience.BROKER)
     return published
 
 

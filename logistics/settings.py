@@ -138,15 +138,24 @@ REDIS_SOCKET_TIMEOUT = env.float("REDIS_SOCKET_TIMEOUT", default=1.0)
 # /healthz gives each check this long, so a load balancer always gets an answer within ~2 s.
 HEALTHZ_TIMEOUT = env.float("HEALTHZ_TIMEOUT", default=1.5)
 
+# The cache is an accelerator: a Redis that does not answer within this is a miss, and the
+# request goes on from the database (a healthy Redis answers in well under a millisecond).
+CACHE_SOCKET_TIMEOUT = env.float("CACHE_SOCKET_TIMEOUT", default=0.5)
+# After this many failed Redis calls in a row a process leaves Redis alone (cache or broker,
+# each on its own) for REDIS_BREAKER_RESET_SECONDS, then lets one call try again.
+REDIS_BREAKER_FAILURES = env.int("REDIS_BREAKER_FAILURES", default=3)
+REDIS_BREAKER_RESET_SECONDS = env.float("REDIS_BREAKER_RESET_SECONDS", default=10.0)
+
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's RedisCache whose failures are misses (logistics.resilience breaker).
+            "BACKEND": "logistics.cache.ResilientRedisCache",
             "LOCATION": env.str("CACHE_REDIS_URL", default=REDIS_URL),
             "KEY_PREFIX": "portal",
             "OPTIONS": {
-                "socket_connect_timeout": REDIS_SOCKET_TIMEOUT,
-                "socket_timeout": REDIS_SOCKET_TIMEOUT,
+                "socket_connect_timeout": CACHE_SOCKET_TIMEOUT,
+                "socket_timeout": CACHE_SOCKET_TIMEOUT,
             },
         }
     }
@@ -237,7 +246,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Sessions live in the database, read through the cache; a cache failure is a miss
+# (logistics.sessions), so people stay signed in while Redis is away.
+SESSION_ENGINE = "logistics.sessions"
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 12)
 
 # --- Internationalisation -----------------------------------------------------------------------
