@@ -37,6 +37,7 @@ import hashlib
 import logging
 import os
 import threading
+import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
@@ -180,8 +181,11 @@ def _held_send(backend: RedisCache, key: str) -> Callable[[], str | None]:
         _drop(held)
         held = None
     if held is not None and held["value"] is not None:
+        # Trusted for DINING_EPOCH_TRUST_SECONDS at most: a push that never arrives (a hung
+        # Redis, a writer whose bump failed) cannot keep a stale page for longer than that.
+        fresh = time.monotonic() - held["read_at"] < settings.DINING_EPOCH_TRUST_SECONDS
         try:
-            changed = held["conn"].can_read(timeout=0)
+            changed = not fresh or held["conn"].can_read(timeout=0)
         except Exception:  # the server went away: a new connection below
             changed = True
         if not changed:
@@ -211,7 +215,7 @@ def _held_send(backend: RedisCache, key: str) -> Callable[[], str | None]:
         resilience.succeeded(resilience.CACHE)
         value = None if value is None else backend._cache._serializer.loads(value)
         if held["tracking"]:
-            held["value"] = value
+            held["value"], held["read_at"] = value, time.monotonic()
         return value
 
     return read
@@ -232,6 +236,7 @@ def _connect(pool, full: str) -> dict:
         "pending": False,
         "tracking": tracking,
         "value": None,
+        "read_at": 0.0,
         "packed": conn.pack_command("GET", full),
     }
 

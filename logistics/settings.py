@@ -367,6 +367,7 @@ DINING_INDEX_BASE_DATE = env.str("DINING_INDEX_BASE_DATE", default="2026-09-01")
 DINING_CACHE_SECONDS = env.int("DINING_CACHE_SECONDS", default=6 * 60 * 60)
 # Whole pages and catalogues each web process keeps in memory (an LRU of this many entries).
 DINING_LOCAL_CACHE_ENTRIES = env.int("DINING_LOCAL_CACHE_ENTRIES", default=64)
+DINING_EPOCH_TRUST_SECONDS = env.float("DINING_EPOCH_TRUST_SECONDS", default=1.0)
 
 # --- Reviews and complaints ---------------------------------------------------------------------
 

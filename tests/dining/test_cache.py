@@ -181,7 +181,7 @@ def test_it_reconnects_when_the_kept_redis_connection_breaks():
 @pytest.mark.redis
 @pytest.mark.django_db
 def test_it_knows_the_epoch_without_a_round_trip_until_redis_says_it_changed(monkeypatch):
-    with override_settings(CACHES=_redis()):
+    with override_settings(CACHES=_redis(), DINING_EPOCH_TRUST_SECONDS=60):
         default_cache.clear()
         old = cache.current_epoch()
         assert cache.epoch() == old
@@ -237,4 +237,24 @@ def test_it_finds_the_private_redis_parts_the_epoch_read_uses():
         default_cache.set("parts", {"a": 2})  # an invalidation push arrives
         assert conn.can_read(timeout=1) is True
         conn.disconnect()
+        default_cache.clear()
+
+
+@pytest.mark.redis
+@pytest.mark.django_db
+def test_it_reads_the_tracked_epoch_again_once_its_trust_has_run_out():
+    # A push that never comes (a hung Redis, a bump that failed) must not keep a page stale.
+    with override_settings(CACHES=_redis(), DINING_EPOCH_TRUST_SECONDS=60):
+        default_cache.clear()
+        old = cache.current_epoch()
+        assert cache.epoch() == old
+        held = cache._HELD.conn
+        assert held["tracking"]
+        # The epoch changes without a push reaching this connection (as if lost on the way).
+        held["conn"].send_command("CLIENT", "TRACKING", "OFF")
+        assert held["conn"].read_response() in (b"OK", "OK")
+        default_cache.set(cache._epoch_key(), "changed-without-a-push", timeout=None)
+        assert cache.epoch() == old  # still trusted
+        with override_settings(DINING_EPOCH_TRUST_SECONDS=0):
+            assert cache.epoch() == "changed-without-a-push"  # trust ran out: read again
         default_cache.clear()
