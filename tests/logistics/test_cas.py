@@ -357,6 +357,18 @@ def test_it_refuses_a_replayed_ticket_with_a_clear_page(browser, cas, live_serve
     assert thief.me().status_code in (401, 403)
 
 
+def test_it_neither_counts_nor_blocks_cas_tickets_in_the_sign_in_limit(browser, cas, settings):
+    from axes.models import AccessAttempt
+
+    settings.AXES_FAILURE_LIMIT = 1
+    ticket_url = browser.ticket_url("s2024101", "/x")
+    assert browser.get(ticket_url).status_code == 302
+    assert Browser(browser.portal, cas.url).get(ticket_url).status_code == 403  # replayed
+
+    assert not AccessAttempt.objects.exists()
+    assert Browser(browser.portal, cas.url).login("t3001").headers["Location"] == "/x"
+
+
 def test_it_refuses_an_expired_ticket_with_a_clear_page(browser, cas):
     ticket_url = browser.ticket_url("s2024101", "/x")
     # Age the ticket in the CAS server's own database; the server then answers INVALID_TICKET.
