@@ -33,6 +33,8 @@ errorlog = os.environ.get("GUNICORN_ERROR_LOG", "-")
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 # The request id is the one RequestIdMiddleware echoes, so access and application lines match.
 access_log_format = '%(h)s [%({x-request-id}o)s] "%(r)s" %(s)s %(B)s %(M)sms "%(f)s" "%(a)s"'
+# Masks api_key, token and CAS ticket values in the request line and referrer (Open311 keys).
+logger_class = "logistics.access_log.PortalAccessLogger"
 proc_name = "campus-portal"
 # gunicorn ≥ 25 opens a control socket in $HOME; the portal is managed by systemd signals instead,
 # and several instances on one machine (web, bench) would fight over one socket path.

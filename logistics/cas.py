@@ -6,6 +6,7 @@ let a bad logoutRequest crash, and answer an unreachable CAS server with a 500.
 """
 
 import logging
+import math
 import re
 from dataclasses import dataclass
 from importlib import import_module
@@ -13,7 +14,11 @@ from urllib.parse import urlsplit
 from xml.etree.ElementTree import ParseError
 
 import requests
+from axes.helpers import get_client_username
+from axes.models import AccessAttempt
 from django.conf import settings
+from django.contrib import admin
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import REDIRECT_FIELD_NAME, authenticate, get_user_model
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
@@ -21,10 +26,12 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Max, Q
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render, resolve_url
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -385,16 +392,83 @@ class CASLogoutView(View):
         return HttpResponseRedirect(cas_client(request).get_logout_url(service))
 
 
+def confirm_break_glass_allowed(user) -> None:
+    """With CAS on, a password opens the portal only for superusers; everyone else uses CAS."""
+    if cas_enabled() and not user.is_superuser:
+        raise ValidationError(
+            _("Local sign-in is for administrators. Please use the campus sign-in."),
+            code="cas_required",
+        )
+
+
 class LocalOnlyForAdminsForm(AuthenticationForm):
-    """With CAS on, the local form is the break-glass door for administrators only."""
+    """With CAS on, the local form is the break-glass door for superusers only."""
 
     def confirm_login_allowed(self, user):
         super().confirm_login_allowed(user)
-        if not (user.is_staff or user.is_superuser):
-            raise ValidationError(
-                _("Local sign-in is for administrators. Please use the campus sign-in."),
-                code="cas_required",
-            )
+        confirm_break_glass_allowed(user)
+
+
+class AdminLoginForm(AdminAuthenticationForm):
+    """The admin's form: staff without CAS, superusers only with CAS (ADMIN_PASSWORD_LOGIN)."""
+
+    def confirm_login_allowed(self, user):
+        super().confirm_login_allowed(user)
+        confirm_break_glass_allowed(user)
+
+
+class PortalAdminSite(admin.AdminSite):
+    """The admin signs in like everything else: through CAS when CAS is configured."""
+
+    login_form = AdminLoginForm
+
+    def login(self, request, extra_context=None):
+        if not cas_enabled() or settings.ADMIN_PASSWORD_LOGIN:
+            return super().login(request, extra_context)
+        if request.user.is_authenticated:
+            # Signed in through CAS but not staff: sending them to CAS again would loop.
+            raise PermissionDenied
+        next_page = safe_redirect_target(
+            request, request.GET.get(REDIRECT_FIELD_NAME), reverse("admin:index")
+        )
+        return HttpResponseRedirect(
+            f"{reverse('login')}?{urlencode({REDIRECT_FIELD_NAME: next_page})}"
+        )
+
+
+# --- Failed sign-ins (django-axes) --------------------------------------------------------------
+
+
+def is_cas_ticket_attempt(request, credentials) -> bool:
+    """A CAS ticket is no password guess: django-axes neither counts nor blocks it."""
+    return "ticket" in (credentials or {})
+
+
+def lockout_ends(request, credentials):
+    """When the newest failure that counts toward this lockout stops counting."""
+    username = get_client_username(request, credentials)
+    address = getattr(request, "axes_ip_address", None)
+    newest = AccessAttempt.objects.filter(Q(username=username) | Q(ip_address=address)).aggregate(
+        newest=Max("attempt_time")
+    )["newest"]
+    return (newest or timezone.now()) + settings.AXES_COOLOFF_TIME
+
+
+def login_locked_out(request, original_response=None, credentials=None):
+    """django-axes' lockout answer: the login page again, saying when to try again (429)."""
+    until = lockout_ends(request, credentials)
+    seconds = max(1, math.ceil((until - timezone.now()).total_seconds()))
+    target = request.POST.get(REDIRECT_FIELD_NAME) or request.GET.get(REDIRECT_FIELD_NAME)
+    context = {
+        "form": AuthenticationForm(request),
+        "next": safe_redirect_target(request, target, settings.LOGIN_REDIRECT_URL),
+        "cas_enabled": cas_enabled(),
+        "locked_until": until,
+        "locked_minutes": math.ceil(seconds / 60),
+    }
+    response = render(request, "registration/login.html", context, status=429)
+    response["Retry-After"] = str(seconds)
+    return response
 
 
 class LocalLoginView(auth_views.LoginView):

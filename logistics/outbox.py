@@ -36,8 +36,9 @@ MAX_ATTEMPTS = 8
 BACKOFF_BASE_SECONDS = 60
 BACKOFF_MAX_SECONDS = 3600
 # A claim outlives any single send (bounded by WEBHOOK_TIMEOUT / EMAIL_TIMEOUT); after it the
-# relay treats the worker as lost and hands the row out again.
-CLAIM_SECONDS = 300
+# relay treats the worker as lost and hands the row out again. Short, so a delivery a killed
+# worker had in flight goes out again within about two minutes (at-least-once, by delivery id).
+CLAIM_SECONDS = 90
 RELAY_BATCH = 500
 KEEP_SENT = timedelta(days=30)
 PURGE_BATCH = 10_000
@@ -177,6 +178,11 @@ def _settle(message: OutboxMessage, **changes) -> None:
     ).update(**changes)
 
 
+def claim_seconds() -> float:
+    """CLAIM_SECONDS, or three sends' worth of timeout if the timeouts were set longer."""
+    return max(CLAIM_SECONDS, 3 * max(settings.WEBHOOK_TIMEOUT, settings.EMAIL_TIMEOUT))
+
+
 def _claim(message_id: str) -> OutboxMessage | None:
     try:
         message_id = uuid.UUID(str(message_id))
@@ -190,7 +196,7 @@ def _claim(message_id: str) -> OutboxMessage | None:
         .update(
             status=Status.SENDING,
             attempts=F("attempts") + 1,
-            next_attempt_at=now + timedelta(seconds=CLAIM_SECONDS),
+            next_attempt_at=now + timedelta(seconds=claim_seconds()),
         )
     )
     if not claimed:

@@ -5,6 +5,7 @@ them all with their defaults. With none set the portal runs embedded: SQLite, Ce
 in-process, local-memory cache, Django's login form.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -44,7 +45,8 @@ SITE_NAME = env.str("PORTAL_SITE_NAME", default="")
 SITE_URL = env.str("PORTAL_SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # The admin with the portal's sign-in rules (logistics.cas.PortalAdminSite).
+    "logistics.admin_site.PortalAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -58,6 +60,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "django_cas_ng",
+    "axes",
     "logistics",
     "repairs",
     "dining",
@@ -69,6 +72,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "logistics.middleware.RequestIdMiddleware",
+    "logistics.safeguards.DatabaseUnavailableMiddleware",
+    "logistics.safeguards.PermissionsPolicyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "logistics.middleware.SessionMiddleware",
@@ -80,6 +85,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "logistics.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "logistics.safeguards.PageWriteThrottleMiddleware",
+    # Last, as django-axes requires: turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "logistics.urls"
@@ -202,9 +210,13 @@ LOGOUT_REDIRECT_URL = "home"
 
 CAS_SERVER_URL = env.str("CAS_SERVER_URL", default="") or None
 CAS_ENABLED = bool(CAS_SERVER_URL)
-AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+# django-axes first: it refuses a locked-out account or address before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "logistics.safeguards.LoginLimitBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 if CAS_ENABLED:
-    AUTHENTICATION_BACKENDS.insert(0, "logistics.cas.PortalCASBackend")
+    AUTHENTICATION_BACKENDS.insert(1, "logistics.cas.PortalCASBackend")
 CAS_VERSION = "3"
 CAS_CREATE_USER = True
 CAS_APPLY_ATTRIBUTES_TO_USER = True
@@ -238,6 +250,28 @@ CAS_ROLE_MAP = env.str(
 )
 # Local login stays available for break-glass admins even with CAS on.
 LOCAL_LOGIN_ENABLED = env.bool("LOCAL_LOGIN_ENABLED", default=not CAS_ENABLED)
+# With CAS on, /admin/login/ sends people to CAS; true opens its password form to superusers.
+ADMIN_PASSWORD_LOGIN = env.bool("ADMIN_PASSWORD_LOGIN", default=False)
+
+# Failed password sign-ins (django-axes, counted in the database so it works without Redis):
+# LOGIN_FAILURE_LIMIT failures for one account, or from one client address, lock it for
+# LOGIN_LOCKOUT_MINUTES. `manage.py axes_reset_username <name>` or the admin unlocks earlier.
+LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=10)
+LOGIN_LOCKOUT_MINUTES = env.int("LOGIN_LOCKOUT_MINUTES", default=15)
+# Reverse proxies (addresses or networks) whose X-Forwarded-For is believed; empty: none.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
+# Failures during a lockout do not extend it, so the page can say when to try again.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = True
+AXES_DISABLE_ACCESS_LOG = True
+AXES_CLIENT_IP_CALLABLE = "logistics.safeguards.client_ip"
+AXES_WHITELIST_CALLABLE = "logistics.cas.is_cas_ticket_attempt"
+AXES_LOCKOUT_CALLABLE = "logistics.cas.login_locked_out"
+AXES_VERBOSE = False
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -395,6 +429,12 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", defa
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Secure cookies get the __Host- prefix: the browser then refuses them without Secure, with a
+# Domain or from a sibling subdomain. portal.js reads the CSRF token from its meta tag, not this.
+SESSION_COOKIE_NAME = "__Host-sessionid" if SESSION_COOKIE_SECURE else "sessionid"
+CSRF_COOKIE_NAME = "__Host-csrftoken" if CSRF_COOKIE_SECURE else "csrftoken"
+# Browser features pages may use: the camera for repair photos (capture), nothing else.
+PERMISSIONS_POLICY = "camera=(self), geolocation=(), microphone=(), payment=(), usb=()"
 X_FRAME_OPTIONS = "DENY"
 SILENCED_SYSTEM_CHECKS = env.list("DJANGO_SILENCED_SYSTEM_CHECKS", default=[])
 

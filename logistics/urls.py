@@ -30,6 +30,8 @@ urlpatterns = [
 
 # Under /api/ a missing address answers with the API's JSON error body.
 handler404 = "logistics.api.fallback.not_found"
+# A lost database connection answers 503 with Retry-After wherever it is raised.
+handler500 = "logistics.safeguards.server_error"
 
 if settings.DEBUG:
     from django.conf.urls.static import static

@@ -430,6 +430,14 @@ ADMIN_EXCEPTIONS: dict[str, Rule] = {
         expect={("get", ADMIN): DENIED},
         why="violations are the record of menus published despite a rule, never deleted",
     ),
+    **{
+        f"admin:axes_{model}_add": rule(
+            get="staff",
+            expect={("get", ADMIN): DENIED},
+            why="django-axes records sign-in failures itself; admins only view and delete them",
+        )
+        for model in ("accessattempt", "accesslog", "accessfailurelog")
+    },
     "admin/(?P<url>.*)$": rule(
         get="staff",
         expect={("get", ADMIN): HIDDEN},

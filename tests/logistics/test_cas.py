@@ -117,6 +117,7 @@ def roles(transactional_db):
 def cas(cas_server, live_server, settings, roles):
     settings.CAS_SERVER_URL = cas_server.url
     settings.AUTHENTICATION_BACKENDS = [
+        "logistics.safeguards.LoginLimitBackend",
         "logistics.cas.PortalCASBackend",
         "django.contrib.auth.backends.ModelBackend",
     ]
@@ -356,6 +357,18 @@ def test_it_refuses_a_replayed_ticket_with_a_clear_page(browser, cas, live_serve
     assert thief.me().status_code in (401, 403)
 
 
+def test_it_neither_counts_nor_blocks_cas_tickets_in_the_sign_in_limit(browser, cas, settings):
+    from axes.models import AccessAttempt
+
+    settings.AXES_FAILURE_LIMIT = 1
+    ticket_url = browser.ticket_url("s2024101", "/x")
+    assert browser.get(ticket_url).status_code == 302
+    assert Browser(browser.portal, cas.url).get(ticket_url).status_code == 403  # replayed
+
+    assert not AccessAttempt.objects.exists()
+    assert Browser(browser.portal, cas.url).login("t3001").headers["Location"] == "/x"
+
+
 def test_it_refuses_an_expired_ticket_with_a_clear_page(browser, cas):
     ticket_url = browser.ticket_url("s2024101", "/x")
     # Age the ticket in the CAS server's own database; the server then answers INVALID_TICKET.
@@ -490,7 +503,7 @@ def cas_on(settings, roles):
 
 
 def test_it_lets_an_admin_through_the_break_glass_login(client, cas_on):
-    UserFactory(username="admin1", password="adm1n-pass-123", is_staff=True)
+    UserFactory(username="admin1", password="adm1n-pass-123", is_staff=True, is_superuser=True)
     response = client.post(
         "/accounts/local-login/",
         {"username": "admin1", "password": "adm1n-pass-123", "next": "https://evil.example/"},
@@ -505,6 +518,18 @@ def test_it_turns_students_away_from_the_break_glass_login(client, cas_on):
     response = client.post(
         "/accounts/local-login/",
         {"username": "s1", "password": "stud-pass-123"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 200
+    assert "Local sign-in is for administrators" in response.content.decode()
+    assert client.get("/api/v1/me/").status_code in (401, 403)
+
+
+def test_it_turns_staff_who_are_not_superusers_away_from_the_break_glass_login(client, cas_on):
+    UserFactory(username="staff1", password="staff-pass-123", is_staff=True)
+    response = client.post(
+        "/accounts/local-login/",
+        {"username": "staff1", "password": "staff-pass-123"},
         HTTP_ACCEPT_LANGUAGE="en",
     )
     assert response.status_code == 200
@@ -584,6 +609,93 @@ def test_it_shows_a_logout_button_on_get(client, cas_off):
 def test_it_redirects_the_local_login_door_to_the_login_page_without_cas(client, cas_off):
     response = client.get("/accounts/local-login/", {"next": "/x"})
     assert response["Location"] == "/accounts/login/?next=%2Fx"
+
+
+# --- The admin signs in through CAS ------------------------------------------------------------
+
+
+def test_it_sends_the_admin_login_to_cas_and_back_to_the_admin(browser, cas, live_server):
+    User.objects.create(username="t3001", is_staff=True, is_superuser=True)
+    response = browser.get("/admin/")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/admin/login/?next=")
+    response = browser.get(response.headers["Location"])
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/accounts/login/?next=%2Fadmin%2F"
+    login_url = browser.get(response.headers["Location"]).headers["Location"]
+    assert login_url.startswith(cas.url + "login?")
+    assert query(query(login_url)["service"])["next"] == "/admin/"
+
+    back = browser.get(browser.cas_form_post(login_url, "t3001").headers["Location"])
+
+    assert back.headers["Location"] == "/admin/"
+    assert browser.get("/admin/").status_code == 200
+
+
+def test_it_refuses_the_admin_password_form_with_cas_on(client, cas_on):
+    UserFactory(username="root", password="r00t-pass-123", is_staff=True, is_superuser=True)
+    response = client.post(
+        "/admin/login/?next=/admin/", {"username": "root", "password": "r00t-pass-123"}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/login/?next=%2Fadmin%2F"
+    assert client.get("/api/v1/me/").status_code in (401, 403)
+
+
+def test_it_sends_a_signed_in_non_staff_person_to_a_403_not_round_in_circles(browser, cas):
+    browser.login("s2024101")
+    assert browser.get("/admin/").headers["Location"].startswith("/admin/login/")
+    assert browser.get("/admin/login/?next=/admin/").status_code == 403
+
+
+@pytest.fixture
+def admin_break_glass(cas_on):
+    cas_on.ADMIN_PASSWORD_LOGIN = True
+    cas_on.LOCAL_LOGIN_ENABLED = False
+    return cas_on
+
+
+def admin_login(client, username, password):
+    return client.post(
+        "/admin/login/?next=/admin/",
+        {"username": username, "password": password, "next": "/admin/"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+
+def test_it_lets_a_superuser_through_the_admin_break_glass(client, admin_break_glass):
+    UserFactory(username="root", password="r00t-pass-123", is_staff=True, is_superuser=True)
+    response = admin_login(client, "root", "r00t-pass-123")
+    assert response.status_code == 302
+    assert response["Location"] == "/admin/"
+    assert client.get("/admin/").status_code == 200
+
+
+def test_it_refuses_staff_at_the_admin_break_glass_even_with_the_right_password(
+    client, admin_break_glass
+):
+    UserFactory(username="staff1", password="staff-pass-123", is_staff=True)
+    response = admin_login(client, "staff1", "staff-pass-123")
+    assert response.status_code == 200
+    assert "Local sign-in is for administrators" in response.content.decode()
+    assert client.get("/admin/").status_code == 302
+
+
+def test_it_rate_limits_the_admin_break_glass(client, admin_break_glass):
+    admin_break_glass.AXES_FAILURE_LIMIT = 3
+    UserFactory(username="root", password="r00t-pass-123", is_staff=True, is_superuser=True)
+    answers = [admin_login(client, "root", "wrong").status_code for _ in range(3)]
+    assert answers == [200, 200, 429]
+    response = admin_login(client, "root", "r00t-pass-123")
+    assert response.status_code == 429
+    assert "Too many failed sign-ins" in response.content.decode()
+    assert client.get("/admin/").status_code == 302
+
+
+def test_it_keeps_the_admin_password_form_without_cas(client, cas_off):
+    UserFactory(username="staff1", password="staff-pass-123", is_staff=True)
+    assert client.get("/admin/login/").status_code == 200
+    assert admin_login(client, "staff1", "staff-pass-123").status_code == 302
 
 
 # --- The role map -------------------------------------------------------------------------------

@@ -291,6 +291,22 @@ def test_it_leaves_a_fresh_claim_alone(eager, quiet_user, endpoint, http_receive
     assert http_receiver.received() == []
 
 
+def test_it_lets_a_killed_workers_claim_run_out_within_two_minutes(settings, quiet_user, endpoint):
+    message = notify_one(quiet_user)
+    before = timezone.now()
+
+    assert outbox._claim(str(message.id)) is not None  # and the worker is killed right here
+    after = timezone.now()
+
+    message.refresh_from_db()
+    assert message.status == Status.SENDING
+    assert (
+        before + timedelta(seconds=90) <= message.next_attempt_at <= after + timedelta(seconds=90)
+    )
+    settings.WEBHOOK_TIMEOUT = 60
+    assert outbox.claim_seconds() == 180
+
+
 def test_it_does_not_republish_a_recent_publish(eager, quiet_user, endpoint, http_receiver):
     message = notify_one(quiet_user)
     OutboxMessage.objects.filter(id=message.id).update(published_at=timezone.now())
