@@ -242,7 +242,7 @@ class Drill:
 
     def sign_in(self, client: Client):
         answer = client.sign_in("student", STUDENT_PASSWORD)
-        return answer, answer.status == 302 and "sessionid" in client.cookies
+        return answer, answer.status == 302 and bool(client.cookie("sessionid"))
 
     def description(self, via: str) -> str:
         return f"Drill ({via}): the desk lamp flickers {secrets.token_hex(3)}"

@@ -457,11 +457,15 @@ class Client:
         headers = {k.lower(): v for k, v in response.getheaders()}
         return Answer(response.status, time.perf_counter() - started, data, headers)
 
+    def cookie(self, name: str) -> str | None:
+        """A cookie by its name, with or without the `__Host-` prefix secure sites may use."""
+        return self.cookies.get(name) or self.cookies.get(f"__Host-{name}")
+
     def get(self, path: str) -> Answer:
         return self.request("GET", path)
 
     def post_form(self, path: str, data: dict) -> Answer:
-        token = {"csrfmiddlewaretoken": self.cookies.get("csrftoken", "")}
+        token = {"csrfmiddlewaretoken": self.cookie("csrftoken") or ""}
         body = urlencode({**token, **data}, doseq=True)
         return self.request(
             "POST", path, body, {"Content-Type": "application/x-www-form-urlencoded"}
@@ -478,7 +482,7 @@ class Client:
         if page.status != 200:
             return page
         match = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page.body)
-        token = match.group(1).decode() if match else self.cookies.get("csrftoken", "")
+        token = match.group(1).decode() if match else self.cookie("csrftoken") or ""
         body = urlencode({"csrfmiddlewaretoken": token, "username": username, "password": password})
         return self.request(
             "POST", "/accounts/login/", body, {"Content-Type": "application/x-www-form-urlencoded"}
