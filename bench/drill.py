@@ -704,6 +704,8 @@ def main() -> None:
     # SIGTERM and SIGHUP end the drill like Ctrl-C: through `finally`, which stops everything.
     for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, lambda number, _: sys.exit(f"drill: stopped by signal {number}"))
+    # Ctrl-C too, even where a shell started the drill with SIGINT ignored (a background job).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     report = {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": machine(),
