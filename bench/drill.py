@@ -64,7 +64,9 @@ SCENARIOS = {
 
 
 def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--scenarios", default="a,b,c,d", help="comma-separated: a,b,c,d")
     parser.add_argument("--filings", type=int, default=60, help="a: filings while Redis is down")
     parser.add_argument("--probes", type=int, default=12, help="b: requests per probed address")
