@@ -9,7 +9,7 @@ MANAGE := $(PY) manage.py
 RUN_ENV := DJANGO_DEBUG=$${DJANGO_DEBUG:-true}
 
 .PHONY: run test venv venv-dev browser gettext compilemessages worker beat migrate messages lint \
-	format bench bench-repairs clean screenshots
+	format bench bench-repairs drill clean screenshots
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -88,6 +88,11 @@ bench: venv-dev
 # 100,000 repair requests in a database of its own (DATABASE_URL must name a *bench* database).
 bench-repairs: venv-dev
 	$(PY) bench/bench_repairs.py
+
+# The fault drill (docs/reliability.md): private PostgreSQL, Redis, gunicorn, Celery on
+# 127.0.0.1 only, e.g. `make drill DRILL_ARGS="--scenarios a,c --filings 30"`.
+drill: venv-dev
+	$(PY) bench/drill.py $(DRILL_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache
