@@ -11,3 +11,6 @@ class LogisticsConfig(AppConfig):
 
     def ready(self) -> None:
         from . import checks  # noqa: F401  (registers system checks)
+        from .validation import install
+
+        install()
