@@ -1,7 +1,28 @@
-"""Serializers shared by every app's API: the one error body."""
+"""Serializers shared by every app's API: the one error body, text fields that take text only."""
 
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
+
+
+class StrictCharField(serializers.CharField):
+    """Text only: DRF's CharField turns a JSON number into text, which the schema (a string)
+    does not allow, so a client's mistake would pass unnoticed."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictModelSerializer(serializers.ModelSerializer):
+    """A ModelSerializer whose text fields are StrictCharFields."""
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.CharField: StrictCharField,
+        models.TextField: StrictCharField,
+    }
 
 
 class ErrorSerializer(serializers.Serializer):
