@@ -9,7 +9,9 @@ Text already stored goes through `xml_text()` in every XML writer, so one bad ro
 feed not well-formed.
 
 Date-times: Python parses any offset below 24 hours, PostgreSQL refuses those beyond ±15:59 with
-an error. `check_offset` allows the offsets of real time zones, −12:00 to +14:00.
+an error (a 500). `check_offset` allows the offsets of real time zones, −12:00 to +14:00; every
+form DateTimeField (django-filter's date-time filters are ones) and DRF DateTimeField uses it,
+through `install()`, and the Open311 dates and repair answers call it.
 """
 
 import datetime
