@@ -9,6 +9,7 @@ import pytest
 
 from dining.models import Meal
 from tests.dining.factories import CanteenFactory, OpeningHoursFactory
+from tests.logistics.factories import DepartmentFactory
 from tests.repairs.factories import CategoryFactory
 from tests.reviews.factories import ComplaintFactory
 
@@ -60,3 +61,16 @@ def test_a_patched_category_answers_with_its_null_parent_code(client, manager, c
     assert response.status_code == 200, response.content
     assert response.json()["parent_code"] is None
     assert "parent_code" in components["RepairCategory"]["required"]
+
+
+@pytest.mark.parametrize(
+    "change", [{"phone": 110}, {"buildings": {}}], ids=["number-for-text", "object-for-list"]
+)
+def test_the_places_api_refuses_what_the_schema_forbids(client, manager, change):
+    department = DepartmentFactory()
+    client.force_login(manager)
+    response = client.patch(
+        f"/api/v1/places/departments/{department.pk}/", change, content_type="application/json"
+    )
+    assert response.status_code == 400, response.content
+    assert list(response.json()["fields"]) == list(change)
