@@ -22,6 +22,8 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
+from logistics.validation import xml_text
+
 from . import cache, selectors
 from .models import Allergen, Canteen, Meal
 
@@ -37,9 +39,11 @@ SPICY = {1: "微辣", 2: "中辣", 3: "特辣"}
 
 
 def _sub(parent, tag: str, text: str | None = None, **attrs) -> ET.Element:
+    # Stored names may predate the input check: a forbidden character would break the feed.
+    attrs = {name: xml_text(value) for name, value in attrs.items()}
     element = ET.SubElement(parent, f"{{{NAMESPACE}}}{tag}", attrs)
     if text is not None:
-        element.text = text
+        element.text = xml_text(text)
     return element
 
 

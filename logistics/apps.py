@@ -17,7 +17,9 @@ class LogisticsConfig(AppConfig):
         )
         from logistics.api.permissions import register_scope_area
         from logistics.schedule import register_core_entries
+        from logistics.validation import install
 
         register_core_entries(relay_interval=settings.OUTBOX_RELAY_INTERVAL)
         register_scope_area("places")
         register_scope_area("notifications")
+        install()

@@ -16,6 +16,8 @@ from typing import Any
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
 
+from logistics.validation import xml_text
+
 # Spreadsheet programs run cells that start with these as formulas (CSV injection).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -35,7 +37,10 @@ class Export:
 
 
 def safe_cell(value: Any) -> Any:
-    """A text cell that a spreadsheet would run as a formula, made plain text."""
+    """A text cell that a spreadsheet would run as a formula, made plain text; characters XLSX
+    (XML) cannot hold, which openpyxl refuses with an error, dropped."""
+    if isinstance(value, str):
+        value = xml_text(value)
     if isinstance(value, str) and value.startswith(FORMULA_START):
         return "'" + value
     return value

@@ -5,8 +5,10 @@
 
 Only JPEG, PNG and WebP are accepted, whatever the file name or Content-Type claim, at most
 10 MB and MAX_PIXELS pixels (decompression bombs are refused before decoding). The image is
-turned upright by its EXIF orientation, re-encoded (which drops EXIF, GPS and any payload
-hidden after the image data) and given a random name.
+turned upright by its EXIF orientation, converted to sRGB if it carries a colour profile, and
+re-encoded from its pixels alone: no EXIF, GPS, XMP, ICC profile, JPEG comment or APP segment,
+PNG text chunk, nor anything hidden after the image data survives (a polyglot's payload is
+gone). It is given a random name.
 """
 
 import mimetypes
@@ -20,7 +22,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404
 from django.utils.translation import gettext_lazy as _
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 # 40 megapixels: more than any phone camera, far less than a bomb's billions.
@@ -65,16 +67,39 @@ def _open(upload) -> Image.Image:
     return image
 
 
+def _to_srgb(image: Image.Image) -> Image.Image:
+    """The image's colours in sRGB when it carries another ICC profile (the profile itself is
+    not kept: an unknown profile could hold anything)."""
+    icc = image.info.get("icc_profile")
+    if not icc or image.mode not in ("RGB", "RGBA", "CMYK", "L"):
+        return image
+    try:
+        source = ImageCms.ImageCmsProfile(BytesIO(icc))
+        mode = "RGBA" if image.mode == "RGBA" else "RGB"
+        converted = ImageCms.profileToProfile(
+            image, source, ImageCms.createProfile("sRGB"), outputMode=mode
+        )
+    except (ImageCms.PyCMSError, OSError, ValueError):
+        return image  # a broken profile: keep the pixels as they are
+    return converted or image
+
+
+def _pixels_only(image: Image.Image) -> Image.Image:
+    """A new image with the same pixels and nothing else: Pillow writes some of an image's
+    `info` (a JPEG's comment, a PNG's profile) back on save, so none of it may come along."""
+    return Image.frombytes(image.mode, image.size, image.tobytes())
+
+
 def _encode(image: Image.Image, fmt: str) -> tuple[bytes, tuple[int, int]]:
-    image = ImageOps.exif_transpose(image)
+    image = _to_srgb(ImageOps.exif_transpose(image))
     image.thumbnail((MAX_SIDE, MAX_SIDE))
     if fmt == "JPEG":
         image = image.convert("RGB")
     elif image.mode not in ("RGB", "RGBA", "L", "LA"):
         image = image.convert("RGBA")
+    image = _pixels_only(image)
     options = {"JPEG": {"quality": 85, "optimize": True}, "WEBP": {"quality": 85}}.get(fmt, {})
     buffer = BytesIO()
-    # No exif=/icc_profile=/pnginfo= given: Pillow writes none of the original's metadata.
     image.save(buffer, format=fmt, **options)
     return buffer.getvalue(), image.size
 

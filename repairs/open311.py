@@ -12,15 +12,16 @@ import math
 import re
 from datetime import timedelta
 
+from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Prefetch
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from logistics.models import ApiToken, Building, Campus, Room
 from logistics.models.tokens import hash_token
 from logistics.privacy import mask
+from logistics.validation import parse_aware_datetime, validate_text
 from repairs.models import Category, CategoryQuestion, RepairPhoto, RepairRequest
 from repairs.workflow import OPEN_STATUSES
 
@@ -181,13 +182,24 @@ def parse_date(params, name: str):
     if not raw:
         return None
     try:
-        value = parse_datetime(raw.replace(" ", "+"))
-    except ValueError:
-        value = None
-    if value is None:
+        return parse_aware_datetime(raw.replace(" ", "+"))
+    except ValidationError as exc:
+        if exc.code == "offset":
+            raise Open311Error(400, f"{name}: {' '.join(exc.messages)}") from None
         message = _("%(name)s must be a date and time in ISO 8601, e.g. 2026-09-01T00:00:00Z.")
-        raise Open311Error(400, message % {"name": name})
-    return value if timezone.is_aware(value) else timezone.make_aware(value)
+        raise Open311Error(400, message % {"name": name}) from None
+
+
+def check_text(params) -> None:
+    """Refuses a parameter holding a character XML 1.0 forbids (NUL too): 400 naming it, before
+    the value reaches a query or a row."""
+    pairs = params.lists() if hasattr(params, "lists") else ((k, [v]) for k, v in params.items())
+    for name, values in pairs:
+        for text in (name, *values):
+            try:
+                validate_text(text)
+            except ValidationError as exc:
+                raise Open311Error(400, f"{name}: {' '.join(exc.messages)}") from None
 
 
 def date_window(params, now=None):

@@ -15,6 +15,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
 from logistics.api.throttling import WriteRateThrottle
+from logistics.validation import xml_text
 from logistics.workflow import DomainError
 from repairs import open311, services
 from repairs.api.serializers import photo_url
@@ -44,7 +45,8 @@ def _xml_value(parent, name: str, value) -> None:
     elif isinstance(value, bool):
         element.text = "true" if value else "false"
     elif value is not None:
-        element.text = str(value)
+        # Stored text may predate the input check: a forbidden character would break the feed.
+        element.text = xml_text(value)
 
 
 def render(data, root: str, format: str, status: int = 200) -> HttpResponse:  # noqa: A002
@@ -77,6 +79,10 @@ def answers_errors(view):
 
     def wrapped(request, *args, format, **kwargs):  # noqa: A002
         try:
+            open311.check_text(request.GET)
+            open311.check_text(kwargs)
+            if request.method == "POST":
+                open311.check_text(request.POST)
             open311.jurisdiction(request.GET.get("jurisdiction_id", ""), required=False)
             return view(request, *args, format=format, **kwargs)
         except open311.Open311Error as exc:

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from logistics.roles import Role
 from logistics.uploads import clean_images
+from logistics.validation import check_offset, forbidden_character
 from repairs.models import CategoryQuestion, RepairRequest
 from repairs.permissions import NOT_ALLOWED
 
@@ -69,6 +70,10 @@ def _clean_answer(question, value):
         moment = parse_datetime(str(value).strip())
         if moment is None:
             raise ValueError(value)
+        try:
+            check_offset(moment)
+        except ValidationError:
+            raise ValueError(value) from None
         return moment.isoformat()
     if kind == CategoryQuestion.Kind.SINGLE:
         if str(value) not in keys:
@@ -79,7 +84,10 @@ def _clean_answer(question, value):
         if not values or not set(values) <= keys:
             raise ValueError(value)
         return values
-    return str(value).strip()[: 2000 if kind == CategoryQuestion.Kind.TEXT else 200]
+    text = str(value).strip()[: 2000 if kind == CategoryQuestion.Kind.TEXT else 200]
+    if forbidden_character(text):
+        raise ValueError(value)
+    return text
 
 
 def place_errors(*, building, room, place_text: str) -> dict:

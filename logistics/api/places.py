@@ -10,6 +10,7 @@ from rest_framework import serializers, viewsets
 from rest_framework.filters import OrderingFilter
 
 from logistics.api.permissions import IsManagerOrReadOnly
+from logistics.api.serializers import StrictModelSerializer
 from logistics.filters import (
     BuildingFilterSet,
     CampusFilterSet,
@@ -20,13 +21,13 @@ from logistics.models import Building, Campus, Department, Room
 from logistics.places import place_create, place_delete, place_update
 
 
-class CampusSerializer(serializers.ModelSerializer):
+class CampusSerializer(StrictModelSerializer):
     class Meta:
         model = Campus
         fields = ["id", "code", "name", "name_en", "address"]
 
 
-class BuildingSerializer(serializers.ModelSerializer):
+class BuildingSerializer(StrictModelSerializer):
     campus_code = serializers.CharField(source="campus.code", read_only=True)
 
     class Meta:
@@ -45,7 +46,7 @@ class BuildingSerializer(serializers.ModelSerializer):
         ]
 
 
-class RoomSerializer(serializers.ModelSerializer):
+class RoomSerializer(StrictModelSerializer):
     building_code = serializers.CharField(source="building.code", read_only=True)
     campus_code = serializers.CharField(source="building.campus.code", read_only=True)
 
@@ -63,7 +64,7 @@ class RoomSerializer(serializers.ModelSerializer):
         ]
 
 
-class DepartmentSerializer(serializers.ModelSerializer):
+class DepartmentSerializer(StrictModelSerializer):
     class Meta:
         model = Department
         fields = [

@@ -3,8 +3,9 @@
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.plumbing import build_bearer_security_scheme_object
+from drf_spectacular.plumbing import append_meta, build_bearer_security_scheme_object
 from drf_spectacular.utils import OpenApiResponse
+from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 
 from logistics.api.serializers import ErrorSerializer
@@ -19,6 +20,13 @@ ERROR_DESCRIPTIONS = {
     "409": _("The object is still in use by other records and cannot be deleted."),
     "415": _("The body is in a content type this operation does not read."),
     "429": _("Too many writes; retry after the seconds in the `Retry-After` header."),
+}
+# A wall-clock time ("06:30:00", "06:30"): OpenAPI's `format: time` is RFC 3339's full-time,
+# which needs an offset that a canteen's opening hours do not have.
+LOCAL_TIME = {
+    "type": "string",
+    "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?$",
+    "example": "06:30:00",
 }
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
@@ -45,7 +53,14 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
 
 
 class PortalAutoSchema(AutoSchema):
-    """Adds the error responses each operation can give, all with the one error body."""
+    """Adds the error responses each operation can give, all with the one error body; describes
+    times of day as local times."""
+
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        if isinstance(field, serializers.TimeField) and not bypass_extensions:
+            meta = self._get_serializer_field_meta(field, direction)
+            return append_meta(dict(LOCAL_TIME), meta)
+        return super()._map_serializer_field(field, direction, bypass_extensions)
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)

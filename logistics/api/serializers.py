@@ -1,7 +1,50 @@
-"""Serializers shared by every app's API: the one error body, a person in brief."""
+"""Serializers shared by every app's API: the one error body, a person in brief, text fields
+that take text only."""
 
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
+from rest_framework.relations import MANY_RELATION_KWARGS
+
+
+class StrictCharField(serializers.CharField):
+    """Text only: DRF's CharField turns a JSON number into text, which the schema (a string)
+    does not allow, so a client's mistake would pass unnoticed."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictManyRelatedField(serializers.ManyRelatedField):
+    """A list only: DRF's takes any iterable, so a JSON object `{}` passed as no items."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, list | tuple):
+            self.fail("not_a_list", input_type=type(data).__name__)
+        return super().to_internal_value(data)
+
+
+class StrictPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+    @classmethod
+    def many_init(cls, *args, **kwargs):
+        # As RelatedField.many_init, with the strict list field.
+        list_kwargs = {"child_relation": cls(*args, **kwargs)}
+        list_kwargs.update({k: v for k, v in kwargs.items() if k in MANY_RELATION_KWARGS})
+        return StrictManyRelatedField(**list_kwargs)
+
+
+class StrictModelSerializer(serializers.ModelSerializer):
+    """A ModelSerializer whose text fields take text only and whose to-many fields lists only."""
+
+    serializer_related_field = StrictPrimaryKeyRelatedField
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.CharField: StrictCharField,
+        models.TextField: StrictCharField,
+    }
+
 
 from logistics.models import User
 

@@ -28,9 +28,8 @@ class RepairCategoryQuestionSerializer(serializers.ModelSerializer):
 
 
 class RepairCategorySerializer(serializers.ModelSerializer):
-    parent_code = serializers.CharField(
-        source="parent.code", read_only=True, default=None, allow_null=True
-    )
+    # No default: DRF skips a default in partial updates, so a PATCH answered without the key.
+    parent_code = serializers.CharField(source="parent.code", read_only=True, allow_null=True)
     is_leaf = serializers.SerializerMethodField(help_text=_("True when it has no subcategories."))
     questions = RepairCategoryQuestionSerializer(many=True, read_only=True)
 

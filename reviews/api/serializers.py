@@ -107,7 +107,7 @@ class ServiceEventSerializer(serializers.ModelSerializer):
     review_until = serializers.DateTimeField(
         source="invitation.expires_at",
         read_only=True,
-        default=None,
+        allow_null=True,
         help_text=_("Until when it can be rated (null: 30 days after the service)."),
     )
 

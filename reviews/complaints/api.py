@@ -42,8 +42,10 @@ class ComplaintEntrySerializer(serializers.ModelSerializer):
 
 class ComplaintSerializer(serializers.ModelSerializer):
     department_name = serializers.CharField(source="department.localized_name", read_only=True)
-    subject_kind = serializers.CharField(source="subject.kind", default=None, read_only=True)
-    subject_ref = serializers.CharField(source="subject.ref", default=None, read_only=True)
+    # Null when the complaint names no subject (allow_null, not default=None: a default is
+    # skipped in partial updates and was typed as a non-null string).
+    subject_kind = serializers.CharField(source="subject.kind", allow_null=True, read_only=True)
+    subject_ref = serializers.CharField(source="subject.ref", allow_null=True, read_only=True)
     author = serializers.CharField(source="author.get_display_name", read_only=True)
     overdue = serializers.BooleanField(
         source="is_overdue", read_only=True, help_text=_("Past a deadline while still open.")

@@ -117,3 +117,25 @@ def test_it_answers_404_for_an_unknown_or_closed_down_canteen(client):
     CanteenFactory(slug="gone", is_active=False)
     assert client.get("/dining/openmensa/gone.xml").status_code == 404
     assert client.get("/dining/openmensa/nowhere.xml").status_code == 404
+
+
+# Every character XML 1.0 forbids that PostgreSQL can store (it refuses NUL and lone surrogates).
+FORBIDDEN = [chr(c) for c in range(1, 32) if c not in (9, 10, 13)] + ["\ufffe", "\uffff"]
+
+
+def test_it_serves_a_well_formed_feed_whatever_control_characters_are_stored(client, schema):
+    # Written straight to the database, as rows from before the input check would be.
+    bad = "".join(FORBIDDEN)
+    canteen = CanteenFactory(name=f"第一{bad}食堂", address=f"学{bad}一路")
+    window = WindowFactory(name=f"一号{bad}窗口", canteen=canteen)
+    dish = DishFactory(canteen=canteen, name=f"宫保{bad}鸡丁", portion_size=f"大{bad}份")
+    MenuItemFactory(menu=MenuFactory(window=window, date=local_now().date()), dish=dish)
+
+    root = _feed(client, canteen)  # lxml raises on a feed that is not well-formed
+
+    schema.assertValid(root)
+    assert root.findtext("om:canteen/om:name", namespaces=NS) == "第一食堂"
+    meal = root.find("om:canteen/om:day/om:category/om:meal", NS)
+    assert meal.findtext("om:name", namespaces=NS) == "宫保鸡丁"
+    assert "大份" in [n.text for n in meal.findall("om:note", NS)]
+    assert root.find("om:canteen/om:day/om:category", NS).get("name") == "午餐 · 一号窗口"

@@ -39,3 +39,12 @@ def test_it_writes_xlsx_that_reads_back():
     assert rows[0] == ["name", "note", "count"]
     assert rows[1] == ["张三", '\'=HYPERLINK("http://x")', 3]
     assert len(rows) == 3
+
+
+def test_it_writes_xlsx_whatever_control_characters_a_stored_row_holds():
+    # openpyxl refuses them with an error (XLSX is XML), which was a 500 on every export.
+    bad = "".join(chr(c) for c in range(1, 32) if c not in (9, 10, 13)) + "\ufffe"
+    export = Export(name="sample", header=["note"], rows=lambda: iter([[f"漏{bad}水"]]))
+    response = xlsx_response(export, "sample")
+    workbook = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    assert workbook["sample"]["A2"].value == "漏水"

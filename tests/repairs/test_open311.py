@@ -11,6 +11,7 @@ from civicbot.registry import Endpoint
 from django.core.cache import cache
 from django.utils import timezone
 from georeport import GeoReport
+from lxml import etree
 
 from logistics.tokens import api_token_issue
 from repairs.models import RepairRequest
@@ -361,6 +362,12 @@ def test_it_filters_requests_by_id_code_and_dates(client, room, tap, light):
         ({"start_date": "2026-01-01T00:00:00Z", "end_date": "2026-06-01T00:00:00Z"}, "90 days"),
         ({"start_date": "2026-06-01T00:00:00Z", "end_date": "2026-01-01T00:00:00Z"}, "before"),
         ({"service_request_id": "1,x"}, "service_request_id"),
+        # Offsets PostgreSQL refuses (it was a 500); + in a query string arrives as a space.
+        ({"start_date": "2026-11-01T00:00:00+23:00"}, "start_date: The time-zone offset +23:00"),
+        ({"end_date": "2026-11-01T00:00:00 23:19"}, "end_date: The time-zone offset +23:19"),
+        ({"start_date": "2026-11-01T00:00:00-13:00"}, "-13:00"),
+        ({"service_code": "tap\x00"}, "service_code: Remove the invisible control character"),
+        ({"status": "open\x0b"}, "U+000B"),
     ],
 )
 def test_it_answers_400_to_bad_filters(client, db, params, word):
@@ -527,6 +534,12 @@ def test_it_takes_several_values_of_a_multivaluelist(client, writer, light):
         ({"attribute[colour]": "red"}, 400, "colour"),
         ({"attribute[since]": "tomorrow"}, 400, "attribute"),
         ({"jurisdiction_id": "elsewhere"}, 400, "elsewhere"),
+        # NUL was a 500 (PostgreSQL cannot store it); \x0b made the XML feed not well-formed.
+        ({"description": "漏水\x00了"}, 400, "description: Remove the invisible control character"),
+        ({"description": "漏水\x0b了"}, 400, "U+000B"),
+        ({"address_string": "门口\x1f"}, 400, "address_string"),
+        ({"attribute[which]": "hot\x00"}, 400, "attribute[which]"),
+        ({"attribute[since]": "2026-09-01T08:00:00+23:00"}, 400, "attribute"),
     ],
 )
 def test_it_refuses_a_bad_filing_with_a_clear_message(
@@ -564,3 +577,43 @@ def test_it_needs_the_jurisdiction_when_there_are_several_campuses(client, write
     assert response.status_code == 400
     assert "jurisdiction_id" in response.json()[0]["description"]
     assert file(client, jurisdiction_id="east", **form).status_code == 201
+
+
+# --- Characters XML 1.0 forbids -----------------------------------------------------------------
+
+# Every character XML 1.0 forbids that PostgreSQL can store (it refuses NUL and lone surrogates).
+FORBIDDEN = [chr(c) for c in range(1, 32) if c not in (9, 10, 13)] + ["\ufffe", "\uffff"]
+
+
+def test_every_xml_document_is_well_formed_whatever_control_characters_are_stored(
+    client, writer, room, tap
+):
+    # Written straight to the database, as rows from before the input check would be.
+    bad = "".join(FORBIDDEN)
+    tap.name = tap.name_en = f"水{bad}龙头"
+    tap.description = f"漏{bad}水"
+    tap.save()
+    tap.questions.update(label=f"哪个{bad}", label_en=f"Which{bad}")
+    repair = RepairRequestFactory(
+        category=tap, room=room, description=f"水龙头{bad}漏水", place_text=f"门口{bad}"
+    )
+    RepairRequest.objects.filter(pk=repair.pk).update(
+        status="rejected", rejection_reason=f"重复{bad}"
+    )
+    reader = {"api_key": writer[1]}
+    paths = [
+        ("services.xml", {}),
+        ("services/tap.xml", {}),
+        ("requests.xml", {}),
+        ("requests.xml", reader),
+        (f"requests/{repair.pk}.xml", reader),
+    ]
+    for path, params in paths:
+        response = get(client, path, **params)
+        assert response.status_code == 200, path
+        root = etree.fromstring(response.content)  # raises on a document not well-formed
+        texts = "".join(root.itertext())
+        assert not any(c in texts for c in FORBIDDEN), path
+    request = etree.fromstring(get(client, "requests.xml", **reader).content).find("request")
+    assert request.findtext("description") == "水龙头漏水"
+    assert request.findtext("service_name") == "水龙头"
