@@ -6,6 +6,8 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 from rest_framework.relations import MANY_RELATION_KWARGS
 
+from logistics.models import User
+
 
 class StrictCharField(serializers.CharField):
     """Text only: DRF's CharField turns a JSON number into text, which the schema (a string)
@@ -44,9 +46,6 @@ class StrictModelSerializer(serializers.ModelSerializer):
         models.CharField: StrictCharField,
         models.TextField: StrictCharField,
     }
-
-
-from logistics.models import User
 
 
 class ErrorSerializer(serializers.Serializer):
