@@ -1,11 +1,7 @@
 """Demo data of the reviews system: repairs and dishes reviewed, follow-ups, complaints, indices."""
 
-import io
-
 import pytest
-from django.core.management import call_command
 from django.db import transaction
-from django.test import override_settings
 
 from dining.reviews import EVENT_TYPE as DISH
 from repairs.models import RepairRequest
@@ -18,15 +14,10 @@ pytestmark = pytest.mark.django_db
 FINISHED = ["completed", "confirmed", "closed"]
 
 
-@pytest.fixture(scope="module")
-def seeded(django_db_setup, django_db_blocker, tmp_path_factory):
-    """Seeds once for the module and rolls everything back at the end."""
-    media = tmp_path_factory.mktemp("media")
-    settings = override_settings(DEBUG=True, MEDIA_ROOT=media)
-    with django_db_blocker.unblock(), settings, transaction.atomic():
-        call_command("seed_demo", stdout=io.StringIO())
-        yield
-        transaction.set_rollback(True)
+@pytest.fixture
+def seeded(demo):
+    """The demo seeded once for tests/demo (conftest.py)."""
+    return demo
 
 
 def test_it_gives_every_finished_repair_an_event_and_reviews_about_70_percent(seeded):

@@ -6,10 +6,7 @@ import io
 import pytest
 from django.contrib.auth.models import Group
 from django.core.management import call_command
-from django.db import transaction
 from django.forms.models import model_to_dict
-from django.test import override_settings
-from django.utils import translation
 
 from logistics.models import Building, Campus, Department, Room, StaffScope, User
 from logistics.roles import Role
@@ -32,18 +29,10 @@ ACCOUNTS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def seeded(django_db_setup, django_db_blocker, tmp_path_factory):
-    """Seeds once for the module (with every app's seeder: it takes most of a minute) and
-    rolls everything back at the end; returns what the command printed."""
-    out = io.StringIO()
-    media = tmp_path_factory.mktemp("media")
-    settings = override_settings(DEBUG=True, MEDIA_ROOT=media)
-    with django_db_blocker.unblock(), settings, transaction.atomic():
-        with translation.override("en"):
-            call_command("seed_demo", stdout=out)
-        yield out.getvalue()
-        transaction.set_rollback(True)
+@pytest.fixture
+def seeded(demo):
+    """The demo seeded once for tests/demo (conftest.py)."""
+    return demo
 
 
 def snapshot() -> dict:

@@ -4,9 +4,7 @@ import io
 
 import pytest
 from django.core.management import call_command
-from django.db import transaction
 from django.db.models import Count, F
-from django.test import override_settings
 from django.utils import timezone
 
 from logistics.models import Notification, OutboxMessage
@@ -17,15 +15,10 @@ from repairs.models import Category, DispatchRule, RepairEvent, RepairPhoto, Rep
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(scope="module")
-def seeded(django_db_setup, django_db_blocker, tmp_path_factory):
-    """Seeds once for the module (it takes seconds) and rolls everything back at the end."""
-    media = tmp_path_factory.mktemp("media")
-    settings = override_settings(DEBUG=True, MEDIA_ROOT=media)
-    with django_db_blocker.unblock(), settings, transaction.atomic():
-        call_command("seed_demo", stdout=io.StringIO())
-        yield
-        transaction.set_rollback(True)
+@pytest.fixture
+def seeded(demo):
+    """The demo seeded once for tests/demo (conftest.py)."""
+    return demo
 
 
 def test_it_builds_the_category_tree_with_targets_questions_and_rules(seeded):

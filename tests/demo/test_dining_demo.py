@@ -7,7 +7,6 @@ import io
 import pytest
 from django.core.management import call_command
 from django.db import transaction
-from django.test import override_settings
 from django.utils import timezone
 
 from dining.demo import DAYS, SPECIALS
@@ -28,12 +27,9 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(scope="module")
-def seeded(django_db_setup, django_db_blocker, tmp_path_factory):
-    """Seeds once for the module (it takes seconds) and rolls everything back at the end."""
-    media = tmp_path_factory.mktemp("media")
-    settings = override_settings(DEBUG=True, MEDIA_ROOT=media)
-    with django_db_blocker.unblock(), settings, transaction.atomic():
-        call_command("seed_demo", stdout=io.StringIO())
+def seeded(demo, django_db_blocker):
+    """The demo seeded once for tests/demo, seeded once more (rolled back after the module)."""
+    with django_db_blocker.unblock(), transaction.atomic():
         counts = _counts()
         call_command("seed_demo", stdout=io.StringIO())
         yield counts
