@@ -244,3 +244,42 @@ def notify_involved(
         url=url,
         department=department,
     )
+
+
+@dataclass(frozen=True)
+class Notifier:
+    """How one state machine words its notifications, written once: `kind` ("repairs.{action}"),
+    the translatable `titles` by action, and what every title may name about the object
+    (`params`), its page (`url`) and the unit whose group bots hear of it (`department`).
+    Calling it notifies everyone involved but the actor (`notify_involved`)."""
+
+    kind: str
+    titles: Mapping[str, str | Promise]
+    params: Callable[[Any], Mapping[str, Any]]
+    url: Callable[[Any], str]
+    department: Callable[[Any], Department | None] = lambda obj: None
+    body_limit: int | None = None
+
+    def __call__(
+        self,
+        obj: Any,
+        *,
+        action: str,
+        recipients: Iterable[User | None],
+        by: User | None = None,
+        title_key: str | None = None,
+        body: str | Promise = "",
+        **params: Any,
+    ) -> None:
+        """Notifies the recipients but `by`, titled titles[title_key or action]."""
+        actor = by.get_display_name() if by else ""
+        notify_involved(
+            recipients=recipients,
+            by=by,
+            kind=self.kind.format(action=action),
+            title=self.titles[title_key or action],
+            params={**self.params(obj), "actor": actor, **params},
+            body=str(body)[: self.body_limit] if self.body_limit else body,
+            url=self.url(obj),
+            department=self.department(obj),
+        )

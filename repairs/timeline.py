@@ -106,30 +106,14 @@ def repair_url(repair: RepairRequest) -> str:
         return ""
 
 
-def notify_repair(
-    repair: RepairRequest,
-    *,
-    action: str,
-    recipients: Iterable[User | None],
-    by: User | None = None,
-    title_key: str | None = None,
-    body: str = "",
-    **params: Any,
-) -> None:
-    """Notifies everyone involved but the actor, titled TITLES[title_key or action]."""
-    workflow.notify_involved(
-        recipients=recipients,
-        by=by,
-        kind=f"repairs.{action}",
-        title=TITLES[title_key or action],
-        params={
-            "number": repair.number,
-            "category": repair.category,
-            "place": repair.place,
-            "actor": by.get_display_name() if by else "",
-            **params,
-        },
-        body=body,
-        url=repair_url(repair),
-        department=repair.team,
-    )
+notify_repair = workflow.Notifier(
+    kind="repairs.{action}",
+    titles=TITLES,
+    params=lambda repair: {
+        "number": repair.number,
+        "category": repair.category,
+        "place": repair.place,
+    },
+    url=repair_url,
+    department=lambda repair: repair.team,
+)

@@ -18,7 +18,6 @@ until its author confirms (with a satisfaction score) or reopens it; nothing clo
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -103,32 +102,18 @@ def _record(
     )
 
 
-def _notify(
-    complaint: Complaint,
-    *,
-    action: str,
-    recipients: Iterable[User | None],
-    by: User | None = None,
-    title_key: str | None = None,
-    body: str = "",
-    **params: Any,
-) -> None:
-    """Notifies everyone involved but the actor, titled TITLES[title_key or action]."""
-    workflow.notify_involved(
-        recipients=recipients,
-        by=by,
-        kind=f"reviews.complaint_{action}",
-        title=TITLES[title_key or action],
-        params={
-            "number": complaint.number,
-            "kind": complaint.get_kind_display(),
-            "title": complaint.title,
-            **params,
-        },
-        body=str(body)[:500],
-        url=complaint.get_absolute_url(),
-        department=complaint.department,
-    )
+_notify = workflow.Notifier(
+    kind="reviews.complaint_{action}",
+    titles=TITLES,
+    params=lambda complaint: {
+        "number": complaint.number,
+        "kind": complaint.get_kind_display(),
+        "title": complaint.title,
+    },
+    url=lambda complaint: complaint.get_absolute_url(),
+    department=lambda complaint: complaint.department,
+    body_limit=500,
+)
 
 
 def _handlers(complaint: Complaint) -> list[User]:
