@@ -76,6 +76,8 @@ MIDDLEWARE = [
     "logistics.safeguards.PermissionsPolicyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # The cached /dining/ page for visitors without a session, before the rest (dining.fastpath).
+    "dining.fastpath.DiningFastPathMiddleware",
     "logistics.middleware.SessionMiddleware",
     "logistics.middleware.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
