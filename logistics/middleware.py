@@ -13,6 +13,8 @@ from csp.middleware import CSPMiddleware as DjangoCSPMiddleware
 from csp.utils import build_policy
 from django.conf import settings
 from django.conf.urls.i18n import is_language_prefix_patterns_used
+from django.contrib.messages.middleware import MessageMiddleware as DjangoMessageMiddleware
+from django.contrib.messages.storage import default_storage
 from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessionMiddleware
 from django.core.signals import request_finished, setting_changed
 from django.middleware.locale import LocaleMiddleware as DjangoLocaleMiddleware
@@ -129,6 +131,25 @@ class SessionMiddleware(DjangoSessionMiddleware):
     def process_response(self, request, response):
         session = request.__dict__.get("session")
         if type(session) is SimpleLazyObject and session._wrapped is empty:
+            return response
+        return super().process_response(request, response)
+
+
+# --- Messages -------------------------------------------------------------------------------------
+
+
+class MessageMiddleware(DjangoMessageMiddleware):
+    """Django's MessageMiddleware with the message storage made on first use. Django's makes it
+    for every request: with the fallback storage a signed-cookie store (a signer from the
+    settings) and a session store, a tenth of a constant view's time. A request that neither
+    adds nor shows messages makes none; as with Django's, such a request changes no cookie."""
+
+    def process_request(self, request):
+        request._messages = SimpleLazyObject(lambda: default_storage(request))
+
+    def process_response(self, request, response):
+        storage = request.__dict__.get("_messages")
+        if type(storage) is SimpleLazyObject and storage._wrapped is empty:
             return response
         return super().process_response(request, response)
 

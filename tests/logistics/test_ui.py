@@ -463,6 +463,7 @@ def test_it_makes_a_session_only_for_requests_that_read_one(client, student):
     client.get(reverse("dining:index"), {"meal": "lunch"})  # builds the page (the header asks)
     response = client.get(reverse("dining:index"), {"meal": "lunch"})  # cached: no session read
     assert response.wsgi_request.session._wrapped is empty
+    assert response.wsgi_request._messages._wrapped is empty  # nor a message store
     assert settings.SESSION_COOKIE_NAME not in response.cookies
     client.force_login(student)
     response = client.get("/")
