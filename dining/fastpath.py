@@ -48,7 +48,7 @@ class DiningFastPathMiddleware:
         if (
             request.method == "GET"
             and not request.META.get("QUERY_STRING")
-            and request.path_info == self._index_path(request)
+            and request.path == self._index_path(request)  # both with the script prefix
             and public.anonymous_without_session(request)
         ):
             response = self._page(request)
