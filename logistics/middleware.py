@@ -13,6 +13,8 @@ from csp.middleware import CSPMiddleware as DjangoCSPMiddleware
 from csp.utils import build_policy
 from django.conf import settings
 from django.conf.urls.i18n import is_language_prefix_patterns_used
+from django.contrib.messages.middleware import MessageMiddleware as DjangoMessageMiddleware
+from django.contrib.messages.storage import default_storage
 from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessionMiddleware
 from django.core.signals import request_finished, setting_changed
 from django.middleware.locale import LocaleMiddleware as DjangoLocaleMiddleware
@@ -133,6 +135,25 @@ class SessionMiddleware(DjangoSessionMiddleware):
         return super().process_response(request, response)
 
 
+# --- Messages -------------------------------------------------------------------------------------
+
+
+class MessageMiddleware(DjangoMessageMiddleware):
+    """Django's MessageMiddleware with the message storage made on first use. Django's makes it
+    for every request: with the fallback storage a signed-cookie store (a signer from the
+    settings) and a session store, a tenth of a constant view's time. A request that neither
+    adds nor shows messages makes none; as with Django's, such a request changes no cookie."""
+
+    def process_request(self, request):
+        request._messages = SimpleLazyObject(lambda: default_storage(request))
+
+    def process_response(self, request, response):
+        storage = request.__dict__.get("_messages")
+        if type(storage) is SimpleLazyObject and storage._wrapped is empty:
+            return response
+        return super().process_response(request, response)
+
+
 # --- Language -------------------------------------------------------------------------------------
 
 
@@ -147,31 +168,50 @@ def _reset_languages(*, setting: str, **kwargs) -> None:
 setting_changed.connect(_reset_languages, dispatch_uid="logistics.languages")
 
 
+def request_language(request) -> str | None:
+    """The language of this request as Django's LocaleMiddleware chooses it (the language cookie,
+    else Accept-Language, else LANGUAGE_CODE), remembered per (cookie, Accept-Language) — a few
+    dozen pairs, where Django parses and checks them again on every request. None with
+    i18n_patterns (the language is then in the path: Django's own middleware decides)."""
+    urlconf = getattr(request, "urlconf", settings.ROOT_URLCONF)
+    if is_language_prefix_patterns_used(urlconf)[0]:
+        return None
+    key = (
+        request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME),
+        request.META.get("HTTP_ACCEPT_LANGUAGE", ""),
+    )
+    language = _languages.get(key)
+    if language is None:
+        if len(_languages) >= 1000:  # headers vary without bound; the pairs in use do not
+            _languages.clear()
+        language = _languages[key] = translation.get_language_from_request(request)
+    return language
+
+
+def activate_language(request, language: str) -> None:
+    """Activates the request's language (LocaleMiddleware's work on the way in)."""
+    translation.activate(language)
+    request.LANGUAGE_CODE = translation.get_language()
+
+
+def localise(response):
+    """LocaleMiddleware's headers on the way out: Vary names Accept-Language, Content-Language."""
+    if "Vary" in response:
+        patch_vary_headers(response, ("Accept-Language",))
+    else:
+        response["Vary"] = "Accept-Language"
+    response.headers.setdefault("Content-Language", translation.get_language())
+    return response
+
+
 class LocaleMiddleware(DjangoLocaleMiddleware):
     """Django's LocaleMiddleware for URLs without i18n_patterns (the portal's: the language comes
-    from the cookie or Accept-Language), with the choice remembered per (cookie, Accept-Language)
-    — a few dozen pairs, where Django parses and checks them again on every request — and
+    from the cookie or Accept-Language), with the choice remembered (request_language) and
     without its language-in-the-path work. With i18n_patterns, Django's own."""
 
     def __call__(self, request):
-        urlconf = getattr(request, "urlconf", settings.ROOT_URLCONF)
-        if is_language_prefix_patterns_used(urlconf)[0]:
-            return super().__call__(request)
-        key = (
-            request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME),
-            request.META.get("HTTP_ACCEPT_LANGUAGE", ""),
-        )
-        language = _languages.get(key)
+        language = request_language(request)
         if language is None:
-            if len(_languages) >= 1000:  # headers vary without bound; the pairs in use do not
-                _languages.clear()
-            language = _languages[key] = translation.get_language_from_request(request)
-        translation.activate(language)
-        request.LANGUAGE_CODE = translation.get_language()
-        response = self.get_response(request)
-        if "Vary" in response:
-            patch_vary_headers(response, ("Accept-Language",))
-        else:
-            response["Vary"] = "Accept-Language"
-        response.headers.setdefault("Content-Language", translation.get_language())
-        return response
+            return super().__call__(request)
+        activate_language(request, language)
+        return localise(self.get_response(request))

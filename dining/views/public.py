@@ -11,6 +11,7 @@ import datetime
 import gzip
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import replace
 
 from django import forms
@@ -189,7 +190,7 @@ def _index_content(*, catalogue, form, dish_filter, today, first, serving) -> st
     return render_to_string("dining/includes/_index_content.html", context)
 
 
-def _anonymous_without_session(request) -> bool:
+def anonymous_without_session(request) -> bool:
     # Only these get the whole page from the cache: no user, no messages to show. Signing in
     # (Django's login or CAS) is a session, so without a session cookie nobody is signed in,
     # and request.user (a session store, a lookup) is not needed to know it.
@@ -237,34 +238,45 @@ def _read(read_epoch) -> str | None:
         return None
 
 
+def lunchtime_page(request, now) -> tuple[HttpResponse | None, Callable[[], str | None] | None]:
+    """The lunchtime path of a visitor without a session: one Redis round trip (the epoch) and
+    the page from process memory, without a form or a key digest. The GET goes out first; the
+    response is made from what this process knows while Redis answers, and returned only if
+    the epoch is still the one it was made under. Else (None, what reads the epoch the caller
+    still needs: the answer already read, or None to read it again).
+
+    Also called before most of the middleware by dining.fastpath, with the language active."""
+    try:
+        read_epoch = cache.epoch_begin()
+    except Exception:  # the cache is down: the slow path copes
+        logger.warning("dining cache unreachable on the epoch", exc_info=True)
+        return None, None
+    known = selectors.known_snapshot(now.date())
+    if known is None:
+        return None, read_epoch
+    response = _known_page(request, known, now)
+    current = _read(read_epoch)
+    if response is not None and current == known[0]:
+        return response, None
+    if current is None:
+        return None, None
+    return None, lambda: current  # the answer, not a second GET
+
+
 @require_GET
 def index(request):
     """Today's published menus across canteens, the meal served now first; filters by GET."""
     now = selectors.local_now()
     today = now.date()
     read_epoch = None
-    if _anonymous_without_session(request):
-        # The lunchtime path: one Redis round trip (the epoch) and the page from process
-        # memory, without a form or a key digest. The GET goes out first; the response is
-        # made from what this process knows while Redis answers, and sent only if the epoch
-        # is still the one it was made under.
-        try:
-            read_epoch = cache.epoch_begin()
-        except Exception:  # the cache is down: the slow path below copes
-            logger.warning("dining cache unreachable on the epoch", exc_info=True)
-            read_epoch = None
-        known = selectors.known_snapshot(today)
-        if read_epoch is not None and known is not None:
-            response = _known_page(request, known, now)
-            current, read_epoch = _read(read_epoch), None
-            if response is not None and current == known[0]:
-                return response
-            if current is not None:
-                read_epoch = lambda: current  # noqa: E731 (the answer, not a second GET)
+    if anonymous_without_session(request):
+        response, read_epoch = lunchtime_page(request, now)
+        if response is not None:
+            return response
     epoch, catalogue, versions = selectors.catalogue_and_versions(today, read_epoch)
     first = selectors.meal_now(catalogue["canteens"], now)
     serving = _serving(catalogue, first, now)
-    anonymous = versions is not None and _anonymous_without_session(request)
+    anonymous = versions is not None and anonymous_without_session(request)
     fast_key = ("index", epoch, today, get_language(), first, serving, request.get_full_path())
     # Without filters (most of the lunchtime traffic) no form is built unless the page is.
     form = MenuFilterForm(request.GET, catalogue=catalogue) if request.GET else None

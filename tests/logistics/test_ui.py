@@ -458,9 +458,12 @@ def test_it_keeps_every_security_header_on_a_public_page(client):
 def test_it_makes_a_session_only_for_requests_that_read_one(client, student):
     from django.utils.functional import empty
 
-    client.get(reverse("dining:index"))  # builds the page (its header asks who is signed in)
-    response = client.get(reverse("dining:index"))  # the cached page never reads the session
+    # The page with a query goes through the whole stack (the bare /dining/ is answered before
+    # the session middleware: tests/dining/test_fastpath.py).
+    client.get(reverse("dining:index"), {"meal": "lunch"})  # builds the page (the header asks)
+    response = client.get(reverse("dining:index"), {"meal": "lunch"})  # cached: no session read
     assert response.wsgi_request.session._wrapped is empty
+    assert response.wsgi_request._messages._wrapped is empty  # nor a message store
     assert settings.SESSION_COOKIE_NAME not in response.cookies
     client.force_login(student)
     response = client.get("/")
