@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dining.models import PriceRule
-from dining.pricing.services import rule_requirements
+from dining.pricing.services import RULE_FIELDS, rule_requirements
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 366
@@ -25,17 +25,7 @@ class PriceRuleForm(forms.ModelForm):
 
     class Meta:
         model = PriceRule
-        fields = [
-            "name",
-            "kind",
-            "severity",
-            "canteen",
-            "category",
-            "meal",
-            "amount",
-            "percent",
-            "is_active",
-        ]
+        fields = list(RULE_FIELDS)
 
     def clean(self):
         cleaned = super().clean()
