@@ -2,12 +2,12 @@
 
 import django_filters
 from django import forms
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from logistics.models import Building, Campus, Department, Room
+from logistics.search import search
 
 
 @extend_schema_field(OpenApiTypes.INT)
@@ -23,20 +23,17 @@ class IntegerFilter(django_filters.NumberFilter):
 
 
 class SearchFilterSet(django_filters.FilterSet):
-    """Adds `q`: a case-insensitive search over the fields named in `search_fields`."""
+    """Adds `q`: every term of it in one of `search_fields` (case-insensitive), found through
+    the model's search index when it has one (`logistics.search`)."""
 
     search_fields: tuple[str, ...] = ()
 
     q = django_filters.CharFilter(method="search", label=_("Search"), max_length=100)
 
     def search(self, queryset, name, value):
-        value = value.strip()
-        if not value:
+        if not value.strip():
             return queryset
-        condition = Q()
-        for field in self.search_fields:
-            condition |= Q(**{f"{field}__icontains": value})
-        return queryset.filter(condition)
+        return search(queryset, value, fields=self.search_fields)
 
 
 class CampusFilterSet(SearchFilterSet):

@@ -385,6 +385,10 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# How long a list's "N results" (logistics.keyset.capped_count, at most 10,000+) is kept per
+# filter; 0 counts on every request.
+LIST_COUNT_SECONDS = env.int("LIST_COUNT_SECONDS", default=60)
+
 # --- Work calendar and repairs ------------------------------------------------------------------
 
 # Working hours of the work calendar (logistics.workcalendar); days come from CalendarDay rows.

@@ -38,7 +38,7 @@ def test_it_lists_buildings_for_a_signed_in_student(client, student, campus):
     BuildingFactory(campus=campus, code="D1", name="学一楼", kind=Building.Kind.DORMITORY)
     client.force_login(student)
     body = client.get(BUILDINGS).json()
-    assert body["count"] == 1
+    assert len(body["results"]) == 1
     assert body["results"][0] == {
         "id": Building.objects.get().pk,
         "campus": campus.pk,
@@ -144,16 +144,34 @@ def test_it_filters_rooms_by_building_and_floor(client, student, campus):
     assert [r["number"] for r in by_code] == ["302"]
 
 
-def test_it_pages_with_a_bounded_page_size(client, student, campus):
+def test_it_pages_by_cursor_with_a_bounded_page_size(client, student, campus):
     BuildingFactory.create_batch(5, campus=campus)
     client.force_login(student)
-    body = client.get(BUILDINGS, {"page_size": 2, "page": 2}).json()
-    assert body["count"] == 5
-    assert len(body["results"]) == 2
-    assert body["next"] and body["previous"]
-    past_end = client.get(BUILDINGS, {"page_size": 2, "page": 9})
-    assert past_end.status_code == 404
-    assert past_end.json()["code"] == "not_found"
+    first = client.get(BUILDINGS, {"page_size": 2}).json()
+    assert set(first) == {"next", "previous", "results"}
+    assert len(first["results"]) == 2 and first["previous"] is None
+    second = client.get(first["next"]).json()
+    third = client.get(second["next"]).json()
+    assert second["previous"] and third["next"] is None
+    codes = [b["code"] for page in (first, second, third) for b in page["results"]]
+    assert codes == sorted(codes) and len(set(codes)) == 5
+    back = client.get(third["previous"]).json()
+    assert back["results"] == second["results"]
+    assert client.get(back["previous"]).json()["results"] == first["results"]
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [({"page": 2}, "page"), ({"cursor": "nonsense"}, "cursor"), ({"page_size": 500}, "page_size")],
+)
+def test_it_refuses_page_numbers_and_foreign_cursors_with_a_message(
+    client, student, campus, query, field
+):
+    BuildingFactory.create_batch(2, campus=campus)
+    client.force_login(student)
+    response = client.get(BUILDINGS, query)
+    assert response.status_code == 400
+    assert response.json()["fields"][field]
 
 
 @pytest.mark.parametrize(
@@ -171,8 +189,9 @@ def test_it_lists_with_a_fixed_number_of_queries(
     client.force_login(student)
     factory(2)
     client.get(url)  # warms the session and the user
-    # user, count, page (the session is cached); the departments' buildings in one more query
-    expected = 4 if url == DEPARTMENTS else 3
+    # user, page (the session is cached; lists are not counted); the departments' buildings in
+    # one more query
+    expected = 3 if url == DEPARTMENTS else 2
     with django_assert_num_queries(expected):
         assert client.get(url).status_code == 200
     factory(25)
@@ -187,11 +206,11 @@ def test_it_lists_with_a_token_in_a_fixed_number_of_queries(
     headers = {"Authorization": f"Bearer {raw}"}
     RoomFactory.create_batch(3)
     client.get(ROOMS, headers=headers)  # the first call records last_used_at
-    with django_assert_num_queries(3):  # token with user, count, page
+    with django_assert_num_queries(2):  # token with user, page
         assert client.get(ROOMS, headers=headers).status_code == 200
     RoomFactory.create_batch(20)
-    with django_assert_num_queries(3):
-        assert client.get(ROOMS, headers=headers).json()["count"] == 23
+    with django_assert_num_queries(2):
+        assert len(client.get(ROOMS, headers=headers).json()["results"]) == 23
 
 
 def _departments(n):

@@ -54,8 +54,8 @@ def test_another_users_event_and_review_are_not_found(client, student, other_stu
     assert post(client, REVIEWS, {"event": event.pk, "stars": 3}).status_code == 404
     assert client.get(f"{REVIEWS}{review.pk}/").status_code == 404
     assert patch(client, f"{REVIEWS}{review.pk}/", {"stars": 1}).status_code == 404
-    assert client.get(REVIEWS).json()["count"] == 0
-    assert client.get(EVENTS).json()["count"] == 0
+    assert len(client.get(REVIEWS).json()["results"]) == 0
+    assert len(client.get(EVENTS).json()["results"]) == 0
 
 
 def test_it_edits_within_the_period_only(client, student):
@@ -74,7 +74,7 @@ def test_staff_get_anonymous_reviews_without_the_author(client, technician):
     ReviewFactory(event=event, anonymous=True)
     client.force_login(technician)
     body = client.get(REVIEWS).json()
-    assert body["count"] == 1 and body["results"][0]["author"] is None
+    assert len(body["results"]) == 1 and body["results"][0]["author"] is None
 
 
 def test_managers_hide_and_show_with_a_reason(client, manager, student):
@@ -95,8 +95,8 @@ def test_the_list_pins_its_queries(client, manager, django_assert_num_queries):
         ReviewFactory()
     client.force_login(manager)
     client.get(REVIEWS)
-    with django_assert_num_queries(5):
-        assert client.get(REVIEWS).json()["count"] == 3
+    with django_assert_num_queries(4):  # lists are not counted
+        assert len(client.get(REVIEWS).json()["results"]) == 3
 
 
 def test_my_events_say_what_is_still_to_review(client, student, django_assert_num_queries):
@@ -104,7 +104,7 @@ def test_my_events_say_what_is_still_to_review(client, student, django_assert_nu
     rated = ReviewFactory(event=ServiceEventFactory(served=student))
     client.force_login(student)
     client.get(EVENTS)
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(2):  # lists are not counted
         body = client.get(EVENTS).json()
     reviews = {e["id"]: e["review"] for e in body["results"]}
     assert reviews == {waiting.pk: None, rated.event_id: rated.pk}
@@ -119,7 +119,7 @@ def test_the_dispatcher_lists_and_closes_follow_ups(client, django_assert_num_qu
     follow_up = FollowUp.objects.get()
     client.force_login(dispatcher)
     client.get(FOLLOW_UPS)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):  # lists are not counted
         body = client.get(FOLLOW_UPS).json()
     assert body["results"][0]["contact"]["username"] == event.served.username
     response = post(client, f"{FOLLOW_UPS}{follow_up.pk}/close/", {"note": "called"})
