@@ -2,15 +2,15 @@
 
 from dataclasses import dataclass
 
-import segno
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET
 
 from logistics.models import Building
+from logistics.qr import qr_svg
 from repairs.views.common import can_print_qr, require, role_links
 
 
@@ -26,14 +26,6 @@ class Code:
 def report_url(query: str) -> str:
     """The absolute address of the report form (read at call time: tests change SITE_URL)."""
     return f"{settings.SITE_URL}{reverse('repairs:create')}?{query}"
-
-
-def qr_svg(url: str, title: str) -> SafeString:
-    # segno writes only path data and sizes (no style attributes), so the CSP holds; it escapes
-    # the title itself.
-    code = segno.make(url, error="m")
-    svg = code.svg_inline(scale=4, border=2, omitsize=True, title=title, svgclass="qr-code")
-    return mark_safe(svg)  # noqa: S308
 
 
 @login_required
