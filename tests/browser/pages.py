@@ -1,0 +1,182 @@
+"""Every page of the portal, with the roles that open it, for the accessibility sweep.
+
+tests/browser/test_accessibility_sweep.py opens each page below as each role listed, on the demo
+data (`seed_demo`), at 360 px, and checks it with axe-core (no critical or serious violation) and
+for horizontal overflow. tests/demo/test_pages_demo.py checks that each one answers 200 for those
+roles, and tests/test_page_sweep.py fails for any page of the URLconf that is not listed here (or
+excluded, with the reason, in its EXCLUDED list) — so a new page cannot miss the sweep.
+
+HOW TO ADD A PAGE — one line in PAGES:
+
+    Page("parcels:list", STUDENT, MAILROOM),                        # no URL arguments
+    Page("parcels:detail", STUDENT, kwargs=lambda: {"pk": first("parcels.Parcel").pk}),
+    Page("dining:index", ANON, STUDENT, query="?date=tomorrow"),    # with a query string
+
+The role names are the demo accounts' usernames (logistics/demo.py ACCOUNTS, password "demo");
+ANON is a visitor who is not signed in. `kwargs` runs after seeding, so it may read the demo
+rows; `first(model, **filters)` returns the first row of "app.Model" matching the filters.
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+from django.apps import apps
+from django.urls import reverse
+
+ANON = "anonymous"
+STUDENT = "student"
+STUDENT2 = "student2"  # the demo leaves a review waiting for them
+TEACHER = "teacher"
+TECHNICIAN = "technician"
+DISPATCHER = "repair_dispatcher"
+CANTEEN = "canteen_staff"
+DORMS = "dorm_manager"
+MAILROOM = "mailroom_clerk"
+LOSTFOUND = "lostfound_desk"
+MANAGER = "logistics_manager"
+SUPERVISOR = "supervisor"
+
+
+class Page:
+    """A page (by URL name), the roles it is checked as, and how to build its URL."""
+
+    def __init__(
+        self,
+        name: str,
+        *roles: str,
+        kwargs: Callable[[], dict[str, Any]] | None = None,
+        query: str = "",
+    ):
+        assert roles, f"{name}: name at least one role that opens the page"
+        self.name, self.roles, self.kwargs, self.query = name, roles, kwargs, query
+
+    def __repr__(self) -> str:
+        return f"Page({self.name!r})"
+
+    def url(self) -> str:
+        return reverse(self.name, kwargs=self.kwargs() if self.kwargs else None) + self.query
+
+
+def first(model: str, **filters):
+    """The first demo row of "app.Model" matching the filters (fails loudly when none)."""
+    row = apps.get_model(model).objects.filter(**filters).order_by("pk").first()
+    assert row is not None, f"no demo {model} with {filters}"
+    return row
+
+
+def _staff_menu() -> dict[str, Any]:
+    menu = first("dining.Menu", canteen__slug=_canteen()["slug"], items__isnull=False)
+    return {
+        "slug": menu.canteen.slug,
+        "date": menu.date.isoformat(),
+        "meal": menu.meal,
+        "window": menu.window.code,
+    }
+
+
+def _canteen() -> dict[str, Any]:
+    """The canteen the demo's canteen staff serve (MH-C1)."""
+    return {"slug": first("dining.Canteen", building__code="C1", building__campus__code="MH").slug}
+
+
+def _dish() -> dict[str, Any]:
+    return {"pk": first("dining.Dish", canteen__slug=_canteen()["slug"]).pk}
+
+
+def _dish_edit() -> dict[str, Any]:
+    return {**_canteen(), **_dish()}
+
+
+def _repair() -> dict[str, Any]:
+    """A request of the student, in progress with the technician."""
+    repair = first(
+        "repairs.RepairRequest",
+        requester__username=STUDENT,
+        assignee__username=TECHNICIAN,
+        status="in_progress",
+    )
+    return {"pk": repair.pk}
+
+
+def _building() -> dict[str, Any]:
+    return {"building_pk": first("logistics.Building").pk}
+
+
+def _event_to_review() -> dict[str, Any]:
+    from reviews.querysets import events_to_review
+
+    return {"pk": events_to_review(first("logistics.User", username=STUDENT2)).first().pk}
+
+
+PAGES: list[Page] = [
+    # --- core ---------------------------------------------------------------------------------
+    Page("home", ANON, STUDENT, TECHNICIAN, DISPATCHER, CANTEEN, MANAGER),
+    Page("manager-overview", MANAGER, SUPERVISOR),
+    Page("login", ANON),
+    Page("logout", STUDENT),
+    Page("notifications:list", STUDENT, TECHNICIAN),
+    Page("notifications:preferences", STUDENT),
+    Page("places:import", MANAGER),
+    # --- repairs ------------------------------------------------------------------------------
+    Page("repairs:index", STUDENT),
+    Page("repairs:mine", STUDENT),
+    Page("repairs:create", STUDENT),
+    Page("repairs:detail", STUDENT, TECHNICIAN, DISPATCHER, kwargs=_repair),
+    Page("repairs:queue", DISPATCHER),
+    Page("repairs:workload", DISPATCHER),
+    Page("repairs:workbench", TECHNICIAN),
+    Page("repairs:qr-sheets", DISPATCHER),
+    Page("repairs:qr-sheet", DISPATCHER, kwargs=_building),
+    Page("repairs:figures", DISPATCHER, MANAGER),
+    # --- dining: public -----------------------------------------------------------------------
+    Page("dining:index", ANON, STUDENT),
+    Page("dining:search", STUDENT, query="?q=面"),
+    Page("dining:canteen", ANON, kwargs=_canteen),
+    Page("dining:dish", ANON, STUDENT, kwargs=_dish),
+    Page("dining:favourites", STUDENT),
+    Page("dining:openmensa", ANON),
+    Page("dining:price-board", ANON, kwargs=_canteen),
+    Page("dining:price-index", ANON, MANAGER),
+    # --- dining: canteen staff and price supervision ------------------------------------------
+    Page("dining:staff-home", CANTEEN),
+    Page("dining:staff-menu", CANTEEN, kwargs=_staff_menu),
+    Page("dining:staff-import", CANTEEN, kwargs=_canteen),
+    Page("dining:staff-dishes", CANTEEN, kwargs=_canteen),
+    Page("dining:staff-dish-new", CANTEEN, kwargs=_canteen),
+    Page("dining:staff-dish-edit", CANTEEN, kwargs=_dish_edit),
+    Page("dining:violations", MANAGER),
+    Page("dining:price-rules", MANAGER),
+    Page("dining:price-rule-edit", MANAGER, kwargs=lambda: {"pk": first("dining.PriceRule").pk}),
+    Page("dining:figures", MANAGER, CANTEEN),
+    # --- reviews, complaints, indices ---------------------------------------------------------
+    Page("reviews:index", STUDENT),
+    Page("reviews:event-review", STUDENT2, kwargs=_event_to_review),
+    Page(
+        "reviews:review-detail",
+        STUDENT,
+        kwargs=lambda: {"pk": first("reviews.Review", author__username=STUDENT).pk},
+    ),
+    Page(
+        "reviews:review-edit",
+        STUDENT,
+        kwargs=lambda: {"pk": first("reviews.Review", author__username=STUDENT).pk},
+    ),
+    Page("reviews:review-list", MANAGER),
+    Page("reviews:moderation", MANAGER),
+    Page("reviews:follow-up-list", DISPATCHER, MANAGER),
+    Page("reviews:follow-up-detail", MANAGER, kwargs=lambda: {"pk": first("reviews.FollowUp").pk}),
+    Page("reviews:complaint-list", STUDENT, MANAGER),
+    Page("reviews:complaint-new", STUDENT),
+    Page("reviews:complaint-board", ANON),
+    Page(
+        "reviews:complaint-detail",
+        STUDENT,
+        MANAGER,
+        kwargs=lambda: {"pk": first("reviews.Complaint", author__username=STUDENT).pk},
+    ),
+    Page("reviews:index-overview", MANAGER, SUPERVISOR),
+    Page("reviews:index-mine", DISPATCHER, CANTEEN),
+    Page(
+        "reviews:index-subject", MANAGER, kwargs=lambda: {"subject_pk": first("reviews.Subject").pk}
+    ),
+]
