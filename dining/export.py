@@ -1,73 +1,87 @@
 """CSV and XLSX export of a period's price changes and menus: one row per record, a header row
-of stable column keys (documented in docs/user-guide.md, "Price supervision").
+of labels in the user's language (`?headers=keys` gives the stable column keys documented in
+docs/user-guide.md, "Price supervision").
 
 The files are written by logistics.spreadsheets (streamed CSV with a BOM, write-only XLSX,
-formula-safe cells); rows are read with one query through a server-side cursor.
+typed, formula-safe cells); rows are read with one query through a server-side cursor.
 """
 
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Iterator
 
-from logistics.spreadsheets import Export, csv_response, local_time, xlsx_response
+from django.utils.translation import gettext_lazy as _
+
+from logistics.spreadsheets import (
+    DATE,
+    DATETIME,
+    DECIMAL,
+    INTEGER,
+    Export,
+    ExportColumn,
+)
 
 from .models import MenuItem, PriceChange
 
-__all__ = ["csv_response", "menus_export", "price_changes_export", "xlsx_response"]
+__all__ = ["menus_export", "price_changes_export"]
 
 CHUNK_SIZE = 2000
 
 
-Columns = list[tuple[str, Callable[[Any], Any]]]
+def _export(name: str, columns: list[ExportColumn], queryset) -> Export:
+    def records() -> Iterator:
+        return queryset.iterator(chunk_size=CHUNK_SIZE)
+
+    return Export(name=name, columns=columns, records=records)
 
 
-def _export(name: str, columns: Columns, queryset) -> Export:
-    def rows() -> Iterator[list]:
-        for record in queryset.iterator(chunk_size=CHUNK_SIZE):
-            yield [value(record) for _key, value in columns]
-
-    return Export(name=name, header=[key for key, _value in columns], rows=rows)
+def _change(c: PriceChange):
+    return None if c.old_price is None else c.new_price - c.old_price
 
 
-def _money(value) -> str:
-    return "" if value is None else f"{value:.2f}"
+def _menu_date(c: PriceChange):
+    return c.menu_item.menu.date if c.menu_item_id else None
 
 
-def _change(c: PriceChange) -> str:
-    return "" if c.old_price is None else _money(c.new_price - c.old_price)
+def _menu_meal(c: PriceChange) -> str:
+    return c.menu_item.menu.meal if c.menu_item_id else ""
 
 
 PRICE_CHANGE_COLUMNS = [
-    ("changed_at", lambda c: local_time(c.changed_at)),
-    ("canteen", lambda c: c.dish.canteen.slug),
-    ("canteen_name", lambda c: c.dish.canteen.name),
-    ("dish_id", lambda c: c.dish_id),
-    ("dish", lambda c: c.dish.name),
-    ("category", lambda c: c.dish.category.code),
-    ("tier", lambda c: c.tier),
-    ("old_price", lambda c: _money(c.old_price)),
-    ("new_price", lambda c: _money(c.new_price)),
-    ("change", _change),
-    ("menu_date", lambda c: c.menu_item.menu.date.isoformat() if c.menu_item_id else ""),
-    ("meal", lambda c: c.menu_item.menu.meal if c.menu_item_id else ""),
-    ("changed_by", lambda c: c.changed_by.username if c.changed_by_id else ""),
-    ("reason", lambda c: c.reason),
+    ExportColumn("changed_at", _("Changed at"), lambda c: c.changed_at, DATETIME),
+    ExportColumn("canteen", _("Canteen code"), lambda c: c.dish.canteen.slug),
+    ExportColumn("canteen_name", _("Canteen"), lambda c: c.dish.canteen.name),
+    ExportColumn("dish_id", _("Dish ID"), lambda c: c.dish_id, INTEGER),
+    ExportColumn("dish", _("Dish"), lambda c: c.dish.name, width=24),
+    ExportColumn("category", _("Category code"), lambda c: c.dish.category.code),
+    ExportColumn("tier", _("Price tier"), lambda c: c.tier),
+    ExportColumn("old_price", _("Old price (yuan)"), lambda c: c.old_price, DECIMAL),
+    ExportColumn("new_price", _("New price (yuan)"), lambda c: c.new_price, DECIMAL),
+    ExportColumn("change", _("Change (yuan)"), _change, DECIMAL),
+    ExportColumn("menu_date", _("Menu date"), _menu_date, DATE),
+    ExportColumn("meal", _("Meal"), _menu_meal),
+    ExportColumn(
+        "changed_by",
+        _("Changed by"),
+        lambda c: c.changed_by.username if c.changed_by_id else "",
+    ),
+    ExportColumn("reason", _("Reason"), lambda c: c.reason, width=30),
 ]
 
+
 MENU_COLUMNS = [
-    ("date", lambda i: i.menu.date.isoformat()),
-    ("meal", lambda i: i.menu.meal),
-    ("canteen", lambda i: i.menu.canteen.slug),
-    ("canteen_name", lambda i: i.menu.canteen.name),
-    ("window", lambda i: i.menu.window.code),
-    ("status", lambda i: i.menu.status),
-    ("dish_id", lambda i: i.dish_id),
-    ("dish", lambda i: i.dish.name),
-    ("category", lambda i: i.dish.category.code),
-    ("pricing_unit", lambda i: i.dish.pricing_unit),
-    ("price", lambda i: _money(i.price)),
-    ("price_employee", lambda i: _money(i.price_employee)),
-    ("price_other", lambda i: _money(i.price_other)),
-    ("sold_out", lambda i: "yes" if i.sold_out else "no"),
+    ExportColumn("date", _("Date"), lambda i: i.menu.date, DATE),
+    ExportColumn("meal", _("Meal"), lambda i: i.menu.meal),
+    ExportColumn("canteen", _("Canteen code"), lambda i: i.menu.canteen.slug),
+    ExportColumn("canteen_name", _("Canteen"), lambda i: i.menu.canteen.name),
+    ExportColumn("window", _("Window code"), lambda i: i.menu.window.code),
+    ExportColumn("status", _("Status code"), lambda i: i.menu.status),
+    ExportColumn("dish_id", _("Dish ID"), lambda i: i.dish_id, INTEGER),
+    ExportColumn("dish", _("Dish"), lambda i: i.dish.name, width=24),
+    ExportColumn("category", _("Category code"), lambda i: i.dish.category.code),
+    ExportColumn("pricing_unit", _("Pricing unit"), lambda i: i.dish.pricing_unit),
+    ExportColumn("price", _("Price (yuan)"), lambda i: i.price, DECIMAL),
+    ExportColumn("price_employee", _("Staff price (yuan)"), lambda i: i.price_employee, DECIMAL),
+    ExportColumn("price_other", _("Visitor price (yuan)"), lambda i: i.price_other, DECIMAL),
+    ExportColumn("sold_out", _("Sold out"), lambda i: "yes" if i.sold_out else "no"),
 ]
 
 

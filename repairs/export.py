@@ -1,30 +1,20 @@
 """CSV and XLSX export of repair requests: one row per request, a header row, documented columns.
 
 The columns are documented in docs/repairs-export.md; keep the two in step. The files are
-written by logistics.spreadsheets (streamed CSV, write-only XLSX, formula-safe cells).
+written by logistics.spreadsheets (streamed CSV, write-only XLSX, typed, formula-safe cells);
+the header row holds the labels in the user's language, or the keys with `?headers=keys`.
 """
 
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Iterator
 
 from django.db.models import QuerySet
-from django.http import FileResponse, StreamingHttpResponse
 from django.utils.translation import gettext_lazy as _
 
-from logistics import spreadsheets
-from logistics.spreadsheets import Export, local_time
+from logistics.spreadsheets import DATETIME, INTEGER, Export, ExportColumn
 
 from .models import RepairRequest
 
 CHUNK_SIZE = 2000
-
-
-@dataclass(frozen=True)
-class ExportColumn:
-    key: str
-    label: Any
-    value: Callable[[RepairRequest], Any]
 
 
 def _user(user) -> str:
@@ -60,29 +50,29 @@ COLUMNS = [
     ExportColumn("room", _("Room"), lambda r: r.room.number if r.room_id else ""),
     ExportColumn("place_text", _("Place"), lambda r: r.place_text),
     ExportColumn("urgency", _("Urgency"), lambda r: r.urgency),
-    ExportColumn("description", _("Description"), lambda r: r.description),
+    ExportColumn("description", _("Description"), lambda r: r.description, width=40),
     ExportColumn("requester", _("Requester"), lambda r: _user(r.requester)),
     ExportColumn("team", _("Team"), lambda r: r.team.code if r.team_id else ""),
     ExportColumn("assignee", _("Technician"), lambda r: _user(r.assignee)),
-    ExportColumn("created_at", _("Submitted at"), lambda r: local_time(r.created_at)),
+    ExportColumn("created_at", _("Submitted at"), lambda r: r.created_at, DATETIME),
     ExportColumn(
-        "first_response_at", _("First response at"), lambda r: local_time(r.first_response_at)
+        "first_response_at", _("First response at"), lambda r: r.first_response_at, DATETIME
     ),
-    ExportColumn("assigned_at", _("Assigned at"), lambda r: local_time(r.assigned_at)),
-    ExportColumn("started_at", _("Started at"), lambda r: local_time(r.started_at)),
-    ExportColumn("completed_at", _("Completed at"), lambda r: local_time(r.completed_at)),
-    ExportColumn("confirmed_at", _("Confirmed at"), lambda r: local_time(r.confirmed_at)),
-    ExportColumn("closed_at", _("Closed at"), lambda r: local_time(r.closed_at)),
-    ExportColumn("response_due_at", _("Response due at"), lambda r: local_time(r.response_due_at)),
+    ExportColumn("assigned_at", _("Assigned at"), lambda r: r.assigned_at, DATETIME),
+    ExportColumn("started_at", _("Started at"), lambda r: r.started_at, DATETIME),
+    ExportColumn("completed_at", _("Completed at"), lambda r: r.completed_at, DATETIME),
+    ExportColumn("confirmed_at", _("Confirmed at"), lambda r: r.confirmed_at, DATETIME),
+    ExportColumn("closed_at", _("Closed at"), lambda r: r.closed_at, DATETIME),
+    ExportColumn("response_due_at", _("Response due at"), lambda r: r.response_due_at, DATETIME),
     ExportColumn(
-        "completion_due_at", _("Completion due at"), lambda r: local_time(r.completion_due_at)
+        "completion_due_at", _("Completion due at"), lambda r: r.completion_due_at, DATETIME
     ),
     ExportColumn("overdue", _("Overdue"), _overdue),
-    ExportColumn("reopen_count", _("Times reopened"), lambda r: r.reopen_count),
-    ExportColumn("labour_minutes", _("Labour (minutes)"), lambda r: r.labour_minutes or ""),
+    ExportColumn("reopen_count", _("Times reopened"), lambda r: r.reopen_count, INTEGER),
+    ExportColumn("labour_minutes", _("Labour (minutes)"), lambda r: r.labour_minutes, INTEGER),
     ExportColumn("materials", _("Materials used"), lambda r: r.materials),
     ExportColumn("rejection_reason", _("Rejection reason"), lambda r: r.rejection_reason),
-    ExportColumn("rating", _("Rating"), lambda r: r.rating or ""),
+    ExportColumn("rating", _("Rating"), lambda r: r.rating, INTEGER),
     ExportColumn("rating_comment", _("Rating comment"), lambda r: r.rating_comment),
 ]
 
@@ -97,22 +87,13 @@ def export_queryset(queryset: QuerySet) -> QuerySet:
 
 
 def header_row() -> list[str]:
-    """The column keys: stable names for programs (the labels are in the docs)."""
+    """The column keys: stable names for programs (`?headers=keys`)."""
     return [column.key for column in COLUMNS]
 
 
-def rows(queryset: QuerySet) -> Iterator[list]:
-    for request in export_queryset(queryset).iterator(chunk_size=CHUNK_SIZE):
-        yield [column.value(request) for column in COLUMNS]
+def records(queryset: QuerySet) -> Iterator[RepairRequest]:
+    return export_queryset(queryset).iterator(chunk_size=CHUNK_SIZE)
 
 
 def export_for(queryset: QuerySet) -> Export:
-    return Export(name="repairs", header=header_row(), rows=lambda: rows(queryset))
-
-
-def csv_response(queryset: QuerySet, filename: str) -> StreamingHttpResponse:
-    return spreadsheets.csv_response(export_for(queryset), filename)
-
-
-def xlsx_response(queryset: QuerySet, filename: str) -> FileResponse:
-    return spreadsheets.xlsx_response(export_for(queryset), filename)
+    return Export(name="repairs", columns=COLUMNS, records=lambda: records(queryset))

@@ -30,6 +30,7 @@ from dining.models import Canteen, Dish, PriceRule, PriceViolation
 from dining.pricing import services as pricing
 from dining.pricing.filters import PriceViolationFilterSet
 from dining.pricing.forms import ExportForm, FiguresForm, PeriodForm, PriceRuleForm
+from logistics.spreadsheets import export_response
 
 VIOLATIONS_PER_PAGE = 50
 INDEX_DAYS = 90
@@ -207,6 +208,4 @@ def export_period(request):
         lower, upper = _bounds(start, end)
         rows = export.price_changes_export(canteens=canteens, lower=lower, upper=upper)
     filename = f"dining-{what}-{start:%Y%m%d}-{end:%Y%m%d}"
-    if form.cleaned_data["format"] == "xlsx":
-        return export.xlsx_response(rows, filename)
-    return export.csv_response(rows, filename)
+    return export_response(request, rows, filename, form.cleaned_data["format"])

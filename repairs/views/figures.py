@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
+from logistics.spreadsheets import export_response
 from repairs import export
 from repairs.figures import can_view_figures, repair_figures
 from repairs.models import RepairRequest
@@ -99,6 +100,5 @@ def export_requests(request):
         created_at__gte=lower, created_at__lt=upper
     )
     filename = f"repairs-{start:%Y%m%d}-{end:%Y%m%d}"
-    if request.GET.get("format") == "xlsx":
-        return export.xlsx_response(queryset, filename)
-    return export.csv_response(queryset, filename)
+    file_format = "xlsx" if request.GET.get("format") == "xlsx" else "csv"
+    return export_response(request, export.export_for(queryset), filename, file_format)

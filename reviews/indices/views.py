@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from logistics.charts import Series, line_chart
 from logistics.figures import percent
+from logistics.spreadsheets import export_response
 from reviews.models import IndexRow
 from reviews.registry import event_type_label
 
@@ -224,6 +225,4 @@ def index_export(request):
     filename = f"satisfaction-{choice['month']:%Y-%m}"
     if choice["event_type"]:
         filename += "-" + choice["event_type"].replace(".", "-")
-    if choice["format"] == "xlsx":
-        return export.xlsx_response(data, filename)
-    return export.csv_response(data, filename)
+    return export_response(request, data, filename, choice["format"])

@@ -293,7 +293,8 @@ def test_it_exports_the_price_changes_of_a_period_as_csv(client, canteen, other_
     today = timezone.localdate().isoformat()
 
     response = client.get(
-        reverse("dining:export"), {"what": "price-changes", "start": today, "end": today}
+        reverse("dining:export"),
+        {"what": "price-changes", "start": today, "end": today, "headers": "keys"},
     )
 
     text = b"".join(response.streaming_content).decode("utf-8-sig")
@@ -312,7 +313,7 @@ def test_it_exports_the_menus_of_a_period_as_xlsx(client, canteen, manager):
 
     response = client.get(
         reverse("dining:export"),
-        {"what": "menus", "format": "xlsx", "start": today, "end": today},
+        {"what": "menus", "format": "xlsx", "start": today, "end": today, "headers": "keys"},
     )
 
     sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
@@ -321,7 +322,7 @@ def test_it_exports_the_menus_of_a_period_as_xlsx(client, canteen, manager):
     assert header[:3] == ("date", "meal", "canteen")
     assert len(rows) == 1
     row = dict(zip(header, rows[0], strict=True))
-    assert (row["dish"], row["price"], row["canteen"]) == (item.dish.name, "7.50", "north")
+    assert (row["dish"], row["price"], row["canteen"]) == (item.dish.name, 7.5, "north")
 
 
 def test_it_answers_a_bad_export_request_with_the_form(client, manager):
@@ -376,3 +377,31 @@ def test_it_shows_violations_and_the_index_read_only_in_the_admin(admin_user_cli
     assert (
         admin_user_client.get(reverse("admin:dining_priceindexpoint_changelist")).status_code == 200
     )
+
+
+def test_it_exports_price_cuts_as_numbers_under_translated_headers(client, canteen, manager):
+    # A cut of 6 yuan was written as the text '-6.00 (the formula guard caught the minus).
+    PriceChangeFactory(
+        dish=DishFactory(canteen=canteen), old_price=D("16.00"), new_price=D("10.00")
+    )
+    client.force_login(manager)
+    today = timezone.localdate().isoformat()
+    query = {"what": "price-changes", "start": today, "end": today}
+
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    text = b"".join(client.get(reverse("dining:export"), query).streaming_content)
+    rows = list(csv.DictReader(io.StringIO(text.decode("utf-8-sig"))))
+    sheet = load_workbook(
+        io.BytesIO(
+            b"".join(
+                client.get(reverse("dining:export"), {**query, "format": "xlsx"}).streaming_content
+            )
+        )
+    ).active
+
+    assert rows[0]["Change (yuan)"] == "-6.00"
+    header = [cell.value for cell in sheet[1]]
+    change = sheet.cell(row=2, column=header.index("Change (yuan)") + 1)
+    assert (change.value, change.data_type, change.number_format) == (-6, "n", "0.00")
+    changed_at = sheet.cell(row=2, column=header.index("Changed at") + 1).value
+    assert isinstance(changed_at, datetime.datetime)

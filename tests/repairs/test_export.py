@@ -35,7 +35,11 @@ def csv_rows(response) -> list[dict]:
 
 def period(days=30) -> dict:
     today = timezone.localdate()
-    return {"start": (today - timedelta(days=days - 1)).isoformat(), "end": today.isoformat()}
+    return {
+        "start": (today - timedelta(days=days - 1)).isoformat(),
+        "end": today.isoformat(),
+        "headers": "keys",
+    }
 
 
 def test_it_exports_one_csv_row_per_request_of_the_period(client, manager):
@@ -75,13 +79,31 @@ def test_it_exports_xlsx_with_the_same_columns(client, manager):
 
     assert response.status_code == 200
     assert response["Content-Disposition"].endswith('.xlsx"')
-    workbook = load_workbook(io.BytesIO(b"".join(response.streaming_content)), read_only=True)
+    workbook = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
     rows = list(workbook.active.iter_rows(values_only=True))
     assert list(rows[0]) == header_row()
     assert len(rows) == 2
     values = dict(zip(rows[0], rows[1], strict=True))
     assert values["number"] == request.number
     assert values["description"] == "灯不亮"
+    assert values["created_at"] == timezone.localtime(request.created_at).replace(
+        tzinfo=None, microsecond=0
+    )
+    assert values["reopen_count"] == 0
+
+
+def test_it_labels_the_columns_in_the_users_language_unless_keys_are_asked(client, manager):
+    filed(1)
+    client.force_login(manager)
+    query = {**period(), "format": "csv"}
+    del query["headers"]
+
+    chinese = b"".join(client.get(reverse("repairs:export"), query).streaming_content)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    english = b"".join(client.get(reverse("repairs:export"), query).streaming_content)
+
+    assert chinese.decode("utf-8").startswith("\ufeff编号,")
+    assert english.decode("utf-8").startswith("\ufeffNumber,Status code,Status,")
 
 
 def test_it_defuses_cells_that_a_spreadsheet_would_run_as_formulas(client, manager):
