@@ -16,7 +16,7 @@ from logistics.views.actions import Action, ObjectActionView
 from repairs import forms, services
 from repairs.models import RepairRequest
 from repairs.views.common import safe_next, visible_requests
-from repairs.views.workbench import job_queryset
+from repairs.views.workbench import done_today, job_queryset
 from repairs.workflow import TRANSITIONS
 
 ACTIONS: dict[str, Action] = {
@@ -131,11 +131,18 @@ class RepairActionView(ObjectActionView):
     def answer(
         self, request: HttpRequest, obj: RepairRequest, *, ok: bool, text: str
     ) -> HttpResponse:
-        """The updated job card for htmx; otherwise a redirect back."""
+        """The updated job card for htmx, with the workbench's "completed today" count swapped
+        out of band; otherwise a redirect back."""
         if not request.htmx:
             return super().answer(request, obj, ok=ok, text=text)
         job = job_queryset(request.user).filter(pk=obj.pk).first()
-        context = {"job": job, "card_message": text, "card_ok": ok, "gone_pk": obj.pk}
+        context = {
+            "job": job,
+            "card_message": text,
+            "card_ok": ok,
+            "gone_pk": obj.pk,
+            "oob_done_today": done_today(request.user),
+        }
         return render(request, "repairs/includes/_job_card.html", context)
 
 

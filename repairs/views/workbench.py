@@ -22,6 +22,16 @@ def job_queryset(user):
     )
 
 
+def done_today(user) -> int:
+    """How many jobs `user` completed since midnight (local time), not reopened since."""
+    start_of_day = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    return (
+        RepairRequest.objects.filter(assignee=user, completed_at__gte=start_of_day)
+        .exclude(status=RepairRequest.Status.REOPENED)
+        .count()
+    )
+
+
 @login_required
 @require_GET
 def workbench(request):
@@ -31,15 +41,9 @@ def workbench(request):
         .open()
         .order_by(F("completion_due_at").asc(nulls_last=True), "created_at", "id")
     )
-    start_of_day = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
-    done_today = (
-        RepairRequest.objects.filter(assignee=request.user, completed_at__gte=start_of_day)
-        .exclude(status=RepairRequest.Status.REOPENED)
-        .count()
-    )
     context = {
         "jobs": jobs,
-        "done_today": done_today,
+        "done_today": done_today(request.user),
         "now": timezone.now(),
         "links": role_links(request.user),
     }

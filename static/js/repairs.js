@@ -3,15 +3,22 @@
 (function () {
   "use strict";
 
-  function announce(text) {
-    var region = document.querySelector(".messages");
+  // Next to what was tapped: on its card when it has one, else in the page's message region.
+  function announce(text, element) {
+    var card = element && element.closest ? element.closest(".card") : null;
+    var region = card || document.querySelector(".messages");
     if (!region || !text) {
       return;
     }
-    var message = document.createElement("p");
-    message.className = "message message-error";
+    var message = region.querySelector(":scope > .card-message") || document.createElement("p");
+    message.className = "message message-error card-message";
+    message.setAttribute("role", "alert");
     message.textContent = text;
-    region.appendChild(message);
+    if (card) {
+      card.insertBefore(message, card.firstChild);
+    } else {
+      region.appendChild(message);
+    }
   }
 
   // The texts come translated from the page (templates/repairs/layout.html).
@@ -30,16 +37,11 @@
   // htmx does not swap 4xx/5xx answers: say so instead of leaving the card silently unchanged.
   document.addEventListener("htmx:responseError", function (event) {
     var status = event.detail.xhr ? event.detail.xhr.status : 0;
-    if (status === 403) {
-      announce(text("forbidden"));
-    } else if (status === 404) {
-      announce(text("gone"));
-    } else {
-      announce(text("failed"));
-    }
+    var key = status === 403 ? "forbidden" : status === 404 ? "gone" : "failed";
+    announce(text(key), event.detail.elt);
   });
-  document.addEventListener("htmx:sendError", function () {
-    announce(text("offline"));
+  document.addEventListener("htmx:sendError", function (event) {
+    announce(text("offline"), event.detail.elt);
   });
 
   // More photos than allowed: tell the user at once instead of after uploading them all.

@@ -4,6 +4,10 @@ Playwright's own browser download does not work on campus networks, so the tests
 system Chromium (`apt-get install chromium`, or `make browser`). Without it they are skipped
 with a loud reason. Set PORTAL_SCREENSHOTS=docs/screenshots to save the pages the journeys
 pass through, at 360 px wide and at desktop width.
+
+Every page of every browser test listens for `securitypolicyviolation` (the portal's CSP
+forbids inline scripts and styles, and an htmx fragment that carries one breaks silently):
+`no_csp_violations` fails the test if any fired, wherever the page came from.
 """
 
 import os
@@ -25,6 +29,28 @@ CHROMIUM_ARGS = [
 MOBILE = {"width": 360, "height": 740}
 DESKTOP = {"width": 1280, "height": 800}
 PASSWORD = "demo-pass-123"  # what UserFactory sets
+
+# Each page reports its violations through a binding; injected before the page's own scripts
+# (an init script is not subject to the page's CSP).
+CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__cspViolation([event.violatedDirective, event.blockedURI || "inline",
+                         (event.sourceFile || document.location.href) + ":" + event.lineNumber,
+                         (event.sample || "").slice(0, 80)].join(" "));
+});
+"""
+# Violations of the running test: (page URL, description).
+CSP_VIOLATIONS: list[tuple[str, str]] = []
+
+
+def watch_csp(context) -> None:
+    """Records every CSP violation of every page of `context` in CSP_VIOLATIONS."""
+
+    def report(source, text):
+        CSP_VIOLATIONS.append((source["page"].url, text))
+
+    context.expose_binding("__cspViolation", report)
+    context.add_init_script(CSP_LISTENER)
 
 
 def pytest_collection_modifyitems(config, items):
@@ -54,6 +80,19 @@ def role_groups(browser, transactional_db):
         Group.objects.get_or_create(name=role.value)
 
 
+@pytest.fixture(autouse=True)
+def no_csp_violations(browser):
+    """Fails the test if any page it opened fired `securitypolicyviolation`."""
+    CSP_VIOLATIONS.clear()
+    yield
+    violations, CSP_VIOLATIONS[:] = list(CSP_VIOLATIONS), []
+    if violations:
+        pytest.fail(
+            "CSP violations:\n" + "\n".join(f"{url}: {text}" for url, text in violations),
+            pytrace=False,
+        )
+
+
 @pytest.fixture(scope="session")
 def browser():
     from playwright.sync_api import sync_playwright
@@ -65,6 +104,14 @@ def browser():
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        open_context = chromium.new_context
+
+        def new_context(**options):
+            context = open_context(**options)
+            watch_csp(context)
+            return context
+
+        chromium.new_context = new_context  # every context of every test is watched
         yield chromium
         chromium.close()
     if previous is None:
@@ -97,7 +144,7 @@ def sign_in(page, username: str, password: str = PASSWORD) -> None:
 
 @pytest.fixture
 def page(browser, live_server):
-    """A phone-sized page on the live server that fails the test on any CSP violation."""
+    """A phone-sized page on the live server (no_csp_violations checks it)."""
     # A Chinese phone: the portal must pick zh-hans from Accept-Language.
     page = new_page(browser, live_server.url)
     yield page

@@ -644,6 +644,8 @@ def test_it_starts_holds_resumes_and_completes_a_job_card_by_card(client, techni
     assert started.status_code == 200
     assert started.text.lstrip().startswith(f'<article class="card job-card" id="job-{job.pk}"')
     assert "Work started." in started.text
+    assert 'id="done-today" hx-swap-oob="true"' in started.text
+    assert "0 completed today." in started.text
     held = client.post(reverse("repairs:hold", args=[job.pk]), {"reason": "Need a ballast"}, **htmx)
     assert "The job is on hold" in held.text
     assert reverse("repairs:resume", args=[job.pk]) in held.text
@@ -659,6 +661,9 @@ def test_it_starts_holds_resumes_and_completes_a_job_card_by_card(client, techni
         **htmx,
     )
     assert "The job is marked completed." in done.text
+    assert "1 completed today." in done.text  # the workbench's count, swapped out of band
+    page = client.get(reverse("repairs:workbench")).text
+    assert page.count('id="done-today"') == 1 and "hx-swap-oob" not in page
     job.refresh_from_db()
     assert (job.status, job.labour_minutes, job.materials) == (Status.COMPLETED, 35, "1 ballast")
     assert job.photos.filter(kind=RepairPhoto.Kind.COMPLETION).count() == 1
