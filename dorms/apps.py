@@ -11,5 +11,22 @@ class DormsConfig(AppConfig):
 
     def ready(self) -> None:
         from logistics.api.permissions import register_scope_area
+        from logistics.schedule import register_beat_entry
+        from logistics.sections import register_home_section
+
+        from . import sections
 
         register_scope_area("dorms")
+        register_home_section(
+            "dorms.my-building",
+            title=_("My building"),
+            template="dorms/includes/_home_section.html",
+            context=sections.my_building_context,
+            order=1,
+        )
+        register_beat_entry(
+            "dorms-release-due",
+            task="dorms.tasks.bulk_release_due",
+            schedule=60,
+            options={"expires": 60},
+        )

@@ -1,4 +1,22 @@
-"""Pages of the dorms system (not routed until it has pages)."""
+"""The dorms pages: app_name "dorms", mounted at /dorms/."""
+
+from django.urls import path
+
+from dorms.views import buildings, notices
 
 app_name = "dorms"
-urlpatterns: list = []
+
+urlpatterns = [
+    path("", notices.notice_list, name="index"),
+    path("building/", buildings.my_building, name="my-building"),
+    path("notices/new/", notices.notice_create, name="notice-create"),
+    path("notices/<int:pk>/", notices.notice_detail, name="notice-detail"),
+    path("notices/<int:pk>/edit/", notices.notice_edit, name="notice-edit"),
+    path("notices/<int:pk>/preview/", notices.notice_preview, name="notice-preview"),
+    path("notices/<int:pk>/publish/", notices.notice_publish, name="notice-publish"),
+    path("notices/<int:pk>/unschedule/", notices.notice_unschedule, name="notice-unschedule"),
+    path("notices/<int:pk>/correct/", notices.notice_correct, name="notice-correct"),
+    path("notices/<int:pk>/acknowledge/", notices.notice_acknowledge, name="notice-acknowledge"),
+    path("notices/<int:pk>/avoided/", notices.outage_avoided, name="outage-avoided"),
+    path("notices/<int:pk>/files/<int:attachment_pk>/", notices.attachment, name="attachment"),
+]

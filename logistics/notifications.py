@@ -47,12 +47,16 @@ def notify(
     body: str = "",
     url: str = "",
     department: Department | None = None,
+    email: bool = True,
+    webhooks: bool = True,
 ) -> list[Notification]:
     """Notifies users in-app, by e-mail as they prefer, and the matching group-bot webhooks.
 
     Runs in the caller's transaction: if it rolls back, nothing is shown and nothing is sent.
     `url` is a path in the portal ("/repairs/12/"); `department` selects the webhooks of that
-    unit in addition to the portal-wide ones.
+    unit in addition to the portal-wide ones. `email=False` writes the in-app notifications only
+    (they reach e-mail through the daily digest); `webhooks=False` leaves the group bots out
+    (a notice delivered in batches tells its bots once, with the first batch).
     """
     if not KIND_PATTERN.match(kind or "") or kind.endswith("."):
         raise ValueError(f"notification kind must look like 'app.event', not {kind!r}")
@@ -71,8 +75,8 @@ def notify(
         "url": outbox.absolute_url(url),
         "created_at": timezone.now().isoformat(),
     }
-    messages = _email_messages(notifications, kind, payload) + _webhook_messages(
-        kind, payload, department
+    messages = (_email_messages(notifications, kind, payload) if email else []) + (
+        _webhook_messages(kind, payload, department) if webhooks else []
     )
     OutboxMessage.objects.bulk_create(messages)
     outbox.publish_on_commit(m.id for m in messages)

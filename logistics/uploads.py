@@ -166,3 +166,56 @@ def clean_images(uploads, *, limit: int, field: str = "photos") -> list[CleanIma
     if errors:
         raise ValidationError({field: errors})
     return images
+
+
+# --- PDF documents ------------------------------------------------------------------------------
+
+PDF_MESSAGES = {
+    "not_pdf": _("The file is not a PDF document."),
+    "active_pdf": _("PDF documents with scripts, actions or embedded files are not accepted."),
+}
+# Names in a PDF that run something or carry another file: refused, whatever the viewer.
+PDF_ACTIVE = (b"/JavaScript", b"/JS", b"/Launch", b"/EmbeddedFile", b"/OpenAction", b"/AA")
+
+
+@dataclass(frozen=True)
+class CleanDocument:
+    """A checked document ready to store under a random name."""
+
+    file: ContentFile
+    name: str
+    content_type: str
+    size: int
+
+
+def clean_pdf(upload, *, max_bytes: int = MAX_UPLOAD_BYTES) -> CleanDocument:
+    """Checks an uploaded PDF by its content (header, trailer, no active content) and returns it
+    under a random name; raises ValidationError otherwise. The bytes are kept as they are."""
+    size = getattr(upload, "size", None)
+    if size is not None and size > max_bytes:
+        raise ValidationError(MESSAGES["too_large"], code="too_large")
+    upload.seek(0)
+    data = upload.read(max_bytes + 1)
+    upload.seek(0)
+    if not data:
+        raise ValidationError(MESSAGES["empty"], code="empty")
+    if len(data) > max_bytes:
+        raise ValidationError(MESSAGES["too_large"], code="too_large")
+    if not data.startswith(b"%PDF-") or b"%%EOF" not in data[-2048:]:
+        raise ValidationError(PDF_MESSAGES["not_pdf"], code="not_pdf")
+    if any(name in data for name in PDF_ACTIVE):
+        raise ValidationError(PDF_MESSAGES["active_pdf"], code="active_pdf")
+    name = f"{uuid.uuid4().hex}.pdf"
+    return CleanDocument(ContentFile(data, name=name), name, "application/pdf", len(data))
+
+
+def clean_document(upload) -> CleanDocument:
+    """A PDF or an image (re-encoded by clean_image), told apart by content, not by name."""
+    upload.seek(0)
+    head = upload.read(5)
+    upload.seek(0)
+    if head == b"%PDF-":
+        return clean_pdf(upload)
+    image = clean_image(upload)
+    content_type = mimetypes.types_map.get("." + image.name.rsplit(".", 1)[1], "image/jpeg")
+    return CleanDocument(image.file, image.name, content_type, image.file.size)

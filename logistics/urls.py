@@ -16,6 +16,7 @@ urlpatterns = [
     path("notifications/", include("logistics.views.notification_urls")),
     path("places/", include("logistics.views.place_urls")),
     path("dining/", include("dining.urls")),
+    path("dorms/", include("dorms.urls")),
     path("repairs/", include("repairs.urls")),
     path("reviews/", include("reviews.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -37,6 +37,7 @@ from tests.dining.factories import (
     PriceRuleFactory,
     WindowFactory,
 )
+from tests.dorms import permission_rules as dorms_permission_rules
 from tests.logistics.factories import (
     BuildingFactory,
     DepartmentFactory,
@@ -370,6 +371,7 @@ RULES: dict[str, Rule] = {
 
 # The reviews system keeps its rules beside its tests.
 RULES.update(reviews_permission_rules.rules(sys.modules[__name__]))
+RULES.update(dorms_permission_rules.rules(sys.modules[__name__]))
 
 # Whole namespaces declared by one rule: Django's admin guards every one of its routes itself.
 NAMESPACE_RULES: dict[str, Rule] = {

@@ -1,0 +1,85 @@
+"""Permission-matrix rules of the dorms routes; tests/test_permission_matrix.py merges them.
+
+The example notice is addressed to the student's dorm room: the student reads it, logistics
+managers and superusers manage it, everybody else gets 404. Writing pages refuse (403) those
+who see a notice but do not manage it.
+"""
+
+
+def _student_notice(m, cast, **extra):
+    from django.core.files.base import ContentFile  # noqa: PLC0415
+    from django.utils import timezone  # noqa: PLC0415
+
+    from tests.dorms.factories import published  # noqa: PLC0415
+    from tests.logistics.factories import RoomFactory  # noqa: PLC0415
+
+    student = cast.users[m.STUDENT]
+    if student.dorm_room_id is None:
+        student.dorm_room = RoomFactory()
+        student.save(update_fields=["dorm_room"])
+    now = timezone.now()
+    fields = {
+        "audience": "rooms",
+        "kind": "outage",
+        "utility": "water",
+        "starts_at": now - timezone.timedelta(hours=1),
+        "ends_at": now + timezone.timedelta(hours=3),
+        "valid_until": now + timezone.timedelta(hours=3),
+        "requires_ack": True,
+        **extra,
+    }
+    notice = published(**fields)
+    notice.targets.create(building=student.dorm_room.building, room=student.dorm_room)
+    attachment = notice.attachments.create(name="plan.pdf", content_type="application/pdf")
+    attachment.file.save("plan.pdf", ContentFile(b"%PDF-1.4\n%%EOF\n"))
+    return notice, attachment
+
+
+def rules(m) -> dict:
+    def notice_pk(cast):
+        return {"pk": _student_notice(m, cast)[0].pk}
+
+    def draft_pk(cast):
+        return {"pk": _student_notice(m, cast, status="draft", published_at=None)[0].pk}
+
+    def attachment_kwargs(cast):
+        notice, attachment = _student_notice(m, cast)
+        return {"pk": notice.pk, "attachment_pk": attachment.pk}
+
+    managers = (m.MANAGER, m.ADMIN)
+
+    def reader(**methods):
+        """The student reads; managers too; others 404."""
+        expect = {(verb, a): m.ALLOWED for verb in methods for a in managers if verb != "get"}
+        expect |= {("get", a): m.ALLOWED for a in managers if methods.get("get") == "owner"}
+        return m.rule(kwargs=notice_pk, expect=expect, **methods)
+
+    def writer(kwargs, **methods):
+        """Managers write; others 404: the student too for a draft (not yet addressed to
+        them), and 403 for a published notice they read but do not manage."""
+        student = m.HIDDEN if kwargs is draft_pk else m.DENIED
+        expect = {(verb, a): m.ALLOWED for verb in methods for a in managers}
+        expect = {key: v for key, v in expect.items() if methods[key[0]] == "owner"}
+        expect |= {(verb, m.STUDENT): student for verb in methods if methods[verb] == "owner"}
+        return m.rule(kwargs=kwargs, expect=expect, **methods)
+
+    return {
+        "dorms:index": m.rule(get="login", why="what was addressed to me; managers their scope"),
+        "dorms:my-building": m.rule(get="login"),
+        "dorms:notice-create": m.rule(
+            get="manager", post="manager", why="logistics and dorm managers write notices"
+        ),
+        "dorms:notice-detail": reader(get="owner"),
+        "dorms:notice-acknowledge": reader(get="method-login", post="owner"),
+        "dorms:outage-avoided": reader(get="method-login", post="owner"),
+        "dorms:attachment": m.rule(
+            get="owner",
+            kwargs=attachment_kwargs,
+            expect={("get", a): m.ALLOWED for a in managers},
+        ),
+        "dorms:notice-edit": writer(draft_pk, get="owner", post="owner"),
+        "dorms:notice-preview": writer(draft_pk, get="owner"),
+        "dorms:notice-publish": writer(draft_pk, get="method-login", post="owner"),
+        "dorms:notice-unschedule": writer(draft_pk, get="method-login", post="owner"),
+        "dorms:notice-correct": writer(notice_pk, get="owner", post="owner"),
+    }
