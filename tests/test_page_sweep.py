@@ -39,6 +39,7 @@ EXCLUDED = {
     "dining:openmensa-feed": "OpenMensa XML feed",
     "dining:export": "CSV/XLSX download",
     "reviews:review-photo": "image download",
+    "dorms:attachment": "PDF or image download",
     "reviews:index-export": "CSV/XLSX download",
 }
 

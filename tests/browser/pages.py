@@ -108,6 +108,10 @@ def _event_to_review() -> dict[str, Any]:
     return {"pk": events_to_review(first("logistics.User", username=STUDENT2)).first().pk}
 
 
+def _notice(**filters):
+    return lambda: {"pk": first("dorms.Notice", **filters).pk}
+
+
 PAGES: list[Page] = [
     # --- core ---------------------------------------------------------------------------------
     Page("home", ANON, STUDENT, TECHNICIAN, DISPATCHER, CANTEEN, MANAGER),
@@ -148,6 +152,14 @@ PAGES: list[Page] = [
     Page("dining:price-rules", MANAGER),
     Page("dining:price-rule-edit", MANAGER, kwargs=lambda: {"pk": first("dining.PriceRule").pk}),
     Page("dining:figures", MANAGER, CANTEEN),
+    # --- dorms: notices and outages -----------------------------------------------------------
+    Page("dorms:index", STUDENT, DORMS),
+    Page("dorms:my-building", STUDENT, STUDENT2),
+    Page("dorms:notice-create", DORMS, MANAGER),
+    Page("dorms:notice-detail", STUDENT, DORMS, kwargs=_notice(requires_ack=True)),
+    Page("dorms:notice-edit", DORMS, kwargs=_notice(status="draft")),
+    Page("dorms:notice-preview", DORMS, kwargs=_notice(status="draft")),
+    Page("dorms:notice-correct", DORMS, kwargs=_notice(kind="general", status="published")),
     # --- reviews, complaints, indices ---------------------------------------------------------
     Page("reviews:index", STUDENT),
     Page("reviews:event-review", STUDENT2, kwargs=_event_to_review),

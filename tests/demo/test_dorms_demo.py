@@ -1,0 +1,48 @@
+"""Demo data of the dorms system: a semester of notices, outages, a 70 % acknowledged notice."""
+
+import pytest
+from django.utils import timezone
+
+from dorms.demo import seed_dorms
+from dorms.models import Notice, NoticeRead
+from logistics.models import User
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def seeded(demo):
+    return demo
+
+
+def test_it_publishes_a_semester_of_notices_and_keeps_a_draft(seeded):
+    published = Notice.objects.filter(status="published")
+    assert published.count() >= 10
+    oldest = published.order_by("published_at").first().published_at
+    assert (timezone.now() - oldest).days >= 90
+    assert Notice.objects.filter(status="draft").count() == 1
+
+
+def test_it_plans_a_water_outage_tomorrow_and_keeps_a_past_power_cut(seeded):
+    now = timezone.now()
+    water = Notice.objects.get(kind="outage", utility="water")
+    assert water.starts_at > now and (water.starts_at - now).days < 2
+    assert water.targets.get().building.code == "D1"
+    power = Notice.objects.get(kind="outage", utility="power")
+    assert power.ends_at < now
+
+
+def test_about_70_percent_acknowledged_the_safety_notice(seeded):
+    notice = Notice.objects.get(requires_ack=True)
+    residents = User.objects.filter(dorm_room__building__code__in=["D1", "D2"]).count()
+    acknowledged = NoticeRead.objects.filter(notice=notice, acknowledged_at__isnull=False).count()
+    assert 0.65 <= acknowledged / residents <= 0.75
+    assert not notice.reads.filter(user__username="student", acknowledged_at__isnull=False)
+
+
+def test_seeding_again_changes_nothing(seeded, demo):
+    before = Notice.objects.count()
+    from logistics.demo import DemoData
+
+    seed_dorms(DemoData())
+    assert Notice.objects.count() == before
