@@ -388,6 +388,9 @@ SPECTACULAR_SETTINGS = {
 # How long a list's "N results" (logistics.keyset.capped_count, at most 10,000+) is kept per
 # filter; 0 counts on every request.
 LIST_COUNT_SECONDS = env.int("LIST_COUNT_SECONDS", default=60)
+# How long the repair queue's dropdown choices (repairs.choices) are kept; they are dropped on
+# every change a save makes, so this bounds only what QuerySet.update changes. 0: built per request.
+REPAIRS_CHOICES_SECONDS = env.int("REPAIRS_CHOICES_SECONDS", default=300)
 
 # --- Work calendar and repairs ------------------------------------------------------------------
 

@@ -8,11 +8,14 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from logistics.filters import IntegerFilter, SearchFilterSet
+from logistics.models import Room
 from repairs.models import Category, RepairEvent, RepairRequest
 from repairs.workflow import OPEN_STATUSES, overdue_q
 
-# "R000123", "r123" or "#123": a request's number typed into the search box.
-NUMBER_RE = re.compile(r"^(?:[Rr#])?0*(\d{1,9})$")
+# "R000123", "r123" or "#123": a request's number typed into the search box; bare digits
+# ("302") are a request's id or a room's number.
+NUMBER_RE = re.compile(r"^([Rr#])?0*(\d{1,9})$")
+ROOMS_SHOWN = 200  # rooms of one number a search looks in (a campus has a few per number)
 
 
 class RepairRequestFilterSet(SearchFilterSet):
@@ -78,11 +81,20 @@ class RepairRequestFilterSet(SearchFilterSet):
         ]
 
     def search(self, queryset, name, value):
-        match = NUMBER_RE.match(value.strip())
-        if match:
-            number = int(match.group(1))
-            return queryset.filter(Q(pk=number) | Q(room__number=value.strip()))
-        return super().search(queryset, name, value)
+        """A request number finds its row by primary key; bare digits also the rooms of that
+        number (their ids first, so each condition keeps its own index); other text goes
+        through the search index (logistics.search)."""
+        text = value.strip()
+        match = NUMBER_RE.match(text)
+        if match is None:
+            return super().search(queryset, name, value)
+        number = int(match.group(2))
+        if match.group(1):
+            return queryset.filter(pk=number)
+        rooms = list(Room.objects.filter(number=text).values_list("pk", flat=True)[:ROOMS_SHOWN])
+        if not rooms:
+            return queryset.filter(pk=number)
+        return queryset.filter(Q(pk=number) | Q(room_id__in=rooms))
 
     def filter_open(self, queryset, name, value):
         if value is None:

@@ -7,6 +7,7 @@ from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from logistics.models.places import BilingualName, code_validator
+from logistics.search import SearchIndex, SearchTokensField
 
 from .querysets import RepairRequestQuerySet
 
@@ -215,6 +216,10 @@ class RepairRequest(models.Model):
     rating_comment = models.TextField(_("rating comment"), blank=True)
     rated_at = models.DateTimeField(_("rated at"), null=True, blank=True)
 
+    # The request's own searchable text (the place's room, building and the requester are
+    # searched in their own tables: repairs.filters.RepairRequestFilterSet.search_fields).
+    search_tokens = SearchTokensField(sources=("description", "place_text"))
+
     objects = RepairRequestQuerySet.as_manager()
 
     class Meta:
@@ -243,6 +248,7 @@ class RepairRequest(models.Model):
                 ),
                 name="repair_open_due_idx",
             ),
+            SearchIndex(fields=["search_tokens"], name="repair_search_idx"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -264,7 +270,10 @@ class RepairRequest(models.Model):
     @property
     def place(self) -> str:
         if self.room_id:
-            return str(self.room)
+            room = self.room
+            # the request's building is its room's (filing sets it): no second look-up
+            same = self.building_id == room.building_id and self.building_id is not None
+            return f"{self.building if same else room.building} {room.number}"
         if self.building_id:
             return " ".join(p for p in (str(self.building), self.place_text) if p)
         return self.place_text

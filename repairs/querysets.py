@@ -77,6 +77,33 @@ class RepairRequestQuerySet(models.QuerySet):
             "category", "building", "room__building", "requester", "assignee", "team"
         )
 
+    def for_list(self) -> RepairRequestQuerySet:
+        """What a list row shows (category, place, technician) in four joins, without the
+        columns no row shows. The place's building is the request's own (filing sets it from
+        the room), so the room's building is not joined again (RepairRequest.place)."""
+        return self.select_related("category", "building", "room", "assignee").defer(*LIST_DEFERRED)
+
+    def for_detail(self) -> RepairRequestQuerySet:
+        """A request's page: four joins; its technician and team, when it has them, by primary
+        key in a second narrow query each (a join more costs more to plan than they cost)."""
+        return (
+            self.select_related("category", "building", "room", "requester")
+            .prefetch_related("assignee", "team")
+            .defer("search_tokens")
+        )
+
+
+# Long text no list row shows (the search tokens are the largest column of the table).
+LIST_DEFERRED = (
+    "search_tokens",
+    "answers",
+    "preferred_windows",
+    "resolution_note",
+    "materials",
+    "rejection_reason",
+    "rating_comment",
+)
+
 
 def dispatcher_scope(user: User) -> Q:
     """The requests a repair dispatcher serves: their scoped units, or all when unscoped."""

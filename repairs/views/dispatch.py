@@ -3,26 +3,26 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
-from django.db.models import F
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from logistics.models import Building
+from logistics.keyset import keyset_page, other_params
 from logistics.views.actions import as_domain_error, form_error
 from logistics.workflow import show_error
 from repairs import services
+from repairs.choices import building_choices, category_choices, technician_choices
 from repairs.filters import RepairRequestFilterSet
 from repairs.forms import BulkAssignForm, assigned_count, technicians
-from repairs.models import Category, RepairRequest
+from repairs.models import RepairRequest
 from repairs.views.common import PAGE_SIZE, can_dispatch, redirect_next, require, role_links
 from repairs.workflow import overdue_q
 
-FILTER_KEYS = (
+# Filters that choose the queue's scope themselves; a search or a sort alone keeps the default
+# (open requests): a dispatcher searches today's work unless they widen it.
+SCOPE_KEYS = (
     "status",
     "is_open",
     "category",
@@ -34,17 +34,15 @@ FILTER_KEYS = (
     "overdue",
     "created_after",
     "created_before",
-    "q",
-    "ordering",
 )
 
 
 def queue_filters(request) -> RepairRequestFilterSet:
     data = request.GET.copy()
     # "filtered" comes with the filter form: unticking "Open only" there means every state.
-    if "filtered" not in data and not any(data.get(key) for key in FILTER_KEYS):
+    if "filtered" not in data and not any(data.get(key) for key in SCOPE_KEYS):
         data["is_open"] = "true"  # the morning's work: open requests, earliest due first
-    queryset = RepairRequest.objects.for_user(request.user).with_related()
+    queryset = RepairRequest.objects.for_user(request.user).for_list()
     return RepairRequestFilterSet(data, queryset=queryset, request=request)
 
 
@@ -55,20 +53,14 @@ def queue(request):
     filterset = queue_filters(request)
     requests = filterset.qs
     if not filterset.form.cleaned_data.get("ordering"):
-        requests = requests.order_by(
-            F("completion_due_at").asc(nulls_last=True), "created_at", "id"
-        )
-    page = Paginator(requests, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+        requests = requests.by_due_time()
     context = {
         "filterset": filterset,
-        "page": page,
-        "query": query.urlencode(),
-        "now": timezone.now(),
-        "technicians": list(technicians()),
-        "categories": list(Category.objects.filter(is_active=True).select_related("parent")),
-        "buildings": list(Building.objects.select_related("campus")),
+        "page": keyset_page(request, requests, PAGE_SIZE),
+        "query": other_params(request),
+        "technicians": technician_choices(),
+        "categories": category_choices(),
+        "buildings": building_choices(),
         "statuses": RepairRequest.Status.choices,
         "selected_statuses": filterset.form.data.getlist("status"),
         "links": role_links(request.user),

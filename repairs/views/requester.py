@@ -3,12 +3,12 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from logistics.keyset import keyset_page
 from logistics.models import Building, Room
 from logistics.workflow import DomainError, show_error
 from repairs import services
@@ -21,10 +21,8 @@ from repairs.views.common import (
     PAGE_SIZE,
     action_label,
     can_dispatch,
-    get_visible_request,
     is_technician,
     role_links,
-    visible_requests,
 )
 from repairs.workflow import OPEN_STATUSES
 
@@ -48,12 +46,11 @@ def index(request):
 @require_GET
 def my_requests(request):
     show_all = request.GET.get("show") == "all"
-    requests = visible_requests(request.user).filter(requester=request.user)
+    requests = RepairRequest.objects.for_user(request.user).filter(requester=request.user)
     if not show_all:
         requests = requests.filter(status__in=(*OPEN_STATUSES, Status.COMPLETED))
-    page = Paginator(requests, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
-        "page": page,
+        "page": keyset_page(request, requests.for_list(), PAGE_SIZE),
         "show_all": show_all,
         "query": "show=all" if show_all else "",
         "links": role_links(request.user),
@@ -181,7 +178,7 @@ def similar(request):
 @login_required
 @require_GET
 def detail(request, pk: int):
-    repair = get_visible_request(request.user, pk)
+    repair = get_object_or_404(RepairRequest.objects.for_user(request.user).for_detail(), pk=pk)
     events = list(repair.events.select_related("actor").prefetch_related("photos"))
     for event in events:
         event.label = action_label(event)

@@ -1,0 +1,106 @@
+"""The queue's dropdown choices (technicians with their open jobs, categories, buildings), kept
+in the cache per language and dropped when what they show changes, instead of three queries and
+a few hundred model instances on every request."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+KINDS = ("technicians", "categories", "buildings")
+
+
+def _key(kind: str, language: str | None) -> str:
+    # test databases share one cache: the database's name keeps their entries apart
+    return f"repairs:choices:{connection.settings_dict['NAME']}:{kind}:{language or '-'}"
+
+
+def _cached(kind: str, build) -> list[tuple[str, str]]:
+    seconds = settings.REPAIRS_CHOICES_SECONDS
+    if seconds <= 0:
+        return build()
+    key = _key(kind, get_language())
+    found = cache.get(key)
+    if found is None:
+        found = build()
+        cache.set(key, found, seconds)
+    return found
+
+
+def technician_choices() -> list[tuple[str, str]]:
+    """(id, "name (n open)") of the active technicians, by name."""
+    return _cached("technicians", _technicians)
+
+
+def category_choices() -> list[tuple[str, str]]:
+    """(id, "parent › category") of the active categories, in the tree's order."""
+    return _cached("categories", _categories)
+
+
+def building_choices() -> list[tuple[str, str]]:
+    """(id, "campus · building") of every building."""
+    return _cached("buildings", _buildings)
+
+
+def _technicians() -> list[tuple[str, str]]:
+    from repairs.forms import technicians
+
+    label = _("%(name)s (%(jobs)s open)")
+    return [
+        (str(user.pk), label % {"name": user.get_display_name(), "jobs": user.open_jobs})
+        for user in technicians()
+    ]
+
+
+def _categories() -> list[tuple[str, str]]:
+    from repairs.models import Category
+
+    rows = Category.objects.filter(is_active=True).select_related("parent")
+    return [(str(c.pk), f"{c.parent} › {c}" if c.parent_id else str(c)) for c in rows]
+
+
+def _buildings() -> list[tuple[str, str]]:
+    from logistics.models import Building
+
+    return [(str(b.pk), f"{b.campus} · {b}") for b in Building.objects.select_related("campus")]
+
+
+def forget(*kinds: str) -> None:
+    """Drops the cached choices of `kinds` (all by default) in every language."""
+    languages = [code for code, _name in settings.LANGUAGES]
+    cache.delete_many(
+        [_key(kind, language) for kind in kinds or KINDS for language in (*languages, None)]
+    )
+
+
+def _forget_technicians(**kwargs) -> None:
+    forget("technicians")
+
+
+def _forget_places(**kwargs) -> None:
+    forget("categories", "buildings")
+
+
+def connect() -> None:
+    """Drops the cached choices when what they show changes (called from AppConfig.ready).
+    Open-job counts also change through QuerySet.update (the sweeps): REPAIRS_CHOICES_SECONDS
+    bounds how long such a count may lag."""
+    from django.contrib.auth import get_user_model
+
+    from logistics.models import Building, Campus
+    from repairs.models import Category, RepairRequest
+
+    user_model = get_user_model()
+    for model in (RepairRequest, user_model):
+        post_save.connect(_forget_technicians, sender=model, dispatch_uid=f"choices-{model}")
+        post_delete.connect(_forget_technicians, sender=model, dispatch_uid=f"choices-d-{model}")
+    m2m_changed.connect(
+        _forget_technicians, sender=user_model.groups.through, dispatch_uid="choices-groups"
+    )
+    for model in (Category, Building, Campus):
+        post_save.connect(_forget_places, sender=model, dispatch_uid=f"choices-{model}")
+        post_delete.connect(_forget_places, sender=model, dispatch_uid=f"choices-d-{model}")

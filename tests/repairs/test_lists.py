@@ -1,0 +1,195 @@
+"""The repair lists at scale: searching through indexes (numbers, rooms, Chinese text), the
+queue's cursor pages and cached dropdowns, the query counts of the queue and a request's page."""
+
+from datetime import timedelta
+
+import pytest
+from django.conf import settings as django_settings
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from repairs.choices import forget
+from repairs.filters import RepairRequestFilterSet
+from repairs.models import RepairRequest
+from tests.logistics.factories import DepartmentFactory, RoomFactory, UserFactory
+from tests.repairs.factories import (
+    RepairEventFactory,
+    RepairPhotoFactory,
+    RepairRequestFactory,
+    media_root,  # noqa: F401  (fixture)
+)
+
+Status = RepairRequest.Status
+REQUESTS = "/api/v1/repairs/requests/"
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root", "english")]
+
+
+@pytest.fixture
+def english(client):
+    client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "en"
+    translation.activate("en")
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture
+def dispatcher(db):
+    return UserFactory(username="d3001", roles=["repair_dispatcher"])
+
+
+def found(text: str) -> set[int]:
+    filterset = RepairRequestFilterSet({"q": text}, queryset=RepairRequest.objects.all())
+    return set(filterset.qs.values_list("pk", flat=True))
+
+
+def queue_pks(client, query: str = "") -> list[int]:
+    return [r.pk for r in client.get(reverse("repairs:queue") + query).context["page"]]
+
+
+# --- Search ------------------------------------------------------------------------------------
+
+
+def test_it_finds_a_request_number_by_its_primary_key_alone():
+    repair = RepairRequestFactory()
+    RepairRequestFactory(room=RoomFactory(number=str(repair.pk)))
+    filterset = RepairRequestFilterSet({"q": repair.number}, queryset=RepairRequest.objects.all())
+    assert set(filterset.qs.values_list("pk", flat=True)) == {repair.pk}
+    where = str(filterset.qs.query).split("WHERE")[1]
+    assert "room" not in where  # no OR with the room that would defeat the primary key
+    assert found(f"#{repair.pk}") == found(f"r{repair.pk}") == {repair.pk}
+
+
+def test_it_finds_bare_digits_as_an_id_or_a_room_number():
+    repair = RepairRequestFactory()
+    in_room = RepairRequestFactory(room=RoomFactory(number=str(repair.pk)))
+    RepairRequestFactory(room=RoomFactory(number=f"{repair.pk}1"))
+    assert found(str(repair.pk)) == {repair.pk, in_room.pk}
+
+
+def test_it_finds_two_chinese_characters_through_the_search_index():
+    leak = RepairRequestFactory(description="卫生间水管漏水，地面积水")
+    RepairRequestFactory(description="宿舍灯不亮")
+    RepairRequestFactory(description="漏电保护器跳闸")  # 漏 alone is not 漏水
+    RepairRequestFactory(place_text="三楼水房", description="水龙头坏了")
+    filterset = RepairRequestFilterSet({"q": "漏水"}, queryset=RepairRequest.objects.all())
+    assert set(filterset.qs.values_list("pk", flat=True)) == {leak.pk}
+    assert "@@" in str(filterset.qs.query)
+    assert found("水房") == {RepairRequest.objects.get(place_text="三楼水房").pk}
+
+
+def test_it_finds_english_words_and_related_names():
+    lamp = RepairRequestFactory(description="The ceiling LAMP flickers")
+    named = RepairRequestFactory(requester=UserFactory(display_name="Zhang Wenjing"))
+    RepairRequestFactory(description="Door lock")
+    assert found("lamp") == {lamp.pk}
+    assert found("wenjing") == {named.pk}
+
+
+def test_it_keeps_searches_new_requests_without_a_backfill():
+    repair = RepairRequestFactory(description="暖气片漏水")
+    stored = RepairRequest.objects.values_list("search_tokens", flat=True).get(pk=repair.pk)
+    assert "'漏水'" in stored
+
+
+def test_it_searches_only_open_requests_in_the_queue_unless_widened(client, dispatcher):
+    open_leak = RepairRequestFactory(description="洗手池漏水")
+    closed_leak = RepairRequestFactory(description="阳台漏水", status=Status.CLOSED)
+    client.force_login(dispatcher)
+    assert queue_pks(client, "?q=漏水") == [open_leak.pk]
+    assert set(queue_pks(client, "?q=漏水&filtered=1")) == {open_leak.pk, closed_leak.pk}
+    assert queue_pks(client, f"?q={closed_leak.number}&status=closed") == [closed_leak.pk]
+
+
+def test_it_searches_the_api_list_through_the_index(client, manager):
+    leak = RepairRequestFactory(description="暖气漏水")
+    RepairRequestFactory(description="门锁坏了")
+    client.force_login(manager)
+    body = client.get(REQUESTS, {"q": "漏水"}).json()
+    assert [row["id"] for row in body["results"]] == [leak.pk]
+    assert client.get(REQUESTS, {"q": leak.number}).json()["results"][0]["id"] == leak.pk
+
+
+# --- The queue's pages -------------------------------------------------------------------------
+
+
+def test_it_pages_the_queue_by_cursor_with_undated_requests_last(client, dispatcher):
+    now = timezone.now()
+    dated = [RepairRequestFactory(completion_due_at=now + timedelta(hours=n)) for n in range(20)]
+    undated = RepairRequestFactory.create_batch(12, completion_due_at=None)
+    client.force_login(dispatcher)
+    first = client.get(reverse("repairs:queue"))
+    page = first.context["page"]
+    assert len(page) == 25 and page.has_next
+    assert "3 requests" not in first.text and "32 requests, earliest due first." in first.text
+    second = client.get(reverse("repairs:queue") + f"?cursor={page.next_cursor}")
+    rows = [r.pk for r in page] + [r.pk for r in second.context["page"]]
+    assert rows == [r.pk for r in dated] + [r.pk for r in undated]
+    assert 'rel="prev"' in second.text or 'rel="first"' in second.text
+    stale = client.get(reverse("repairs:queue") + "?cursor=not-a-cursor")
+    assert stale.status_code == 200 and [r.pk for r in stale.context["page"]] == rows[:25]
+
+
+def test_it_pages_my_requests_by_cursor(client, student):
+    mine = RepairRequestFactory.create_batch(27, requester=student)
+    client.force_login(student)
+    page = client.get(reverse("repairs:mine")).context["page"]
+    rest = client.get(reverse("repairs:mine") + f"?cursor={page.next_cursor}").context["page"]
+    assert [r.pk for r in page] + [r.pk for r in rest] == [r.pk for r in reversed(mine)]
+
+
+# --- Query counts and cached choices ----------------------------------------------------------
+
+
+def test_it_renders_the_queue_with_cached_choices_in_six_queries(
+    client, dispatcher, technician, settings, django_assert_num_queries
+):
+    settings.REPAIRS_CHOICES_SECONDS = 300
+    forget()
+    client.force_login(dispatcher)
+    client.get(reverse("repairs:queue"))  # builds the choices
+    # session, user, roles, dispatcher scopes, count, rows (four joins)
+    for total in (3, 30):
+        RepairRequestFactory.create_batch(total - RepairRequest.objects.count())
+        RepairRequestFactory(assigned=True, assignee=technician)
+        forget("technicians")  # the factory's saves dropped them: build them once more
+        client.get(reverse("repairs:queue"))
+        with django_assert_num_queries(6):
+            response = client.get(reverse("repairs:queue"))
+        assert len(response.context["page"]) == min(total + 1, 25)
+    assert [label for _pk, label in response.context["technicians"]] == [
+        f"{technician.get_display_name()} (2 open)"
+    ]
+
+
+def test_it_drops_cached_choices_when_they_change(client, dispatcher, settings):
+    settings.REPAIRS_CHOICES_SECONDS = 300
+    forget()
+    client.force_login(dispatcher)
+    assert client.get(reverse("repairs:queue")).context["technicians"] == []
+    newcomer = UserFactory(display_name="New Technician", roles=["technician"])
+    choices = client.get(reverse("repairs:queue")).context["technicians"]
+    assert choices == [(str(newcomer.pk), "New Technician (0 open)")]
+    RepairRequestFactory(assigned=True, assignee=newcomer)
+    choices = client.get(reverse("repairs:queue")).context["technicians"]
+    assert choices == [(str(newcomer.pk), "New Technician (1 open)")]
+    room = RoomFactory()
+    buildings = client.get(reverse("repairs:queue")).context["buildings"]
+    assert str(room.building_id) in {pk for pk, _label in buildings}
+    forget()
+
+
+def test_it_renders_a_request_page_in_a_fixed_number_of_queries(
+    client, manager, technician, django_assert_num_queries
+):
+    repair = RepairRequestFactory(assigned=True, assignee=technician, team=DepartmentFactory())
+    client.force_login(manager)
+    # user, roles, the request (four joins), its technician, its team, events (with their
+    # actors), their photos, unread notifications, the assign form's technicians
+    for events in (1, 6):
+        while repair.events.count() < events:
+            RepairPhotoFactory(request=repair, event=RepairEventFactory(request=repair))
+        with django_assert_num_queries(9):
+            response = client.get(repair.get_absolute_url())
+        assert response.status_code == 200
+        assert technician.get_display_name() in response.text
+        assert len(response.context["events"]) == events
