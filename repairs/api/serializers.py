@@ -158,6 +158,86 @@ class RepairRequestSerializer(serializers.ModelSerializer):
         # The API's URL names: hand_back is …/hand-back/.
         return [a.replace("_", "-") for a in repair.allowed_actions(request.user)]
 
+    def to_representation(self, repair: RepairRequest) -> dict:
+        """What the declared fields give (a test compares the two), read directly: DRF's
+        field-by-field walk cost about 1 ms a row, most of a list page's time."""
+        stamp = _DATETIME.to_representation
+        request = self.context.get("request")
+        category = repair.category
+        data = {
+            "id": repair.pk,
+            "number": repair.number,
+            "status": repair.status,
+            "status_label": str(repair.get_status_display()),
+            "is_open": repair.is_open,
+            "is_overdue": repair.is_overdue,
+            "allowed_actions": self.get_allowed_actions(repair),
+            "category": repair.category_id,
+            "category_code": category.code,
+            "category_name": str(category.localized_name),
+            "building": repair.building_id,
+            "room": repair.room_id,
+            "place_text": repair.place_text,
+            "place": str(repair.place),
+            "description": repair.description,
+            "urgency": repair.urgency,
+            "preferred_windows": repair.preferred_windows,
+            "consent_to_enter": repair.consent_to_enter,
+            "contact_phone": repair.contact_phone,
+            "answers": repair.answers,
+            "requester": _user(repair.requester),
+            "assignee": _user(repair.assignee) if repair.assignee_id else None,
+            "team": repair.team_id,
+        }
+        for name in _STAMPS:
+            value = getattr(repair, name)
+            data[name] = None if value is None else stamp(value)
+        for name in _PLAIN:
+            data[name] = getattr(repair, name)
+        data["rated_at"] = None if repair.rated_at is None else stamp(repair.rated_at)
+        data["photos"] = [_photo(photo, request, stamp) for photo in repair.photos.all()]
+        return data
+
+
+_DATETIME = serializers.DateTimeField()
+_STAMPS = (
+    "created_at",
+    "updated_at",
+    "first_response_at",
+    "assigned_at",
+    "started_at",
+    "completed_at",
+    "confirmed_at",
+    "closed_at",
+    "response_due_at",
+    "completion_due_at",
+)
+_PLAIN = (
+    "escalation_level",
+    "reopen_count",
+    "resolution_note",
+    "labour_minutes",
+    "materials",
+    "rejection_reason",
+    "rating",
+    "rating_comment",
+)
+
+
+def _user(user: User) -> dict:
+    return {"id": user.pk, "username": user.username, "display_name": user.get_display_name()}
+
+
+def _photo(photo: RepairPhoto, request, stamp) -> dict:
+    return {
+        "id": photo.pk,
+        "kind": photo.kind,
+        "url": photo_url(photo, request),
+        "width": photo.width,
+        "height": photo.height,
+        "created_at": stamp(photo.created_at),
+    }
+
 
 class RepairRequestCreateSerializer(serializers.Serializer):
     """What a requester sends to file a request (JSON, or multipart with photos)."""

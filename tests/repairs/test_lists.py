@@ -193,3 +193,28 @@ def test_it_renders_a_request_page_in_a_fixed_number_of_queries(
         assert response.status_code == 200
         assert technician.get_display_name() in response.text
         assert len(response.context["events"]) == events
+
+
+def test_it_serializes_a_request_as_the_declared_fields_do(rf, manager, technician):
+    from rest_framework import serializers
+
+    from repairs.api.serializers import RepairRequestSerializer
+
+    repair = RepairRequestFactory(
+        completed=True,
+        assignee=technician,
+        team=DepartmentFactory(),
+        answers={"where": "sink"},
+        rating=4,
+        rated_at=timezone.now(),
+        labour_minutes=30,
+    )
+    RepairPhotoFactory(request=repair)
+    plain = RepairRequestFactory(room=None, place_text="操场东侧", assignee=None)
+    request = rf.get(REQUESTS)
+    request.user = manager
+    serializer = RepairRequestSerializer(context={"request": request})
+    for row in RepairRequest.objects.for_detail().filter(pk__in=[repair.pk, plain.pk]):
+        fast = serializer.to_representation(row)
+        generic = serializers.ModelSerializer.to_representation(serializer, row)
+        assert fast == dict(generic) and list(fast) == list(generic)
