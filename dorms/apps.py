@@ -13,10 +13,13 @@ class DormsConfig(AppConfig):
         from logistics.api.permissions import register_scope_area
         from logistics.schedule import register_beat_entry
         from logistics.sections import register_home_section
+        from repairs.public import register_outage_provider
 
         from . import sections
+        from .outages import active_outages
 
         register_scope_area("dorms")
+        register_outage_provider(active_outages)
         register_home_section(
             "dorms.my-building",
             title=_("My building"),
@@ -29,4 +32,10 @@ class DormsConfig(AppConfig):
             task="dorms.tasks.bulk_release_due",
             schedule=60,
             options={"expires": 60},
+        )
+        register_beat_entry(
+            "dorms-chase-acknowledgements",
+            task="dorms.tasks.bulk_chase_acknowledgements",
+            schedule=600,
+            options={"expires": 600},
         )

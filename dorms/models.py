@@ -96,6 +96,8 @@ class Notice(models.Model):
     lead_time_reason = models.TextField(_("reason for short notice"), blank=True)
     requires_ack = models.BooleanField(_("requires acknowledgement"), default=False)
     ack_deadline = models.DateTimeField(_("acknowledge by"), null=True, blank=True)
+    ack_reminded_at = models.DateTimeField(_("reminder sent at"), null=True, blank=True)
+    ack_reported_at = models.DateTimeField(_("missing list sent at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     search_tokens = SearchTokensField(sources=("title", "body"))

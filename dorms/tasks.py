@@ -22,3 +22,11 @@ def release_due() -> int:
     for delivery_id in services.deliveries_stalled():
         deliver_notice.delay(delivery_id)
     return released
+
+
+@shared_task(name="dorms.tasks.bulk_chase_acknowledgements", ignore_result=True)
+def chase_acknowledgements() -> dict:
+    """One reminder before the deadline, then the missing lists to the dorm managers."""
+    from dorms.acks import notices_chase_acknowledgements
+
+    return notices_chase_acknowledgements()

@@ -2,13 +2,14 @@
 
 from django.urls import path
 
-from dorms.views import buildings, notices
+from dorms.views import acks, buildings, notices, outages
 
 app_name = "dorms"
 
 urlpatterns = [
     path("", notices.notice_list, name="index"),
     path("building/", buildings.my_building, name="my-building"),
+    path("outages/", outages.outage_overview, name="outages"),
     path("notices/new/", notices.notice_create, name="notice-create"),
     path("notices/<int:pk>/", notices.notice_detail, name="notice-detail"),
     path("notices/<int:pk>/edit/", notices.notice_edit, name="notice-edit"),
@@ -17,6 +18,7 @@ urlpatterns = [
     path("notices/<int:pk>/unschedule/", notices.notice_unschedule, name="notice-unschedule"),
     path("notices/<int:pk>/correct/", notices.notice_correct, name="notice-correct"),
     path("notices/<int:pk>/acknowledge/", notices.notice_acknowledge, name="notice-acknowledge"),
+    path("notices/<int:pk>/acknowledgements/", acks.notice_acks, name="notice-acks"),
     path("notices/<int:pk>/avoided/", notices.outage_avoided, name="outage-avoided"),
     path("notices/<int:pk>/files/<int:attachment_pk>/", notices.attachment, name="attachment"),
 ]

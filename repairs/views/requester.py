@@ -14,6 +14,7 @@ from logistics.workflow import DomainError, show_error
 from repairs import services
 from repairs.forms import RepairRequestForm, category_groups, leaf_categories
 from repairs.models import RepairRequest
+from repairs.public import known_outages
 from repairs.querysets import similar_open_requests
 from repairs.reviews import existing_repair_event, repair_review
 from repairs.views.actions import ACTIONS
@@ -136,6 +137,7 @@ def _create_page(request, form):
         "selected_category": selected,
         "similar": _similar_for(form),
         "photos_lost": photos_lost,
+        "outages": known_outages(_form_room(form)),
     }
     return render(request, "repairs/request_form.html", context, status=400 if form.errors else 200)
 
@@ -154,6 +156,17 @@ def _similar_for(form) -> list:
         return []
     similar = similar_open_requests(category=category_id, room=room)
     return list(similar.select_related("category", "room__building")[:SIMILAR_SHOWN])
+
+
+def _form_room(form) -> Room | None:
+    """The room the form names (for the outages known there)."""
+    values = form.data if form.is_bound else form.initial
+    building = values.get("building")
+    building_id = getattr(building, "pk", None) or _int(building)
+    number = (values.get("room_number") or "").strip()
+    if not (building_id and number):
+        return None
+    return Room.objects.filter(building_id=building_id, number__iexact=number).first()
 
 
 @login_required

@@ -66,6 +66,11 @@ def rules(m) -> dict:
     return {
         "dorms:index": m.rule(get="login", why="what was addressed to me; managers their scope"),
         "dorms:my-building": m.rule(get="login"),
+        "dorms:outages": m.rule(
+            get="manager",
+            expect={("get", m.ELSEWHERE): m.ALLOWED},
+            why="dispatchers, dorm and logistics managers; requests shown within their scope",
+        ),
         "dorms:notice-create": m.rule(
             get="manager", post="manager", why="logistics and dorm managers write notices"
         ),
@@ -82,4 +87,5 @@ def rules(m) -> dict:
         "dorms:notice-publish": writer(draft_pk, get="method-login", post="owner"),
         "dorms:notice-unschedule": writer(draft_pk, get="method-login", post="owner"),
         "dorms:notice-correct": writer(notice_pk, get="owner", post="owner"),
+        "dorms:notice-acks": writer(notice_pk, get="owner"),
     }

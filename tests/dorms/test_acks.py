@@ -1,0 +1,98 @@
+"""Acknowledgements: the rate per building, the missing list, one reminder, then the managers."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from dorms import services
+from dorms.acks import acknowledgement_rates, notices_chase_acknowledgements
+from logistics.models import Notification
+from tests.dorms.factories import dorm_manager_of, published, resident_of
+from tests.logistics.factories import BuildingFactory, RoomFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def buildings():
+    first = BuildingFactory(code="E1", name="东区1号楼")
+    return first, BuildingFactory(campus=first.campus, code="E2", name="东区2号楼")
+
+
+@pytest.fixture
+def residents(buildings):
+    people = []
+    for index, building in enumerate([buildings[0]] * 3 + [buildings[1]] * 2):
+        room = RoomFactory(building=building, floor=1 + index % 2)
+        people.append(resident_of(room, f"s{index}"))
+    return people
+
+
+def _safety(buildings, **extra):
+    extra.setdefault("ack_deadline", timezone.now() + timedelta(days=3))
+    return published(buildings=list(buildings), kind="safety", requires_ack=True, **extra)
+
+
+def test_it_counts_the_rate_per_building(buildings, residents):
+    notice = _safety(buildings)
+    for person in residents[:2] + residents[3:4]:
+        services.notice_acknowledge(notice=notice, user=person)
+    rates = {r.building.code: (r.acknowledged, r.residents) for r in acknowledgement_rates(notice)}
+    assert rates == {"E1": (2, 3), "E2": (1, 2)}
+
+
+def test_it_reminds_once_then_tells_the_managers_after_the_deadline(buildings, residents):
+    manager = dorm_manager_of(*buildings)
+    notice = _safety(buildings, ack_deadline=timezone.now() + timedelta(hours=12))
+    services.notice_acknowledge(notice=notice, user=residents[0])
+    assert notices_chase_acknowledgements() == {"reminded": 1, "reported": 0}
+    assert notices_chase_acknowledgements() == {"reminded": 0, "reported": 0}
+    reminded = Notification.objects.filter(kind="dorms.acknowledgement.reminder")
+    assert sorted(reminded.values_list("recipient__username", flat=True)) == [
+        "s1",
+        "s2",
+        "s3",
+        "s4",
+    ]
+    later = timezone.now() + timedelta(days=1)
+    assert notices_chase_acknowledgements(now=later) == {"reminded": 0, "reported": 1}
+    assert notices_chase_acknowledgements(now=later) == {"reminded": 0, "reported": 0}
+    report = Notification.objects.get(kind="dorms.acknowledgement.missing", recipient=manager)
+    assert "4" in report.title and report.url == reverse("dorms:notice-acks", args=[notice.pk])
+
+
+def test_the_manager_sees_the_rate_move_and_who_is_missing(client, buildings, residents):
+    manager = dorm_manager_of(*buildings)
+    notice = _safety(buildings)
+    client.force_login(manager)
+    url = reverse("dorms:notice-acks", args=[notice.pk])
+    page = client.get(url).content.decode()
+    assert "0 %" in page and residents[0].username in page
+    services.notice_acknowledge(notice=notice, user=residents[0])
+    fragment = client.get(url, HTTP_HX_REQUEST="true").content.decode()
+    assert "33 %" in fragment and "<html" not in fragment
+    assert residents[0].username not in client.get(url).content.decode()
+
+
+def test_the_ack_view_costs_the_same_for_more_residents(
+    client, buildings, residents, django_assert_max_num_queries
+):
+    manager = dorm_manager_of(*buildings)
+    notice = _safety(buildings)
+    client.force_login(manager)
+    url = reverse("dorms:notice-acks", args=[notice.pk])
+    client.get(url)
+    with django_assert_max_num_queries(20) as few:
+        client.get(url)
+    for index in range(20):
+        resident_of(RoomFactory(building=buildings[index % 2]), f"more{index}")
+    with django_assert_max_num_queries(len(few)):
+        client.get(url)
+
+
+def test_a_resident_may_not_see_the_ack_view(client, buildings, residents):
+    notice = _safety(buildings)
+    client.force_login(residents[0])
+    assert client.get(reverse("dorms:notice-acks", args=[notice.pk])).status_code == 403
