@@ -4,6 +4,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from logistics.forms import IsoDateInput, IsoDateTimeInput
 from logistics.tabular import MAX_BYTES
 from logistics.uploads import clean_image
 
@@ -89,7 +90,7 @@ class PublishForm(forms.Form):
         label=_("Publish at"),
         required=False,
         help_text=_("Empty: publish now. At most 14 days ahead."),
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        widget=IsoDateTimeInput,
     )
     reason = forms.CharField(
         label=_("Reason for publishing despite the warnings"),
@@ -102,9 +103,7 @@ class PublishForm(forms.Form):
 class CopyForm(forms.Form):
     """Copy a previous day or week into this date (drafts)."""
 
-    from_date = forms.DateField(
-        label=_("Copy from"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    from_date = forms.DateField(label=_("Copy from"), widget=IsoDateInput)
     days = forms.TypedChoiceField(
         label=_("How much"),
         coerce=int,

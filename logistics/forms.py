@@ -4,6 +4,8 @@ from collections.abc import Callable
 
 from django import forms
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django_filters.widgets import DateRangeWidget
 from PIL import Image, UnidentifiedImageError
 
 from logistics.uploads import MAX_UPLOAD_BYTES
@@ -18,6 +20,62 @@ class PortalForm(forms.Form):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
+
+
+# Browsers take and send the values of date and time inputs in ISO form only (2026-11-28,
+# 2026-11-28T09:30, 09:30), whatever the page's language; a localized value ("2026/11/28" in
+# Chinese) leaves the input empty. So these widgets never localize.
+ISO_DATE = "%Y-%m-%d"
+ISO_DATETIME = "%Y-%m-%dT%H:%M"
+ISO_TIME = "%H:%M"
+
+
+class IsoDateInput(forms.DateInput):
+    """<input type="date"> with an ISO value in every language."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format=ISO_DATE)
+
+
+class IsoDateTimeInput(forms.DateTimeInput):
+    """<input type="datetime-local"> with an ISO value (to the minute) in every language."""
+
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format=ISO_DATETIME)
+
+
+class IsoTimeInput(forms.TimeInput):
+    """<input type="time"> with an ISO value (hours and minutes) in every language."""
+
+    input_type = "time"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format=ISO_TIME)
+
+
+class IsoMonthInput(forms.DateInput):
+    """<input type="month"> with an ISO value (2026-11) in every language."""
+
+    input_type = "month"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m")
+
+
+class IsoDateRangeWidget(DateRangeWidget):
+    """django-filter's from–to date pair (`<name>_after`, `<name>_before`) as two ISO date
+    inputs, each with its own accessible name (the field's label points at the first only)."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        self.widgets = [
+            IsoDateInput(attrs={"aria-label": gettext_lazy("From")}),
+            IsoDateInput(attrs={"aria-label": gettext_lazy("To")}),
+        ]
 
 
 class MultipleImageInput(forms.FileInput):

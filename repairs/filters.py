@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from logistics.filters import IntegerFilter, SearchFilterSet
+from logistics.forms import IsoDateRangeWidget
 from logistics.models import Room
 from repairs.models import Category, RepairEvent, RepairRequest
 from repairs.workflow import OPEN_STATUSES, overdue_q
@@ -49,7 +50,7 @@ class RepairRequestFilterSet(SearchFilterSet):
     unassigned = django_filters.BooleanFilter(method="filter_unassigned", label=_("Unassigned"))
     overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("Overdue"))
     created = django_filters.DateFromToRangeFilter(
-        field_name="created_at", label=_("Submitted between")
+        widget=IsoDateRangeWidget(), field_name="created_at", label=_("Submitted between")
     )
     ordering = django_filters.OrderingFilter(
         fields=(

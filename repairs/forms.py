@@ -9,7 +9,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from logistics.forms import PhotosField, PortalForm, limit_photos
+from logistics.forms import IsoDateTimeInput, PhotosField, PortalForm, limit_photos
 from logistics.models import Building, Room, User
 from logistics.models.users import phone_validator
 from logistics.roles import Role
@@ -93,8 +93,7 @@ def question_field(question: CategoryQuestion) -> forms.Field:
     if question.kind == kind.NUMBER:
         return forms.DecimalField(max_digits=12, decimal_places=4, **common)
     if question.kind == kind.DATETIME:
-        widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
-        return forms.DateTimeField(widget=widget, **common)
+        return forms.DateTimeField(widget=IsoDateTimeInput, **common)
     if question.kind == kind.TEXT:
         return forms.CharField(max_length=2000, widget=forms.Textarea(attrs={"rows": 3}), **common)
     if question.kind == kind.SINGLE:

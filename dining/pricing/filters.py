@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from dining.models import PriceChange, PriceIndexPoint, PriceRule, PriceViolation
 from logistics.filters import IntegerFilter
+from logistics.forms import IsoDateRangeWidget
 
 
 class PriceChangeFilterSet(django_filters.FilterSet):
@@ -16,7 +17,7 @@ class PriceChangeFilterSet(django_filters.FilterSet):
         field_name="menu_item", lookup_expr="isnull", exclude=True, label=_("Changed on a menu")
     )
     changed = django_filters.DateFromToRangeFilter(
-        field_name="changed_at", label=_("Changed between")
+        widget=IsoDateRangeWidget(), field_name="changed_at", label=_("Changed between")
     )
 
     class Meta:
@@ -29,7 +30,9 @@ class PriceIndexFilterSet(django_filters.FilterSet):
     campus = django_filters.BooleanFilter(
         field_name="canteen", lookup_expr="isnull", label=_("Only the campus index")
     )
-    date = django_filters.DateFromToRangeFilter(field_name="date", label=_("Between"))
+    date = django_filters.DateFromToRangeFilter(
+        widget=IsoDateRangeWidget(), field_name="date", label=_("Between")
+    )
 
     class Meta:
         model = PriceIndexPoint
@@ -42,13 +45,6 @@ class AnyBooleanWidget(django_filters.widgets.BooleanWidget):
     def __init__(self, attrs=None):
         super().__init__(attrs)
         self.choices = [("", _("Any")), ("true", _("Yes")), ("false", _("No"))]
-
-
-class DateRangeWidget(django_filters.widgets.DateRangeWidget):
-    """Two date pickers (…_after, …_before)."""
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs={"type": "date", **(attrs or {})})
 
 
 def _canteens(request):
@@ -81,7 +77,7 @@ class PriceViolationFilterSet(django_filters.FilterSet):
         method="filter_acknowledged", label=_("Acknowledged")
     )
     created = django_filters.DateFromToRangeFilter(
-        field_name="created_at", label=_("Recorded between")
+        widget=IsoDateRangeWidget(), field_name="created_at", label=_("Recorded between")
     )
 
     class Meta:

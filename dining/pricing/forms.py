@@ -8,16 +8,10 @@ from django.utils.translation import gettext_lazy as _
 
 from dining.models import PriceRule
 from dining.pricing.services import RULE_FIELDS, rule_requirements
+from logistics.forms import IsoDateInput
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 366
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs, format="%Y-%m-%d")
 
 
 class PriceRuleForm(forms.ModelForm):
@@ -41,8 +35,8 @@ class PriceRuleForm(forms.ModelForm):
 class PeriodForm(forms.Form):
     """A period of whole days (both ends included); the last 30 days by default."""
 
-    start = forms.DateField(label=_("From"), required=False, widget=DateInput)
-    end = forms.DateField(label=_("To"), required=False, widget=DateInput)
+    start = forms.DateField(label=_("From"), required=False, widget=IsoDateInput)
+    end = forms.DateField(label=_("To"), required=False, widget=IsoDateInput)
 
     def __init__(self, *args, default_days: int = DEFAULT_DAYS, **kwargs):
         super().__init__(*args, **kwargs)

@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
+from logistics.forms import IsoDateInput
 from logistics.spreadsheets import export_response
 from repairs import export
 from repairs.figures import can_view_figures, repair_figures
@@ -21,8 +22,8 @@ PRESETS = (7, 30, 90, 365)
 class PeriodForm(forms.Form):
     """A period of whole days (both ends included), in the site's time zone."""
 
-    start = forms.DateField(label=gettext_lazy("From"), required=False)
-    end = forms.DateField(label=gettext_lazy("To"), required=False)
+    start = forms.DateField(label=gettext_lazy("From"), required=False, widget=IsoDateInput)
+    end = forms.DateField(label=gettext_lazy("To"), required=False, widget=IsoDateInput)
 
     def clean(self):
         cleaned = super().clean()

@@ -4,6 +4,7 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 
 from logistics.filters import IntegerFilter
+from logistics.forms import IsoDateRangeWidget
 from reviews.models import IndexRow, Subject
 
 
@@ -14,7 +15,8 @@ class IndexRowFilterSet(django_filters.FilterSet):
     )
     period = django_filters.ChoiceFilter(choices=IndexRow.Period.choices, label=_("Period"))
     period_start = django_filters.DateFromToRangeFilter(
-        label=_("Period start between (period_start_after, period_start_before)")
+        widget=IsoDateRangeWidget(),
+        label=_("Period start between (period_start_after, period_start_before)"),
     )
     subject = IntegerFilter(field_name="subject_id", label=_("Subject id"))
 

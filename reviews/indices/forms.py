@@ -6,19 +6,13 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from logistics.forms import IsoDateInput, IsoMonthInput
 from reviews.models import IndexRow, Subject
 from reviews.registry import event_types
 
 from .querysets import RANKED_KINDS, default_start, normalise_start
 
 DEFAULT_MIN_REVIEWS = 5
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%d", **kwargs)
 
 
 def event_type_choices() -> list[tuple[str, str]]:
@@ -39,7 +33,7 @@ class RankingForm(forms.Form):
         choices=[(k.value, k.label) for k in RANKED_KINDS],
     )
     period = forms.ChoiceField(label=_("Period"), required=False, choices=IndexRow.Period.choices)
-    start = forms.DateField(label=_("Period containing"), required=False, widget=DateInput)
+    start = forms.DateField(label=_("Period containing"), required=False, widget=IsoDateInput)
     event_type = EventTypeField()
     min_reviews = forms.IntegerField(
         label=_("At least this many reviews"), required=False, min_value=0, max_value=100000
@@ -85,7 +79,7 @@ class MonthField(forms.DateField):
 class ExportForm(forms.Form):
     """The month of the assessment export, its format and service."""
 
-    month = MonthField(label=_("Month"), required=False)
+    month = MonthField(label=_("Month"), required=False, widget=IsoMonthInput)
     format = forms.ChoiceField(
         label=_("Format"), required=False, choices=[("csv", "CSV"), ("xlsx", "XLSX")]
     )
