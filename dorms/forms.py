@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from logistics.forms import MultipleImageInput, PortalForm
+from logistics.forms import IsoDateTimeInput, MultipleImageInput, PortalForm
 from logistics.models import Building, Campus, Department, Room
 from logistics.roles import Role
 from logistics.uploads import clean_document
@@ -26,7 +26,7 @@ def _datetime_field(label, *, required=False, help_text=""):
         required=required,
         help_text=help_text,
         input_formats=[DATETIME_FORMAT, "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_FORMAT),
+        widget=IsoDateTimeInput,
     )
 
 
