@@ -40,7 +40,7 @@ def register_beat_entry(
 
 
 def register_core_entries(*, relay_interval: int) -> None:
-    """The core's own sweeps: the outbox relay and purge, and the daily digests."""
+    """The core's own sweeps: the outbox relay and purge, the daily digests, daily figures."""
     register_beat_entry(
         "outbox-relay",
         task="logistics.tasks.bulk_relay_outbox",
@@ -57,4 +57,11 @@ def register_core_entries(*, relay_interval: int) -> None:
         "notifications-daily-digest",
         task="logistics.tasks.bulk_send_daily_digests",
         schedule=crontab(hour=7, minute=0),
+    )
+    register_beat_entry(
+        "daily-figures",
+        task="logistics.tasks.bulk_refresh_daily_figures",
+        schedule=300,
+        # a run that waited past the next one's start is superseded by it
+        options={"expires": 300},
     )

@@ -1,11 +1,12 @@
-"""Celery tasks of the core: deliver one outbox row, relay and purge the outbox, daily digests.
+"""Celery tasks of the core: deliver one outbox row, relay and purge the outbox, daily digests,
+daily figures.
 
 Tasks take ids and re-read rows; each is safe to run twice (see outbox.py).
 """
 
 from celery import shared_task
 
-from logistics import notifications, outbox
+from logistics import daily, notifications, outbox
 
 
 @shared_task(name=outbox.DELIVER_TASK, ignore_result=True)
@@ -30,3 +31,9 @@ def bulk_send_daily_digests() -> int:
 def bulk_purge_outbox() -> int:
     """Deletes outbox rows sent more than 30 days ago."""
     return outbox.purge_sent()
+
+
+@shared_task(name="logistics.tasks.bulk_refresh_daily_figures", ignore_result=True)
+def bulk_refresh_daily_figures() -> int:
+    """Rewrites today's figures (and the past days whose source rows changed)."""
+    return daily.refresh()

@@ -17,11 +17,13 @@ class RepairsConfig(AppConfig):
         from logistics.schedule import register_beat_entry
         from logistics.sections import register_home_section, register_overview_section
         from repairs.choices import connect as connect_choices
+        from repairs.daily import register as register_daily_figures
         from repairs.reviews import register as register_reviews
         from repairs.sections import my_jobs_context, my_repairs_context, overview_context
 
         register_reviews()
         connect_choices()
+        register_daily_figures()
 
         register_home_section(
             "repairs.my-requests",

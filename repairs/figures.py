@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db import connection
-from django.db.models import Avg, Count, F, FloatField, Func, Max, Q, QuerySet
+from django.db.models import Avg, Count, F, FloatField, Func, Max, Q, QuerySet, Sum
 from django.db.models.aggregates import Aggregate
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 
@@ -88,6 +89,41 @@ class Timing:
 
 
 @dataclass
+class OverdueRow:
+    """A line of the overdue list: what the page shows of an overdue request."""
+
+    id: int
+    status: str
+    category: str
+    place: str
+    due: datetime
+    assignee: str  # display name, or "" when unassigned
+
+    @property
+    def number(self) -> str:
+        return f"R{self.id:06d}"
+
+    @property
+    def status_label(self) -> str:
+        return RepairRequest.Status(self.status).label
+
+    def get_absolute_url(self) -> str:
+        return reverse("repairs:detail", args=[self.id])
+
+    @classmethod
+    def of(cls, repair: RepairRequest) -> "OverdueRow":
+        assignee = repair.assignee.get_display_name() if repair.assignee else ""
+        return cls(
+            repair.pk,
+            repair.status,
+            str(repair.category),
+            repair.place,
+            repair.completion_due_at,
+            assignee,
+        )
+
+
+@dataclass
 class RepairFigures:
     """Everything the figures page and the manager overview show, for one period and user."""
 
@@ -99,7 +135,8 @@ class RepairFigures:
     by_building: list[dict] = field(default_factory=list)  # {building_id, name, count}
     open_count: int = 0
     overdue_count: int = 0
-    overdue: list[RepairRequest] = field(default_factory=list)
+    overdue: list[OverdueRow] = field(default_factory=list)
+    as_of: datetime | None = None  # when "overdue now" was computed (daily rows), None: live
     response: Timing = field(default_factory=Timing)
     completion: Timing = field(default_factory=Timing)
     response_sla: float | None = None  # share responded by response_due_at, 0..1
@@ -128,12 +165,14 @@ def repair_figures(
     figures.overdue_count = overdue.count()
     # Only what the list shows: each join more multiplies PostgreSQL's planning time.
     listed = overdue.select_related("category", "building", "room__building", "assignee")
-    figures.overdue = list(listed.order_by("completion_due_at", "id")[:OVERDUE_LIST_SIZE])
+    shown = listed.order_by("completion_due_at", "id")[:OVERDUE_LIST_SIZE]
+    figures.overdue = [OverdueRow.of(repair) for repair in shown]
     figures.repeat_faults = _repeat_faults(scoped, end=min(end, now))
     return figures
 
 
-def _add_totals(figures: RepairFigures, period: QuerySet, now: datetime) -> None:
+def period_aggregates(now: datetime) -> dict:
+    """The sums and counts of a period's requests (one aggregate query; no percentiles)."""
     worked = ~Q(status__in=NOT_WORKED)
     response_decided = (
         worked
@@ -145,7 +184,7 @@ def _add_totals(figures: RepairFigures, period: QuerySet, now: datetime) -> None
         & Q(completion_due_at__isnull=False)
         & (Q(completed_at__isnull=False) | Q(completion_due_at__lt=now))
     )
-    aggregates = {
+    return {
         "total": Count("id"),
         "open": Count("id", filter=Q(status__in=OPEN_STATUSES)),
         "responded": Count("id", filter=Q(first_response_at__isnull=False)),
@@ -164,7 +203,13 @@ def _add_totals(figures: RepairFigures, period: QuerySet, now: datetime) -> None
             "id", filter=worked & (Q(completed_at__isnull=False) | Q(reopen_count__gt=0))
         ),
         "reopened": Count("id", filter=Q(reopen_count__gt=0)),
+        "response_sum": Sum(RESPONSE_SECONDS, filter=Q(first_response_at__isnull=False)),
+        "completion_sum": Sum(COMPLETION_SECONDS, filter=Q(completed_at__isnull=False)),
     }
+
+
+def _add_totals(figures: RepairFigures, period: QuerySet, now: datetime) -> None:
+    aggregates = period_aggregates(now)
     if connection.vendor == "postgresql":
         aggregates["response_p90"] = PercentileCont(
             RESPONSE_SECONDS, PERCENTILE, filter=Q(first_response_at__isnull=False)
@@ -256,9 +301,9 @@ def _by_building(period: QuerySet) -> list[dict]:
     return result
 
 
-def _repeat_faults(scoped: QuerySet, *, end: datetime) -> list[dict]:
-    """Rooms where the same category was reported three or more times in the last 90 days."""
-    rows = (
+def repeat_fault_rows(scoped: QuerySet, *, end: datetime) -> QuerySet:
+    """Rooms where the same category was reported three or more times in the 90 days to `end`."""
+    return (
         scoped.filter(
             room__isnull=False,
             created_at__gte=end - timedelta(days=REPEAT_FAULT_DAYS),
@@ -277,6 +322,9 @@ def _repeat_faults(scoped: QuerySet, *, end: datetime) -> list[dict]:
         .filter(n__gte=REPEAT_FAULT_MIN)
         .order_by("-n", "-last_at")[:REPEAT_FAULT_LIST_SIZE]
     )
+
+
+def _repeat_faults(scoped: QuerySet, *, end: datetime) -> list[dict]:
     return [
         {
             "room_id": row["room_id"],
@@ -291,7 +339,7 @@ def _repeat_faults(scoped: QuerySet, *, end: datetime) -> list[dict]:
             "count": row["n"],
             "last_at": row["last_at"],
         }
-        for row in rows
+        for row in repeat_fault_rows(scoped, end=end)
     ]
 
 

@@ -11,9 +11,9 @@ from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 
 from logistics.figures import percent
-from repairs.figures import RepairFigures, repair_figures
+from repairs.figures import RepairFigures
 from repairs.models import RepairRequest
-from repairs.views.figures import period_bounds
+from repairs.views.figures import period_figures
 
 SHOWN = 5
 OVERVIEW_DAYS = 30
@@ -67,8 +67,7 @@ def my_jobs_context(request: HttpRequest) -> dict:
 def overview_context(request: HttpRequest) -> dict:
     """The repairs section of the manager overview: the last 30 days in a few figures."""
     end = timezone.localdate()
-    lower, upper = period_bounds(end - timedelta(days=OVERVIEW_DAYS - 1), end)
-    data = repair_figures(user=request.user, start=lower, end=upper)
+    data = period_figures(request.user, end - timedelta(days=OVERVIEW_DAYS - 1), end)
     return {"figures": overview_figures(data), "figures_url": reverse("repairs:figures")}
 
 

@@ -1,6 +1,7 @@
 """Models of the shared core."""
 
 from .calendar import CalendarDay
+from .figures import DailyFigure
 from .notifications import (
     Notification,
     NotificationPreference,
@@ -16,6 +17,7 @@ __all__ = [
     "Building",
     "CalendarDay",
     "Campus",
+    "DailyFigure",
     "Department",
     "Notification",
     "NotificationPreference",

@@ -12,7 +12,8 @@ from django.utils.translation import gettext_lazy
 from logistics.forms import IsoDateInput
 from logistics.spreadsheets import export_response
 from repairs import export
-from repairs.figures import can_view_figures, repair_figures
+from repairs.daily import daily_repair_figures, figures_scope
+from repairs.figures import RepairFigures, can_view_figures, repair_figures
 from repairs.models import RepairRequest
 
 DEFAULT_DAYS = 30
@@ -49,6 +50,17 @@ def period_bounds(start: date, end: date) -> tuple[datetime, datetime]:
     )
 
 
+def period_figures(user, start: date, end: date) -> RepairFigures:
+    """The figures of the requests filed from `start` to `end` that `user` may see: from the
+    daily rows beat keeps (logistics.daily), or from the requests for a user whose scope has
+    no rows of its own (a dispatcher of several units)."""
+    scope = figures_scope(user)
+    if scope is not None:
+        return daily_repair_figures(scope=scope, start=start, end=end)
+    lower, upper = period_bounds(start, end)
+    return repair_figures(user=user, start=lower, end=upper)
+
+
 def _allowed(request) -> None:
     if not can_view_figures(request.user):
         raise PermissionDenied
@@ -81,7 +93,7 @@ def _page(request, form: PeriodForm, status: int = 200):
         "start": start,
         "end": end,
         "presets": _presets(timezone.localdate()),
-        "figures": repair_figures(user=request.user, start=lower, end=upper),
+        "figures": period_figures(request.user, start, end),
         "export_query": f"start={start.isoformat()}&end={end.isoformat()}",
     }
     return render(request, "repairs/figures.html", context, status=status)

@@ -8,6 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from logistics import daily
 from logistics.models import StaffScope
 from logistics.roles import Role
 from repairs.figures import repair_figures
@@ -143,7 +144,7 @@ def test_it_lists_overdue_open_requests_soonest_first(manager):
     figures = repair_figures(user=manager, **last_days())
 
     assert figures.overdue_count == 2
-    assert [r.pk for r in figures.overdue] == [late.pk, later.pk]
+    assert [r.id for r in figures.overdue] == [late.pk, later.pk]
 
 
 def test_it_finds_repeat_faults_in_the_same_room_and_category_within_90_days(manager):
@@ -214,11 +215,18 @@ def test_it_uses_a_fixed_number_of_queries_whatever_the_data(manager):
     assert few == (8 if connection.vendor == "postgresql" else 10)
 
 
-# --- the page and the manager overview -----------------------------------------------------
+# --- the page and the manager overview (read from the daily rows, see test_daily.py) ---------
+
+
+def refreshed(days: int = 60) -> None:
+    """What beat does every five minutes, over the last `days` days (as a backfill would)."""
+    today = timezone.localdate()
+    daily.refresh(days=[today - timedelta(days=n) for n in range(days)])
 
 
 def test_it_shows_the_figures_page_to_a_manager(client, manager):
     filed(5, category=CategoryFactory(name="空调"), first_response_at_h=2)
+    refreshed()
     client.force_login(manager)
 
     response = client.get(reverse("repairs:figures"))
@@ -231,6 +239,7 @@ def test_it_shows_the_figures_page_to_a_manager(client, manager):
 def test_it_filters_the_figures_page_by_period(client, manager):
     filed(24 * 10)
     filed(24 * 50)
+    refreshed()
     client.force_login(manager)
     today = timezone.localdate()
     start = today - timedelta(days=20)
@@ -241,6 +250,7 @@ def test_it_filters_the_figures_page_by_period(client, manager):
 
 
 def test_it_answers_a_bad_period_with_a_message_not_an_error(client, manager):
+    refreshed()
     client.force_login(manager)
 
     response = client.get(reverse("repairs:figures"), {"start": "2026-13-40", "end": "2026-01-01"})
@@ -251,6 +261,7 @@ def test_it_answers_a_bad_period_with_a_message_not_an_error(client, manager):
 
 
 def test_it_refuses_a_period_that_ends_before_it_starts(client, manager):
+    refreshed()
     client.force_login(manager)
 
     response = client.get(reverse("repairs:figures"), {"start": "2026-05-02", "end": "2026-05-01"})
@@ -273,6 +284,7 @@ def test_it_sends_anonymous_visitors_to_sign_in(client):
 
 def test_it_adds_repairs_figures_to_the_manager_overview(client, manager):
     filed(5, completion_due_at_h=1)
+    refreshed()
     client.force_login(manager)
 
     response = client.get(reverse("manager-overview"))

@@ -1,12 +1,18 @@
 """`manage.py seed_demo`: the demo campus and one account per role, for trying the portal out."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.module_loading import autodiscover_modules
 from django.utils.translation import gettext as _
 
-from logistics import demo
+from logistics import daily, demo
+
+# The demo's history reaches about two months back; its figures pages need those days' rows.
+DEMO_FIGURE_DAYS = 70
 
 
 class Command(BaseCommand):
@@ -34,6 +40,9 @@ class Command(BaseCommand):
             for seeder in demo.registered_seeders():
                 seeder(data)
             demo.settle_notifications()
+            # the figures pages read daily rows (logistics.daily): the demo's year of them
+            today = timezone.localdate()
+            daily.refresh(days=[today - timedelta(days=n) for n in range(DEMO_FIGURE_DAYS)])
         self.stdout.write(self.style.SUCCESS(self.summary(data)))
 
     def summary(self, data: demo.DemoData) -> str:

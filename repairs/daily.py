@@ -1,0 +1,314 @@
+"""The repairs figures as daily rows (logistics.daily): computed by beat, read by the figures page.
+
+Each day holds the figures of the requests *filed* that day — how many, in which states,
+categories and buildings, how fast they were answered and completed (sum, count and a
+histogram for the 90th percentile), on time against their SLA, reopened — for the whole site and
+for each unit a repair dispatcher is scoped to (a building or a department, the same rule as
+`dispatcher_scope`). A request that changes later (completed next week) makes beat rewrite the
+day it was filed (`changed_days`). Today's rows also hold the overdue requests of the moment
+and the repeat faults of the last 90 days.
+
+`daily_repair_figures` builds the page's `RepairFigures` from these rows alone.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import Coalesce, TruncDate
+from django.utils import timezone, translation
+
+from logistics import daily
+from logistics.daily import Figure
+from logistics.models import Building, DailyFigure, StaffScope, User
+from logistics.roles import Role
+
+from .figures import (
+    COMPLETION_SECONDS,
+    OVERDUE_LIST_SIZE,
+    PERCENTILE,
+    RESPONSE_SECONDS,
+    OverdueRow,
+    RepairFigures,
+    Timing,
+    _hours,
+    _localized,
+    _share,
+    period_aggregates,
+    repeat_fault_rows,
+)
+from .models import Category, RepairRequest
+
+SOURCE = "repairs"
+FILED, OPEN = "repairs.filed", "repairs.open"
+RESPONSE, COMPLETION = "repairs.response", "repairs.completion"
+RESPONSE_SLA, COMPLETION_SLA = "repairs.response_sla", "repairs.completion_sla"
+REOPENED = "repairs.reopened"
+OVERDUE, REPEAT_FAULTS = "repairs.overdue", "repairs.repeat_faults"
+PERIOD_KEYS = (FILED, OPEN, RESPONSE, COMPLETION, RESPONSE_SLA, COMPLETION_SLA, REOPENED)
+Kind = DailyFigure.ScopeKind
+
+
+def register() -> None:
+    daily.register_daily_figures(SOURCE, compute, changed_days=changed_days)
+
+
+# --- computing a day ----------------------------------------------------------------------------
+
+
+def scopes() -> list[tuple[str, int, Q]]:
+    """The site, and every single unit a repair dispatcher is scoped to, with its condition."""
+    found = [(Kind.SITE, 0, Q())]
+    units = StaffScope.objects.filter(role=Role.REPAIR_DISPATCHER).order_by()
+    departments = units.exclude(department=None).values_list("department_id", flat=True)
+    for department_id in sorted(set(departments)):
+        condition = Q(team_id=department_id) | Q(category__department_id=department_id)
+        found.append((Kind.DEPARTMENT, department_id, condition))
+    for building_id in sorted(
+        set(units.exclude(building=None).values_list("building_id", flat=True))
+    ):
+        found.append((Kind.BUILDING, building_id, Q(building_id=building_id)))
+    return found
+
+
+def compute(day: date, now: datetime) -> list[Figure]:
+    start, end = daily.day_bounds(day)
+    is_today = day == timezone.localdate(now)
+    figures: list[Figure] = []
+    for kind, scope_id, condition in scopes():
+        scoped = RepairRequest.objects.filter(condition).order_by()
+        period = scoped.filter(created_at__gte=start, created_at__lt=end)
+        for figure in _period_figures(period, now):
+            figures.append(Figure(figure.key, figure.value, figure.parts, kind, scope_id))
+        rows = _repeat_fault_parts(scoped, end=min(end, now))
+        figures.append(Figure(REPEAT_FAULTS, len(rows), {"rows": rows}, kind, scope_id))
+        if is_today:
+            count, rows = _overdue_parts(scoped, now)
+            figures.append(Figure(OVERDUE, count, {"rows": rows}, kind, scope_id))
+    return figures
+
+
+def _period_figures(period: QuerySet, now: datetime) -> list[Figure]:
+    row = period.aggregate(**period_aggregates(now))
+    response = period.filter(first_response_at__isnull=False).annotate(s=RESPONSE_SECONDS)
+    completion = period.filter(completed_at__isnull=False).annotate(s=COMPLETION_SECONDS)
+    by_building = period.annotate(b=Coalesce("building_id", "room__building_id"))
+    breakdown = {
+        "status": _counts(period, "status"),
+        "category": _counts(period, "category_id"),
+        "building": _counts(by_building, "b"),
+    }
+    return [
+        Figure(FILED, row["total"], breakdown),
+        Figure(OPEN, row["open"]),
+        Figure(RESPONSE, row["responded"], _timing_parts(response, row["response_sum"])),
+        Figure(COMPLETION, row["completed"], _timing_parts(completion, row["completion_sum"])),
+        Figure(RESPONSE_SLA, row["response_on_time"], {"base": row["response_decided"]}),
+        Figure(COMPLETION_SLA, row["completion_on_time"], {"base": row["completion_decided"]}),
+        Figure(REOPENED, row["reopened"], {"base": row["reopen_base"]}),
+    ]
+
+
+def _counts(queryset: QuerySet, column: str) -> dict[str, int]:
+    rows = queryset.values_list(column).annotate(n=Count("id")).values_list(column, "n")
+    return {"" if value is None else str(value): n for value, n in rows}
+
+
+def _timing_parts(queryset: QuerySet, seconds: float | None) -> dict:
+    values = queryset.values_list("s", flat=True)
+    return {"seconds": seconds or 0.0, "histogram": daily.histogram(max(v, 0) for v in values)}
+
+
+def _both_languages(render) -> dict[str, str]:
+    with translation.override("zh-hans"):
+        zh = render()
+    with translation.override("en"):
+        en = render()
+    return {"zh": zh, "en": en}
+
+
+def _overdue_parts(scoped: QuerySet, now: datetime) -> tuple[int, list[dict]]:
+    overdue = scoped.overdue(now)
+    listed = overdue.select_related("category", "building", "room__building", "assignee")
+    rows = []
+    for repair in listed.order_by("completion_due_at", "id")[:OVERDUE_LIST_SIZE]:
+        rows.append(
+            {
+                "id": repair.pk,
+                "status": repair.status,
+                "category": _both_languages(lambda r=repair: str(r.category)),
+                "place": _both_languages(lambda r=repair: r.place),
+                "due": repair.completion_due_at.isoformat(),
+                "assignee": repair.assignee.get_display_name() if repair.assignee else "",
+            }
+        )
+    count = len(rows) if len(rows) < OVERDUE_LIST_SIZE else overdue.count()
+    return count, rows
+
+
+def _repeat_fault_parts(scoped: QuerySet, *, end: datetime) -> list[dict]:
+    return [
+        {
+            "room_id": row["room_id"],
+            "room": {
+                "zh": f"{row['room__building__name']} {row['room__number']}",
+                "en": f"{row['room__building__name_en'] or row['room__building__name']} "
+                f"{row['room__number']}",
+            },
+            "category_id": row["category_id"],
+            "category": {"zh": row["category__name"], "en": row["category__name_en"]},
+            "count": row["n"],
+            "last_at": row["last_at"].isoformat(),
+        }
+        for row in repeat_fault_rows(scoped, end=end)
+    ]
+
+
+def changed_days(since: datetime, now: datetime) -> list[date]:
+    """The filing days of requests that changed since `since`, or whose response or completion
+    deadline passed since then (which decides their SLA figures without a write)."""
+    changed = (
+        Q(updated_at__gte=since)
+        | Q(response_due_at__gte=since, response_due_at__lt=now)
+        | Q(completion_due_at__gte=since, completion_due_at__lt=now)
+    )
+    days = (
+        RepairRequest.objects.filter(changed)
+        .annotate(day=TruncDate("created_at", tzinfo=timezone.get_current_timezone()))
+        .order_by()
+        .values_list("day", flat=True)
+        .distinct()
+    )
+    return list(days)
+
+
+# --- reading a period ---------------------------------------------------------------------------
+
+
+def figures_scope(user: User) -> tuple[str, int] | None:
+    """The scope of the rows `user`'s figures read: the site for managers, supervisors and
+    unscoped dispatchers, their unit for a dispatcher scoped to one; None for anyone else (a
+    dispatcher of several units: their figures are computed from the requests)."""
+    if user.is_superuser or user.has_role(Role.LOGISTICS_MANAGER, Role.SUPERVISOR):
+        return (Kind.SITE, 0)
+    if not user.has_role(Role.REPAIR_DISPATCHER):
+        return None
+    units = list(user.scoped(Role.REPAIR_DISPATCHER).values_list("department_id", "building_id"))
+    if not units:
+        return (Kind.SITE, 0)
+    if len(units) == 1:
+        department_id, building_id = units[0]
+        if department_id and not building_id:
+            return (Kind.DEPARTMENT, department_id)
+        if building_id and not department_id:
+            return (Kind.BUILDING, building_id)
+    return None
+
+
+def daily_repair_figures(*, scope: tuple[str, int], start: date, end: date) -> RepairFigures:
+    """The figures of the requests filed from `start` to `end` (days, both included) in `scope`,
+    from the daily rows alone."""
+    kind, scope_id = scope
+    keys = (*PERIOD_KEYS, OVERDUE, REPEAT_FAULTS)
+    rows = daily.read_figures(keys, start=start, end=end, scope_kind=kind, scope_id=scope_id)
+    lower, upper = daily.day_bounds(start)[0], daily.day_bounds(end)[1]
+    figures = RepairFigures(start=lower, end=upper)
+    filed = rows[FILED]
+    figures.total = int(daily.total(filed))
+    figures.open_count = int(daily.total(rows[OPEN]))
+    figures.response = _timing(rows[RESPONSE])
+    figures.completion = _timing(rows[COMPLETION])
+    for name, key in (("response", RESPONSE_SLA), ("completion", COMPLETION_SLA)):
+        base = int(daily.total_part(rows[key], "base"))
+        setattr(figures, f"{name}_sla_count", base)
+        setattr(figures, f"{name}_sla", _share(daily.total(rows[key]), base))
+    figures.reopened_count = int(daily.total(rows[REOPENED]))
+    figures.reopen_rate = _share(figures.reopened_count, daily.total_part(rows[REOPENED], "base"))
+    figures.by_status = _by_status(daily.merged(filed, "status"))
+    figures.by_category = _by_category(daily.merged(filed, "category"))
+    figures.by_building = _by_building(daily.merged(filed, "building"))
+    if overdue := daily.latest(rows[OVERDUE]):
+        figures.overdue_count = int(overdue.value)
+        figures.overdue = [_overdue_row(row) for row in overdue.parts["rows"]]
+        figures.as_of = overdue.computed_at
+    if repeat := daily.latest(rows[REPEAT_FAULTS]):
+        figures.repeat_faults = [_repeat_fault(row) for row in repeat.parts["rows"]]
+    return figures
+
+
+def _timing(rows: list[DailyFigure]) -> Timing:
+    count = int(daily.total(rows))
+    if not count:
+        return Timing()
+    mean = daily.total_part(rows, "seconds") / count
+    p90 = daily.percentile(daily.merged(rows, "histogram"), PERCENTILE)
+    return Timing(count, _hours(mean), _hours(p90))
+
+
+def _by_status(counts) -> list[dict]:
+    return [
+        {"status": value, "label": label, "count": counts[value]}
+        for value, label in RepairRequest.Status.choices
+        if counts.get(value)
+    ]
+
+
+def _by_category(counts) -> list[dict]:
+    names = Category.objects.in_bulk([int(pk) for pk in counts])
+    rows = [
+        {
+            "category_id": int(pk),
+            "name": _localized(names[int(pk)].name, names[int(pk)].name_en)
+            if int(pk) in names
+            else "",
+            "count": n,
+        }
+        for pk, n in counts.items()
+        if n
+    ]
+    return sorted(rows, key=lambda row: (-row["count"], row["name"]))
+
+
+def _by_building(counts) -> list[dict]:
+    buildings = Building.objects.in_bulk([int(pk) for pk in counts if pk])
+    rows = []
+    for pk, n in sorted(counts.items(), key=lambda item: -item[1]):
+        if not n:
+            continue
+        building = buildings.get(int(pk)) if pk else None
+        rows.append(
+            {
+                "building_id": int(pk) if pk else None,
+                "name": str(building) if building else None,
+                "count": n,
+            }
+        )
+    return rows
+
+
+def _language(names: dict) -> str:
+    english = (translation.get_language() or "").startswith("en")
+    return (names.get("en") if english else None) or names.get("zh") or ""
+
+
+def _overdue_row(row: dict) -> OverdueRow:
+    return OverdueRow(
+        id=row["id"],
+        status=row["status"],
+        category=_language(row["category"]),
+        place=_language(row["place"]),
+        due=datetime.fromisoformat(row["due"]),
+        assignee=row["assignee"],
+    )
+
+
+def _repeat_fault(row: dict) -> dict:
+    return {
+        "room_id": row["room_id"],
+        "room": _language(row["room"]),
+        "category_id": row["category_id"],
+        "category": _language(row["category"]),
+        "count": row["count"],
+        "last_at": datetime.fromisoformat(row["last_at"]),
+    }
