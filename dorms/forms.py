@@ -70,6 +70,14 @@ class NoticeForm(PortalForm):
         widget=forms.Textarea(attrs={"rows": 8}),
         help_text=gettext_lazy("Markdown: **bold**, *italic*, lists, links. No HTML."),
     )
+    title_en = forms.CharField(label=gettext_lazy("English title"), max_length=200, required=False)
+    body_en = forms.CharField(
+        label=gettext_lazy("English text"),
+        required=False,
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=gettext_lazy("Optional; feeds and CAP alerts carry it in their English part."),
+    )
     kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=Kind.choices)
     utility = forms.ChoiceField(
         label=gettext_lazy("Utility (outages)"),
@@ -193,12 +201,15 @@ class NoticeForm(PortalForm):
 
     def notice_data(self) -> dict:
         names = (
-            *("title", "body", "kind", "utility", "starts_at", "ends_at", "unplanned"),
+            *("title", "body", "title_en", "body_en", "kind", "utility", "starts_at", "ends_at"),
+            "unplanned",
             *("publish_at", "valid_until", "pinned", "requires_ack", "ack_deadline"),
         )
         return {name: self.cleaned_data.get(name) for name in names} | {
             "body": self.cleaned_data.get("body") or "",
             "utility": self.cleaned_data.get("utility") or "",
+            "title_en": self.cleaned_data.get("title_en") or "",
+            "body_en": self.cleaned_data.get("body_en") or "",
         }
 
     @classmethod
@@ -232,6 +243,16 @@ class CorrectionForm(PortalForm):
         required=False,
         max_length=20000,
         widget=forms.Textarea(attrs={"rows": 8}),
+    )
+    title_en = forms.CharField(label=gettext_lazy("English title"), max_length=200, required=False)
+    body_en = forms.CharField(
+        label=gettext_lazy("English text"),
+        required=False,
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    withdraws = forms.BooleanField(
+        label=gettext_lazy("This calls the notice off (all clear)"), required=False
     )
 
 

@@ -52,6 +52,8 @@ class Notice(models.Model):
 
     title = models.CharField(_("title"), max_length=200)
     body = models.TextField(_("body"), blank=True, help_text=_("Markdown: **bold**, lists, links."))
+    title_en = models.CharField(_("English title"), max_length=200, blank=True)
+    body_en = models.TextField(_("English text"), blank=True)
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.GENERAL)
     utility = models.CharField(_("utility"), max_length=16, choices=Utility.choices, blank=True)
     status = models.CharField(
@@ -81,6 +83,9 @@ class Notice(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="corrections",
+    )
+    withdraws = models.BooleanField(
+        _("withdraws"), default=False, help_text=_("This correction calls the earlier notice off.")
     )
     publish_at = models.DateTimeField(_("publish at"), null=True, blank=True)
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)

@@ -40,7 +40,8 @@ Status = Notice.Status
 DELIVERY_BATCH = 500
 PUSH_INTERVAL = timedelta(hours=1)
 EDITABLE = (
-    *("title", "body", "kind", "utility", "publish_at", "valid_until", "pinned"),
+    *("title", "body", "title_en", "body_en", "kind", "utility", "publish_at", "valid_until"),
+    "pinned",
     *("starts_at", "ends_at", "unplanned", "requires_ack", "ack_deadline"),
 )
 
@@ -237,18 +238,32 @@ def notices_release_due(*, now: datetime | None = None) -> int:
 
 
 @transaction.atomic
-def notice_correct(*, notice: Notice, by: User, title: str, body: str) -> Notice:
+def notice_correct(
+    *,
+    notice: Notice,
+    by: User,
+    title: str,
+    body: str,
+    title_en: str = "",
+    body_en: str = "",
+    withdraws: bool = False,
+) -> Notice:
     """Publishes a correction: a new notice to the same audience that references the old one,
-    announced as a correction; the old one is marked corrected."""
+    announced as a correction; the old one is marked corrected. `withdraws` calls the old one
+    off (an all-clear; a CAP Cancel)."""
     notice = Notice.objects.select_for_update().get(pk=notice.pk)
     _require_manageable(notice, by)
     NOTICE_MACHINE.check(notice, "correct", by)
     if not title.strip():
         raise workflow.InvalidInput(fields={"title": [_("A notice needs a title.")]})
     targets = list(notice.targets.all())
-    fields = {name: getattr(notice, name) for name in EDITABLE}
+    fields = {name: getattr(notice, name) for name in EDITABLE if name != "publish_at"}
+    if withdraws:  # an all-clear ends the notice's validity now
+        fields["valid_until"] = timezone.now()
     correction = Notice(
-        **{**fields, "title": title, "body": body, "publish_at": None},
+        **fields | {"title": title, "body": body, "title_en": title_en, "body_en": body_en},
+        publish_at=None,
+        withdraws=withdraws,
         audience=notice.audience,
         campus=notice.campus,
         author=by,

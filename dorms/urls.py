@@ -2,11 +2,16 @@
 
 from django.urls import path
 
+from dorms import feeds
 from dorms.views import acks, buildings, notices, outages
 
 app_name = "dorms"
 
 urlpatterns = [
+    path("feeds/campus/<str:code>.atom", feeds.NoticeFeed(), name="feed-campus"),
+    path("feeds/building/<int:pk>.atom", feeds.NoticeFeed(), name="feed-building"),
+    path("cap/", feeds.CapIndexFeed(), name="cap-index"),
+    path("cap/<int:pk>.xml", feeds.cap_alert_view, name="cap-alert"),
     path("", notices.notice_list, name="index"),
     path("building/", buildings.my_building, name="my-building"),
     path("outages/", outages.outage_overview, name="outages"),

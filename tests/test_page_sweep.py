@@ -40,6 +40,10 @@ EXCLUDED = {
     "dining:export": "CSV/XLSX download",
     "reviews:review-photo": "image download",
     "dorms:attachment": "PDF or image download",
+    "dorms:feed-campus": "Atom feed",
+    "dorms:feed-building": "Atom feed",
+    "dorms:cap-index": "Atom index of CAP alerts",
+    "dorms:cap-alert": "CAP 1.2 XML",
     "reviews:index-export": "CSV/XLSX download",
 }
 

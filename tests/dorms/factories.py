@@ -26,7 +26,8 @@ class NoticeFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def buildings(self, create, extracted, **kwargs):
         if create and extracted:
-            self.audience = "buildings"
+            self.audience, self.campus = "buildings", extracted[0].campus
+            self.save(update_fields=["audience", "campus"])
             NoticeTarget.objects.bulk_create(
                 [NoticeTarget(notice=self, building=b) for b in extracted]
             )

@@ -63,7 +63,19 @@ def rules(m) -> dict:
         expect |= {(verb, m.STUDENT): student for verb in methods if methods[verb] == "owner"}
         return m.rule(kwargs=kwargs, expect=expect, **methods)
 
+    def emergency_pk(cast):
+        notice = _student_notice(m, cast, kind="emergency", utility="", audience="buildings")[0]
+        return {"pk": notice.pk}
+
     return {
+        "dorms:feed-campus": m.rule(
+            get="public", kwargs=lambda cast: {"code": cast.campus.code}, why="Atom for any reader"
+        ),
+        "dorms:feed-building": m.rule(
+            get="public", kwargs=lambda cast: {"pk": cast.building.pk}, why="Atom for any reader"
+        ),
+        "dorms:cap-index": m.rule(get="public", why="CAP alerts are public by nature"),
+        "dorms:cap-alert": m.rule(get="public", kwargs=emergency_pk, why="CAP 1.2 alert"),
         "dorms:index": m.rule(get="login", why="what was addressed to me; managers their scope"),
         "dorms:my-building": m.rule(get="login"),
         "dorms:outages": m.rule(
