@@ -426,6 +426,11 @@ REVIEWS_COMPLAINT_RESOLVE_HOURS = env.int("REVIEWS_COMPLAINT_RESOLVE_HOURS", def
 # Weight of the prior in the Bayesian-adjusted mean: like this many reviews at the overall mean.
 REVIEWS_PRIOR_WEIGHT = env.int("REVIEWS_PRIOR_WEIGHT", default=10)
 
+# --- Lost and found -----------------------------------------------------------------------------
+
+# Whether visitors without a session see the board of found items (signed-in users always do).
+LOSTFOUND_BOARD_PUBLIC = env.bool("LOSTFOUND_BOARD_PUBLIC", default=False)
+
 # --- Security -----------------------------------------------------------------------------------
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -11,5 +11,24 @@ class LostfoundConfig(AppConfig):
 
     def ready(self) -> None:
         from logistics.api.permissions import register_scope_area
+        from logistics.roles import Role
+        from logistics.sections import register_home_section
+        from lostfound.sections import my_found_items_context, my_lost_reports_context
 
         register_scope_area("lostfound")
+        register_home_section(
+            "lostfound.my-lost-reports",
+            title=_("My lost reports"),
+            template="includes/_item_list.html",
+            context=my_lost_reports_context,
+            order=30,
+            roles={Role.STUDENT, Role.TEACHER},
+        )
+        register_home_section(
+            "lostfound.my-found-items",
+            title=_("My found items"),
+            template="includes/_item_list.html",
+            context=my_found_items_context,
+            order=31,
+            roles={Role.STUDENT, Role.TEACHER},
+        )

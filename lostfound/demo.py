@@ -1,1 +1,121 @@
-"""Demo data of the lost-and-found system, registered with logistics.demo.register_demo_seeder."""
+"""Demo data of the lost-and-found system, registered with logistics.demo.register_demo_seeder:
+two desks (闵行 administration building, 徐汇 library), the demo desk person scoped to the first,
+and a few found items and lost reports filed through the services. Runs once: with any found
+item present it does nothing."""
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from logistics.demo import DemoData, register_demo_seeder
+from logistics.models import Department
+from lostfound import services
+from lostfound.models import Category, Desk, FoundItem
+
+# (code, name, English name, department code, building, where, opening hours)
+DESKS = [
+    (
+        "MH",
+        "失物招领处（闵行）",
+        "Lost and Found (Minhang)",
+        "LOSTFOUND",
+        "MH-A1",
+        "行政楼一楼",
+        "8:30–17:00",
+    ),
+    (
+        "XH",
+        "失物招领处（徐汇）",
+        "Lost and Found (Xuhui)",
+        "LOSTFOUND-XH",
+        "XH-L1",
+        "图书馆一楼",
+        "8:30–17:00",
+    ),
+]
+
+# (category, public description, hidden traits, building, place, hours ago, custody)
+ITEMS = [
+    ("phone", "黑色华为手机，透明手机壳", "锁屏是一只橘猫", "XH-L1", "三楼自习区", 5, "desk"),
+    ("umbrella", "蓝色折叠伞", "伞柄缠着白色胶带", "MH-T1", "101 教室门口", 26, "finder"),
+    ("keys", "一串钥匙，三把", "钥匙扣是小熊", "MH-C1", "二楼餐桌", 50, "desk"),
+    (
+        "bottle",
+        "Green Thermos bottle",
+        "Sticker of a cat on the bottom",
+        "MH-T2",
+        "Room 203",
+        8,
+        "desk",
+    ),
+]
+
+
+def seed_lostfound(demo: DemoData) -> None:
+    if FoundItem.objects.exists():
+        return
+    desks = [_desk(demo, *row) for row in DESKS]
+    desk_person = demo.users.get("lostfound_desk")
+    now = timezone.now()
+    for code, text, traits, building, place, hours, custody in ITEMS:
+        item = services.found_item_report(
+            finder=demo.users["student2"],
+            category=Category.objects.get(code=code),
+            description=text,
+            hidden_traits=traits,
+            building=demo.buildings[building],
+            place_text=place,
+            found_at=now - timedelta(hours=hours),
+            desk=desks[0] if building.startswith("MH") else desks[1],
+            custody=custody,
+        )
+        if custody == "desk" and desk_person and item.desk_id == desks[0].pk:
+            services.found_item_receive(item=item, by=desk_person, storage_place="A架")
+    services.found_item_report(
+        finder=demo.users["student2"],
+        category=Category.objects.get(code="card"),
+        description="校园卡",
+        owner_campus_id="student",
+        building=demo.buildings["MH-C1"],
+        place_text="一楼收银台",
+        found_at=now - timedelta(hours=3),
+        desk=desks[0],
+    )
+    services.lost_report_create(
+        owner=demo.users["student"],
+        category=Category.objects.get(code="phone"),
+        description="丢了一部黑色华为手机，透明壳",
+        building=demo.buildings["XH-L1"],
+        place_text="自习区",
+        lost_from=now - timedelta(hours=8),
+        lost_until=now - timedelta(hours=4),
+    )
+
+
+def _desk(demo, code, name, name_en, department, building, where, hours) -> Desk:
+    unit = demo.departments.get(department)
+    if unit is None:
+        unit, _ = Department.objects.get_or_create(
+            code=department,
+            defaults={
+                "name": name,
+                "name_en": name_en,
+                "kind": Department.Kind.LOSTFOUND,
+                "campus": demo.campuses[building.split("-")[0]],
+            },
+        )
+    desk, _ = Desk.objects.get_or_create(
+        code=code,
+        defaults={
+            "name": name,
+            "name_en": name_en,
+            "department": unit,
+            "building": demo.buildings[building],
+            "location": where,
+            "opening_hours": hours,
+        },
+    )
+    return desk
+
+
+register_demo_seeder(60, seed_lostfound)

@@ -1,1 +1,360 @@
-"""Models of the lost-and-found system: fields, Meta, __str__, states as TextChoices."""
+"""Lost and found: categories, desks, found items (with hidden traits), photos, lost reports and
+the item's timeline."""
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from logistics.models.places import BilingualName, code_validator
+from logistics.search import SearchIndex, SearchTokensField
+
+from .querysets import FoundItemQuerySet, LostReportQuerySet
+
+
+class Category(BilingualName):
+    """A kind of item (校园卡/证件, 钥匙, 手机/电子产品 …); managers edit the list."""
+
+    code = models.CharField(_("code"), max_length=32, unique=True, validators=[code_validator])
+    is_campus_card = models.BooleanField(
+        _("campus card or ID"),
+        default=False,
+        help_text=_("Items of this kind notify their owner directly and are never posted."),
+    )
+    is_valuable = models.BooleanField(
+        _("valuable"),
+        default=False,
+        help_text=_("A second desk person confirms intake and handover."),
+    )
+    holding_days = models.PositiveIntegerField(
+        _("holding period (days)"),
+        default=90,
+        help_text=_("Days the desk keeps an unclaimed item before it goes on the disposal list."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("lost-and-found category")
+        verbose_name_plural = _("lost-and-found categories")
+        ordering = ["sort_order", "code"]
+
+
+class Desk(BilingualName):
+    """A lost-and-found desk (失物招领处): where items are kept; its staff are scoped to it
+    through their `lostfound_desk` StaffScope on its department."""
+
+    code = models.CharField(_("code"), max_length=16, unique=True, validators=[code_validator])
+    department = models.OneToOneField(
+        "logistics.Department",
+        verbose_name=_("unit"),
+        on_delete=models.PROTECT,
+        related_name="lostfound_desk",
+    )
+    building = models.ForeignKey(
+        "logistics.Building",
+        verbose_name=_("building"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="lostfound_desks",
+    )
+    location = models.CharField(_("where"), max_length=100, blank=True)
+    opening_hours = models.CharField(_("opening hours"), max_length=100, blank=True)
+    next_label = models.PositiveIntegerField(_("next label number"), default=1, editable=False)
+
+    class Meta:
+        verbose_name = _("lost-and-found desk")
+        verbose_name_plural = _("lost-and-found desks")
+        ordering = ["code"]
+
+    @property
+    def where(self) -> str:
+        """ "失物招领处, 图书馆一楼, open 8:30–17:00" in the active language."""
+        parts = [self.localized_name, self.location]
+        text = ", ".join(p for p in parts if p)
+        if self.opening_hours:
+            text += ", " + str(_("open %(hours)s") % {"hours": self.opening_hours})
+        return text
+
+
+class FoundItem(models.Model):
+    """A found item, from its report (or the desk's intake) to its return or disposal.
+
+    `hidden_traits` is what only the owner would know; only the item's desk ever reads it.
+    `owner_campus_id` is a campus card's or ID's number; everyone but the desk sees it masked.
+    """
+
+    class Status(models.TextChoices):
+        REPORTED = "reported", _("Reported by the finder")
+        INTAKE_PENDING = "intake_pending", _("At the desk, awaiting a second confirmation")
+        STORED = "stored", _("At the desk")
+        RETURNED = "returned", _("Returned to its owner")
+        DISPOSED = "disposed", _("Disposed of")
+
+    class Custody(models.TextChoices):
+        DESK = "desk", _("Handed to a desk")
+        FINDER = "finder", _("Kept by the finder")
+
+    finder = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("finder"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="found_items",
+    )
+    category = models.ForeignKey(
+        Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="found_items"
+    )
+    description = models.CharField(_("public description"), max_length=200)
+    hidden_traits = models.TextField(
+        _("hidden traits"),
+        blank=True,
+        help_text=_(
+            "What only the owner would know: the lock-screen picture, what is inside, a scratch,"
+            " a sticker. Only the desk sees this."
+        ),
+    )
+    owner_campus_id = models.CharField(
+        _("campus ID on the card"),
+        max_length=32,
+        blank=True,
+        help_text=_("For a campus card or ID: the student or staff number (学号/工号) on it."),
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="lostfound_items_owned",
+        help_text=_("Known from the campus ID on a card, or from an approved claim."),
+    )
+    building = models.ForeignKey(
+        "logistics.Building",
+        verbose_name=_("building"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="found_items",
+    )
+    place_text = models.CharField(_("where found"), max_length=200, blank=True)
+    found_at = models.DateTimeField(_("found at"))
+    custody = models.CharField(
+        _("where it is now"), max_length=8, choices=Custody.choices, default=Custody.DESK
+    )
+    # The desk that answers for the item (its claims, its register), also when the finder
+    # keeps it.
+    desk = models.ForeignKey(
+        Desk, verbose_name=_("desk"), on_delete=models.PROTECT, related_name="items"
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.REPORTED
+    )
+    is_public = models.BooleanField(_("on the public board"), default=True)
+
+    label = models.CharField(_("storage label"), max_length=32, blank=True)
+    storage_place = models.CharField(_("storage place"), max_length=100, blank=True)
+    stored_at = models.DateTimeField(_("stored at"), null=True, blank=True)
+    intake_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("taken in by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    intake_confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("intake confirmed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    notice_published_at = models.DateTimeField(_("notice published at"), null=True, blank=True)
+
+    created_at = models.DateTimeField(_("reported at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    # Never hidden_traits nor owner_campus_id: the board's search must not find by them.
+    search_tokens = SearchTokensField(sources=("description", "place_text"))
+
+    objects = FoundItemQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("found item")
+        verbose_name_plural = _("found items")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            SearchIndex(fields=["search_tokens"], name="lostfound_found_search"),
+            models.Index(fields=["-created_at", "-id"], name="lostfound_found_new_idx"),
+            models.Index(fields=["desk", "status", "stored_at"], name="lostfound_found_desk_idx"),
+            models.Index(fields=["finder", "-created_at"], name="lostfound_found_finder_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["label"], condition=~models.Q(label=""), name="lostfound_label_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.category}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("lostfound:found-detail", args=[self.pk])
+
+    @property
+    def number(self) -> str:
+        return f"F{self.pk:06d}" if self.pk else "F——"
+
+    @property
+    def place(self) -> str:
+        return " ".join(p for p in (str(self.building or ""), self.place_text) if p)
+
+    @property
+    def masked_campus_id(self) -> str:
+        return mask_campus_id(self.owner_campus_id)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_ITEM_STATUSES
+
+
+OPEN_ITEM_STATUSES = (
+    FoundItem.Status.REPORTED,
+    FoundItem.Status.INTAKE_PENDING,
+    FoundItem.Status.STORED,
+)
+
+
+def mask_campus_id(number: str) -> str:
+    """The last four digits of a card's number, the rest as stars ("****1234")."""
+    number = (number or "").strip()
+    if not number:
+        return ""
+    return "*" * max(len(number) - 4, 4) + number[-4:]
+
+
+def photo_path(instance, filename: str) -> str:
+    return f"lostfound/{filename}"
+
+
+class FoundItemPhoto(models.Model):
+    """A photo of a found item, re-encoded through logistics.uploads, under a generated name."""
+
+    item = models.ForeignKey(
+        FoundItem, verbose_name=_("item"), on_delete=models.CASCADE, related_name="photos"
+    )
+    image = models.ImageField(_("photo"), upload_to=photo_path)
+    created_at = models.DateTimeField(_("added at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("found item photo")
+        verbose_name_plural = _("found item photos")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.item_id} {self.image.name}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("lostfound:found-photo", args=[self.item_id, self.pk])
+
+
+class FoundItemEvent(models.Model):
+    """One entry of an item's timeline: who did what, when (intake, confirmation, return …)."""
+
+    item = models.ForeignKey(
+        FoundItem, verbose_name=_("item"), on_delete=models.CASCADE, related_name="events"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    action = models.CharField(_("action"), max_length=32)
+    note = models.TextField(_("note"), blank=True)
+    data = models.JSONField(_("details"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("found item event")
+        verbose_name_plural = _("found item events")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.item_id} {self.action}"
+
+
+class LostReport(models.Model):
+    """An owner's report of a lost item; matched against found items."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Looking for it")
+        FOUND = "found", _("Found")
+        CLOSED = "closed", _("Closed")
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.CASCADE,
+        related_name="lost_reports",
+    )
+    category = models.ForeignKey(
+        Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="lost_reports"
+    )
+    description = models.TextField(_("description"), max_length=1000)
+    building = models.ForeignKey(
+        "logistics.Building",
+        verbose_name=_("building"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="lost_reports",
+    )
+    place_text = models.CharField(_("where lost"), max_length=200, blank=True)
+    lost_from = models.DateTimeField(_("lost at the earliest"))
+    lost_until = models.DateTimeField(_("lost at the latest"))
+    photo = models.ImageField(_("photo"), upload_to=photo_path, blank=True)
+    status = models.CharField(
+        _("status"), max_length=8, choices=Status.choices, default=Status.OPEN
+    )
+    created_at = models.DateTimeField(_("reported at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    search_tokens = SearchTokensField(sources=("description", "place_text"))
+
+    objects = LostReportQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("lost report")
+        verbose_name_plural = _("lost reports")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            SearchIndex(fields=["search_tokens"], name="lostfound_lost_search"),
+            models.Index(fields=["owner", "-created_at"], name="lostfound_lost_owner_idx"),
+            models.Index(fields=["category", "status"], name="lostfound_lost_open_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(lost_from__lte=models.F("lost_until")),
+                name="lostfound_lost_window",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.category}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("lostfound:lost-detail", args=[self.pk])
+
+    @property
+    def number(self) -> str:
+        return f"L{self.pk:06d}" if self.pk else "L——"
+
+    @property
+    def place(self) -> str:
+        return " ".join(p for p in (str(self.building or ""), self.place_text) if p)

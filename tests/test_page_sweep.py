@@ -39,6 +39,8 @@ EXCLUDED = {
     "dining:openmensa-feed": "OpenMensa XML feed",
     "dining:export": "CSV/XLSX download",
     "reviews:review-photo": "image download",
+    "lostfound:found-photo": "image download",
+    "lostfound:lost-photo": "image download",
     "dorms:attachment": "PDF or image download",
     "dorms:feed-campus": "Atom feed",
     "dorms:feed-building": "Atom feed",

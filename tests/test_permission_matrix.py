@@ -44,6 +44,7 @@ from tests.logistics.factories import (
     RoomFactory,
     UserFactory,
 )
+from tests.lostfound import permission_rules as lostfound_permission_rules
 from tests.repairs.factories import CategoryFactory, RepairPhotoFactory, RepairRequestFactory
 from tests.reviews import permission_rules as reviews_permission_rules
 
@@ -372,6 +373,7 @@ RULES: dict[str, Rule] = {
 # The reviews system keeps its rules beside its tests.
 RULES.update(reviews_permission_rules.rules(sys.modules[__name__]))
 RULES.update(dorms_permission_rules.rules(sys.modules[__name__]))
+RULES.update(lostfound_permission_rules.rules(sys.modules[__name__]))
 
 # Whole namespaces declared by one rule: Django's admin guards every one of its routes itself.
 NAMESPACE_RULES: dict[str, Rule] = {

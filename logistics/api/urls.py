@@ -14,5 +14,6 @@ urlpatterns = [
     path("repairs/", include("repairs.api.urls")),
     path("dining/", include("dining.api.urls")),
     path("reviews/", include("reviews.api.urls")),
+    path("lostfound/", include("lostfound.api.urls")),
     *router.urls,
 ]

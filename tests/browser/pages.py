@@ -112,6 +112,11 @@ def _notice(**filters):
     return lambda: {"pk": first("dorms.Notice", **filters).pk}
 
 
+def _stored_item() -> dict[str, Any]:
+    """A labelled item at the demo desk person's desk (on the board too)."""
+    return {"pk": first("lostfound.FoundItem", desk__code="MH", status="stored").pk}
+
+
 PAGES: list[Page] = [
     # --- core ---------------------------------------------------------------------------------
     Page("home", ANON, STUDENT, TECHNICIAN, DISPATCHER, CANTEEN, MANAGER),
@@ -152,6 +157,25 @@ PAGES: list[Page] = [
     Page("dining:price-rules", MANAGER),
     Page("dining:price-rule-edit", MANAGER, kwargs=lambda: {"pk": first("dining.PriceRule").pk}),
     Page("dining:figures", MANAGER, CANTEEN),
+    # --- lost and found --------------------------------------------------------------------------
+    Page("lostfound:index", STUDENT, LOSTFOUND),
+    Page("lostfound:mine", STUDENT, STUDENT2),
+    Page("lostfound:found-create", STUDENT),
+    Page("lostfound:found-detail", STUDENT, LOSTFOUND, kwargs=_stored_item),
+    Page("lostfound:found-label", LOSTFOUND, kwargs=_stored_item),
+    Page("lostfound:lost-create", STUDENT),
+    Page(
+        "lostfound:lost-detail",
+        STUDENT,
+        kwargs=lambda: {"pk": first("lostfound.LostReport", owner__username=STUDENT).pk},
+    ),
+    Page("lostfound:desk", LOSTFOUND),
+    Page("lostfound:desk", LOSTFOUND, query="?tab=expected"),
+    Page("lostfound:intake", LOSTFOUND),
+    Page("lostfound:labels", LOSTFOUND),
+    Page("lostfound:categories", MANAGER),
+    Page("lostfound:category-create", MANAGER),
+    Page("lostfound:category-edit", MANAGER, kwargs=lambda: {"pk": first("lostfound.Category").pk}),
     # --- dorms: notices and outages -----------------------------------------------------------
     Page("dorms:index", STUDENT, DORMS),
     Page("dorms:my-building", STUDENT, STUDENT2),

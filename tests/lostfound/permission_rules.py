@@ -1,0 +1,101 @@
+"""Permission-matrix rules of the lost-and-found routes; tests/test_permission_matrix.py merges
+them. `rules(m)` gets the matrix module (its `rule`, presets and actor names).
+
+The example item is the student's found campus card (never on the board): the student (its
+finder) sees it, managers and superusers see every item, others get 404. Nobody of the matrix's
+cast serves a desk, so the desk's pages and actions are refused (403) to all who reach them."""
+
+
+def _card(cast):
+    from tests.lostfound.factories import FoundItemFactory, category  # noqa: PLC0415
+
+    item = FoundItemFactory(
+        finder=cast.users["student"],
+        category=category("card"),
+        is_public=False,
+        owner_campus_id="2024123456",
+        label="",
+    )
+    return item
+
+
+def _item(cast):
+    return {"pk": _card(cast).pk}
+
+
+def _labelled(cast):
+    item = _card(cast)
+    item.label = f"LBL-{item.pk}"
+    item.save(update_fields=["label"])
+    return {"pk": item.pk}
+
+
+def _photo(cast):
+    from tests.lostfound.factories import FoundItemPhotoFactory  # noqa: PLC0415
+
+    photo = FoundItemPhotoFactory(item=_card(cast))
+    return {"item_pk": photo.item_id, "photo_pk": photo.pk}
+
+
+def _report(cast):
+    from tests.lostfound.factories import LostReportFactory  # noqa: PLC0415
+    from tests.repairs.factories import image_upload  # noqa: PLC0415
+
+    return {"pk": LostReportFactory(owner=cast.users["student"], photo=image_upload()).pk}
+
+
+def _category(cast):
+    from tests.lostfound.factories import category  # noqa: PLC0415
+
+    return {"pk": category("keys").pk}
+
+
+def rules(m) -> dict:
+    sees_all = (m.MANAGER, m.ADMIN)
+
+    def owner(**methods):
+        """The student's object; managers and superusers see every one; others 404."""
+        expect = {(method, a): m.ALLOWED for method in methods for a in sees_all}
+        return m.rule(expect=expect, **methods)
+
+    def desk_only(kwargs=None, **methods):
+        """Desk staff only: everyone signed in who reaches it is refused (403)."""
+        expect = {(method, a): m.DENIED for method in methods for a in m.SIGNED_IN}
+        return m.rule(kwargs=kwargs, expect=expect, why="lostfound_desk staff only", **methods)
+
+    def desk_action():
+        """A desk action on the student's item: 404 to those who do not see it, 403 to the
+        rest (the finder, managers, superusers: none of them serves its desk)."""
+        expect = {("post", a): m.DENIED for a in (m.STUDENT, *sees_all)}
+        return m.rule(get="method-login", post="owner", kwargs=_item, expect=expect)
+
+    return {
+        "lostfound:index": m.rule(get="login", why="signed-in users unless the board is public"),
+        "lostfound:mine": m.rule(get="login"),
+        "lostfound:found-create": m.rule(get="login", post="login"),
+        "lostfound:found-detail": owner(get="owner", kwargs=_item),
+        "lostfound:found-photo": owner(get="owner", kwargs=_photo),
+        "lostfound:found-label": m.rule(
+            get="owner",
+            kwargs=_labelled,
+            expect={("get", a): m.DENIED for a in (m.STUDENT, *sees_all)},
+            why="the item's desk prints labels; those who only see the item are refused",
+        ),
+        "lostfound:receive": desk_action(),
+        "lostfound:confirm-intake": desk_action(),
+        "lostfound:lost-create": m.rule(get="login", post="login"),
+        "lostfound:lost-detail": owner(get="owner", kwargs=_report),
+        "lostfound:lost-photo": owner(get="owner", kwargs=_report),
+        "lostfound:desk": desk_only(get="login"),
+        "lostfound:intake": desk_only(get="login", post="login"),
+        "lostfound:labels": desk_only(get="login"),
+        "lostfound:categories": m.rule(get="manager"),
+        "lostfound:category-create": m.rule(get="manager", post="manager"),
+        "lostfound:category-edit": m.rule(get="manager", post="manager", kwargs=_category),
+        "lostfound-api:category-list": m.rule(get="login"),
+        "lostfound-api:category-detail": m.rule(get="login", kwargs=_category),
+        "lostfound-api:found-item-list": m.rule(get="login", post="login"),
+        "lostfound-api:found-item-detail": owner(get="owner", kwargs=_item),
+        "lostfound-api:lost-report-list": m.rule(get="login", post="login"),
+        "lostfound-api:lost-report-detail": owner(get="owner", kwargs=_report),
+    }
