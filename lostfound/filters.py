@@ -4,6 +4,7 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 
 from logistics.filters import SearchFilterSet
+from logistics.forms import IsoDateInput
 from logistics.models import Campus
 from lostfound.models import Category, FoundItem, LostReport
 
@@ -21,7 +22,10 @@ class FoundItemFilterSet(SearchFilterSet):
         label=_("Campus"), field_name="building__campus", queryset=Campus.objects.all()
     )
     found_since = django_filters.DateFilter(
-        label=_("Found since"), field_name="found_at", lookup_expr="date__gte"
+        label=_("Found since"),
+        field_name="found_at",
+        lookup_expr="date__gte",
+        widget=IsoDateInput,
     )
 
     class Meta:

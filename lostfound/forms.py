@@ -6,12 +6,10 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from logistics.forms import PhotosField, PortalForm, limit_photos
+from logistics.forms import IsoDateTimeInput, PhotosField, PortalForm, limit_photos
 from logistics.models import Building
 from lostfound.models import Category, Desk, FoundItem
 from lostfound.services import MAX_PHOTOS
-
-DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
 def _now_minute():
@@ -53,7 +51,7 @@ class ItemFieldsForm(PortalForm):
     place_text = forms.CharField(
         label=_("Where exactly (or a place off the list)"), required=False, max_length=200
     )
-    found_at = forms.DateTimeField(label=_("When found"), widget=DATETIME_WIDGET)
+    found_at = forms.DateTimeField(label=_("When found"), widget=IsoDateTimeInput)
     photos = PhotosField(label=_("Photos"), max_files=MAX_PHOTOS)
 
     def __init__(self, *args, **kwargs):
@@ -164,8 +162,8 @@ class LostReportForm(PortalForm):
         queryset=Building.objects.select_related("campus").order_by("campus__code", "code"),
     )
     place_text = forms.CharField(label=_("Where exactly"), required=False, max_length=200)
-    lost_from = forms.DateTimeField(label=_("Lost at the earliest"), widget=DATETIME_WIDGET)
-    lost_until = forms.DateTimeField(label=_("Lost at the latest"), widget=DATETIME_WIDGET)
+    lost_from = forms.DateTimeField(label=_("Lost at the earliest"), widget=IsoDateTimeInput)
+    lost_until = forms.DateTimeField(label=_("Lost at the latest"), widget=IsoDateTimeInput)
     photo = PhotosField(label=_("Photo (optional)"), max_files=1)
 
     def __init__(self, *args, **kwargs):
