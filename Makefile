@@ -52,10 +52,14 @@ compilemessages: venv gettext
 	  echo "compilemessages skipped: no .po files yet"; \
 	else $(RUN_ENV) $(MANAGE) compilemessages --ignore=$(VENV) -v 0; fi
 
+# `make run PORT=8001` serves on another port.
+PORT ?= 8000
+
 run: venv compilemessages
 	$(RUN_ENV) $(MANAGE) migrate --noinput
 	$(RUN_ENV) $(MANAGE) seed_demo
-	$(RUN_ENV) $(MANAGE) runserver 127.0.0.1:8000
+	@echo "Serving the portal at http://127.0.0.1:$(PORT)/ (demo accounts, password 'demo'); Ctrl-C stops it."
+	$(RUN_ENV) $(MANAGE) runserver 127.0.0.1:$(PORT)
 
 test: venv-dev browser compilemessages
 	$(VENV)/bin/pytest $(PYTEST_ARGS)

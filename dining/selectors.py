@@ -330,7 +330,7 @@ def dish_detail(pk: int) -> Dish | None:
 def price_history(dish: Dish, *, limit: int = 30) -> list[PriceChange]:
     return list(
         PriceChange.objects.filter(dish=dish)
-        .select_related("changed_by")
+        .select_related("changed_by", "menu_item__menu")
         .order_by("-changed_at", "-id")[:limit]
     )
 

@@ -478,6 +478,7 @@ LOGGING = {
         "plain": {
             "format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s",
         },
+        "runserver": {"format": "%(asctime)s %(message)s"},
     },
     "handlers": {
         "console": {
@@ -485,12 +486,20 @@ LOGGING = {
             "filters": ["request_id"],
             "formatter": "plain",
         },
+        "runserver": {"class": "logging.StreamHandler", "formatter": "runserver"},
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         # No handlers of its own: Django's default console handler would print each line twice.
         "django": {"handlers": [], "level": "INFO", "propagate": True},
         "django.db.backends": {"level": "INFO"},
-        "django.server": {"level": "WARNING" if not DEBUG else "INFO"},
+        # runserver's request lines (`make run`): every request when DEBUG, errors otherwise.
+        # Redefining this logger drops Django's default handler for it, so name one here: without
+        # it 200s vanished and only 4xx/5xx reached the console, through logging's last resort.
+        "django.server": {
+            "handlers": ["runserver"],
+            "level": "INFO" if DEBUG else "WARNING",
+            "propagate": False,
+        },
     },
 }
