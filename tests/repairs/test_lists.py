@@ -218,3 +218,15 @@ def test_it_serializes_a_request_as_the_declared_fields_do(rf, manager, technici
         fast = serializer.to_representation(row)
         generic = serializers.ModelSerializer.to_representation(serializer, row)
         assert fast == dict(generic) and list(fast) == list(generic)
+
+
+def test_it_shows_a_request_s_new_state_in_its_cached_queue_row(client, dispatcher, technician):
+    from repairs import services
+
+    repair = RepairRequestFactory(status=Status.ACCEPTED)
+    client.force_login(dispatcher)
+    [row] = client.get(reverse("repairs:queue")).context["rows"]
+    assert "<span>unassigned</span>" in row
+    services.repair_request_assign(repair=repair, technician=technician, by=dispatcher)
+    [row] = client.get(reverse("repairs:queue")).context["rows"]
+    assert f"<span>{technician.get_display_name()}</span>" in row
