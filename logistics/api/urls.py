@@ -13,6 +13,7 @@ urlpatterns = [
     path("me/", views.MeView.as_view(), name="api-me"),
     path("repairs/", include("repairs.api.urls")),
     path("dining/", include("dining.api.urls")),
+    path("dorms/", include("dorms.api.urls")),
     path("reviews/", include("reviews.api.urls")),
     path("lostfound/", include("lostfound.api.urls")),
     *router.urls,

@@ -76,6 +76,16 @@ def rules(m) -> dict:
         ),
         "dorms:cap-index": m.rule(get="public", why="CAP alerts are public by nature"),
         "dorms:cap-alert": m.rule(get="public", kwargs=emergency_pk, why="CAP 1.2 alert"),
+        "dorms-api:notice-list": m.rule(get="login", post="method-login"),
+        "dorms-api:notice-detail": reader(get="owner"),
+        "dorms-api:notice-acknowledge": m.rule(
+            get="method-login",
+            post="owner",
+            kwargs=notice_pk,
+            expect={("post", a): m.DENIED for a in managers},
+            why="managers see the notice but it was not addressed to them: 403",
+        ),
+        "dorms-api:outage-list": m.rule(get="login", why="for other campus systems"),
         "dorms:index": m.rule(get="login", why="what was addressed to me; managers their scope"),
         "dorms:my-building": m.rule(get="login"),
         "dorms:outages": m.rule(
