@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from logistics.models.places import BilingualName, code_validator
+from logistics.search import SearchIndex, SearchTokensField
 
 from .querysets import CanteenQuerySet, DishQuerySet, MenuQuerySet
 
@@ -232,12 +233,15 @@ class Dish(BilingualName):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
+    search_tokens = SearchTokensField(sources=("name", "name_en"))
+
     objects = DishQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("dish")
         verbose_name_plural = _("dishes")
         ordering = ["canteen_id", "category__sort_order", "name"]
+        indexes = [SearchIndex(fields=["search_tokens"], name="dining_dish_search_idx")]
         constraints = [
             models.UniqueConstraint(fields=["canteen", "name"], name="dish_name_per_canteen"),
         ]

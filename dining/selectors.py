@@ -13,9 +13,11 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import get_language
+
+from logistics.search import search
 
 from . import cache
 from .models import (
@@ -304,14 +306,18 @@ def filter_menus(menus: list[dict], dish_filter: DishFilter) -> list[dict]:
 # --- dishes --------------------------------------------------------------------------------------
 
 
+# What a dish search looks in (through Dish.search_tokens' index, logistics.search).
+DISH_SEARCH_FIELDS = ("name", "name_en")
+
+
 def dish_search(query: str, *, limit: int = 50) -> QuerySet[Dish]:
     """Active dishes of open canteens whose Chinese or English name contains `query`."""
     query = query.strip()
     if not query:
         return Dish.objects.none()
+    on_offer = Dish.objects.filter(is_active=True, canteen__is_active=True)
     return (
-        Dish.objects.filter(is_active=True, canteen__is_active=True)
-        .filter(Q(name__icontains=query) | Q(name_en__icontains=query))
+        search(on_offer, query, fields=DISH_SEARCH_FIELDS)
         .select_related("canteen", "category")
         .prefetch_related("allergens")
         .order_by("canteen__sort_order", "name")[:limit]

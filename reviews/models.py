@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from logistics.models.places import BilingualName
+from logistics.search import SearchIndex, SearchTokensField
 
 STARS = [MinValueValidator(1), MaxValueValidator(5)]
 
@@ -404,6 +405,7 @@ class Complaint(models.Model):
         _("satisfaction with the handling"), null=True, blank=True, validators=STARS
     )
     satisfaction_comment = models.TextField(_("comment on the handling"), blank=True)
+    search_tokens = SearchTokensField(sources=("title", "body"))
 
     class Meta:
         verbose_name = _("complaint or suggestion")
@@ -428,6 +430,7 @@ class Complaint(models.Model):
                 condition=Q(status__in=["submitted", "acknowledged"]),
             ),
             models.Index(fields=["department", "status"], name="reviews_complaint_dept"),
+            SearchIndex(fields=["search_tokens"], name="reviews_complaint_search_idx"),
         ]
 
     def __str__(self) -> str:

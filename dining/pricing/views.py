@@ -12,7 +12,6 @@ import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Max
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -30,6 +29,7 @@ from dining.models import Canteen, Dish, PriceRule, PriceViolation
 from dining.pricing import services as pricing
 from dining.pricing.filters import PriceViolationFilterSet
 from dining.pricing.forms import ExportForm, FiguresForm, PeriodForm, PriceRuleForm
+from logistics.keyset import keyset_page, other_params
 from logistics.spreadsheets import export_response
 
 VIOLATIONS_PER_PAGE = 50
@@ -121,10 +121,8 @@ def violations(request):
     filterset = PriceViolationFilterSet(request.GET, queryset=queryset, request=request)
     valid = filterset.is_valid()
     rows = filterset.qs if valid else queryset.none()
-    page = Paginator(rows, VIOLATIONS_PER_PAGE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    context = {"filter": filterset, "page": page, "query": query.urlencode()}
+    page = keyset_page(request, rows, VIOLATIONS_PER_PAGE)
+    context = {"filter": filterset, "page": page, "query": other_params(request)}
     return render(request, "dining/prices/violations.html", context, status=200 if valid else 400)
 
 

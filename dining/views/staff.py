@@ -7,9 +7,8 @@ from decimal import Decimal
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,15 +16,19 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from logistics.keyset import keyset_page, other_params
 from logistics.roles import Role
+from logistics.search import search
 
 from .. import services
 from ..errors import AcknowledgementRequired, DiningError, PublishBlocked
 from ..forms import CopyForm, DishForm, ImportForm, MenuItemFormSet, PublishForm, TemplateForm
 from ..imports import COLUMNS, menu_import_spec
 from ..models import Canteen, Dish, Meal, Menu, MenuItem, MenuTemplate, Window
+from ..selectors import DISH_SEARCH_FIELDS
 
 SEARCH_LIMIT = 20
+DISHES_PER_PAGE = 50
 
 
 def _require_staff(user) -> None:
@@ -333,9 +336,8 @@ def _prices(form) -> dict:
 
 def dish_search(canteen, query: str, *, exclude=()) -> list:
     """The canteen's dishes on offer whose Chinese or English name contains `query`."""
-    dishes = Dish.objects.filter(canteen=canteen, is_active=True).filter(
-        Q(name__icontains=query) | Q(name_en__icontains=query)
-    )
+    on_offer = Dish.objects.filter(canteen=canteen, is_active=True)
+    dishes = search(on_offer, query, fields=DISH_SEARCH_FIELDS)
     return list(dishes.exclude(pk__in=list(exclude)).order_by("name")[:SEARCH_LIMIT])
 
 
@@ -412,11 +414,14 @@ def staff_dishes(request, slug: str):
     query = request.GET.get("q", "").strip()
     dishes = Dish.objects.filter(canteen=canteen).select_related("category", "window")
     if query:
-        dishes = dishes.filter(Q(name__icontains=query) | Q(name_en__icontains=query))
-    page = Paginator(dishes.order_by("category__sort_order", "name"), 50).get_page(
-        request.GET.get("page")
-    )
-    context = {"canteen": canteen, "page": page, "query": query}
+        dishes = search(dishes, query, fields=DISH_SEARCH_FIELDS)
+    page = keyset_page(request, dishes.order_by("category__sort_order", "name"), DISHES_PER_PAGE)
+    context = {
+        "canteen": canteen,
+        "page": page,
+        "query": query,
+        "pager_query": other_params(request),
+    }
     return render(request, "dining/staff/dishes.html", context)
 
 

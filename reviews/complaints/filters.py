@@ -1,5 +1,7 @@
 """ComplaintFilterSet: the filters of the complaints inbox page and of the API list."""
 
+import re
+
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
@@ -8,11 +10,13 @@ from reviews.models import Complaint
 
 from .workflow import OPEN_STATUSES, overdue_q
 
+COMPLAINT_NUMBER = re.compile(r"TS-\d{4}-\d{6,}")  # reviews.complaints.services numbers them
+
 
 class ComplaintFilterSet(SearchFilterSet):
     """Filters over a `complaints_for(...)` queryset; each narrows, none widens the scope."""
 
-    search_fields = ("number", "title", "body")
+    search_fields = ("title", "body")
 
     status = django_filters.MultipleChoiceFilter(
         choices=Complaint.Status.choices, label=_("Status"), distinct=False
@@ -26,6 +30,13 @@ class ComplaintFilterSet(SearchFilterSet):
     class Meta:
         model = Complaint
         fields = ["status", "is_open", "kind", "overdue", "escalated", "department"]
+
+    def search(self, queryset, name, value):
+        # a complaint's number finds it through its unique index, never through a text search
+        number = value.strip().upper()
+        if COMPLAINT_NUMBER.fullmatch(number):
+            return queryset.filter(number=number)
+        return super().search(queryset, name, value)
 
     def filter_open(self, queryset, name, value):
         if value is None:

@@ -8,8 +8,7 @@ Thin: parse, call a service or a scoped queryset, render. A complaint the user m
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
-from django.db.models import Case, IntegerField, Prefetch, QuerySet, When
+from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -18,11 +17,11 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from logistics.keyset import keyset_page, other_params
 from logistics.privacy import mask
 from logistics.views.actions import Action, ObjectActionView
 from reviews.models import Complaint, ComplaintEntry
 from reviews.querysets import events_for
-from reviews.views.common import query_without_page
 
 from . import forms, services
 from .filters import ComplaintFilterSet
@@ -32,6 +31,8 @@ from .workflow import OPEN_STATUSES, TRANSITIONS, acknowledge_overdue, resolve_o
 
 PAGE_SIZE = 25
 BOARD_PAGE_SIZE = 20
+# Filters that show more of the inbox than what still waits for the department.
+WIDENING_FILTERS = ("is_open", "status")
 
 ACTION_LABELS = {
     "filed": _("Filed"),
@@ -101,20 +102,18 @@ def complaint_list(request):
     complaints = inbox_for(user) if inbox else complaints_for(user).filter(author=user)
     filters = ComplaintFilterSet(request.GET or None, queryset=complaints)
     rows = filters.qs if not filters.is_bound or filters.is_valid() else complaints.none()
-    if inbox:
-        # What still needs the department first (the nearest deadline on top), then the rest.
-        waiting = Case(
-            When(status__in=OPEN_STATUSES, then=0), default=1, output_field=IntegerField()
-        )
-        rows = rows.order_by(waiting, "resolve_due_at", "-id")
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    if inbox and not any(request.GET.get(name) for name in WIDENING_FILTERS):
+        # What still needs the department, the nearest deadline first (an index answers it);
+        # choosing an "Open" or a status in the filter widens the inbox, newest first.
+        rows = rows.filter(status__in=OPEN_STATUSES).order_by("resolve_due_at", "id")
+    page = keyset_page(request, rows, PAGE_SIZE)
     context = {
         "page": page,
         "filters": filters,
         "inbox": inbox,
         "can_have_inbox": handles_any(user),
         "now": timezone.now(),
-        "query": query_without_page(request),
+        "query": other_params(request),
     }
     return render(request, "reviews/complaints/complaint_list.html", context)
 
@@ -241,9 +240,7 @@ def complaint_board(request):
         queryset=ComplaintEntry.objects.filter(is_public=True).order_by("created_at", "id"),
         to_attr="public_entries",
     )
-    page = Paginator(board().prefetch_related(public_entries), BOARD_PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = keyset_page(request, board().prefetch_related(public_entries), BOARD_PAGE_SIZE)
     items = [
         {
             "title": mask(c.title),

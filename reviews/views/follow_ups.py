@@ -7,11 +7,11 @@ anonymous to staff: then the follow-up is a look into the case without a call (d
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from logistics.keyset import keyset_page
 from logistics.workflow import DomainError
 from reviews import services
 from reviews.forms import FollowUpCloseForm, apply_service_errors
@@ -27,7 +27,7 @@ def follow_up_list(request):
     show_done = request.GET.get("show") == "done"
     status = FollowUp.Status.DONE if show_done else FollowUp.Status.OPEN
     follow_ups = follow_ups_for(request.user).filter(status=status).order_by("-created_at", "-id")
-    page = Paginator(follow_ups, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = keyset_page(request, follow_ups, PAGE_SIZE)
     context = {"page": page, "show_done": show_done, "query": "show=done" if show_done else ""}
     return render(request, "reviews/follow_up_list.html", context)
 

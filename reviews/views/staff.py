@@ -3,24 +3,22 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from logistics.keyset import keyset_page, other_params
 from reviews import services
 from reviews.filters import ReviewFilterSet
 from reviews.forms import ReasonForm
 from reviews.querysets import can_moderate, is_review_staff, reviews_for, staff_reviews_for
-from reviews.views.common import PAGE_SIZE, get_visible_review, query_without_page, require
+from reviews.views.common import PAGE_SIZE, get_visible_review, require
 
 
 def _list_page(request, reviews, template: str, extra=None):
     filters = ReviewFilterSet(request.GET, queryset=reviews)
     rows = filters.qs if filters.is_valid() else reviews.none()
-    page = Paginator(rows.order_by("-created_at", "-id"), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = keyset_page(request, rows.order_by("-created_at", "-id"), PAGE_SIZE)
     user = request.user
     items = [
         {"review": r, "show_author": r.author_id == user.pk or not r.anonymous or user.is_superuser}
@@ -30,7 +28,7 @@ def _list_page(request, reviews, template: str, extra=None):
         "filters": filters,
         "page": page,
         "items": items,
-        "query": query_without_page(request),
+        "query": other_params(request),
     }
     return render(
         request, template, context | (extra or {}), status=200 if filters.is_valid() else 400

@@ -134,8 +134,45 @@ def test_it_puts_what_waits_for_the_department_first_in_the_inbox(
     waiting = complaint_create(
         author=student, kind="complaint", title="Zzz new one", body="b", department=department
     )
-    rows = list(browser(staff).get(url("complaint-list")).context["page"].object_list)
-    assert [c.pk for c in rows] == [waiting.pk, complaint.pk]
+
+    def listed(**params):
+        page = browser(staff).get(url("complaint-list"), params).context["page"]
+        return [c.pk for c in page.object_list]
+
+    assert listed() == [waiting.pk]  # what waits, the nearest deadline first
+    assert listed(is_open="false") == [complaint.pk]
+    assert listed(is_open="unknown") == [waiting.pk, complaint.pk]  # all, newest first
+
+
+def test_it_pages_the_inbox_by_cursor(department, staff, student):
+    filed = [
+        complaint_create(
+            author=student, kind="complaint", title=f"c{n}", body="b", department=department
+        )
+        for n in range(27)
+    ]
+    client = browser(staff)
+    first = client.get(url("complaint-list")).context["page"]
+    second = client.get(url("complaint-list"), {"cursor": first.next_cursor}).context["page"]
+
+    seen = [c.pk for c in first] + [c.pk for c in second]
+    assert sorted(seen) == sorted(c.pk for c in filed) and len(set(seen)) == 27
+    assert not second.has_next
+
+
+def test_it_finds_a_complaint_by_its_number_or_words_of_it(complaint, staff, student, department):
+    other = complaint_create(
+        author=student, kind="complaint", title="食堂排队太久", body="中午", department=department
+    )
+    client = browser(staff)
+
+    def found(q):
+        return [c.pk for c in client.get(url("complaint-list"), {"q": q}).context["page"]]
+
+    assert found(other.number.lower()) == [other.pk]
+    assert found("排队") == [other.pk]
+    assert found("排队 中午") == [other.pk]
+    assert complaint.pk not in found("排队")
 
 
 def test_it_lists_with_a_fixed_number_of_queries(
@@ -147,8 +184,9 @@ def test_it_lists_with_a_fixed_number_of_queries(
         )
     client = browser(staff)
     client.get(url("complaint-list"))
-    # session, user, roles, staff departments (read once per request), count, rows
-    with django_assert_num_queries(6):
+    # session, user, roles, staff departments (read once per request), rows (a cursor page: no
+    # count)
+    with django_assert_num_queries(5):
         client.get(url("complaint-list"))
 
 
