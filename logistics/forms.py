@@ -3,6 +3,7 @@
 from collections.abc import Callable
 
 from django import forms
+from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_filters.widgets import DateRangeWidget
@@ -95,7 +96,16 @@ class PhotosField(forms.FileField):
         self.max_files = max_files
         kwargs.setdefault("required", False)
         super().__init__(*args, **kwargs)
-        self.widget.attrs.update({"accept": IMAGE_ACCEPT, "multiple": True})
+        # static/js/forms.js checks size and type before anything is uploaded.
+        self.widget.attrs.update(
+            {
+                "accept": IMAGE_ACCEPT,
+                "multiple": True,
+                "data-max-bytes": MAX_UPLOAD_BYTES,
+                "data-too-big": too_big_text(),
+                "data-bad-type": bad_type_text(),
+            }
+        )
 
     @property
     def limit(self) -> int | None:
@@ -110,6 +120,24 @@ class PhotosField(forms.FileField):
         for upload in files:
             check_image(upload)
         return files
+
+
+def _too_big_text() -> str:
+    # The browser fills in the file's name and size.
+    return _(
+        "“%(name)s” is %(size)s MB; a photo may be at most %(mb)d MB. Nothing was uploaded: "
+        "choose a smaller photo."
+    ) % {"name": "%(name)s", "size": "%(size)s", "mb": MAX_UPLOAD_BYTES // 2**20}
+
+
+def _bad_type_text() -> str:
+    return _("“%(name)s” is not a JPEG, PNG or WebP photo. Nothing was uploaded.") % {
+        "name": "%(name)s"
+    }
+
+
+too_big_text = lazy(_too_big_text, str)
+bad_type_text = lazy(_bad_type_text, str)
 
 
 def too_many_photos(limit: int) -> str:

@@ -23,3 +23,7 @@ class AlreadyAssigned(workflow.Conflict):
 
 class AlreadyRated(workflow.Conflict):
     default_message = _("This request has already been rated.")
+
+
+class OwnRequest(workflow.Conflict):
+    default_message = _("This is your own request: you are told of its progress anyway.")

@@ -330,6 +330,32 @@ class RepairEvent(models.Model):
         return f"{self.request_id} {self.action}"
 
 
+class RepairFollower(models.Model):
+    """Someone who follows a request they did not file (instead of reporting the same fault
+    again): they are told of its progress."""
+
+    repair = models.ForeignKey(
+        RepairRequest, verbose_name=_("request"), on_delete=models.CASCADE, related_name="followers"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="followed_repairs",
+    )
+    created_at = models.DateTimeField(_("since"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("follower")
+        verbose_name_plural = _("followers")
+        constraints = [
+            models.UniqueConstraint(fields=["repair", "user"], name="repairs_follow_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} follows {self.repair_id}"
+
+
 class RepairPhoto(models.Model):
     """A photo of a request (the report or the completed work), stored under a generated name."""
 

@@ -32,8 +32,8 @@ from django.utils.translation import gettext_lazy as _
 from logistics.workcalendar import WorkCalendar
 from logistics.workflow import DomainError
 from repairs import dispatch, reviews, sla, sweeps
-from repairs.errors import AlreadyAssigned, AlreadyRated
-from repairs.models import Category, RepairEvent, RepairPhoto, RepairRequest
+from repairs.errors import AlreadyAssigned, AlreadyRated, InvalidTransition, OwnRequest
+from repairs.models import Category, RepairEvent, RepairFollower, RepairPhoto, RepairRequest
 from repairs.querysets import dispatchers_for
 from repairs.timeline import first_response, notify_repair, record, transition
 from repairs.validation import (
@@ -44,7 +44,7 @@ from repairs.validation import (
     clean_technician,
     required_text,
 )
-from repairs.workflow import TRANSITIONS
+from repairs.workflow import OPEN_STATUSES, TRANSITIONS
 from reviews.services import AlreadyReviewed
 
 if TYPE_CHECKING:
@@ -577,6 +577,19 @@ def repair_request_close(*, repair: RepairRequest, by: User | None = None) -> Re
     record(repair, by=by, action="closed", from_status=old)
     notify_repair(repair, action="closed", recipients=[repair.requester], by=by)
     return repair
+
+
+@transaction.atomic
+def repair_request_follow(*, repair: RepairRequest, user: User) -> bool:
+    """`user` follows an open request someone else filed (the "already reported" hint) and is
+    told of its progress; False when they already follow it. Raises OwnRequest for one's own
+    request and InvalidTransition when it is no longer open."""
+    if repair.requester_id == user.pk:
+        raise OwnRequest()
+    if repair.status not in OPEN_STATUSES:
+        raise InvalidTransition()
+    _follower, created = RepairFollower.objects.get_or_create(repair=repair, user=user)
+    return created
 
 
 # --- Sweeps (Celery beat) -----------------------------------------------------------------------

@@ -5,6 +5,7 @@ are logistics.workflow's; `transition` here only names the repairs' errors."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -45,7 +46,13 @@ TITLES = {
     "reminder": _("Repair request %(number)s is due at %(due)s"),
     "escalated": _("Repair request %(number)s is overdue"),
     "escalated_managers": _("Repair request %(number)s is still overdue"),
+    "completed_followed": _("Repair request %(number)s that you follow is completed"),
 }
+
+# The steps that followers of a request (RepairFollower) are told of.
+FOLLOWED_ACTIONS = frozenset(
+    {"accepted", "rejected", "started", "on_hold", "resumed", "completed", "cancelled", "closed"}
+)
 
 
 def transition(repair: RepairRequest, *, expected: Iterable[str], to: str, **changes: Any) -> str:
@@ -106,7 +113,33 @@ def repair_url(repair: RepairRequest) -> str:
         return ""
 
 
-notify_repair = workflow.Notifier(
+@dataclass(frozen=True)
+class RepairNotifier(workflow.Notifier):
+    """The repairs' Notifier, which also tells the request's followers of its progress (without
+    a link: the page is the requester's)."""
+
+    def __call__(self, repair, *, action, recipients, by=None, title_key=None, **params):
+        recipients = list(recipients)
+        super().__call__(
+            repair, action=action, recipients=recipients, by=by, title_key=title_key, **params
+        )
+        if action not in FOLLOWED_ACTIONS or title_key is not None:
+            return
+        followers = [u for u in followers_of(repair) if u not in recipients]
+        if followers:
+            params.pop("body", None)
+            key = "completed_followed" if action == "completed" else None
+            plain = replace(self, url=lambda repair: "")
+            workflow.Notifier.__call__(
+                plain, repair, action=action, recipients=followers, by=by, title_key=key, **params
+            )
+
+
+def followers_of(repair: RepairRequest) -> list[User]:
+    return [f.user for f in repair.followers.select_related("user").filter(user__is_active=True)]
+
+
+notify_repair = RepairNotifier(
     kind="repairs.{action}",
     titles=TITLES,
     params=lambda repair: {

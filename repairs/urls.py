@@ -30,6 +30,7 @@ urlpatterns = [
     path("new/questions/", requester.create_questions, name="create-questions"),
     path("new/similar/", requester.similar, name="similar"),
     path("<int:pk>/", requester.detail, name="detail"),
+    path("<int:pk>/follow/", requester.follow, name="follow"),
     path("<int:request_pk>/photos/<int:photo_pk>/", photos.photo, name="photo"),
     *(
         path(f"<int:pk>/{slug}/", actions.act, {"action": action}, name=slug)

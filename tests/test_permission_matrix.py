@@ -248,6 +248,12 @@ RULES: dict[str, Rule] = {
     "repairs:create": rule(get="login", post="login", why="anyone signed in reports a fault"),
     "repairs:create-questions": rule(get="login"),
     "repairs:similar": rule(get="login", why="shows only number, place and state of others'"),
+    "repairs:follow": rule(
+        get="method-login",
+        post="login",
+        kwargs=_repair_pk,
+        why="anyone signed in follows an open request filed by someone else (the duplicate hint)",
+    ),
     "repairs:detail": _repair(get="owner"),
     "repairs:photo": rule(
         get="owner",

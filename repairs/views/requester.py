@@ -6,14 +6,15 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from logistics import idempotency
 from logistics.keyset import keyset_page
 from logistics.models import Building, Room
 from logistics.workflow import DomainError, show_error
 from repairs import services
 from repairs.forms import RepairRequestForm, category_groups, leaf_categories
-from repairs.models import RepairRequest
+from repairs.models import RepairFollower, RepairRequest
 from repairs.public import known_outages
 from repairs.querysets import similar_open_requests
 from repairs.reviews import existing_repair_event, repair_review
@@ -24,6 +25,7 @@ from repairs.views.common import (
     can_dispatch,
     is_technician,
     role_links,
+    safe_next,
 )
 from repairs.workflow import OPEN_STATUSES
 
@@ -103,6 +105,8 @@ def _apply_service_errors(form, error: ValidationError) -> None:
 def create(request):
     """Report a fault: one page, phone first; bad input re-renders with everything kept."""
     if request.method == "POST":
+        if previous := idempotency.claim(request, "repairs.create"):
+            return idempotency.repeat_answer(request, previous, reverse("repairs:mine"))
         form = RepairRequestForm(request.POST, request.FILES)
         if form.is_valid():
             try:
@@ -118,7 +122,9 @@ def create(request):
                     request,
                     _("Thank you. Your request %(number)s was sent.") % {"number": repair.number},
                 )
+                idempotency.done(request, "repairs.create", repair.get_absolute_url())
                 return redirect(repair)
+        idempotency.release(request, "repairs.create")
     else:
         form = RepairRequestForm(initial=_initial(request))
     return _create_page(request, form)
@@ -135,7 +141,7 @@ def _create_page(request, form):
         "form": form,
         "category_groups": groups,
         "selected_category": selected,
-        "similar": _similar_for(form),
+        **_similar_context(form, request.user),
         "photos_lost": photos_lost,
         "outages": known_outages(_form_room(form)),
     }
@@ -182,7 +188,41 @@ def create_questions(request):
 def similar(request):
     """The "already reported — follow it instead?" hint for the chosen category and room."""
     form = RepairRequestForm(data=request.GET)
-    return render(request, "repairs/includes/_similar.html", {"similar": _similar_for(form)})
+    context = _similar_context(form, request.user)
+    return render(request, "repairs/includes/_similar.html", context)
+
+
+def _similar_context(form, user) -> dict:
+    similar = _similar_for(form)
+    followed = set(
+        RepairFollower.objects.filter(user=user, repair__in=similar).values_list(
+            "repair_id", flat=True
+        )
+    )
+    return {"similar": similar, "followed": followed}
+
+
+@login_required
+@require_POST
+def follow(request, pk: int):
+    """Follow an open request someone else filed (from the "already reported" hint) instead of
+    reporting the same fault again. Only its number, category, place and status are shown."""
+    repair = get_object_or_404(RepairRequest.objects.open(), pk=pk)
+    try:
+        services.repair_request_follow(repair=repair, user=request.user)
+    except DomainError as error:
+        text, ok = str(error.message), False
+    else:
+        text, ok = (
+            _("You follow %(number)s: you will be told of its progress.")
+            % {"number": repair.number},
+            True,
+        )
+    if request.htmx:
+        context = {"similar": [repair], "followed": {repair.pk} if ok else set(), "note": text}
+        return render(request, "repairs/includes/_similar.html", context)
+    (messages.success if ok else messages.info)(request, text)
+    return redirect(safe_next(request, reverse("repairs:mine")))
 
 
 # --- A request's page -------------------------------------------------------------------------

@@ -12,6 +12,11 @@ SERVICE_UNITS = Department.objects.exclude(kind=Department.Kind.ACADEMIC).order_
 SATISFACTION = [(n, str(n)) for n in range(1, 6)]
 
 
+def _service_label(app: str) -> str:
+    kinds = dict(Department.Kind.choices)
+    return str(kinds.get(app, app))
+
+
 class ComplaintForm(PortalForm):
     kind = forms.ChoiceField(
         label=_("This is a"),
@@ -23,12 +28,17 @@ class ComplaintForm(PortalForm):
         label=_("Service unit"),
         queryset=SERVICE_UNITS,
         required=False,
-        help_text=_("Who should handle it. Leave empty when it is about the linked service."),
+        empty_label=_("Not sure: the logistics office passes it on"),
+        help_text=_(
+            "Who should handle it. Leave it empty if you are not sure: it then goes to the unit "
+            "of the linked service, or to the logistics office, which passes it on."
+        ),
     )
     category = forms.ModelChoiceField(
         label=_("Category"),
         queryset=Subject.objects.filter(kind=Subject.Kind.CATEGORY, is_active=True),
         required=False,
+        empty_label=_("None of these / not sure"),
     )
     title = forms.CharField(label=_("Title"), max_length=120, required=False)
     body = forms.CharField(
@@ -43,6 +53,30 @@ class ComplaintForm(PortalForm):
     )
     event = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
     subject = forms.CharField(required=False, widget=forms.HiddenInput, max_length=80)
+
+    def __init__(self, *args, service: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self._limit_categories(service)
+
+    def _limit_categories(self, service: str) -> None:
+        """Only the categories of the linked service; without one, grouped by service (the
+        categories of every app share one table, told apart by their ref's "app:" prefix)."""
+        field = self.fields["category"]
+        queryset = field.queryset.order_by("ref")
+        if service:
+            queryset = queryset.filter(ref__startswith=f"{service}:")
+        field.queryset = queryset
+        groups: dict[str, list] = {}
+        for category in queryset:
+            groups.setdefault(category.ref.partition(":")[0], []).append(
+                (category.pk, str(category))
+            )
+        if len(groups) <= 1:
+            field.choices = [("", field.empty_label), *next(iter(groups.values()), [])]
+            return
+        field.choices = [("", field.empty_label)] + [
+            (_service_label(app), options) for app, options in groups.items()
+        ]
 
 
 class NoteForm(PortalForm):

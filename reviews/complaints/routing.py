@@ -67,7 +67,8 @@ def subject_from_param(value: str, *, create: bool = True) -> Subject | None:
 
 def route(*, department=None, subject=None, event=None) -> Department | None:
     """The department a complaint goes to: explicit, else the subject's, else the event's, else
-    that of the subject an app answers for; None when nobody can be found."""
+    that of the subject an app answers for, else the logistics office (which passes it on, as
+    the form promises one who leaves the unit empty); None when there is none of those."""
     for candidate in (
         department,
         getattr(subject, "department", None),
@@ -76,10 +77,16 @@ def route(*, department=None, subject=None, event=None) -> Department | None:
         if candidate is not None:
             return candidate
     found = answered_subject(subject=subject, event=event)
-    if found is None:
-        return None
-    facts = get_subject_kind(found.kind).describe(found.ref)
-    return facts.department if facts else None
+    facts = get_subject_kind(found.kind).describe(found.ref) if found is not None else None
+    if facts is not None and facts.department is not None:
+        return facts.department
+    return logistics_office()
+
+
+def logistics_office() -> Department | None:
+    """The campus's logistics office (后勤保障处): the first department of that kind."""
+    offices = Department.objects.filter(kind=Department.Kind.LOGISTICS)
+    return offices.order_by("code").first()
 
 
 def department_staff(department) -> list[User]:

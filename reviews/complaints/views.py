@@ -17,10 +17,11 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from logistics import idempotency
 from logistics.keyset import keyset_page, other_params
 from logistics.privacy import mask
 from logistics.views.actions import Action, ObjectActionView
-from reviews.models import Complaint, ComplaintEntry
+from reviews.models import Complaint, ComplaintEntry, Subject
 from reviews.querysets import events_for
 
 from . import forms, services
@@ -137,12 +138,28 @@ def _prefill(request, form_data, *, create: bool = False) -> tuple[dict, dict]:
     return found, errors
 
 
+def _service_of(request, data) -> str:
+    """The service ("repairs", "dining" …) the link is about, so that only its categories are
+    offered; "" when the complaint is not about one service."""
+    found, _errors = _prefill(request, data)
+    if event := found.get("event"):
+        return event.event_type.partition(".")[0]
+    subject = found.get("subject")
+    if subject is None:
+        return ""
+    if subject.kind == Subject.Kind.CATEGORY:
+        return subject.ref.partition(":")[0]
+    return subject.department.kind if subject.department else ""
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def complaint_new(request):
     """Files a complaint or suggestion; links from other pages prefill what it is about."""
     if request.method == "POST":
-        form = forms.ComplaintForm(request.POST)
+        if previous := idempotency.claim(request, "complaints.create"):
+            return idempotency.repeat_answer(request, previous, reverse("reviews:complaint-list"))
+        form = forms.ComplaintForm(request.POST, service=_service_of(request, request.POST))
         if form.is_valid():
             found, errors = _prefill(request, form.cleaned_data, create=True)
             for field, message in errors.items():
@@ -155,7 +172,10 @@ def complaint_new(request):
                         _("Thank you. Your case number is %(number)s.")
                         % {"number": complaint.number},
                     )
-                    return redirect(complaint.get_absolute_url())
+                    url = complaint.get_absolute_url()
+                    idempotency.done(request, "complaints.create", url)
+                    return redirect(url)
+        idempotency.release(request, "complaints.create")
     else:
         initial = {
             "event": request.GET.get("event") if is_id(request.GET.get("event")) else None,
@@ -164,7 +184,7 @@ def complaint_new(request):
             if request.GET.get("kind") in Complaint.Kind.values
             else "complaint",
         }
-        form = forms.ComplaintForm(initial=initial)
+        form = forms.ComplaintForm(initial=initial, service=_service_of(request, request.GET))
     about, _errors = _prefill(request, {k: form[k].value() for k in ("event", "subject")})
     context = {
         "form": form,

@@ -41,3 +41,42 @@ def test_it_tells_the_browser_the_limit():
     assert attrs["data-max-files"] == 2 and attrs["multiple"] and "image/jpeg" in attrs["accept"]
     assert "data-max-files" not in form.fields["any_number"].widget.attrs
     assert isinstance(form.fields["photos"], forms.FileField)
+
+
+class Report(PortalForm):
+    kind = forms.ChoiceField(choices=[("a", "A"), ("b", "B")], widget=forms.RadioSelect)
+    title = forms.CharField(label="Title")
+    event = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def clean(self):
+        raise forms.ValidationError("Something is off as a whole.")
+
+
+def test_it_sums_up_every_error_with_a_link_to_its_field():
+    from django.template import Context, Template
+
+    form = Report(data={"event": "x"})
+    html = Template("{% load portal_forms %}{% form_error_summary form %}").render(
+        Context({"form": form})
+    )
+
+    assert 'role="alert"' in html and "data-error-summary" in html
+    assert 'href="#id_kind_0"' in html  # the first of a group of options
+    assert 'href="#id_title"' in html and "Title: This field is required." in html
+    assert "Something is off as a whole." in html
+    assert "Enter a whole number." in html  # a hidden field's error, without a link
+    assert 'href="#id_event"' not in html
+
+
+def test_it_writes_no_summary_for_a_good_or_unbound_form():
+    from django.template import Context, Template
+
+    template = Template("{% load portal_forms %}{% form_error_summary form %}")
+    assert template.render(Context({"form": PortalForm()})).strip() == ""
+
+
+def test_it_tells_the_browser_the_size_and_type_limits_of_photos():
+    html = str(Form()["photos"])
+    assert 'data-max-bytes="10485760"' in html
+    assert "data-too-big=" in html and "%(size)s MB" in html
+    assert "data-bad-type=" in html

@@ -2,6 +2,7 @@
 the workload, the workbench, photos and QR sheets — who may use them and what they answer."""
 
 import re
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -10,9 +11,9 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from logistics.models import StaffScope
+from logistics.models import Notification, StaffScope
 from repairs import services
-from repairs.models import RepairPhoto, RepairRequest
+from repairs.models import RepairFollower, RepairPhoto, RepairRequest
 from tests.logistics.factories import BuildingFactory, RoomFactory, UserFactory
 from tests.repairs.factories import (
     CategoryFactory,
@@ -347,21 +348,75 @@ def test_it_points_to_an_open_request_for_the_same_room_and_category(
     as_user(client, student)
     query = f"?category={category.pk}&building={room.building_id}&room_number={room.number}"
     hint = client.get(reverse("repairs:similar") + query)
-    assert "Already reported — follow it instead?" in hint.text
+    assert "Someone has already reported this:" in hint.text
+    assert "message-error" not in hint.text and "message-warning" not in hint.text
+    assert reverse("repairs:follow", args=[earlier.pk]) in hint.text
     assert earlier.number in hint.text
-    assert earlier.get_absolute_url() not in hint.text  # not theirs to open
+    assert f'href="{earlier.get_absolute_url()}"' not in hint.text  # not theirs to open
     other_category = CategoryFactory(code="door")
     other = client.get(
         reverse("repairs:similar")
         + f"?category={other_category.pk}&building={room.building_id}&room_number={room.number}"
     )
-    assert "Already reported" not in other.text
+    assert "already reported" not in other.text
     # The form opened from the room's QR code shows it too, and still files a new request.
     page = client.get(reverse("repairs:create") + f"?room={room.pk}&category={category.pk}")
-    assert "Already reported — follow it instead?" in page.text
+    assert "Someone has already reported this:" in page.text
     response = client.post(reverse("repairs:create"), report_data(category, room))
     assert response.status_code == 302
     assert RepairRequest.objects.filter(room=room, category=category).count() == 2
+
+
+def test_it_files_a_double_tapped_report_once(client, student, room, category):
+    as_user(client, student)
+    data = report_data(category, room, submission_token=str(uuid.uuid4()))
+    first = client.post(reverse("repairs:create"), data)
+    second = client.post(reverse("repairs:create"), data)
+    assert RepairRequest.objects.filter(requester=student).count() == 1
+    assert second.status_code == 302 and second["Location"] == first["Location"]
+    assert "already sent" in messages_of(second)[-1]
+
+
+def test_it_words_the_hint_for_ones_own_earlier_request(client, student, room, category):
+    mine = file_request(student, room, category)
+    as_user(client, student)
+    query = f"?category={category.pk}&building={room.building_id}&room_number={room.number}"
+    hint = client.get(reverse("repairs:similar") + query).text
+    assert "You reported this already:" in hint
+    assert mine.get_absolute_url() in hint
+    assert "Someone has already reported" not in hint
+    assert reverse("repairs:follow", args=[mine.pk]) not in hint
+
+
+def test_it_lets_a_student_follow_a_request_and_tells_them_of_its_progress(
+    client, student, other_student, room, category, technician, manager
+):
+    earlier = file_request(other_student, room, category)
+    as_user(client, student)
+    url = reverse("repairs:follow", args=[earlier.pk])
+
+    answer = client.post(url, HTTP_HX_REQUEST="true")
+    again = client.post(url)
+
+    assert f"You follow {earlier.number}" in answer.text
+    assert again.status_code == 302
+    assert list(earlier.followers.values_list("user", flat=True)) == [student.pk]
+    services.repair_request_assign(repair=earlier, technician=technician, by=manager)
+    services.repair_request_start(repair=earlier, by=technician)
+    followed = Notification.objects.filter(recipient=student).values_list("kind", "url")
+    assert ("repairs.started", "") in list(followed)
+    assert not Notification.objects.filter(recipient=student, kind="repairs.assigned").exists()
+    query = f"?category={category.pk}&building={room.building_id}&room_number={room.number}"
+    assert "You follow this request" in client.get(reverse("repairs:similar") + query).text
+
+
+def test_it_refuses_to_follow_ones_own_or_a_closed_request(client, student, room, category):
+    mine = file_request(student, room, category)
+    closed = RepairRequestFactory(room=room, category=category, status=Status.CLOSED)
+    as_user(client, student)
+    client.post(reverse("repairs:follow", args=[mine.pk]))
+    assert client.post(reverse("repairs:follow", args=[closed.pk])).status_code == 404
+    assert not RepairFollower.objects.exists()
 
 
 def test_it_does_not_hint_at_closed_requests(client, student, room, category):

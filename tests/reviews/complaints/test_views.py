@@ -1,6 +1,8 @@
 """The complaint pages: filing (with prefilled links), the detail and its actions, the inbox,
 the public board, and the home sections."""
 
+import uuid
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -222,3 +224,50 @@ def test_it_shows_my_complaints_at_home_and_figures_to_managers(complaint, stude
     assert complaint.title in browser(student).get("/").content.decode()
     page = browser(manager).get(reverse("manager-overview")).content.decode()
     assert "Complaints and suggestions" in page and "Closed within deadline" in page
+
+
+def test_it_files_with_the_unit_left_empty_as_its_help_says(student):
+    office = DepartmentFactory(code="logistics-office", kind="logistics")
+    data = {"kind": "complaint", "title": "Dark path", "body": "No lamp by the lake."}
+    page = browser(student).get(url("complaint-new")).content.decode()
+    assert "Leave it empty if you are not sure" in page
+
+    response = browser(student).post(url("complaint-new"), data)
+
+    assert response.status_code == 302
+    assert Complaint.objects.get().department == office
+
+
+def test_it_offers_only_the_categories_of_the_linked_service_without_placeholders(student):
+    for ref, name in (("repairs:water", "Water"), ("dining:noodles", "Noodles")):
+        Subject.objects.create(kind="category", ref=ref, name=name, name_en=name)
+    event = ServiceEventFactory(served=student, event_type="repairs.request")
+
+    plain = browser(student).get(url("complaint-new")).content.decode()
+    linked = browser(student).get(url("complaint-new"), {"event": event.pk}).content.decode()
+
+    assert "---------" not in plain
+    assert '<optgroup label="Repair centre">' in plain
+    assert '<optgroup label="Dining services">' in plain
+    assert "Water" in linked and "Noodles" not in linked
+    # Posting a category of another service is refused, not filed.
+    noodles = Subject.objects.get(ref="dining:noodles")
+    data = {"kind": "complaint", "title": "T", "body": "B", "event": event.pk}
+    response = browser(student).post(url("complaint-new"), {**data, "category": noodles.pk})
+    assert response.status_code == 200 and not Complaint.objects.exists()
+
+
+def test_it_sends_a_double_tapped_complaint_once(student, department):
+    data = {
+        "kind": "complaint",
+        "department": department.pk,
+        "title": "Noisy",
+        "body": "Loud.",
+        "submission_token": str(uuid.uuid4()),
+    }
+    client = browser(student)
+    first = client.post(url("complaint-new"), data)
+    second = client.post(url("complaint-new"), data)
+
+    assert Complaint.objects.count() == 1
+    assert second.status_code == 302 and second["Location"] == first["Location"]

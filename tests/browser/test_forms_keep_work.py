@@ -1,0 +1,129 @@
+"""Forms that keep the user's work, in a real browser (#12 item 6): the error summary and its
+focus, one row for a double tap, a draft kept when offline, photos checked before upload with a
+preview, and following an already reported fault instead of reporting it again. Each test checks
+what was saved, not only what is shown."""
+
+import io
+
+import pytest
+from PIL import Image
+
+from logistics.roles import Role
+from repairs import services
+from repairs.models import RepairFollower, RepairRequest
+from reviews.models import Complaint
+from tests.logistics.factories import DepartmentFactory, RoomFactory, UserFactory
+from tests.repairs.factories import CategoryFactory
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+@pytest.fixture
+def student(db):
+    return UserFactory(username="s2024501", roles=[Role.STUDENT])
+
+
+@pytest.fixture
+def office(db):
+    return DepartmentFactory(code="logistics-office", kind="logistics", name_en="Logistics office")
+
+
+def jpeg(size=(64, 48)) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (200, 40, 40)).save(buffer, format="JPEG")
+    return buffer.getvalue()
+
+
+def test_it_sums_up_the_errors_and_moves_the_focus_there(open_as, student):
+    page = open_as(student)
+    page.goto("/reviews/complaints/new/")
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")
+
+    summary = page.locator("[data-error-summary]")
+    assert summary.is_visible()
+    assert page.evaluate("document.activeElement.hasAttribute('data-error-summary')")
+    summary.locator("a", has_text="Title").click()
+    assert page.evaluate("document.activeElement.name") == "title"
+    assert not Complaint.objects.exists()
+
+
+def test_it_files_a_double_tapped_complaint_once(open_as, student, office):
+    page = open_as(student)
+    page.goto("/reviews/complaints/new/")
+    page.fill("input[name=title]", "Dark path")
+    page.fill("textarea[name=body]", "No lamp by the lake.")
+    button = page.locator("main form button[type=submit]")
+    with page.expect_navigation():
+        button.dblclick()
+
+    assert Complaint.objects.count() == 1
+    complaint = Complaint.objects.get()
+    assert (complaint.title, complaint.department) == ("Dark path", office)
+
+
+def test_it_keeps_the_draft_when_offline_and_sends_it_later(open_as, student, office):
+    page = open_as(student)
+    page.goto("/reviews/complaints/new/")
+    page.fill("input[name=title]", "Broken bench")
+    page.fill("textarea[name=body]", "The bench by gate 2 is broken.")
+    page.context.set_offline(True)
+    page.click("main form button[type=submit]")
+
+    note = page.locator("main form .form-note")
+    assert "draft is kept" in note.inner_text()
+    assert not Complaint.objects.exists()
+
+    page.context.set_offline(False)
+    page.goto("/reviews/complaints/new/")
+    assert page.input_value("input[name=title]") == "Broken bench"
+    assert "draft" in page.locator("main form .form-note").inner_text()
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")
+    assert Complaint.objects.get().body == "The bench by gate 2 is broken."
+    page.goto("/reviews/complaints/new/")
+    assert page.input_value("input[name=title]") == ""  # sent: the draft is gone
+
+
+def test_it_checks_photos_before_upload_and_shows_a_preview(open_as, student):
+    page = open_as(student)
+    page.goto("/repairs/new/")
+    photos = page.locator("input[name=photos]")
+    big = {"name": "huge.jpg", "mimeType": "image/jpeg", "buffer": b"\xff" * (11 * 2**20)}
+    photos.set_input_files([big])
+
+    problem = page.locator(".photo-problem")
+    assert "huge.jpg" in problem.inner_text() and "11.0 MB" in problem.inner_text()
+    assert page.evaluate("document.querySelector('input[name=photos]').files.length") == 0
+
+    text = {"name": "notes.txt", "mimeType": "text/plain", "buffer": b"hello"}
+    photos.set_input_files([text])
+    assert "notes.txt" in problem.inner_text()
+
+    small = {"name": "tap.jpg", "mimeType": "image/jpeg", "buffer": jpeg()}
+    photos.set_input_files([small])
+    page.locator(".photo-preview img[src^='data:image/jpeg']").wait_for()
+    assert page.locator(".photo-problem").count() == 0
+
+
+def test_it_lets_a_student_follow_an_already_reported_fault(open_as, student):
+    room = RoomFactory(number="512")
+    category = CategoryFactory(code="light", name="灯不亮", name_en="Light out")
+    reporter = UserFactory(username="s2024502", roles=[Role.STUDENT])
+    earlier = services.repair_request_create(
+        requester=reporter, category=category, room=room, description="Ceiling light is out"
+    )
+    page = open_as(student)
+    page.goto(f"/repairs/new/?room={room.pk}&category={category.pk}")
+
+    hint = page.locator("#similar-hint")
+    assert "Someone has already reported this" in hint.inner_text()
+    assert "message-error" not in (hint.locator(".similar-hint").get_attribute("class") or "")
+    hint.locator("button", has_text="Follow this request").click()
+    hint.locator("text=You follow").first.wait_for()
+
+    assert RepairFollower.objects.filter(repair=earlier, user=student).exists()
+    assert RepairRequest.objects.count() == 1
