@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("repairs", "0002_open_queue_index"),
+        ("repairs", "0005_search_index"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
