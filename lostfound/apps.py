@@ -13,8 +13,10 @@ class LostfoundConfig(AppConfig):
         from logistics.api.permissions import register_scope_area
         from logistics.roles import Role
         from logistics.sections import register_home_section
+        from lostfound.reviews import register as register_reviews
         from lostfound.sections import my_found_items_context, my_lost_reports_context
 
+        register_reviews()
         register_scope_area("lostfound")
         register_home_section(
             "lostfound.my-lost-reports",

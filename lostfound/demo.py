@@ -90,6 +90,9 @@ def seed_lostfound(demo: DemoData) -> None:
         lost_from=now - timedelta(hours=8),
         lost_until=now - timedelta(hours=4),
     )
+    keys = FoundItem.objects.filter(category__code="keys", desk=desks[0]).first()
+    if keys is not None:
+        services.claim_create(item=keys, claimant=demo.users["student"], answers="钥匙扣是一只小熊")
 
 
 def _desk(demo, code, name, name_en, department, building, where, hours) -> Desk:

@@ -22,3 +22,23 @@ class SecondPersonRequired(workflow.NotAllowed):
     """A valuable's intake is confirmed by a second desk person, not the one who took it in."""
 
     default_message = _("A second desk person must confirm this valuable item.")
+
+
+class ClaimBlocked(workflow.NotAllowed):
+    """Three rejected claims in a category: no claim in it for a day."""
+
+    default_message = _(
+        "Three of your claims in this category were rejected: you may claim again tomorrow."
+    )
+
+
+class WrongCode(workflow.InvalidInput):
+    default_message = _("This code does not match. Ask the owner for the code the portal shows.")
+
+
+class AlreadyClaimed(workflow.Conflict):
+    default_message = _("You have already claimed this item; the desk is looking at it.")
+
+
+class OwnItem(workflow.NotAllowed):
+    default_message = _("You found this item yourself.")

@@ -200,3 +200,32 @@ class CategoryForm(forms.ModelForm):
             "is_active",
             "sort_order",
         ]
+
+
+class ClaimForm(PortalForm):
+    answers = forms.CharField(
+        label=_("What only the owner would know"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_(
+            "In your own words: the lock-screen picture, what is inside, a scratch, a sticker."
+            " The desk compares your answer with what the finder noted."
+        ),
+    )
+
+
+class ReasonForm(PortalForm):
+    reason = forms.CharField(
+        label=_("Reason"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class HandOverForm(PortalForm):
+    code = forms.CharField(label=_("The owner's one-time code"), required=False, max_length=8)
+    identity_checked = forms.BooleanField(
+        label=_("The owner is here, signed in with their campus identity"), required=False
+    )
+
+
+class FinderHandOverForm(PortalForm):
+    code = forms.CharField(label=_("The owner's one-time code"), max_length=8)

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from logistics.models.places import BilingualName, code_validator
 from logistics.search import SearchIndex, SearchTokensField
 
-from .querysets import FoundItemQuerySet, LostReportQuerySet
+from .querysets import ClaimQuerySet, FoundItemQuerySet, LostReportQuerySet
 
 
 class Category(BilingualName):
@@ -358,3 +358,129 @@ class LostReport(models.Model):
     @property
     def place(self) -> str:
         return " ".join(p for p in (str(self.building or ""), self.place_text) if p)
+
+
+class Match(models.Model):
+    """A proposed pairing of a lost report with a found item; a declined one is never proposed
+    again (one row per pair)."""
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", _("Proposed")
+        DECLINED = "declined", _("Not mine")
+        CLAIMED = "claimed", _("Claimed")
+
+    lost_report = models.ForeignKey(
+        LostReport, verbose_name=_("lost report"), on_delete=models.CASCADE, related_name="matches"
+    )
+    found_item = models.ForeignKey(
+        FoundItem, verbose_name=_("found item"), on_delete=models.CASCADE, related_name="matches"
+    )
+    score = models.FloatField(_("score"))
+    status = models.CharField(
+        _("status"), max_length=8, choices=Status.choices, default=Status.PROPOSED
+    )
+    created_at = models.DateTimeField(_("proposed at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("match")
+        verbose_name_plural = _("matches")
+        ordering = ["-score", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["lost_report", "found_item"], name="lostfound_match_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.lost_report_id} ~ {self.found_item_id} ({self.score:.2f})"
+
+
+class Claim(models.Model):
+    """An owner's claim of a found item: their answers to the hidden-trait questions, the desk's
+    decision, and the one-time handover code."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for the desk")
+        APPROVED = "approved", _("Approved: collect it")
+        REJECTED = "rejected", _("Rejected")
+        HANDOVER_PENDING = "handover_pending", _("Handover awaiting a second desk person")
+        HANDED_OVER = "handed_over", _("Handed over")
+
+    item = models.ForeignKey(
+        FoundItem, verbose_name=_("item"), on_delete=models.CASCADE, related_name="claims"
+    )
+    claimant = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("claimant"),
+        on_delete=models.CASCADE,
+        related_name="lostfound_claims",
+    )
+    category = models.ForeignKey(
+        Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="claims"
+    )
+    answers = models.TextField(_("answers in the claimant's words"), max_length=2000)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
+    )
+    reason = models.TextField(_("reason"), blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    handover_code = models.CharField(_("handover code"), max_length=8, blank=True)
+    handed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("handed over by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    second_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("confirmed by (second person)"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    handover_method = models.CharField(_("proof"), max_length=16, blank=True)
+    handed_over_at = models.DateTimeField(_("handed over at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("claimed at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = ClaimQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("claim")
+        verbose_name_plural = _("claims")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["claimant", "category", "status", "decided_at"],
+                name="lostfound_claim_block_idx",
+            ),
+            models.Index(fields=["item", "status"], name="lostfound_claim_item_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["item"],
+                condition=models.Q(status__in=["approved", "handover_pending", "handed_over"]),
+                name="lostfound_one_approved_claim",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.item_id}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("lostfound:claim-detail", args=[self.pk])
+
+    @property
+    def number(self) -> str:
+        return f"C{self.pk:06d}" if self.pk else "C——"

@@ -63,6 +63,8 @@ class FoundItemQuerySet(models.QuerySet):
         if sees_everything(user):
             return self
         visible = Q(finder=user) | Q(owner=user) | Q(is_public=True, status__in=BOARD_STATUSES)
+        # An item proposed to one of the user's lost reports (a card nobody is known to own).
+        visible |= Q(pk__in=_proposed_to(user))
         if ids := desk_ids(user):
             visible |= Q(desk_id__in=ids)
         return self.filter(visible)
@@ -78,6 +80,12 @@ class FoundItemQuerySet(models.QuerySet):
         return self.select_related("category", "building", "desk")
 
 
+def _proposed_to(user: User):
+    from lostfound.models import Match
+
+    return Match.objects.filter(lost_report__owner=user, status="proposed").values("found_item_id")
+
+
 class LostReportQuerySet(models.QuerySet):
     def for_user(self, user: User | None) -> LostReportQuerySet:
         """The owner's own reports; desk staff, managers and supervisors see all of them."""
@@ -89,3 +97,23 @@ class LostReportQuerySet(models.QuerySet):
 
     def with_related(self) -> LostReportQuerySet:
         return self.select_related("category", "building", "owner")
+
+
+class ClaimQuerySet(models.QuerySet):
+    def for_user(self, user: User | None) -> ClaimQuerySet:
+        """The claimant's own claims; the claims on items of the user's desks; managers and
+        supervisors all. The finder never sees who claimed."""
+        if not (user and user.is_authenticated):
+            return self.none()
+        if sees_everything(user):
+            return self
+        visible = Q(claimant=user)
+        if ids := desk_ids(user):
+            visible |= Q(item__desk_id__in=ids)
+        return self.filter(visible)
+
+    def blocking(self, *, claimant, category, since) -> ClaimQuerySet:
+        """Rejected claims of `claimant` in `category` decided since `since`."""
+        return self.filter(
+            claimant=claimant, category=category, status="rejected", decided_at__gte=since
+        )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -16,7 +17,16 @@ from django.utils.translation import gettext_lazy as _
 from logistics.uploads import clean_image
 from logistics.workflow import InvalidInput, NotAllowed, Notifier, transition
 from lostfound.errors import ConcurrentUpdate, InvalidTransition
-from lostfound.models import Category, Desk, FoundItem, FoundItemEvent, FoundItemPhoto, LostReport
+from lostfound.models import (
+    Category,
+    Claim,
+    Desk,
+    FoundItem,
+    FoundItemEvent,
+    FoundItemPhoto,
+    LostReport,
+    Match,
+)
 from lostfound.querysets import is_desk_staff
 from lostfound.workflow import TRANSITIONS, check_second_person
 
@@ -125,6 +135,7 @@ def found_item_report(
     _tell_card_owner(item, by=finder)
     if custody == FoundItem.Custody.DESK:
         item_notifier(item, action="reported", recipients=desk_staff(desk), by=finder)
+    matches_for_item(item)
     return item
 
 
@@ -174,6 +185,7 @@ def found_item_intake(
     _record(item, action="intake", by=by, label=item.label)
     _after_intake(item, by=by)
     _tell_card_owner(item, by=by)
+    matches_for_item(item)
     return item
 
 
@@ -294,6 +306,7 @@ def lost_report_create(
     if cleaned:
         report.photo.save(cleaned[0].name, cleaned[0].file, save=False)
     report.save()
+    matches_for_report(report)
     return report
 
 
@@ -305,3 +318,259 @@ def category_save(*, category: Category, by: User) -> Category:
     category.full_clean()
     category.save()
     return category
+
+
+# --- Matching -----------------------------------------------------------------------------------
+
+match_notifier = Notifier(
+    kind="lostfound.{action}",
+    titles={"match": _("A found %(category)s may be yours: %(description)s")},
+    params=lambda match: {
+        "category": str(match.found_item.category),
+        "description": match.found_item.description,
+    },
+    url=lambda match: match.lost_report.get_absolute_url(),
+)
+
+
+def _propose_and_tell(matches: list, *, by: User | None) -> None:
+    for match in matches:
+        match_notifier(match, action="match", recipients=[match.lost_report.owner], by=None)
+
+
+def matches_for_item(item: FoundItem) -> None:
+    """Proposes the item to the open lost reports it fits; their owners are told."""
+    from lostfound.matching import match_item
+
+    _propose_and_tell(match_item(item), by=None)
+
+
+def matches_for_report(report: LostReport) -> None:
+    from lostfound.matching import match_report
+
+    _propose_and_tell(match_report(report), by=None)
+
+
+@transaction.atomic
+def match_decline(*, match: Match, by: User) -> Match:
+    """The owner says the proposed item is not theirs; it is never proposed again to this
+    report. Raises NotAllowed (not the report's owner)."""
+    if match.lost_report.owner_id != by.pk:
+        raise NotAllowed()
+    Match.objects.filter(pk=match.pk).update(status=Match.Status.DECLINED)
+    match.status = Match.Status.DECLINED
+    return match
+
+
+# --- Claims and handover ------------------------------------------------------------------------
+
+CLAIMABLE = (Status.REPORTED, Status.INTAKE_PENDING, Status.STORED)
+BLOCK_AFTER = 3  # rejected claims in one category …
+BLOCK_FOR = timedelta(days=1)  # … block claims in it for this long
+
+claim_notifier = Notifier(
+    kind="lostfound.claim_{action}",
+    titles={
+        "created": _("Claim %(number)s on %(item)s waits for the desk"),
+        "approved": _("Your claim %(number)s was approved: collect your %(category)s"),
+        "rejected": _("Your claim %(number)s was rejected"),
+        "handover_pending": _("Handover of %(item)s needs a second desk person"),
+        "returned_finder": _(
+            "The %(category)s you found has been returned to its owner. Thank you!"
+        ),
+    },
+    params=lambda claim: {
+        "number": claim.number,
+        "item": claim.item.number,
+        "category": str(claim.category),
+    },
+    url=lambda claim: claim.get_absolute_url(),
+    department=lambda claim: claim.item.desk.department,
+)
+
+
+@transaction.atomic
+def claim_create(*, item: FoundItem, claimant: User, answers: str) -> Claim:
+    """An owner claims an item, answering the hidden-trait questions in their own words.
+    Raises OwnItem, ClaimBlocked, AlreadyClaimed, InvalidTransition, InvalidInput."""
+    from lostfound.errors import AlreadyClaimed, ClaimBlocked, OwnItem
+
+    if item.finder_id == claimant.pk:
+        raise OwnItem()
+    if (
+        item.status not in CLAIMABLE
+        or item.claims.filter(
+            status__in=(Claim.Status.APPROVED, Claim.Status.HANDOVER_PENDING)
+        ).exists()
+    ):
+        raise InvalidTransition()
+    since = timezone.now() - BLOCK_FOR
+    if Claim.objects.blocking(claimant=claimant, category=item.category, since=since).count() >= (
+        BLOCK_AFTER
+    ):
+        raise ClaimBlocked()
+    if item.claims.filter(claimant=claimant, status=Claim.Status.PENDING).exists():
+        raise AlreadyClaimed()
+    if not answers.strip():
+        raise InvalidInput(fields={"answers": [_("Say what only the owner would know.")]})
+    claim = Claim.objects.create(
+        item=item, claimant=claimant, category=item.category, answers=answers.strip()
+    )
+    Match.objects.filter(found_item=item, lost_report__owner=claimant).update(
+        status=Match.Status.CLAIMED
+    )
+    _record(item, action="claimed", by=claimant, claim=claim.pk)
+    claim_notifier(claim, action="created", recipients=desk_staff(item.desk), by=claimant)
+    return claim
+
+
+def _claim_transition(claim: Claim, rule, **changes) -> None:
+    transition(
+        claim,
+        expected=rule.sources,
+        to=rule.target,
+        invalid=InvalidTransition,
+        concurrent=ConcurrentUpdate,
+        **changes,
+    )
+
+
+@transaction.atomic
+def claim_approve(*, claim: Claim, by: User, reason: str = "") -> Claim:
+    """The desk approves a claim after comparing the answers with the hidden traits: the
+    claimant gets a one-time handover code. Raises NotAllowed, InvalidTransition."""
+    from lostfound.workflow import CLAIM_TRANSITIONS
+
+    rule = CLAIM_TRANSITIONS.check(claim, "approve", by)
+    code = f"{secrets.randbelow(10**6):06d}"
+    _claim_transition(
+        claim,
+        rule,
+        reason=reason.strip(),
+        decided_by=by,
+        decided_at=timezone.now(),
+        handover_code=code,
+    )
+    FoundItem.objects.filter(pk=claim.item_id).update(owner=claim.claimant)
+    _record(claim.item, action="claim_approved", by=by, claim=claim.pk)
+    claim_notifier(claim, action="approved", recipients=[claim.claimant], by=by)
+    return claim
+
+
+@transaction.atomic
+def claim_reject(*, claim: Claim, by: User, reason: str) -> Claim:
+    """The desk rejects a claim (wrong answers), with the reason; recorded, counted towards the
+    claimant's block. Raises NotAllowed, InvalidTransition, InvalidInput (no reason)."""
+    from lostfound.workflow import CLAIM_TRANSITIONS
+
+    rule = CLAIM_TRANSITIONS.check(claim, "reject", by)
+    if not reason.strip():
+        raise InvalidInput(fields={"reason": [_("Give the reason.")]})
+    _claim_transition(claim, rule, reason=reason.strip(), decided_by=by, decided_at=timezone.now())
+    _record(claim.item, action="claim_rejected", by=by, claim=claim.pk)
+    claim_notifier(claim, action="rejected", recipients=[claim.claimant], by=by)
+    return claim
+
+
+@transaction.atomic
+def claim_hand_over(*, claim: Claim, by: User, code: str = "", identity_checked: bool = False):
+    """The desk hands the item over: the claimant shows the one-time code, or stands at the
+    desk signed in with their campus identity (`identity_checked`). A valuable then waits for
+    a second desk person. Raises NotAllowed, InvalidTransition, WrongCode."""
+    from lostfound.errors import WrongCode
+    from lostfound.workflow import CLAIM_TRANSITIONS
+
+    rule = CLAIM_TRANSITIONS.check(claim, "hand_over", by)
+    if not identity_checked and not secrets.compare_digest(code.strip(), claim.handover_code):
+        raise WrongCode()
+    method = "identity" if identity_checked else "code"
+    if claim.category.is_valuable:
+        transition(
+            claim,
+            expected=rule.sources,
+            to=Claim.Status.HANDOVER_PENDING,
+            invalid=InvalidTransition,
+            concurrent=ConcurrentUpdate,
+            handed_by=by,
+            handover_method=method,
+        )
+        claim_notifier(
+            claim, action="handover_pending", recipients=desk_staff(claim.item.desk), by=by
+        )
+        return claim
+    _claim_transition(claim, rule, handed_by=by, handover_method=method)
+    return _returned(claim, by=by)
+
+
+@transaction.atomic
+def claim_confirm_handover(*, claim: Claim, by: User) -> Claim:
+    """A second desk person confirms a valuable's handover. Raises NotAllowed,
+    SecondPersonRequired, InvalidTransition."""
+    from lostfound.errors import SecondPersonRequired
+    from lostfound.workflow import CLAIM_TRANSITIONS
+
+    rule = CLAIM_TRANSITIONS.check(claim, "confirm_handover", by)
+    if claim.handed_by_id == by.pk:
+        raise SecondPersonRequired()
+    _claim_transition(claim, rule, second_by=by)
+    return _returned(claim, by=by)
+
+
+@transaction.atomic
+def finder_hand_over(*, item: FoundItem, by: User, code: str) -> Claim:
+    """The finder who kept the item hands it over to its owner, entering the code the portal
+    shows the owner. Raises NotAllowed (not the finder, not kept by them), WrongCode,
+    InvalidTransition (no approved claim)."""
+    from lostfound.errors import WrongCode
+
+    if item.finder_id != by.pk or item.custody != FoundItem.Custody.FINDER:
+        raise NotAllowed()
+    claim = item.claims.filter(status=Claim.Status.APPROVED).first()
+    if claim is None:
+        raise InvalidTransition()
+    if not secrets.compare_digest(code.strip(), claim.handover_code):
+        raise WrongCode()
+    transition(
+        claim,
+        expected=[Claim.Status.APPROVED],
+        to=Claim.Status.HANDED_OVER,
+        invalid=InvalidTransition,
+        concurrent=ConcurrentUpdate,
+        handed_by=by,
+        handover_method="finder_code",
+    )
+    return _returned(claim, by=by)
+
+
+def _returned(claim: Claim, *, by: User) -> Claim:
+    """The item is back with its owner: the claim keeps who, when, which desk person and the
+    proof; the finder hears (not who); the owner's lost reports of the category are found."""
+    now = timezone.now()
+    Claim.objects.filter(pk=claim.pk).update(handed_over_at=now)
+    claim.handed_over_at = now
+    item = claim.item
+    transition(
+        item,
+        expected=CLAIMABLE,
+        to=Status.RETURNED,
+        invalid=InvalidTransition,
+        concurrent=ConcurrentUpdate,
+        owner=claim.claimant,
+    )
+    LostReport.objects.filter(
+        owner=claim.claimant, category=claim.category, status=LostReport.Status.OPEN
+    ).update(status=LostReport.Status.FOUND, updated_at=now)
+    _record(item, action="returned", by=by, claim=claim.pk, proof=claim.handover_method)
+    if item.finder_id and item.finder_id != by.pk:
+        # Told without the owner's name: the finder's notification names the item only.
+        notify_finder = Notifier(
+            kind="lostfound.{action}",
+            titles={"returned": claim_notifier.titles["returned_finder"]},
+            params=lambda i: {"category": str(i.category)},
+            url=lambda i: i.get_absolute_url(),
+        )
+        notify_finder(item, action="returned", recipients=[item.finder], by=None)
+    from lostfound.reviews import handover_event_record
+
+    handover_event_record(claim)
+    return claim

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from lostfound.views import desk, lost, manage, public
+from lostfound.views import claims, desk, lost, manage, public
 
 app_name = "lostfound"
 
@@ -20,6 +20,20 @@ urlpatterns = [
         {"action": "confirm_intake"},
         name="confirm-intake",
     ),
+    path("found/<int:pk>/claim/", claims.claim_create, name="claim-create"),
+    path("found/<int:pk>/hand-over/", claims.finder_hand_over, name="finder-hand-over"),
+    path("claims/<int:pk>/", claims.claim_detail, name="claim-detail"),
+    *(
+        path(f"claims/<int:pk>/{slug}/", claims.act, {"action": action}, name=f"claim-{slug}")
+        for slug, action in (
+            ("approve", "approve"),
+            ("reject", "reject"),
+            ("hand-over", "hand_over"),
+            ("confirm-handover", "confirm_handover"),
+        )
+    ),
+    path("matches/<int:pk>/decline/", claims.match_decline, name="match-decline"),
+    path("desk/claims/", claims.desk_claims, name="desk-claims"),
     path("lost/new/", lost.lost_create, name="lost-create"),
     path("lost/<int:pk>/", lost.lost_detail, name="lost-detail"),
     path("lost/<int:pk>/photo/", lost.lost_photo, name="lost-photo"),

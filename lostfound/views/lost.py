@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from logistics.workflow import DomainError, show_error
 from lostfound import services
 from lostfound.forms import LostReportForm
+from lostfound.services import CLAIMABLE
 from lostfound.views.common import get_visible_report, nav_links
 
 
@@ -39,7 +40,14 @@ def lost_create(request):
 @require_GET
 def lost_detail(request, pk: int):
     report = get_visible_report(request.user, pk)
-    context = {"report": report, "links": nav_links(request.user)}
+    matches = []
+    if report.owner_id == request.user.pk and report.status == report.Status.OPEN:
+        matches = list(
+            report.matches.filter(status="proposed", found_item__status__in=CLAIMABLE)
+            .select_related("found_item__category", "found_item__building")
+            .order_by("-score", "-id")[:5]
+        )
+    context = {"report": report, "matches": matches, "links": nav_links(request.user)}
     return render(request, "lostfound/lost_detail.html", context)
 
 

@@ -13,8 +13,9 @@ from logistics.workflow import DomainError, show_error
 from lostfound import services
 from lostfound.filters import FoundItemFilterSet
 from lostfound.forms import FoundItemForm
-from lostfound.models import FoundItem, FoundItemPhoto, LostReport
+from lostfound.models import Claim, FoundItem, FoundItemPhoto, LostReport
 from lostfound.querysets import sees_hidden
+from lostfound.services import CLAIMABLE
 from lostfound.views.common import (
     PAGE_SIZE,
     board_is_public,
@@ -57,11 +58,19 @@ def found_detail(request, pk: int):
         return redirect_to_login(request.get_full_path())
     item = get_visible_item(request.user, pk)
     desk_view = sees_hidden(request.user, item)
+    user = request.user
+    is_finder = user.is_authenticated and item.finder_id == user.pk
+    approved = item.claims.filter(status=Claim.Status.APPROVED).exists() if is_finder else False
     context = {
+        "can_claim": user.is_authenticated
+        and not is_finder
+        and not desk_view
+        and item.status in CLAIMABLE,
+        "finder_handover": is_finder and item.custody == FoundItem.Custody.FINDER and approved,
+        "claims": list(item.claims.order_by("created_at", "id")) if desk_view else [],
         "item": item,
         "photos": _photo_context(item),
         "desk_view": desk_view,
-        "is_finder": request.user.is_authenticated and item.finder_id == request.user.pk,
         "actions": TRANSITIONS.allowed_actions(item, request.user),
         "events": list(item.events.select_related("actor")) if desk_view else [],
         "links": nav_links(request.user),

@@ -163,6 +163,14 @@ PAGES: list[Page] = [
     Page("lostfound:found-create", STUDENT),
     Page("lostfound:found-detail", STUDENT, LOSTFOUND, kwargs=_stored_item),
     Page("lostfound:found-label", LOSTFOUND, kwargs=_stored_item),
+    Page("lostfound:claim-create", STUDENT, kwargs=_stored_item),
+    Page(
+        "lostfound:claim-detail",
+        STUDENT,
+        LOSTFOUND,
+        kwargs=lambda: {"pk": first("lostfound.Claim", claimant__username=STUDENT).pk},
+    ),
+    Page("lostfound:desk-claims", LOSTFOUND),
     Page("lostfound:lost-create", STUDENT),
     Page(
         "lostfound:lost-detail",

@@ -44,6 +44,27 @@ def _report(cast):
     return {"pk": LostReportFactory(owner=cast.users["student"], photo=image_upload()).pk}
 
 
+def _claim(cast):
+    from lostfound.models import Claim  # noqa: PLC0415
+    from tests.lostfound.factories import FoundItemFactory  # noqa: PLC0415
+
+    item = FoundItemFactory()
+    claim = Claim.objects.create(
+        item=item, claimant=cast.users["student"], category=item.category, answers="橘猫"
+    )
+    return {"pk": claim.pk}
+
+
+def _match(cast):
+    from lostfound.models import Match  # noqa: PLC0415
+    from tests.lostfound.factories import FoundItemFactory, LostReportFactory  # noqa: PLC0415
+
+    report = LostReportFactory(owner=cast.users["student"])
+    return {
+        "pk": Match.objects.create(lost_report=report, found_item=FoundItemFactory(), score=1).pk
+    }
+
+
 def _category(cast):
     from tests.lostfound.factories import category  # noqa: PLC0415
 
@@ -83,6 +104,27 @@ def rules(m) -> dict:
         ),
         "lostfound:receive": desk_action(),
         "lostfound:confirm-intake": desk_action(),
+        "lostfound:claim-create": owner(get="owner", post="owner", kwargs=_item),
+        "lostfound:finder-hand-over": m.rule(
+            get="method-login",
+            post="owner",
+            kwargs=_item,
+            expect={("post", a): m.ALLOWED for a in sees_all},
+            why="the finder's form; others who see the item are told no on the page",
+        ),
+        "lostfound:claim-detail": owner(get="owner", kwargs=_claim),
+        **{
+            f"lostfound:claim-{slug}": m.rule(
+                get="method-login",
+                post="owner",
+                kwargs=_claim,
+                expect={("post", a): m.DENIED for a in (m.STUDENT, *sees_all)},
+                why="the desk's actions on a claim; the claimant and managers are refused",
+            )
+            for slug in ("approve", "reject", "hand-over", "confirm-handover")
+        },
+        "lostfound:match-decline": m.rule(get="method-login", post="owner", kwargs=_match),
+        "lostfound:desk-claims": desk_only(get="login"),
         "lostfound:lost-create": m.rule(get="login", post="login"),
         "lostfound:lost-detail": owner(get="owner", kwargs=_report),
         "lostfound:lost-photo": owner(get="owner", kwargs=_report),
