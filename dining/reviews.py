@@ -200,6 +200,7 @@ def dish_event_record(
         served=by,
         occurred_at=min(noon, timezone.now()),
         title=f"{dish.name} {date.isoformat()}",
+        title_en=f"{dish.name_en or dish.name} {date.isoformat()}",
         url=dish.get_absolute_url(),
         department=dish.canteen.department,
         subjects=_subjects(dish, item.menu.window),

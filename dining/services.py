@@ -15,13 +15,11 @@ from collections.abc import Iterable
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.urls import reverse
-from django.utils import timezone, translation
-from django.utils.formats import date_format
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -430,19 +428,24 @@ def favourites_notify_tomorrow(*, today: datetime.date | None = None) -> int:
     return len(by_user)
 
 
+def _dish_in_canteen(dish):
+    return lambda: (
+        gettext("%(dish)s (%(canteen)s)")
+        % {
+            "dish": dish.localized_name,
+            "canteen": dish.canteen.localized_name,
+        }
+    )
+
+
 def _notify_favourites(user, dishes, day) -> None:
-    # Users have no language of their own: the portal's language, whatever ran before.
-    with translation.override(settings.LANGUAGE_CODE):
-        _notify_favourites_now(user, dishes, day)
-
-
-def _notify_favourites_now(user, dishes, day) -> None:
-    names = ", ".join(f"{d.localized_name} ({d.canteen.localized_name})" for d in dishes)
+    # Rendered in each reader's language by notify(): every name is the one of that language.
+    names = [_dish_in_canteen(dish) for dish in dishes]
     notify(
         recipients=[user],
         kind="dining.favourite_tomorrow",
-        title=gettext("Your favourite dishes tomorrow: %(dishes)s") % {"dishes": names},
-        body=gettext("On the menu on %(date)s: %(dishes)s")
-        % {"date": date_format(day, "SHORT_DATE_FORMAT"), "dishes": names},
+        title=_("Your favourite dishes tomorrow: %(dishes)s"),
+        body=_("On the menu on %(date)s: %(dishes)s"),
+        params={"date": day, "dishes": names},
         url=reverse("dining:index") + f"?date={day.isoformat()}",
     )

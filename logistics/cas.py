@@ -43,12 +43,13 @@ from django_cas_ng.models import SESSION_KEY_MAXLENGTH, ProxyGrantingTicket, Ses
 from django_cas_ng.utils import get_cas_client, get_service_url
 from lxml import etree
 
+from logistics.i18n import normalize_language
 from logistics.roles import Role
 
 logger = logging.getLogger(__name__)
 
 # Profile fields a CAS attribute may fill (through CAS_RENAME_ATTRIBUTES or by the same name).
-PROFILE_FIELDS = ("display_name", "email", "phone", "first_name", "last_name")
+PROFILE_FIELDS = ("display_name", "email", "phone", "first_name", "last_name", "language")
 # CAS tickets are short printable tokens; anything else is refused without asking the server.
 TICKET_RE = re.compile(r"^[A-Za-z0-9\-._~:]{1,256}$")
 SAMLP_SESSION_INDEX = "{urn:oasis:names:tc:SAML:2.0:protocol}SessionIndex"
@@ -139,6 +140,9 @@ def profile_from_attributes(attributes: dict) -> dict[str, str]:
     names = [*settings.CAS_RENAME_ATTRIBUTES.items(), *((f, f) for f in PROFILE_FIELDS)]
     for cas_name, field in names:
         values = attribute_values(attributes, cas_name)
+        if field == "language":
+            # "zh_CN", "en-US", "English": one of ours or nothing (the person's choice stays).
+            values = [code for code in map(normalize_language, values) if code]
         if field in PROFILE_FIELDS and field not in profile and values:
             profile[field] = values[0]
     return profile
@@ -155,6 +159,9 @@ def roles_from_attributes(attributes: dict, rules: list[RoleRule]) -> set[str]:
 
 def apply_profile(user, profile: dict[str, str]) -> None:
     changed = []
+    if user.language:
+        # A language the person chose in the portal wins over the directory's.
+        profile = {name: value for name, value in profile.items() if name != "language"}
     for name, value in profile.items():
         field = user._meta.get_field(name)
         try:

@@ -6,14 +6,17 @@ outbox rows for e-mail and group-bot webhooks; those are published after commit 
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import timedelta
+from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
+from django.utils.functional import Promise
 
-from logistics import outbox
+from logistics import i18n, outbox
 from logistics.models import (
     Department,
     Notification,
@@ -43,12 +46,13 @@ def notify(
     *,
     recipients: Iterable[User],
     kind: str,
-    title: str,
-    body: str = "",
+    title: str | Promise,
+    body: str | Promise = "",
     url: str = "",
     department: Department | None = None,
     email: bool = True,
     webhooks: bool = True,
+    params: Mapping[str, Any] | None = None,
 ) -> list[Notification]:
     """Notifies users in-app, by e-mail as they prefer, and the matching group-bot webhooks.
 
@@ -57,6 +61,12 @@ def notify(
     unit in addition to the portal-wide ones. `email=False` writes the in-app notifications only
     (they reach e-mail through the daily digest); `webhooks=False` leaves the group bots out
     (a notice delivered in batches tells its bots once, with the first batch).
+
+    `title` and `body` are best lazy translations (gettext_lazy) filled with `params`
+    (%(name)s; values may be lazy texts, model objects, dates, lists or callables): they are
+    then rendered in every portal language, each recipient's notification is saved in their
+    language, and e-mails and webhooks go out in the recipient's or endpoint's language at
+    delivery (logistics.i18n). A plain string is sent as it is to everyone.
     """
     if not KIND_PATTERN.match(kind or "") or kind.endswith("."):
         raise ValueError(f"notification kind must look like 'app.event', not {kind!r}")
@@ -64,23 +74,49 @@ def notify(
         # The link is rendered as href in pages and e-mails: no javascript: or other schemes.
         raise ValueError(f"notification url must be a portal path or http(s) URL, not {url!r}")
     users = _unique_active(recipients)
-    title, url = title[:200], url[:500]
+    translations = _translations(title, body, params)
+    default = i18n.pick(translations, settings.LANGUAGE_CODE) or {"title": title, "body": body}
+    url = url[:500]
     notifications = Notification.objects.bulk_create(
-        [Notification(recipient=u, kind=kind, title=title, body=body, url=url) for u in users]
+        [_notification(user, kind, url, default, translations) for user in users]
     )
     payload = {
         "kind": kind,
-        "title": title,
-        "body": body,
+        "title": str(default["title"])[:200],
+        "body": str(default["body"]),
         "url": outbox.absolute_url(url),
         "created_at": timezone.now().isoformat(),
     }
+    if translations:
+        payload["translations"] = translations
     messages = (_email_messages(notifications, kind, payload) if email else []) + (
         _webhook_messages(kind, payload, department) if webhooks else []
     )
     OutboxMessage.objects.bulk_create(messages)
     outbox.publish_on_commit(m.id for m in messages)
     return notifications
+
+
+def _translations(title, body, params) -> dict:
+    """Every language's title and body when there is something to translate, else {}."""
+    if not (params or i18n.is_translatable(title) or i18n.is_translatable(body)):
+        return {}
+    texts = i18n.render_all({"title": title, "body": body}, params)
+    for text in texts.values():
+        text["title"] = text["title"][:200]
+    return texts
+
+
+def _notification(user, kind, url, default, translations) -> Notification:
+    texts = i18n.pick(translations, i18n.user_language(user)) or default
+    return Notification(
+        recipient=user,
+        kind=kind,
+        title=str(texts["title"])[:200],
+        body=str(texts["body"]),
+        url=url,
+        translations=translations,
+    )
 
 
 def _unique_active(recipients: Iterable[User]) -> list[User]:

@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from kombu import pools
 
-from logistics import resilience
+from logistics import i18n, resilience
 from logistics.celery import app as celery_app
 from logistics.models import Notification, OutboxMessage, WebhookEndpoint
 
@@ -233,11 +233,22 @@ def absolute_url(url: str) -> str:
     return f"{settings.SITE_URL}{url}" if url.startswith("/") else url
 
 
+def localized_payload(payload: dict, language: str | None) -> dict:
+    """The payload with title and body in `language` (as written when it holds no translations);
+    the translations themselves stay out of what is sent."""
+    texts = i18n.pick(payload.get("translations"), language)
+    result = {key: value for key, value in payload.items() if key != "translations"}
+    if texts:
+        result.update(title=texts["title"], body=texts["body"], language=language)
+    return result
+
+
 def send_email(message: OutboxMessage) -> None:
     recipient = message.recipient
     if recipient is None or not recipient.email:
         raise PermanentError("recipient has no e-mail address")
-    payload = message.payload
+    # The recipient's language now, at delivery: a switch after the event still counts.
+    payload = localized_payload(message.payload, i18n.user_language(recipient))
     lines = [payload.get("body", ""), absolute_url(payload.get("url", ""))]
     _send_mail(message, subject=payload["title"], body="\n\n".join(line for line in lines if line))
 
@@ -249,8 +260,14 @@ def send_digest(message: OutboxMessage) -> None:
     notifications = Notification.objects.filter(
         recipient=recipient, id__in=message.payload.get("notification_ids", [])
     ).order_by("created_at", "id")
+    with i18n.in_language(i18n.user_language(recipient)) as language:
+        _send_digest(message, notifications, language)
+
+
+def _send_digest(message: OutboxMessage, notifications, language: str) -> None:
     items = [
-        f"- {n.title}" + (f"\n  {absolute_url(n.url)}" if n.url else "") for n in notifications
+        f"- {n.in_language(language)['title']}" + (f"\n  {absolute_url(n.url)}" if n.url else "")
+        for n in notifications
     ]
     if not items:
         return
@@ -282,9 +299,10 @@ def send_webhook(message: OutboxMessage) -> None:
         raise PermanentError("webhook endpoint removed or switched off")
     if not endpoint.url.startswith(("http://", "https://")):
         raise PermanentError("webhook URL must be http(s)")
-    body = json.dumps(
-        WEBHOOK_BODIES[endpoint.style](message), ensure_ascii=False, separators=(",", ":")
-    ).encode()
+    with i18n.in_language(endpoint.language) as language:
+        payload = localized_payload(message.payload, language)
+        content = WEBHOOK_BODIES[endpoint.style](message, payload)
+    body = json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode()
     timestamp = str(int(time.time()))
     request = urllib.request.Request(  # noqa: S310 — scheme checked above
         _webhook_url(endpoint),
@@ -306,8 +324,8 @@ def send_webhook(message: OutboxMessage) -> None:
         _check_robot_answer(answer)
 
 
-def _generic_body(message: OutboxMessage) -> dict:
-    return {**message.payload, "id": str(message.id)}
+def _generic_body(message: OutboxMessage, payload: dict) -> dict:
+    return {**payload, "id": str(message.id)}
 
 
 def _robot_markdown(payload: dict) -> str:
@@ -317,13 +335,13 @@ def _robot_markdown(payload: dict) -> str:
     return "\n\n".join(line for line in lines if line)
 
 
-def _dingtalk_body(message: OutboxMessage) -> dict:
-    text = _robot_markdown(message.payload)
-    return {"msgtype": "markdown", "markdown": {"title": message.payload["title"], "text": text}}
+def _dingtalk_body(message: OutboxMessage, payload: dict) -> dict:
+    text = _robot_markdown(payload)
+    return {"msgtype": "markdown", "markdown": {"title": payload["title"], "text": text}}
 
 
-def _wecom_body(message: OutboxMessage) -> dict:
-    return {"msgtype": "markdown", "markdown": {"content": _robot_markdown(message.payload)}}
+def _wecom_body(message: OutboxMessage, payload: dict) -> dict:
+    return {"msgtype": "markdown", "markdown": {"content": _robot_markdown(payload)}}
 
 
 WEBHOOK_BODIES = {

@@ -242,6 +242,8 @@ CAS_RENAME_ATTRIBUTES = env.dict(
         "mail": "email",
         "mobile": "phone",
         "telephoneNumber": "phone",
+        "preferredLanguage": "language",
+        "locale": "language",
     },
 )
 # attribute=value → role, e.g. "affiliation=student:student,affiliation=faculty:teacher".
@@ -292,6 +294,8 @@ SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 12)
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# One date format on every page, in both languages (ISO dates, 24-hour times).
+FORMAT_MODULE_PATH = ["logistics.formats"]
 TIME_ZONE = env.str("TIME_ZONE", default="Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True

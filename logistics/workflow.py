@@ -7,12 +7,11 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models.expressions import BaseExpression
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -226,21 +225,18 @@ def notify_involved(
     department: Department | None = None,
 ) -> None:
     """Notifies everyone involved except the actor. `title` is a translatable pattern filled
-    with `params` (%(name)s); it is rendered in the portal's language."""
+    with `params` (%(name)s); notify() renders it in each recipient's language."""
     from logistics.notifications import notify  # models load after the apps: import at call
 
     users = involved(recipients, by=by)
     if not users:
         return
-    with translation.override(settings.LANGUAGE_CODE):
-        values = {key: str(value) for key, value in (params or {}).items()}
-        text = str(title) % values if values else str(title)
-        body_text = str(body)
     notify(
         recipients=users,
         kind=kind,
-        title=text[:200],
-        body=body_text,
+        title=title,
+        body=body,
+        params=params or {},
         url=url,
         department=department,
     )

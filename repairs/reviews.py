@@ -92,6 +92,7 @@ def repair_event_record(repair: RepairRequest) -> ServiceEvent:
         served=repair.requester,
         occurred_at=repair.completed_at or timezone.now(),
         title=f"{repair.number} {repair.category.name}",
+        title_en=f"{repair.number} {repair.category.name_en or repair.category.name}",
         url=repair_url(repair),
         department=repair_department(repair),
         subjects=repair_subjects(repair),

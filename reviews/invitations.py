@@ -13,8 +13,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
-from django.utils.translation import override
+from django.utils.translation import gettext_lazy as _
 
 from logistics.notifications import notify
 
@@ -51,16 +50,12 @@ def _send_one(pk: int, now) -> int:
         return 0  # another worker got there first
     invitation = Invitation.objects.select_related("event__served").get(pk=pk)
     event = invitation.event
-    with override(settings.LANGUAGE_CODE):
-        title = _("How was it? Rate: %(title)s") % {"title": event.title}
-        body = _("Your rating helps us improve. You can rate until %(date)s.") % {
-            "date": timezone.localtime(invitation.expires_at).strftime("%Y-%m-%d")
-        }
     notify(
         recipients=[event.served],
         kind="reviews.invitation",
-        title=title,
-        body=body,
+        title=_("How was it? Rate: %(title)s"),
+        body=_("Your rating helps us improve. You can rate until %(date)s."),
+        params={"title": event, "date": timezone.localtime(invitation.expires_at).date()},
         url=reverse("reviews:event-review", args=[event.pk]),
     )
     return 1
@@ -96,16 +91,12 @@ def _remind_one(pk: int, now) -> int:
         return 0
     invitation = Invitation.objects.select_related("event__served").get(pk=pk)
     event = invitation.event
-    with override(settings.LANGUAGE_CODE):
-        title = _("Reminder: rate %(title)s") % {"title": event.title}
-        body = _("Only if you like: you can rate until %(date)s. We will not ask again.") % {
-            "date": timezone.localtime(invitation.expires_at).strftime("%Y-%m-%d")
-        }
     notify(
         recipients=[event.served],
         kind="reviews.reminder",
-        title=title,
-        body=body,
+        title=_("Reminder: rate %(title)s"),
+        body=_("Only if you like: you can rate until %(date)s. We will not ask again."),
+        params={"title": event, "date": timezone.localtime(invitation.expires_at).date()},
         url=reverse("reviews:event-review", args=[event.pk]),
     )
     return 1

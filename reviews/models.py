@@ -14,8 +14,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from logistics.models.places import BilingualName
 from logistics.search import SearchIndex, SearchTokensField
@@ -83,6 +83,7 @@ class ServiceEvent(models.Model):
     )
     occurred_at = models.DateTimeField(_("served at"))
     title = models.CharField(_("title"), max_length=200)
+    title_en = models.CharField(_("English title"), max_length=200, blank=True)
     url = models.CharField(_("link"), max_length=300, blank=True)
     department = models.ForeignKey(
         "logistics.Department",
@@ -111,6 +112,13 @@ class ServiceEvent(models.Model):
         indexes = [models.Index(fields=["served", "-occurred_at"], name="reviews_event_served")]
 
     def __str__(self) -> str:
+        return self.localized_title
+
+    @property
+    def localized_title(self) -> str:
+        """The title in the active language (the English one where the app gave one)."""
+        if self.title_en and (get_language() or "").startswith("en"):
+            return self.title_en
         return self.title
 
 

@@ -1,9 +1,7 @@
 """Who hears about what in the reviews system, and the words they get."""
 
-from django.conf import settings
 from django.db.models import Q
-from django.utils.translation import gettext as _
-from django.utils.translation import override
+from django.utils.translation import gettext_lazy as _
 
 from logistics.models import User
 from logistics.notifications import notify
@@ -24,17 +22,12 @@ def role_holders(role: str, department=None) -> list[User]:
 def follow_up_opened(follow_up: FollowUp) -> None:
     review = follow_up.review
     recipients = role_holders(follow_up.role, follow_up.department) if follow_up.role else []
-    with override(settings.LANGUAGE_CODE):
-        title = _("Low score: call back about %(title)s") % {"title": review.event.title}
-        body = _("%(stars)d of 5 stars. %(comment)s") % {
-            "stars": review.stars,
-            "comment": review.comment[:200],
-        }
     notify(
         recipients=recipients,
         kind="reviews.follow_up",
-        title=title,
-        body=body,
+        title=_("Low score: call back about %(title)s"),
+        body=_("%(stars)d of 5 stars. %(comment)s"),
+        params={"title": review.event, "stars": review.stars, "comment": review.comment[:200]},
         url=follow_up.get_absolute_url(),
         department=follow_up.department,
     )

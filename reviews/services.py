@@ -91,9 +91,12 @@ def service_event_record(
     department: Department | None = None,
     subjects: Iterable[SubjectRef] = (),
     invite: bool | None = None,
+    title_en: str = "",
 ) -> ServiceEvent:
     """Records that `served` was served (idempotent per event type, source and person) and,
-    if the event type invites, schedules one invitation after the configured delay."""
+    if the event type invites, schedules one invitation after the configured delay. `title`
+    is the Chinese title, `title_en` the English one (pages and notifications in English show
+    it; `title` where it is empty)."""
     kind = _event_type(event_type)
     event, created = ServiceEvent.objects.get_or_create(
         event_type=event_type,
@@ -102,6 +105,7 @@ def service_event_record(
         defaults={
             "occurred_at": occurred_at,
             "title": title[:200],
+            "title_en": title_en[:200],
             "url": url[:300],
             "department": department,
             "verified": kind.verified,

@@ -4,6 +4,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 
@@ -20,6 +21,12 @@ class Notification(models.Model):
     title = models.CharField(_("title"), max_length=200)
     body = models.TextField(_("body"), blank=True)
     url = models.CharField(_("link"), max_length=500, blank=True)
+    translations = models.JSONField(
+        _("translations"),
+        default=dict,
+        blank=True,
+        help_text=_("Title and body in every portal language: {language: {title, body}}."),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
 
@@ -37,6 +44,21 @@ class Notification(models.Model):
     @property
     def is_read(self) -> bool:
         return self.read_at is not None
+
+    def in_language(self, language: str | None = None) -> dict[str, str]:
+        """{"title", "body"} in `language` (the active one when None), or as stored."""
+        from logistics.i18n import pick
+
+        texts = pick(self.translations, language or get_language())
+        return {"title": texts.get("title") or self.title, "body": texts.get("body", self.body)}
+
+    @property
+    def localized_title(self) -> str:
+        return self.in_language()["title"]
+
+    @property
+    def localized_body(self) -> str:
+        return self.in_language()["body"]
 
 
 class NotificationPreference(models.Model):
@@ -95,6 +117,13 @@ class WebhookEndpoint(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="webhooks",
+    )
+    language = models.CharField(
+        _("language"),
+        max_length=16,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+        help_text=_("The language of the messages this group receives."),
     )
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)

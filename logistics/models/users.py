@@ -2,6 +2,7 @@
 
 from functools import cached_property
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import RegexValidator
 from django.db import models
@@ -40,6 +41,16 @@ class User(AbstractUser):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="residents",
+    )
+    language = models.CharField(
+        _("language"),
+        max_length=16,
+        blank=True,
+        choices=settings.LANGUAGES,
+        help_text=_(
+            "The language notifications, e-mails and pages use for this person; set when they "
+            "switch language or from the campus sign-in. Blank: the portal's language."
+        ),
     )
 
     REQUIRED_FIELDS = ["email"]

@@ -7,6 +7,7 @@ from django.utils.translation import check_for_language
 from django.views.decorators.http import require_GET
 
 from logistics.cas import safe_redirect_target
+from logistics.i18n import user_language_set
 
 
 @require_GET
@@ -18,6 +19,9 @@ def switch(request):
     code = request.GET.get("language", "")
     response = redirect(safe_redirect_target(request, request.GET.get("next")))
     if code in dict(settings.LANGUAGES) and check_for_language(code):
+        if request.user.is_authenticated:
+            # Remembered on the person too: notifications and e-mails follow it.
+            user_language_set(user=request.user, language=code)
         response.set_cookie(
             settings.LANGUAGE_COOKIE_NAME,
             code,
