@@ -406,6 +406,15 @@ REPAIRS_REOPEN_DAYS = env.int("REPAIRS_REOPEN_DAYS", default=7)
 REPAIRS_REMINDER_BEFORE_HOURS = env.float("REPAIRS_REMINDER_BEFORE_HOURS", default=2)
 REPAIRS_MAX_PHOTOS = env.int("REPAIRS_MAX_PHOTOS", default=6)
 
+# --- Parcels ------------------------------------------------------------------------------------
+
+# Parcels for one person scanned within this many minutes are announced in one notice.
+PARCELS_NOTICE_WINDOW_MINUTES = env.int("PARCELS_NOTICE_WINDOW_MINUTES", default=10)
+# How long the pickup QR code on a recipient's phone stays valid.
+PARCELS_PICKUP_QR_MINUTES = env.int("PARCELS_PICKUP_QR_MINUTES", default=15)
+# Wrong pickup codes a station, and a person, may try per hour before lookups are refused.
+PARCELS_WRONG_CODES_PER_HOUR = env.int("PARCELS_WRONG_CODES_PER_HOUR", default=30)
+
 # --- Dining -------------------------------------------------------------------------------------
 
 # The base date of the canteen price index (= 100); an ISO date, read when the index is computed.

@@ -20,6 +20,7 @@ urlpatterns = [
     path("repairs/", include("repairs.urls")),
     path("reviews/", include("reviews.urls")),
     path("lostfound/", include("lostfound.urls")),
+    path("parcels/", include("parcels.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("language/", language.switch, name="language-switch"),
     path("healthz", health.healthz, name="healthz"),

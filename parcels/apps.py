@@ -11,5 +11,23 @@ class ParcelsConfig(AppConfig):
 
     def ready(self) -> None:
         from logistics.api.permissions import register_scope_area
+        from logistics.roles import Role
+        from logistics.schedule import register_beat_entry
+        from logistics.sections import register_home_section
+        from parcels.sections import my_parcels_context
 
         register_scope_area("parcels")
+        register_home_section(
+            "parcels.mine",
+            title=_("My parcels"),
+            template="includes/_item_list.html",
+            context=my_parcels_context,
+            order=15,
+            roles={Role.STUDENT, Role.TEACHER},
+        )
+        register_beat_entry(
+            "parcels-send-notices",
+            task="parcels.tasks.send_due_notices",
+            schedule=60,
+            options={"expires": 60},
+        )

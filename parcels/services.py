@@ -1,1 +1,404 @@
 """Writes of the parcels system: every state change, keyword-only, atomic, notifying."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Count
+from django.utils import timezone
+
+from logistics import workflow
+from parcels import carriers
+from parcels.errors import (
+    ConcurrentUpdate,
+    InvalidTrackingNumber,
+    InvalidTransition,
+    NoShelfSpace,
+    ProxyInvalid,
+)
+from parcels.models import (
+    Carrier,
+    Parcel,
+    ParcelEvent,
+    ParcelNotice,
+    Pickup,
+    Proxy,
+    Shelf,
+    SizeClass,
+    Station,
+)
+from parcels.recipients import Match, match_recipient, phone_tail
+from parcels.workflow import TRANSITIONS
+
+if TYPE_CHECKING:
+    from logistics.models import User
+
+Status = Parcel.Status
+SIZE_ORDER = [SizeClass.SMALL, SizeClass.MEDIUM, SizeClass.LARGE, SizeClass.OVERSIZED]
+CODE_ATTEMPTS = 20
+
+
+def record(
+    parcel: Parcel,
+    *,
+    by: User | None,
+    action: str,
+    from_status: str = "",
+    note: str = "",
+    data=None,
+) -> ParcelEvent:
+    return ParcelEvent.objects.create(
+        parcel=parcel,
+        actor=by,
+        action=action,
+        from_status=from_status or parcel.status,
+        to_status=parcel.status,
+        note=note,
+        data=data or {},
+    )
+
+
+def transition(parcel: Parcel, *, expected, to: str, **changes) -> str:
+    """logistics.workflow.transition with the parcels' messages; returns the old status."""
+    return workflow.transition(
+        parcel,
+        expected=expected,
+        to=to,
+        invalid=InvalidTransition,
+        concurrent=ConcurrentUpdate,
+        **changes,
+    )
+
+
+# --- Scan-in ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    """What a scan did: the parcel, whether it was new (False: it was already waiting here,
+    nothing changed), and the carrier guess."""
+
+    parcel: Parcel
+    created: bool
+    guess: carriers.Guess
+
+
+def parcel_scan_in(
+    *,
+    station: Station,
+    number: str,
+    by: User | None,
+    recipient_hint: str = "",
+    recipient_name: str = "",
+    recipient_phone: str = "",
+    size_class: str = SizeClass.SMALL,
+    carrier: str = "",
+    arrived_at: datetime | None = None,
+) -> ScanResult:
+    """Takes one parcel in at `station`: guesses the carrier (or takes `carrier`), matches
+    the recipient, gives it a shelf slot and a pickup code, and adds it to the recipient's
+    arrival notice. Scanning a number already waiting here changes nothing (created=False).
+
+    Raises InvalidTrackingNumber (bad number, malformed S10, unknown carrier code) and
+    NoShelfSpace (every shelf of the size class and the larger ones is full)."""
+    guess = carriers.guess(number)
+    if guess.error:
+        raise InvalidTrackingNumber(guess.error, fields={"number": [guess.error]})
+    if carrier and carrier not in Carrier.values:
+        raise InvalidTrackingNumber(fields={"carrier": [f"Unknown carrier {carrier!r}."]})
+    if existing := _waiting(station, guess.number):
+        return ScanResult(existing, False, guess)
+    match = match_recipient(recipient_hint, name=recipient_name, phone=recipient_phone)
+    try:
+        with transaction.atomic():
+            parcel = _store(station, guess, match, by, size_class, carrier, arrived_at)
+    except IntegrityError:
+        # The same number scanned at the same moment elsewhere (or a code drawn twice).
+        if existing := _waiting(station, guess.number):
+            return ScanResult(existing, False, guess)
+        raise
+    return ScanResult(parcel, True, guess)
+
+
+def _waiting(station: Station, number: str) -> Parcel | None:
+    return (
+        Parcel.objects.with_related()
+        .filter(station=station, tracking_number=number, status=Status.WAITING)
+        .first()
+    )
+
+
+def _store(station, guess, match: Match, by, size_class, carrier, arrived_at) -> Parcel:
+    now = arrived_at or timezone.now()
+    shelf, layer = choose_slot(station, size_class)
+    user = match.user
+    parcel = Parcel(
+        station=station,
+        tracking_number=guess.number,
+        carrier=carrier or guess.carrier,
+        carrier_candidates=list(guess.candidates) if not carrier else [],
+        recipient=user,
+        recipient_name=match.name,
+        phone_tail=phone_tail(user) if user else match.phone_tail,
+        recipient_hint=match.name if user is None else "",
+        size_class=size_class,
+        shelf=shelf,
+        layer=layer,
+        pickup_code=new_pickup_code(station, shelf, layer),
+        arrived_at=now,
+        scanned_by=by,
+        free_until=now + timedelta(days=station.free_days),
+        return_due_at=now + timedelta(days=station.return_days),
+    )
+    parcel.save()
+    data = {"carrier": parcel.carrier, "candidates": parcel.carrier_candidates, "match": match.how}
+    record(parcel, by=by, action="scanned_in", from_status="", data=data)
+    if user is not None:
+        notice_add(parcel=parcel)
+    return parcel
+
+
+def choose_slot(station: Station, size_class: str) -> tuple[Shelf, int]:
+    """The emptiest layer of the station's shelves of `size_class` (a larger class when those
+    are full). One query for the shelves, one for the fill of their layers."""
+    sizes = SIZE_ORDER[SIZE_ORDER.index(size_class) :] if size_class in SIZE_ORDER else SIZE_ORDER
+    shelves = list(Shelf.objects.filter(station=station, size_class__in=sizes))
+    fill = {
+        (row["shelf_id"], row["layer"]): row["n"]
+        for row in Parcel.objects.filter(
+            station=station, status__in=(Status.WAITING, Status.TO_RETURN), shelf__in=shelves
+        )
+        .values("shelf_id", "layer")
+        .annotate(n=Count("id"))
+    }
+    for size in sizes:
+        slots = [
+            (fill.get((shelf.pk, layer), 0), shelf.number, layer, shelf)
+            for shelf in shelves
+            if shelf.size_class == size
+            for layer in range(1, shelf.layers + 1)
+            if fill.get((shelf.pk, layer), 0) < shelf.capacity_per_layer
+        ]
+        if slots:
+            _, _, layer, shelf = min(slots, key=lambda slot: slot[:3])
+            return shelf, layer
+    raise NoShelfSpace()
+
+
+def new_pickup_code(station: Station, shelf: Shelf, layer: int) -> str:
+    """`shelf-layer-NNNN` with a random last part no waiting parcel of the station has (the
+    partial unique constraint holds it against a race)."""
+    prefix = f"{shelf.number}-{layer}-"
+    taken = set(
+        Parcel.objects.filter(
+            station=station, status=Status.WAITING, pickup_code__startswith=prefix
+        ).values_list("pickup_code", flat=True)
+    )
+    for _attempt in range(CODE_ATTEMPTS):
+        code = f"{prefix}{secrets.randbelow(10_000):04d}"
+        if code not in taken:
+            return code
+    raise NoShelfSpace()
+
+
+@transaction.atomic
+def parcel_set_carrier(*, parcel: Parcel, carrier: str, by: User) -> Parcel:
+    """The clerk picks or overrides the carrier. Raises NotAllowed, InvalidTransition,
+    InvalidInput (an unknown carrier)."""
+    TRANSITIONS.check(parcel, "set_carrier", by)
+    if carrier not in Carrier.values:
+        raise workflow.InvalidInput(fields={"carrier": ["Choose a carrier from the list."]})
+    before = parcel.carrier
+    parcel.carrier, parcel.carrier_candidates = carrier, []
+    parcel.save(update_fields=["carrier", "carrier_candidates", "updated_at"])
+    record(parcel, by=by, action="carrier_set", data={"from": before, "to": carrier})
+    return parcel
+
+
+@transaction.atomic
+def parcel_resolve_recipient(*, parcel: Parcel, recipient: User, by: User) -> Parcel:
+    """An unknown recipient found: the parcel becomes theirs and joins their arrival notice.
+    Raises NotAllowed, InvalidTransition."""
+    TRANSITIONS.check(parcel, "resolve", by)
+    rows = Parcel.objects.filter(pk=parcel.pk, status=Status.WAITING, recipient__isnull=True)
+    if rows.update(recipient=recipient, phone_tail=phone_tail(recipient)) != 1:
+        raise ConcurrentUpdate()
+    parcel.refresh_from_db()
+    parcel.save(update_fields=["search_tokens", "updated_at"])
+    record(parcel, by=by, action="recipient_resolved", data={"recipient": recipient.username})
+    notice_add(parcel=parcel)
+    return parcel
+
+
+# --- Arrival notices ----------------------------------------------------------------------------
+
+
+def notice_add(*, parcel: Parcel, now: datetime | None = None) -> ParcelNotice:
+    """Adds the parcel to its recipient's open notice at the station, or opens one that goes
+    out when the batching window (PARCELS_NOTICE_WINDOW_MINUTES) has passed."""
+    now = now or timezone.now()
+    notice = (
+        ParcelNotice.objects.select_for_update()
+        .filter(
+            recipient_id=parcel.recipient_id,
+            station_id=parcel.station_id,
+            sent_at__isnull=True,
+            send_at__gt=now,
+        )
+        .first()
+    )
+    if notice is None:
+        window = timedelta(minutes=settings.PARCELS_NOTICE_WINDOW_MINUTES)
+        notice = ParcelNotice.objects.create(
+            recipient_id=parcel.recipient_id, station_id=parcel.station_id, send_at=now + window
+        )
+    Parcel.objects.filter(pk=parcel.pk).update(notice=notice)
+    parcel.notice = notice
+    return notice
+
+
+def notices_send_due(*, now: datetime | None = None) -> int:
+    """Sends every notice whose window has passed, once each (claimed by a conditional
+    update, so two sweeps never both send one). Returns how many were sent."""
+    now = now or timezone.now()
+    due = ParcelNotice.objects.filter(sent_at__isnull=True, send_at__lte=now)
+    sent = 0
+    for notice_id in due.values_list("pk", flat=True)[:1000]:
+        sent += notice_send(notice_id=notice_id, now=now)
+    return sent
+
+
+@transaction.atomic
+def notice_send(*, notice_id: int, now: datetime) -> int:
+    from parcels.notices import announce  # the wording lives with the notices
+
+    claimed = ParcelNotice.objects.filter(pk=notice_id, sent_at__isnull=True).update(sent_at=now)
+    if not claimed:
+        return 0
+    notice = ParcelNotice.objects.select_related("recipient", "station").get(pk=notice_id)
+    parcels = list(
+        notice.parcels.filter(status=Status.WAITING).select_related("shelf").order_by("id")
+    )
+    if not parcels:
+        return 0  # all collected before the window ended: nothing to announce
+    announce(notice, parcels)
+    ParcelEvent.objects.bulk_create(
+        [
+            ParcelEvent(
+                parcel=p,
+                action="notified",
+                from_status=p.status,
+                to_status=p.status,
+                data={"notice": notice.pk},
+            )
+            for p in parcels
+        ]
+    )
+    return 1
+
+
+# --- Pickup -------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def parcels_hand_over(
+    *,
+    station: Station,
+    parcels: list[Parcel],
+    by: User,
+    method: str,
+    proxy: Proxy | None = None,
+    photo=None,
+) -> Pickup:
+    """Hands `parcels` (all waiting at `station`, for one recipient) to their recipient or a
+    proxy, with the proof. Raises NotAllowed (not a clerk here), InvalidTransition (one was
+    collected meanwhile: nothing is handed over), InvalidInput (parcels of several people)."""
+    if not parcels:
+        raise workflow.InvalidInput(fields={"parcels": ["Choose the parcels to hand over."]})
+    recipients = {p.recipient_id for p in parcels}
+    if len(recipients) != 1 or any(p.station_id != station.pk for p in parcels):
+        raise workflow.InvalidInput(
+            fields={"parcels": ["Hand over the parcels of one person at a time."]}
+        )
+    for parcel in parcels:
+        TRANSITIONS.check(parcel, "pick_up", by)
+    recipient = parcels[0].recipient
+    collector = (
+        proxy.collector_name if proxy else (recipient.get_display_name() if recipient else "")
+    )
+    pickup = Pickup(
+        station=station,
+        clerk=by,
+        recipient=recipient,
+        proxy=proxy,
+        method=method,
+        collected_by_name=collector or parcels[0].recipient_name or "?",
+    )
+    if photo is not None:
+        pickup.photo.save(photo.name, photo.file, save=False)
+    pickup.save()
+    now = timezone.now()
+    for parcel in parcels:
+        transition(
+            parcel, expected=[Status.WAITING], to=Status.PICKED_UP, pickup=pickup, closed_at=now
+        )
+        data = {"pickup": pickup.pk, "method": method, "proxy": proxy.pk if proxy else None}
+        record(parcel, by=by, action="picked_up", from_status=Status.WAITING, data=data)
+    if proxy is not None:
+        Proxy.objects.filter(pk=proxy.pk, used_at__isnull=True).update(used_at=now)
+    return pickup
+
+
+# --- Proxies ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def proxy_create(
+    *,
+    recipient: User,
+    parcel: Parcel | None = None,
+    proxy_user: User | None = None,
+    proxy_name: str = "",
+    valid_on=None,
+) -> Proxy:
+    """The recipient lets someone collect one parcel (`parcel`) or all of the day's. The proxy
+    gets a six-digit one-time code to say at the counter (a campus account also sees it in the
+    app). Raises ProxyInvalid, NotAllowed (not the recipient's parcel)."""
+    from parcels.notices import notify_proxy
+
+    if proxy_user is None and not proxy_name.strip():
+        raise ProxyInvalid(fields={"proxy_name": [str(ProxyInvalid.default_message)]})
+    if proxy_user is not None and proxy_user.pk == recipient.pk:
+        raise ProxyInvalid(
+            fields={"proxy_user": ["You need no proxy to collect your own parcels."]}
+        )
+    if parcel is not None and (
+        parcel.recipient_id != recipient.pk or parcel.status != Status.WAITING
+    ):
+        raise workflow.NotAllowed()
+    proxy = Proxy.objects.create(
+        recipient=recipient,
+        parcel=parcel,
+        proxy_user=proxy_user,
+        proxy_name=proxy_name.strip()[:100],
+        valid_on=valid_on or timezone.localdate(),
+        code=f"{secrets.randbelow(1_000_000):06d}",
+    )
+    if proxy_user is not None:
+        notify_proxy(proxy)
+    return proxy
+
+
+def proxy_parcels(proxy: Proxy, station: Station):
+    """The waiting parcels at `station` that `proxy` may collect."""
+    parcels = Parcel.objects.with_related().filter(
+        station=station, status=Status.WAITING, recipient_id=proxy.recipient_id
+    )
+    if proxy.parcel_id:
+        parcels = parcels.filter(pk=proxy.parcel_id)
+    return parcels

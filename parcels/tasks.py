@@ -1,1 +1,11 @@
 """Celery tasks of the parcels system: take ids, re-read, run twice safely."""
+
+from celery import shared_task
+
+from parcels import services
+
+
+@shared_task(name="parcels.tasks.send_due_notices", ignore_result=True)
+def send_due_notices() -> int:
+    """Sends the arrival notices whose batching window has passed (each once)."""
+    return services.notices_send_due()

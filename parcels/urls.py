@@ -1,4 +1,25 @@
-"""Pages of the parcels system (not routed until it has pages)."""
+"""Pages of the parcels system: app_name "parcels", mounted at /parcels/."""
+
+from django.urls import path
+
+from parcels.views import counter, recipient
 
 app_name = "parcels"
-urlpatterns: list = []
+
+urlpatterns = [
+    path("", recipient.index, name="index"),
+    path("mine/", recipient.mine, name="mine"),
+    path("mine/qr/", recipient.my_qr, name="qr"),
+    path("proxies/", recipient.proxies, name="proxies"),
+    path("<int:pk>/", recipient.detail, name="detail"),
+    path("stations/", counter.stations, name="stations"),
+    path("stations/<int:station_pk>/scan/", counter.scan, name="scan"),
+    path("stations/<int:station_pk>/parcels/", counter.waiting, name="waiting"),
+    path("stations/<int:station_pk>/unknown/", counter.unknown, name="unknown"),
+    path("stations/<int:station_pk>/pickup/", counter.pickup_counter, name="pickup"),
+    path(
+        "stations/<int:station_pk>/parcels/<int:pk>/carrier/",
+        counter.set_carrier,
+        name="set-carrier",
+    ),
+]

@@ -46,6 +46,7 @@ from tests.logistics.factories import (
 )
 from tests.lostfound import permission_rules as lostfound_permission_rules
 from tests.repairs.factories import CategoryFactory, RepairPhotoFactory, RepairRequestFactory
+from tests.parcels import permission_rules as parcels_permission_rules
 from tests.reviews import permission_rules as reviews_permission_rules
 
 ANON, STUDENT, OTHER, MANAGER, ADMIN = "anonymous", "student", "other_student", "manager", "admin"
@@ -380,6 +381,7 @@ RULES: dict[str, Rule] = {
 RULES.update(reviews_permission_rules.rules(sys.modules[__name__]))
 RULES.update(dorms_permission_rules.rules(sys.modules[__name__]))
 RULES.update(lostfound_permission_rules.rules(sys.modules[__name__]))
+RULES.update(parcels_permission_rules.rules(sys.modules[__name__]))
 
 # Whole namespaces declared by one rule: Django's admin guards every one of its routes itself.
 NAMESPACE_RULES: dict[str, Rule] = {
