@@ -6,6 +6,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from logistics.models.places import BilingualName, code_validator
@@ -264,7 +265,7 @@ class ParcelEvent(models.Model):
     to_status = models.CharField(_("to"), max_length=12, blank=True)
     note = models.TextField(_("note"), blank=True)
     data = models.JSONField(_("details"), default=dict, blank=True)
-    created_at = models.DateTimeField(_("at"), auto_now_add=True)
+    created_at = models.DateTimeField(_("at"), default=timezone.now)
 
     class Meta:
         verbose_name = _("parcel event")
@@ -398,7 +399,7 @@ class Pickup(models.Model):
     method = models.CharField(_("identified by"), max_length=8, choices=Method.choices)
     collected_by_name = models.CharField(_("collected by"), max_length=150)
     photo = models.ImageField(_("photo"), upload_to="parcels/%Y/%m/", blank=True)
-    created_at = models.DateTimeField(_("at"), auto_now_add=True)
+    created_at = models.DateTimeField(_("at"), default=timezone.now)
 
     class Meta:
         verbose_name = _("pickup")

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from logistics import workflow
 from parcels import carriers
@@ -110,7 +111,7 @@ def parcel_scan_in(
     if guess.error:
         raise InvalidTrackingNumber(guess.error, fields={"number": [guess.error]})
     if carrier and carrier not in Carrier.values:
-        raise InvalidTrackingNumber(fields={"carrier": [f"Unknown carrier {carrier!r}."]})
+        raise InvalidTrackingNumber(fields={"carrier": [_("Choose a carrier from the list.")]})
     if existing := _waiting(station, guess.number):
         return ScanResult(existing, False, guess)
     match = match_recipient(recipient_hint, name=recipient_name, phone=recipient_phone)
@@ -185,7 +186,7 @@ def choose_slot(station: Station, size_class: str) -> tuple[Shelf, int]:
             if fill.get((shelf.pk, layer), 0) < shelf.capacity_per_layer
         ]
         if slots:
-            _, _, layer, shelf = min(slots, key=lambda slot: slot[:3])
+            layer, shelf = min(slots, key=lambda slot: slot[:3])[2:]
             return shelf, layer
     raise NoShelfSpace()
 
@@ -212,7 +213,7 @@ def parcel_set_carrier(*, parcel: Parcel, carrier: str, by: User) -> Parcel:
     InvalidInput (an unknown carrier)."""
     TRANSITIONS.check(parcel, "set_carrier", by)
     if carrier not in Carrier.values:
-        raise workflow.InvalidInput(fields={"carrier": ["Choose a carrier from the list."]})
+        raise workflow.InvalidInput(fields={"carrier": [_("Choose a carrier from the list.")]})
     before = parcel.carrier
     parcel.carrier, parcel.carrier_candidates = carrier, []
     parcel.save(update_fields=["carrier", "carrier_candidates", "updated_at"])
@@ -319,11 +320,11 @@ def parcels_hand_over(
     proxy, with the proof. Raises NotAllowed (not a clerk here), InvalidTransition (one was
     collected meanwhile: nothing is handed over), InvalidInput (parcels of several people)."""
     if not parcels:
-        raise workflow.InvalidInput(fields={"parcels": ["Choose the parcels to hand over."]})
+        raise workflow.InvalidInput(fields={"parcels": [_("Choose the parcels to hand over.")]})
     recipients = {p.recipient_id for p in parcels}
     if len(recipients) != 1 or any(p.station_id != station.pk for p in parcels):
         raise workflow.InvalidInput(
-            fields={"parcels": ["Hand over the parcels of one person at a time."]}
+            fields={"parcels": [_("Hand over the parcels of one person at a time.")]}
         )
     for parcel in parcels:
         TRANSITIONS.check(parcel, "pick_up", by)
@@ -375,7 +376,7 @@ def proxy_create(
         raise ProxyInvalid(fields={"proxy_name": [str(ProxyInvalid.default_message)]})
     if proxy_user is not None and proxy_user.pk == recipient.pk:
         raise ProxyInvalid(
-            fields={"proxy_user": ["You need no proxy to collect your own parcels."]}
+            fields={"proxy_user": [_("You need no proxy to collect your own parcels.")]}
         )
     if parcel is not None and (
         parcel.recipient_id != recipient.pk or parcel.status != Status.WAITING

@@ -47,6 +47,7 @@ EXCLUDED = {
     "dorms:cap-index": "Atom index of CAP alerts",
     "dorms:cap-alert": "CAP 1.2 XML",
     "reviews:index-export": "CSV/XLSX download",
+    "parcels:index": "redirects to parcels:mine or the clerk's counter (both listed)",
 }
 
 

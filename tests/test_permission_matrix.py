@@ -47,6 +47,7 @@ from tests.logistics.factories import (
 from tests.lostfound import permission_rules as lostfound_permission_rules
 from tests.repairs.factories import CategoryFactory, RepairPhotoFactory, RepairRequestFactory
 from tests.parcels import permission_rules as parcels_permission_rules
+from tests.repairs.factories import CategoryFactory, RepairPhotoFactory, RepairRequestFactory
 from tests.reviews import permission_rules as reviews_permission_rules
 
 ANON, STUDENT, OTHER, MANAGER, ADMIN = "anonymous", "student", "other_student", "manager", "admin"

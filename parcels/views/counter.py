@@ -3,9 +3,10 @@ lists, picking a carrier, resolving a recipient, and the pickup (出库) screen.
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from logistics.keyset import keyset_page
@@ -223,14 +224,15 @@ def _hand_over(request, station, found, form) -> bool:
             proxy=found.proxy,
             photo=form.cleaned_data.get("photo"),
         )
-    except (DomainError, ValidationError) as error:
-        show_error(request, error, form) if isinstance(error, DomainError) else form.add_error(
-            None, error
-        )
+    except DomainError as error:
+        show_error(request, error, form)
         return False
+    text = ngettext(
+        "Handed over %(count)d parcel to %(name)s.",
+        "Handed over %(count)d parcels to %(name)s.",
+        len(chosen),
+    )
     messages.success(
-        request,
-        _("Handed over %(count)d parcel(s) to %(name)s.")
-        % {"count": len(chosen), "name": mask_name(proof.collected_by_name)},
+        request, text % {"count": len(chosen), "name": mask_name(proof.collected_by_name)}
     )
     return True

@@ -32,7 +32,8 @@
     showQueue();
     window.htmx
       .ajax("POST", form.getAttribute("action"), {
-        source: form,
+        // Not the form as source: htmx would validate it, and its number field is empty now.
+        source: results,
         values: queue[0],
         target: results,
         swap: "afterbegin",

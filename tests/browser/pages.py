@@ -102,6 +102,10 @@ def _building() -> dict[str, Any]:
     return {"building_pk": first("logistics.Building").pk}
 
 
+def _station() -> dict[str, Any]:
+    return {"station_pk": first("parcels.Station", code="MH-EAST").pk}
+
+
 def _event_to_review() -> dict[str, Any]:
     from reviews.querysets import events_to_review
 
@@ -225,4 +229,19 @@ PAGES: list[Page] = [
     Page(
         "reviews:index-subject", MANAGER, kwargs=lambda: {"subject_pk": first("reviews.Subject").pk}
     ),
+    # --- parcels ------------------------------------------------------------------------------
+    Page("parcels:mine", STUDENT),
+    Page("parcels:qr", STUDENT),
+    Page("parcels:proxies", STUDENT),
+    Page(
+        "parcels:detail",
+        STUDENT,
+        MAILROOM,
+        kwargs=lambda: {"pk": first("parcels.Parcel", recipient__username=STUDENT).pk},
+    ),
+    Page("parcels:stations", MAILROOM, MANAGER),
+    Page("parcels:scan", MAILROOM, kwargs=_station),
+    Page("parcels:waiting", MAILROOM, kwargs=_station),
+    Page("parcels:unknown", MAILROOM, kwargs=_station),
+    Page("parcels:pickup", MAILROOM, kwargs=_station),
 ]

@@ -1,0 +1,34 @@
+"""Demo data of the parcels system: two stations, ~1,500 parcels over 30 days."""
+
+import pytest
+from django.utils import timezone
+
+from parcels.models import Parcel, Pickup, Station
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def seeded(demo):
+    """The demo seeded once for tests/demo (conftest.py)."""
+    return demo
+
+
+def test_it_builds_two_stations_the_demo_clerk_serves(seeded):
+    from logistics.models import User
+
+    clerk = User.objects.get(username="mailroom_clerk")
+    assert Station.objects.for_clerk(clerk).count() == Station.objects.count() == 2
+
+
+def test_it_writes_about_1500_parcels_in_every_situation(seeded):
+    parcels = Parcel.objects.all()
+    assert 1400 <= parcels.count() <= 1700
+    assert parcels.filter(status="waiting", recipient__isnull=True).exists()  # unknown
+    assert parcels.filter(status="waiting", return_due_at__lt=timezone.now()).exists()  # overdue
+    assert parcels.filter(status="returned").exists()
+    assert Pickup.objects.filter(proxy__isnull=False).exists()
+    assert len(set(parcels.values_list("carrier", flat=True))) >= 10
+    waiting = parcels.filter(recipient__username="student", status="waiting")
+    assert waiting.filter(arrived_at__gt=timezone.now() - timezone.timedelta(hours=1)).count() == 3
+    assert not parcels.filter(events__isnull=True).exists()
