@@ -4,6 +4,7 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 
 from logistics.filters import IntegerFilter, SearchFilterSet
+from logistics.forms import IsoDateRangeWidget
 from parcels.carriers import normalize
 from parcels.models import Carrier, Parcel
 
@@ -35,7 +36,7 @@ class ParcelFilterSet(SearchFilterSet):
         method="filter_number", label=_("Tracking number (exact)"), max_length=60
     )
     arrived = django_filters.DateFromToRangeFilter(
-        field_name="arrived_at", label=_("Arrived between")
+        widget=IsoDateRangeWidget(), field_name="arrived_at", label=_("Arrived between")
     )
 
     class Meta:
