@@ -45,7 +45,6 @@ from tests.logistics.factories import (
     UserFactory,
 )
 from tests.lostfound import permission_rules as lostfound_permission_rules
-from tests.repairs.factories import CategoryFactory, RepairPhotoFactory, RepairRequestFactory
 from tests.parcels import permission_rules as parcels_permission_rules
 from tests.repairs.factories import CategoryFactory, RepairPhotoFactory, RepairRequestFactory
 from tests.reviews import permission_rules as reviews_permission_rules
