@@ -15,7 +15,8 @@ single INSERT … SELECT generate_series statements: two years of history, a few
 (the last ten days), one in twenty without a completion due time, descriptions from a fixed
 list (one in ten holds 漏水, a rare word "zircon" one in 9,973) with their search tokens computed
 by logistics.search for each text once. Then ANALYZE, and signed-in sessions (the dispatcher,
-the manager) and the rows the runs read, in bench/results/scale-<db>.json.
+the manager) and the rows the runs read, in bench/results/scale-<db>.json; the repairs' daily
+figures of the last 35 days (manage.py refresh_daily_figures).
 
 explain: EXPLAIN (ANALYZE, BUFFERS) of the queries behind each endpoint, at both sizes, printed
 as Markdown for docs/performance.md.
@@ -135,6 +136,13 @@ def prepare(args) -> None:
             check=True,
         )
         print(f"{database}: loaded in {time.monotonic() - started:.0f} s", file=sys.stderr)
+        # the figures page reads daily aggregates that beat keeps: fill the last five weeks
+        subprocess.run(
+            [*manage, "refresh_daily_figures", "--days", "35", "--source", "repairs"],
+            cwd=BASE_DIR,
+            env=env,
+            check=True,
+        )
 
 
 def load(total: int) -> None:
