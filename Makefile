@@ -25,12 +25,13 @@ venv: $(VENV)/.installed
 venv-dev: $(VENV)/.installed-dev
 
 # Debian's Chromium for the Playwright journeys (Playwright's own browser download cannot work
-# on campus intranets). Installs when missing and we may; the browser tests skip loudly otherwise.
+# on campus intranets) and a CJK font, so Chinese pages are laid out (and their widths checked at
+# 360 px) with real glyphs. Installs when missing and we may; the browser tests skip loudly otherwise.
 browser:
-	@command -v chromium >/dev/null 2>&1 || { \
+	@{ command -v chromium >/dev/null 2>&1 && dpkg -s fonts-wqy-microhei >/dev/null 2>&1; } || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-	  else echo "chromium missing: run 'sudo apt-get install chromium' for the browser tests"; fi; }
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; \
+	  else echo "chromium or fonts-wqy-microhei missing: run 'sudo apt-get install chromium fonts-wqy-microhei' for the browser tests"; fi; }
 
 # docs/screenshots/*.png, taken by the browser journeys at 360 px and desktop width. Chinese text
 # needs a CJK font (fonts-wqy-microhei or fonts-noto-cjk) for Chromium.

@@ -30,11 +30,14 @@ def jpeg(color) -> dict:
 
 
 def sees_notification(page, user, kind: str, repair: RepairRequest) -> None:
-    """The user's list shows the notification of that step, with a link to the request."""
+    """The user's list shows the notification of that step, in the page's language."""
     notification = Notification.objects.filter(recipient=user, kind=kind).latest("id")
     assert repair.number in notification.title
     page.goto("/notifications/")
-    item = page.locator("li.notification", has_text=notification.title)
+    language = page.evaluate("document.documentElement.lang")
+    title = notification.in_language(language)["title"]
+    assert repair.number in title
+    item = page.locator("li.notification", has_text=title)
     assert item.is_visible()
     assert item.locator(".tag-unread").is_visible()
 

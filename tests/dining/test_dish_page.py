@@ -53,5 +53,5 @@ def test_it_says_which_menu_a_price_change_applies_to():
     PriceChangeFactory(dish=dish, menu_item=item, old_price=Decimal("13"), new_price=Decimal("15"))
     PriceChangeFactory(dish=dish, old_price=Decimal("12"), new_price=Decimal("13"))
     html = _page(dish)
-    assert "用于 2026年12月6日 午餐的菜单" in html
+    assert "用于 2026-12-06 午餐的菜单" in html
     assert "标准价" in html
