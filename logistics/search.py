@@ -78,8 +78,9 @@ def normalize(text: str) -> str:
     return unicodedata.normalize("NFKC", text or "").casefold()
 
 
-def _pieces(text: str) -> Iterable[tuple[str, list[str]]]:
-    """("cjk", [bigrams…, last char]) or ("word", [word, parts…]) for each run of `text`."""
+def text_pieces(text: str) -> Iterable[tuple[str, list[str]]]:
+    """("cjk", [bigrams…, last char]) or ("word", [word, parts…]) for each run of `text`: the
+    pieces the index stores, for other code that compares texts the way search does (matching)."""
     for index, segment in enumerate(CJK_RUN.split(normalize(text))):
         if not segment:
             continue
@@ -102,7 +103,7 @@ def tokens(*texts: str | None) -> str:
     for text in texts:
         if not text:
             continue
-        for kind, items in _pieces(str(text)):
+        for kind, items in text_pieces(str(text)):
             if kind == "cjk":
                 # bigrams at consecutive positions (a term's chain must follow them), the last
                 # character after them
@@ -135,7 +136,7 @@ def terms(text: str) -> list[str]:
 def tsquery(term: str) -> str | None:
     """The tsquery literal that finds `term` in `tokens(...)`, or None (no letters in it)."""
     clauses = []
-    for kind, items in _pieces(term):
+    for kind, items in text_pieces(term):
         if kind == "cjk":
             bigrams = items[:-1] if len(items) > 1 else []
             if not bigrams:
@@ -250,7 +251,7 @@ def search(queryset: QuerySet, text: str, *, fields: Sequence[str]) -> QuerySet:
 
 def _exact(term: str) -> bool:
     """Whether the index alone answers `term` exactly: a single run of CJK characters."""
-    pieces = list(_pieces(term))
+    pieces = list(text_pieces(term))
     return (
         len(pieces) == 1
         and pieces[0][0] == "cjk"

@@ -18,7 +18,7 @@ from datetime import timedelta
 
 from django.db.models import Q
 
-from logistics.search import _pieces
+from logistics.search import text_pieces
 from lostfound.models import OPEN_ITEM_STATUSES, FoundItem, LostReport, Match
 
 THRESHOLD = 0.35  # a pair scoring at least this is proposed
@@ -33,7 +33,7 @@ WEIGHT_TEXT, WEIGHT_BUILDING, WEIGHT_CAMPUS, WEIGHT_TIME = 0.55, 0.3, 0.15, 0.15
 def text_tokens(*texts: str) -> frozenset[str]:
     found: set[str] = set()
     for text in texts:
-        for kind, items in _pieces(text or ""):
+        for kind, items in text_pieces(text or ""):
             if kind == "cjk":
                 found.update(i for i in items if len(i) == 2 or len(items) == 1)
             else:
