@@ -414,6 +414,8 @@ PARCELS_NOTICE_WINDOW_MINUTES = env.int("PARCELS_NOTICE_WINDOW_MINUTES", default
 PARCELS_PICKUP_QR_MINUTES = env.int("PARCELS_PICKUP_QR_MINUTES", default=15)
 # Wrong pickup codes a station, and a person, may try per hour before lookups are refused.
 PARCELS_WRONG_CODES_PER_HOUR = env.int("PARCELS_WRONG_CODES_PER_HOUR", default=30)
+# How many hours before a parcel goes back to the carrier its recipient is reminded.
+PARCELS_RETURN_REMINDER_HOURS = env.int("PARCELS_RETURN_REMINDER_HOURS", default=24)
 
 # --- Dining -------------------------------------------------------------------------------------
 

@@ -31,3 +31,9 @@ class ParcelsConfig(AppConfig):
             schedule=60,
             options={"expires": 60},
         )
+        register_beat_entry(
+            "parcels-ageing",
+            task="parcels.tasks.sweep_ageing",
+            schedule=300,
+            options={"expires": 300},
+        )

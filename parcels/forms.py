@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from logistics.forms import PortalForm
 from logistics.uploads import clean_image
-from parcels.models import Carrier, SizeClass
+from parcels.models import Carrier, Shelf, SizeClass
 
 
 class ScanForm(PortalForm):
@@ -118,3 +118,30 @@ class ProxyForm(PortalForm):
         elif not (data.get("name") or "").strip():
             raise ValidationError(_("Give the collector's campus ID or name."))
         return data
+
+
+class ReturnForm(PortalForm):
+    """The courier's sign-out: which parcels of the carrier's list, and the courier's name."""
+
+    parcels = forms.TypedMultipleChoiceField(
+        label=_("Parcels"), coerce=int, choices=(), widget=forms.CheckboxSelectMultiple
+    )
+    courier_name = forms.CharField(label=_("Courier's name"), max_length=100)
+    note = forms.CharField(label=_("Note (optional)"), max_length=200, required=False)
+
+    def __init__(self, *args, parcels=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["parcels"].choices = [(p.pk, p.pickup_code) for p in parcels]
+        self.initial.setdefault("parcels", [p.pk for p in parcels])
+
+
+class MoveForm(PortalForm):
+    """Another shelf and layer of the parcel's station."""
+
+    shelf = forms.ModelChoiceField(label=_("Shelf"), queryset=Shelf.objects.none())
+    layer = forms.IntegerField(label=_("Layer"), min_value=1, max_value=20)
+
+    def __init__(self, *args, station=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["shelf"].queryset = Shelf.objects.filter(station=station).order_by("number")
+        self.fields["shelf"].label_from_instance = lambda shelf: str(shelf.number)

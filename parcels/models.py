@@ -187,6 +187,31 @@ class Parcel(models.Model):
         on_delete=models.SET_NULL,
         related_name="parcels",
     )
+    return_record = models.ForeignKey(
+        "ReturnRecord",
+        verbose_name=_("return record"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="parcels",
+    )
+    delivery_building = models.ForeignKey(
+        "logistics.Building",
+        verbose_name=_("deliver to building"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    delivery_office = models.CharField(_("deliver to office"), max_length=100, blank=True)
+    delivery = models.ForeignKey(
+        "Delivery",
+        verbose_name=_("delivery"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="parcels",
+    )
     closed_at = models.DateTimeField(_("picked up or returned at"), null=True, blank=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     search_tokens = SearchTokensField(
@@ -213,12 +238,34 @@ class Parcel(models.Model):
                 name="parcels_phone_tail_idx",
             ),
             models.Index(fields=["tracking_number"], name="parcels_tracking_idx"),
+            # The ageing sweep: waiting parcels by their return deadline.
+            models.Index(
+                fields=["return_due_at"],
+                condition=Q(status="waiting"),
+                name="parcels_return_due_idx",
+            ),
+            models.Index(
+                fields=["free_until"],
+                condition=Q(status="waiting"),
+                name="parcels_free_until_idx",
+            ),
+            models.Index(
+                fields=["station", "carrier", "arrived_at", "id"],
+                condition=Q(status="to_return"),
+                name="parcels_to_return_idx",
+            ),
+            models.Index(
+                fields=["station", "delivery_building", "delivery_office", "id"],
+                condition=Q(status="for_delivery"),
+                name="parcels_delivery_run_idx",
+            ),
         ]
         constraints = [
-            # Idempotent scan-in: one waiting parcel per tracking number at a station.
+            # Idempotent scan-in: one parcel per tracking number in a station's care (waiting,
+            # on the delivery run, or waiting for the carrier's courier).
             models.UniqueConstraint(
                 fields=["station", "tracking_number"],
-                condition=Q(status="waiting"),
+                condition=Q(status__in=["waiting", "to_return", "for_delivery"]),
                 name="parcels_one_waiting_per_number",
             ),
             models.UniqueConstraint(
@@ -412,3 +459,110 @@ class Pickup(models.Model):
     @property
     def by_proxy(self) -> bool:
         return self.proxy_id is not None
+
+
+class ReturnRecord(models.Model):
+    """The proof of one return: the parcels (Parcel.return_record) a carrier's courier signed
+    out of a station, when, the courier's name and the clerk who handed them over."""
+
+    station = models.ForeignKey(
+        Station, verbose_name=_("station"), on_delete=models.PROTECT, related_name="returns"
+    )
+    carrier = models.CharField(_("carrier"), max_length=10, choices=Carrier.choices)
+    courier_name = models.CharField(_("courier"), max_length=100)
+    clerk = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("clerk"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("return record")
+        verbose_name_plural = _("return records")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["station", "-created_at"], name="parcels_return_rec_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_carrier_display()} {self.courier_name} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class DeliveryPreference(models.Model):
+    """A recipient's consent on where their parcels go (快递市场管理办法 2024): collected at a
+    station (everyone's default) or, for staff, delivered to their department's office. No row
+    is the default; the row keeps when the person chose."""
+
+    class Mode(models.TextChoices):
+        STATION = "station", _("I collect my parcels at a station")
+        OFFICE = "office", _("Deliver my parcels to my office")
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recipient"),
+        on_delete=models.CASCADE,
+        related_name="parcel_preference",
+    )
+    mode = models.CharField(_("delivery"), max_length=8, choices=Mode.choices)
+    building = models.ForeignKey(
+        "logistics.Building",
+        verbose_name=_("office building"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    office = models.CharField(_("office"), max_length=100, blank=True)
+    chosen_at = models.DateTimeField(_("chosen at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("delivery preference")
+        verbose_name_plural = _("delivery preferences")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(mode="station") | Q(building__isnull=False),
+                name="parcels_office_needs_building",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.mode}"
+
+    @property
+    def delivers(self) -> bool:
+        return self.mode == self.Mode.OFFICE and self.building_id is not None
+
+
+class Delivery(models.Model):
+    """The proof of one stop of the delivery run: the parcels (Parcel.delivery) a clerk brought
+    to an office, who signed for them, when."""
+
+    station = models.ForeignKey(
+        Station, verbose_name=_("station"), on_delete=models.PROTECT, related_name="deliveries"
+    )
+    building = models.ForeignKey(
+        "logistics.Building",
+        verbose_name=_("building"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    office = models.CharField(_("office"), max_length=100, blank=True)
+    clerk = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("clerk"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    signed_by_name = models.CharField(_("signed by"), max_length=100)
+    created_at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.signed_by_name} {self.created_at:%Y-%m-%d %H:%M}"

@@ -34,7 +34,7 @@ from parcels.models import (
     Station,
 )
 from parcels.recipients import Match, match_recipient, phone_tail
-from parcels.workflow import TRANSITIONS
+from parcels.workflow import AT_STATION, TRANSITIONS
 
 if TYPE_CHECKING:
     from logistics.models import User
@@ -129,7 +129,7 @@ def parcel_scan_in(
 def _waiting(station: Station, number: str) -> Parcel | None:
     return (
         Parcel.objects.with_related()
-        .filter(station=station, tracking_number=number, status=Status.WAITING)
+        .filter(station=station, tracking_number=number, status__in=AT_STATION)
         .first()
     )
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from parcels.views import counter, recipient
+from parcels.views import ageing, counter, recipient
 
 app_name = "parcels"
 
@@ -17,6 +17,9 @@ urlpatterns = [
     path("stations/<int:station_pk>/parcels/", counter.waiting, name="waiting"),
     path("stations/<int:station_pk>/unknown/", counter.unknown, name="unknown"),
     path("stations/<int:station_pk>/pickup/", counter.pickup_counter, name="pickup"),
+    path("stations/<int:station_pk>/overdue/", ageing.overdue, name="overdue"),
+    path("stations/<int:station_pk>/returns/", ageing.return_list, name="returns"),
+    path("stations/<int:station_pk>/parcels/<int:pk>/move/", ageing.move, name="move"),
     path(
         "stations/<int:station_pk>/parcels/<int:pk>/carrier/",
         counter.set_carrier,

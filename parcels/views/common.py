@@ -18,11 +18,32 @@ ACTION_LABELS = {
     "moved": _("Moved to another shelf"),
     "picked_up": _("Picked up"),
     "returned": _("Returned to the carrier"),
+    "sent_for_return": _("Return period over: on the carrier's return list"),
+    "sent_for_delivery": _("On the delivery run to the office"),
+    "delivered": _("Delivered to the office"),
+    "undeliverable": _("Not delivered: back on the shelf"),
 }
 
 
 def action_label(event) -> str:
     return str(ACTION_LABELS.get(event.action, event.action))
+
+
+def event_detail(event) -> str:
+    """What the timeline says beyond the label: the new place, the courier, who signed."""
+    data = event.data or {}
+    if event.action == "moved" and data.get("to"):
+        return _("%(from)s → %(to)s") % {
+            "from": (data.get("from") or {}).get("code", ""),
+            "to": data["to"].get("code", ""),
+        }
+    if event.action == "returned" and data.get("courier"):
+        return _("Courier: %(name)s") % {"name": data["courier"]}
+    if event.action == "delivered" and data.get("signed_by"):
+        return _("Signed by %(name)s") % {"name": data["signed_by"]}
+    if event.action == "reminded":
+        return _("Before the return deadline")
+    return ""
 
 
 def works_at_counter(user) -> bool:

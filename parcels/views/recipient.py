@@ -12,10 +12,11 @@ from logistics.keyset import keyset_page
 from logistics.qr import qr_svg
 from logistics.workflow import DomainError, show_error
 from parcels import services
-from parcels.forms import ProxyForm
+from parcels.forms import MoveForm, ProxyForm
 from parcels.models import Parcel, Proxy, Station
 from parcels.pickup import qr_token
-from parcels.views.common import PAGE_SIZE, action_label, works_at_counter
+from parcels.views.common import PAGE_SIZE, action_label, event_detail, works_at_counter
+from parcels.workflow import TRANSITIONS, is_overdue, serves
 
 Status = Parcel.Status
 
@@ -67,13 +68,28 @@ def my_qr(request):
 @require_GET
 def detail(request, pk: int):
     parcel = get_object_or_404(
-        Parcel.objects.for_user(request.user).with_related().select_related("pickup"), pk=pk
+        Parcel.objects.for_user(request.user)
+        .with_related()
+        .select_related("pickup", "return_record"),
+        pk=pk,
     )
-    events = [(event, action_label(event)) for event in parcel.events.select_related("actor")]
+    events = [
+        (event, action_label(event), event_detail(event))
+        for event in parcel.events.select_related("actor")
+    ]
+    move_form = None
+    if TRANSITIONS.state_allows(parcel, "move") and serves(request.user, parcel):
+        move_form = MoveForm(station=parcel.station, initial={"shelf": parcel.shelf_id})
     return render(
         request,
         "parcels/detail.html",
-        {"parcel": parcel, "events": events, "is_mine": parcel.recipient_id == request.user.pk},
+        {
+            "parcel": parcel,
+            "events": events,
+            "is_mine": parcel.recipient_id == request.user.pk,
+            "move_form": move_form,
+            "overdue": is_overdue(parcel, timezone.now()),
+        },
     )
 
 

@@ -40,6 +40,11 @@ def rules(m) -> dict:
             why=counter + "; a POST naming no parcel of the station is 404",
         ),
         "parcels:pickup": m.rule(get="manager", post="manager", kwargs=station, why=counter),
+        "parcels:overdue": m.rule(get="manager", kwargs=station, why=counter),
+        "parcels:returns": m.rule(get="manager", post="manager", kwargs=station, why=counter),
+        "parcels:move": m.rule(
+            get="method-login", post="manager", kwargs=station_parcel, why=counter
+        ),
         "parcels:set-carrier": m.rule(
             get="method-login", post="manager", kwargs=station_parcel, why=counter
         ),
