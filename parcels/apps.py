@@ -14,7 +14,10 @@ class ParcelsConfig(AppConfig):
         from logistics.roles import Role
         from logistics.schedule import register_beat_entry
         from logistics.sections import register_home_section
+        from parcels.reviews import register as register_reviews
         from parcels.sections import my_parcels_context
+
+        register_reviews()
 
         register_scope_area("parcels")
         register_home_section(

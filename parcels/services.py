@@ -34,6 +34,7 @@ from parcels.models import (
     Station,
 )
 from parcels.recipients import Match, match_recipient, phone_tail
+from parcels.reviews import pickup_event_record
 from parcels.workflow import AT_STATION, TRANSITIONS
 
 if TYPE_CHECKING:
@@ -352,6 +353,7 @@ def parcels_hand_over(
         record(parcel, by=by, action="picked_up", from_status=Status.WAITING, data=data)
     if proxy is not None:
         Proxy.objects.filter(pk=proxy.pk, used_at__isnull=True).update(used_at=now)
+    pickup_event_record(pickup, count=len(parcels), url=parcels[0].get_absolute_url())
     return pickup
 
 
