@@ -19,7 +19,12 @@ class RepairsConfig(AppConfig):
         from repairs.choices import connect as connect_choices
         from repairs.daily import register as register_daily_figures
         from repairs.reviews import register as register_reviews
-        from repairs.sections import my_jobs_context, my_repairs_context, overview_context
+        from repairs.sections import (
+            dispatch_queue_context,
+            my_jobs_context,
+            my_repairs_context,
+            overview_context,
+        )
 
         register_reviews()
         connect_choices()
@@ -40,6 +45,14 @@ class RepairsConfig(AppConfig):
             context=my_jobs_context,
             order=5,
             roles={Role.TECHNICIAN},
+        )
+        register_home_section(
+            "repairs.dispatch-queue",
+            title=_("Dispatch queue"),
+            template="repairs/includes/_dispatch_section.html",
+            context=dispatch_queue_context,
+            order=5,
+            roles={Role.REPAIR_DISPATCHER},
         )
         register_overview_section(
             "repairs.figures",

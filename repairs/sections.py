@@ -1,8 +1,10 @@
-"""The repairs sections of the home page (a requester's recent requests, a technician's jobs)
-and of the manager overview (the last 30 days in a few figures); registered in apps.py."""
+"""The repairs sections of the home page (a requester's recent requests, a technician's jobs,
+a dispatcher's queue) and of the manager overview (the last 30 days in a few figures);
+registered in apps.py."""
 
 from datetime import timedelta
 
+from django.db.models import Count, Q
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
@@ -50,18 +52,48 @@ def my_jobs_context(request: HttpRequest) -> dict:
         .for_technician(request.user)
         .select_related("category", "building", "room__building")[:SHOWN]
     )
-    items = []
-    for job in jobs:
-        due = ""
-        if job.completion_due_at:
-            when = date_format(localtime(job.completion_due_at), "SHORT_DATETIME_FORMAT")
-            due = _("due %(when)s") % {"when": when}
-        items.append(_item(job, due))
+    items = [_item(job, _due(job)) for job in jobs]
     return {
         "items": items,
         "empty_text": _("No open jobs. Well done."),
         "more_url": reverse("repairs:workbench"),
     }
+
+
+def dispatch_queue_context(request: HttpRequest) -> dict:
+    """The dispatcher's queue card: how many open requests of their scope wait for a
+    technician and how many are overdue, and the first to assign, earliest due first
+    (two queries)."""
+    from repairs.workflow import overdue_q
+
+    open_requests = RepairRequest.objects.for_user(request.user).open()
+    counts = open_requests.aggregate(
+        unassigned=Count("pk", filter=Q(assignee__isnull=True)),
+        overdue=Count("pk", filter=overdue_q()),
+    )
+    waiting = (
+        open_requests.filter(assignee__isnull=True)
+        .by_due_time()
+        .select_related("category", "building", "room__building")[:SHOWN]
+    )
+    items = [_item(repair, _due(repair)) for repair in waiting]
+    queue = reverse("repairs:queue")
+    return {
+        "unassigned": counts["unassigned"],
+        "overdue": counts["overdue"],
+        "unassigned_url": f"{queue}?unassigned=true",
+        "overdue_url": f"{queue}?overdue=true",
+        "items": items,
+        "empty_text": _("Nothing waits for a technician."),
+        "more_url": queue,
+    }
+
+
+def _due(repair: RepairRequest) -> str:
+    if not repair.completion_due_at:
+        return ""
+    when = date_format(localtime(repair.completion_due_at), "SHORT_DATETIME_FORMAT")
+    return _("due %(when)s") % {"when": when}
 
 
 def overview_context(request: HttpRequest) -> dict:

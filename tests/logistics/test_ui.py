@@ -260,7 +260,11 @@ def test_it_shows_the_manage_link_to_managers_and_supervisors_only(client, stude
     assert f'href="{overview}"' not in _html(client.get("/"))
     for user in (manager, supervisor):
         client.force_login(user)
-        assert f'href="{overview}"' in _html(client.get("/"))
+        html = _html(client.get("/"))
+        nav = re.search(r'<nav class="site-nav".*?</nav>', html, re.S).group(0)
+        assert f'<a class="nav-manage" href="{overview}">Manage</a>' in nav
+        nav = re.search(r'<nav class="site-nav".*?</nav>', _html(client.get(overview)), re.S)
+        assert f'href="{overview}" aria-current="page">Manage</a>' in nav.group(0)
 
 
 @pytest.mark.django_db
@@ -273,10 +277,11 @@ def test_it_links_every_built_service(client):
 
 @pytest.mark.django_db
 @pytest.mark.urls(__name__)
-def test_it_links_a_service_as_soon_as_its_index_route_exists(client):
+def test_it_links_a_service_as_soon_as_its_index_route_exists_and_leaves_others_out(client):
     html = _html(client.get("/"))
-    assert '<a href="/repairs/">Repairs</a>' in html
-    assert '<span class="nav-soon">Parcels' in html
+    nav = re.search(r'<nav class="site-nav".*?</nav>', html, re.S).group(0)
+    assert '<a href="/repairs/">Repairs</a>' in nav
+    assert "Parcels" not in nav
     assert 'href="/parcels/"' not in html
 
 

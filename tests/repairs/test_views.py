@@ -824,3 +824,41 @@ def test_it_shows_a_technician_todays_jobs_on_the_home_page(client, technician, 
     html = as_user(client, technician).get(reverse("home")).text
     assert "My jobs today" in html
     assert job.get_absolute_url() in html
+
+
+def test_it_shows_a_dispatcher_the_queue_card_of_their_scope_on_the_home_page(
+    client, dispatcher, django_assert_num_queries
+):
+    building = BuildingFactory()
+    StaffScope.objects.create(user=dispatcher, role="repair_dispatcher", building=building)
+    now = timezone.now()
+    soon = RepairRequestFactory(
+        room=RoomFactory(building=building), completion_due_at=now + timedelta(hours=2)
+    )
+    late = RepairRequestFactory(
+        room=RoomFactory(building=building), completion_due_at=now - timedelta(hours=1)
+    )
+    RepairRequestFactory(room=RoomFactory(building=building), assigned=True)
+    RepairRequestFactory(room=RoomFactory(building=building), completed=True)
+    elsewhere = RepairRequestFactory()  # another building: not this dispatcher's
+    as_user(client, dispatcher)
+    # The card's three (scopes, counts, the first five) beside the other sections' eight.
+    with django_assert_num_queries(11):
+        html = client.get(reverse("home")).text
+    card = html[html.index("Dispatch queue") :]
+    assert "2 waiting for a technician" in card
+    assert "1 overdue" in card
+    assert card.index(late.get_absolute_url()) < card.index(soon.get_absolute_url())
+    assert elsewhere.get_absolute_url() not in html
+    queue = reverse("repairs:queue")
+    assert f'href="{queue}?unassigned=true"' in card
+    assert f'href="{queue}?overdue=true"' in card
+    RepairRequestFactory.create_batch(6, room=RoomFactory(building=building))
+    with django_assert_num_queries(11):
+        html = client.get(reverse("home")).text
+    assert "8 waiting for a technician" in html
+
+
+def test_it_shows_the_dispatch_card_to_dispatchers_only(client, student, technician):
+    for user in (student, technician):
+        assert "Dispatch queue" not in as_user(client, user).get(reverse("home")).text
