@@ -76,11 +76,17 @@ DONE = ["closed"] * 14 + ["confirmed"] * 3 + ["cancelled", "rejected"]
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("step", choices=["prepare", "load", "explain", "explain-one", "serve"])
+    parser.add_argument(
+        "step",
+        choices=["prepare", "load", "explain", "explain-one", "serve", "profile", "profile-one"],
+    )
     parser.add_argument(
         "--databases",
         default="portal_bench_scale_100k,portal_bench_scale_1m",
         help="the 100,000 and the 1,000,000 database, comma-separated",
+    )
+    parser.add_argument(
+        "--sizes", default="100k,1m", help="which of the two to use (100k, 1m or both)"
     )
     parser.add_argument("--total", type=int, help="(load) requests to hold")
     parser.add_argument("--rounds", type=int, default=3)
@@ -89,13 +95,15 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=4, help="gunicorn threads (1 worker)")
     parser.add_argument("--server-cpu", default="0", help="taskset CPU list of the servers")
     parser.add_argument("--client-cpu", default="1", help="taskset CPU list of wrk")
-    parser.add_argument("--only", default="", help="comma-separated endpoint names")
+    parser.add_argument("--only", default="", help="endpoint names, separated by semicolons")
+    parser.add_argument("--requests", type=int, default=300, help="(profile) per endpoint")
+    parser.add_argument("--top", type=int, default=35, help="(profile) functions listed")
     return parser.parse_args()
 
 
 def databases(args) -> dict[str, str]:
-    names = args.databases.split(",")
-    return dict(zip(SIZES, names, strict=True))
+    names = dict(zip(SIZES, args.databases.split(","), strict=True))
+    return {size: names[size] for size in args.sizes.split(",")}
 
 
 def env_for(database: str) -> dict[str, str]:
@@ -110,6 +118,19 @@ def env_for(database: str) -> dict[str, str]:
 
 def info_path(database: str) -> Path:
     return RESULTS / f"scale-{database}.json"
+
+
+def read_info(database: str) -> dict:
+    """The database's scale-<db>.json, with the first days of the figures' periods (the
+    site's time zone; the figures page's default is the last 30 days)."""
+    from datetime import timedelta
+    from zoneinfo import ZoneInfo
+
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    info = json.loads(info_path(database).read_text())
+    info["start_7"] = (today - timedelta(days=6)).isoformat()
+    info["start_365"] = (today - timedelta(days=364)).isoformat()
+    return info
 
 
 # --- prepare ----------------------------------------------------------------------------------
@@ -405,16 +426,17 @@ def explain(args) -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     (RESULTS / f"scale-explain-{stamp}.json").write_text(json.dumps(results, indent=1))
-    print("| query | planning 100k | execution 100k | planning 1M | execution 1M |")
-    print("|---|---:|---:|---:|---:|")
-    for name in results["100k"]:
+    sizes = list(results)
+    print("| query | " + " | ".join(f"planning {s} | execution {s}" for s in sizes) + " |")
+    print("|---|" + "---:|---:|" * len(sizes))
+    for name in results[sizes[0]]:
         cells = []
-        for size in SIZES:
+        for size in sizes:
             plan = results[size][name]
             cells += [_time(plan, "Planning Time"), _time(plan, "Execution Time")]
         print(f"| {name} | " + " | ".join(cells) + " |")
-    for name, plan in results["1m"].items():
-        print(f"\n#### {name} (1,000,000 requests)\n\n```\n{plan}\n```")
+    for name, plan in results[sizes[-1]].items():
+        print(f"\n#### {name} ({SIZES[sizes[-1]]:,} requests)\n\n```\n{plan}\n```")
 
 
 def _time(plan: str, label: str) -> str:
@@ -422,6 +444,74 @@ def _time(plan: str, label: str) -> str:
         if line.strip().startswith(label):
             return line.split(":", 1)[1].strip()
     return "?"
+
+
+# --- profile --------------------------------------------------------------------------------
+
+
+def profile(args) -> None:
+    """Each endpoint in process through Django's WSGI handler (no server, no client): the wall
+    time per request without a profiler, then cProfile's functions by own and by total time."""
+    database = next(iter(databases(args).values()))
+    env = {**env_for(database), "DJANGO_SETTINGS_MODULE": "logistics.settings"}
+    command = [sys.executable, __file__, "profile-one", "--sizes", args.sizes.split(",")[0]]
+    command += ["--requests", str(args.requests), "--top", str(args.top), "--only", args.only]
+    subprocess.run(command, cwd=BASE_DIR, env=env, check=True)
+
+
+def profile_one(args) -> None:
+    """(In a process set up for one database.)"""
+    import cProfile
+    import pstats
+
+    sys.path.insert(0, str(BASE_DIR))
+    import django
+
+    django.setup()
+    from django.core.handlers.wsgi import WSGIHandler
+    from django.test import RequestFactory
+
+    info = read_info(_database())
+    handler = WSGIHandler()
+    only = set(filter(None, args.only.split(";")))
+    for name, who, path in ENDPOINTS:
+        if only and name not in only:
+            continue
+        path, _sep, query = path.format(**info).partition("?")
+        environ = RequestFactory()._base_environ(
+            PATH_INFO=path,
+            QUERY_STRING=query,
+            HTTP_COOKIE=info["cookies"][who],
+            HTTP_HOST="127.0.0.1",
+            **{f"HTTP_{k.upper().replace('-', '_')}": v for k, v in _phone().items()},
+        )
+
+        def one(environ=environ):
+            response = handler(environ, lambda status, headers: None)
+            assert response.status_code == 200, (environ["PATH_INFO"], response.status_code)
+            response.close()
+
+        for _n in range(20):
+            one()
+        started = time.perf_counter()
+        for _n in range(args.requests):
+            one()
+        wall = (time.perf_counter() - started) / args.requests * 1000
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for _n in range(args.requests):
+            one()
+        profiler.disable()
+        print(f"\n## {name}: {wall:.2f} ms a request in process (no profiler)\n")
+        stats = pstats.Stats(profiler).strip_dirs()
+        stats.sort_stats("tottime").print_stats(args.top)
+        stats.sort_stats("cumulative").print_stats(args.top)
+
+
+def _phone() -> dict:
+    import bench_overhead
+
+    return bench_overhead.PHONE
 
 
 # --- serve ------------------------------------------------------------------------------------
@@ -445,6 +535,8 @@ ENDPOINTS = [
     ),
     ("search: rare word", "repair_dispatcher", f"/repairs/queue/?q={RARE}"),
     ("figures", "logistics_manager", "/repairs/figures/"),
+    ("figures, 7 days", "logistics_manager", "/repairs/figures/?start={start_7}"),
+    ("figures, 365 days", "logistics_manager", "/repairs/figures/?start={start_365}"),
 ]
 CEILING = ("bare constant", None, "/bench/constant/")
 TARGETS = {"queue": 0.10, "detail": 0.15, "API list, page 1": 0.15}
@@ -453,7 +545,7 @@ TARGETS = {"queue": 0.10, "detail": 0.15, "API list, page 1": 0.15}
 def serve(args) -> None:
     import bench_overhead
 
-    only = set(filter(None, args.only.split(",")))
+    only = set(filter(None, args.only.split(";")))
     endpoints = [e for e in ENDPOINTS if not only or e[0] in only]
     servers = {}
     try:
@@ -462,7 +554,7 @@ def serve(args) -> None:
         )
         servers["ceiling"] = (bare, port, None)
         for size, database in databases(args).items():
-            info = json.loads(info_path(database).read_text())
+            info = read_info(database)
             server, port = bench_overhead.start(env_for(database), "logistics.settings", args)
             servers[size] = (server, port, info)
             for name, who, path in endpoints:
@@ -472,7 +564,7 @@ def serve(args) -> None:
         rounds = []
         for number in range(args.rounds):
             result = {"ceiling": _wrk(servers["ceiling"], CEILING, args)}
-            plan = [(size, e) for e in endpoints for size in SIZES]
+            plan = [(size, e) for e in endpoints for size in databases(args)]
             shift = number % len(plan)
             for size, endpoint in plan[shift:] + plan[:shift]:
                 result[f"{size} {endpoint[0]}"] = _wrk(servers[size], endpoint, args)
@@ -491,7 +583,7 @@ def serve(args) -> None:
         "args": vars(args),
         "data": {size: _size(info) for size, (_s, _p, info) in servers.items() if info},
         "rounds": rounds,
-        "summary": summary(rounds, endpoints),
+        "summary": summary(rounds, endpoints, list(databases(args))),
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
@@ -551,9 +643,11 @@ def _wrk(server, endpoint, args) -> dict:
         *pairs,
         f"http://127.0.0.1:{port}{path}",
     ]
+    _settle(process)
     cpu_before = bench_overhead.worker_cpu(process)
     out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
     cpu = bench_overhead.worker_cpu(process) - cpu_before
+    _settle(process)  # what is still in flight when wrk stops is this endpoint's
     total = int(re.search(r"(\d+) requests in", out).group(1))
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     latency = {
@@ -569,10 +663,25 @@ def _wrk(server, endpoint, args) -> dict:
     }
 
 
-def summary(rounds: list[dict], endpoints) -> dict:
+def _settle(process, quiet: float = 0.3, limit: float = 30.0) -> None:
+    """Waits until the worker has used no CPU for `quiet` seconds: requests wrk left in flight
+    (a slow endpoint's) must not be counted against the next endpoint."""
+    import bench_overhead
+
+    deadline = time.monotonic() + limit
+    used = bench_overhead.worker_cpu(process)
+    while time.monotonic() < deadline:
+        time.sleep(quiet)
+        now = bench_overhead.worker_cpu(process)
+        if now - used < 0.01:
+            return
+        used = now
+
+
+def summary(rounds: list[dict], endpoints, sizes: list[str]) -> dict:
     rows = {}
     for name, _who, _path in endpoints:
-        for size in SIZES:
+        for size in sizes:
             key = f"{size} {name}"
             runs = [r[key] for r in rounds]
             ratios = [
@@ -597,26 +706,32 @@ def summary(rounds: list[dict], endpoints) -> dict:
 
 
 def table(rows: dict) -> str:
+    sizes = [size for size in SIZES if any(key.startswith(f"{size} ") for key in rows)]
+    head = " | ".join(f"{s} req/s | % of ceiling | p50 / p90 / p99 ms | CPU ms/req" for s in sizes)
+    both = len(sizes) == 2
     lines = [
         f"Ceiling (bare Django, constant view): {rows['ceiling']['req_per_s']} req/s (median).",
         "",
-        "| endpoint | 100k req/s | % of ceiling | p50 / p90 / p99 ms | CPU ms/req | 1M req/s |"
-        " % of ceiling | p50 / p90 / p99 ms | CPU ms/req | 1M / 100k CPU |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        f"| endpoint | {head} |" + (" 1M / 100k CPU |" if both else ""),
+        "|---|" + "---:|" * (4 * len(sizes) + both),
     ]
-    names = [key[len("100k ") :] for key in rows if key.startswith("100k ")]
+    names = [key[len(sizes[0]) + 1 :] for key in rows if key.startswith(f"{sizes[0]} ")]
     for name in names:
-        small, large = rows[f"100k {name}"], rows[f"1m {name}"]
         cells = []
-        for row in (small, large):
+        for size in sizes:
+            row = rows[f"{size} {name}"]
             cells += [
                 f"{row['req_per_s']:.0f}",
                 f"{row['ratio'] * 100:.1f} %",
                 f"{row['p50_ms']} / {row['p90_ms']} / {row['p99_ms']}",
                 f"{row['cpu_ms']}",
             ]
-        growth = large["cpu_ms"] / small["cpu_ms"] if small["cpu_ms"] else 0
-        lines.append(f"| {name} | " + " | ".join(cells) + f" | {growth:.2f}× |")
+        line = f"| {name} | " + " | ".join(cells) + " |"
+        if both:
+            small, large = rows[f"100k {name}"], rows[f"1m {name}"]
+            growth = large["cpu_ms"] / small["cpu_ms"] if small["cpu_ms"] else 0
+            line += f" {growth:.2f}× |"
+        lines.append(line)
     return "\n".join(lines)
 
 
@@ -630,6 +745,10 @@ def main() -> None:
         explain(args)
     elif args.step == "explain-one":
         explain_one()
+    elif args.step == "profile":
+        profile(args)
+    elif args.step == "profile-one":
+        profile_one(args)
     else:
         serve(args)
 

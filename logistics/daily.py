@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from logistics.models import DailyFigure
@@ -165,6 +165,18 @@ def store(source: Source, day: date, now: datetime) -> int:
 # --- reading ------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Row:
+    """One DailyFigure as the pages read it (a tuple from the database, no model instance:
+    a year of a dozen figures is thousands of rows)."""
+
+    key: str
+    day: date
+    value: float
+    parts: dict
+    computed_at: datetime
+
+
 def read_figures(
     keys: Iterable[str],
     *,
@@ -172,28 +184,40 @@ def read_figures(
     end: date,
     scope_kind: str = SITE,
     scope_id: int = 0,
-) -> dict[str, list[DailyFigure]]:
+    latest: Iterable[str] = (),
+) -> dict[str, list[Row]]:
     """The rows of `keys` for one scope from `start` to `end` (both included), oldest first,
-    by key (a key without rows maps to []). One query."""
-    keys = list(keys)
-    rows = DailyFigure.objects.filter(
-        key__in=keys, scope_kind=scope_kind, scope_id=scope_id, day__gte=start, day__lte=end
-    ).order_by("key", "day")
-    found: dict[str, list[DailyFigure]] = {key: [] for key in keys}
-    for row in rows.only("key", "day", "value", "parts", "computed_at"):
-        found[row.key].append(row)
+    by key (a key without rows maps to []). For the keys also in `latest` — states of the
+    moment, read with `latest()` — only the newest row of the period is read: a year of their
+    large `parts` would cost more to decode than all the rest. One query."""
+    keys, latest = list(keys), set(latest)
+    period = Q(scope_kind=scope_kind, scope_id=scope_id, day__gte=start, day__lte=end)
+    wanted = Q(key__in=[key for key in keys if key not in latest])
+    if latest & set(keys):
+        newest = (
+            DailyFigure.objects.filter(period, key=OuterRef("key")).order_by("-day").values("day")
+        )
+        wanted |= Q(key__in=latest & set(keys), day=Subquery(newest[:1]))
+    rows = (
+        DailyFigure.objects.filter(period, wanted)
+        .order_by("key", "day")
+        .values_list("key", "day", "value", "parts", "computed_at")
+    )
+    found: dict[str, list[Row]] = {key: [] for key in keys}
+    for row in rows:
+        found[row[0]].append(Row(*row))
     return found
 
 
-def total(rows: Iterable[DailyFigure]) -> float:
+def total(rows: Iterable[Row]) -> float:
     return sum(row.value for row in rows)
 
 
-def total_part(rows: Iterable[DailyFigure], name: str) -> float:
+def total_part(rows: Iterable[Row], name: str) -> float:
     return sum(row.parts.get(name, 0) for row in rows)
 
 
-def merged(rows: Iterable[DailyFigure], name: str) -> Counter:
+def merged(rows: Iterable[Row], name: str) -> Counter:
     """The breakdown ``parts[name]`` ({label: count}) added up over the rows."""
     counts: Counter = Counter()
     for row in rows:
@@ -201,7 +225,7 @@ def merged(rows: Iterable[DailyFigure], name: str) -> Counter:
     return counts
 
 
-def latest(rows: list[DailyFigure]) -> DailyFigure | None:
+def latest(rows: list[Row]) -> Row | None:
     """The newest row: a state-of-the-moment figure as of the end of the period."""
     return rows[-1] if rows else None
 

@@ -211,7 +211,14 @@ def daily_repair_figures(*, scope: tuple[str, int], start: date, end: date) -> R
     from the daily rows alone."""
     kind, scope_id = scope
     keys = (*PERIOD_KEYS, OVERDUE, REPEAT_FAULTS)
-    rows = daily.read_figures(keys, start=start, end=end, scope_kind=kind, scope_id=scope_id)
+    rows = daily.read_figures(
+        keys,
+        start=start,
+        end=end,
+        scope_kind=kind,
+        scope_id=scope_id,
+        latest=(OVERDUE, REPEAT_FAULTS),
+    )
     lower, upper = daily.day_bounds(start)[0], daily.day_bounds(end)[1]
     figures = RepairFigures(start=lower, end=upper)
     filed = rows[FILED]
@@ -237,7 +244,7 @@ def daily_repair_figures(*, scope: tuple[str, int], start: date, end: date) -> R
     return figures
 
 
-def _timing(rows: list[DailyFigure]) -> Timing:
+def _timing(rows: list[daily.Row]) -> Timing:
     count = int(daily.total(rows))
     if not count:
         return Timing()
