@@ -1,5 +1,6 @@
 """App config of the lost-and-found system: what it registers with the core."""
 
+from celery.schedules import crontab
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -12,6 +13,7 @@ class LostfoundConfig(AppConfig):
     def ready(self) -> None:
         from logistics.api.permissions import register_scope_area
         from logistics.roles import Role
+        from logistics.schedule import register_beat_entry
         from logistics.sections import register_home_section
         from lostfound.reviews import register as register_reviews
         from lostfound.sections import my_found_items_context, my_lost_reports_context
@@ -33,4 +35,10 @@ class LostfoundConfig(AppConfig):
             context=my_found_items_context,
             order=31,
             roles={Role.STUDENT, Role.TEACHER},
+        )
+        register_beat_entry(
+            "lostfound-holding-sweep",
+            task="lostfound.tasks.bulk_holding_sweep",
+            schedule=crontab(minute=20),
+            options={"expires": 3600},
         )

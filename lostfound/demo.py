@@ -1,7 +1,7 @@
 """Demo data of the lost-and-found system, registered with logistics.demo.register_demo_seeder:
 two desks (闵行 administration building, 徐汇 library), the demo desk person scoped to the first,
-and a few found items and lost reports filed through the services. Runs once: with any found
-item present it does nothing."""
+and a few found items and lost reports filed through the services (one past its holding
+period, on the disposal list). Runs once: with any found item present it does nothing."""
 
 from datetime import timedelta
 
@@ -93,6 +93,23 @@ def seed_lostfound(demo: DemoData) -> None:
     keys = FoundItem.objects.filter(category__code="keys", desk=desks[0]).first()
     if keys is not None:
         services.claim_create(item=keys, claimant=demo.users["student"], answers="钥匙扣是一只小熊")
+    _past_holding(desks[0], now)
+
+
+def _past_holding(desk: Desk, now) -> None:
+    """The bottle at the first desk has waited past its holding period: the sweep lists it."""
+    from lostfound.services.disposals import found_items_holding_sweep
+
+    bottle = FoundItem.objects.filter(category__code="bottle", desk=desk).first()
+    if bottle is None:
+        return
+    published = now - timedelta(days=bottle.category.holding_days + 3)
+    FoundItem.objects.filter(pk=bottle.pk).update(
+        found_at=published - timedelta(hours=2),
+        notice_published_at=published,
+        holding_until=bottle.category.holding_end(published),
+    )
+    found_items_holding_sweep(now=now)
 
 
 def _desk(demo, code, name, name_en, department, building, where, hours) -> Desk:

@@ -42,3 +42,17 @@ class AlreadyClaimed(workflow.Conflict):
 
 class OwnItem(workflow.NotAllowed):
     default_message = _("You found this item yourself.")
+
+
+class HoldingNotOver(workflow.Conflict):
+    """An item goes on the disposal register only after its campus holding period."""
+
+    default_message = _("This item's holding period has not ended yet.")
+
+
+class ClaimOpen(workflow.Conflict):
+    default_message = _("A claim on this item is still open: decide it first.")
+
+
+class AlreadyProposed(workflow.Conflict):
+    default_message = _("A disposal of this item was already proposed.")

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from logistics.forms import IsoDateTimeInput, PhotosField, PortalForm, limit_photos
 from logistics.models import Building
-from lostfound.models import Category, Desk, FoundItem
+from lostfound.models import Category, Desk, Disposal, FoundItem
 from lostfound.services import MAX_PHOTOS
 
 
@@ -99,6 +99,12 @@ class FoundItemForm(ItemFieldsForm):
         help_text=_("The desk you hand it to, or that answers for it if you keep it."),
     )
 
+    finder_wants_it = forms.BooleanField(
+        label=_("If nobody claims it, I would like it back"),
+        required=False,
+        help_text=_("After the holding period (not for valuables or documents)."),
+    )
+
     field_order = ["category", "description", "building", "place_text", "found_at"]
 
     def service_kwargs(self) -> dict:
@@ -106,6 +112,7 @@ class FoundItemForm(ItemFieldsForm):
             **self.item_kwargs(),
             "custody": self.cleaned_data["custody"],
             "desk": self.cleaned_data["desk"],
+            "finder_wants_it": self.cleaned_data["finder_wants_it"],
         }
 
 
@@ -229,3 +236,23 @@ class HandOverForm(PortalForm):
 
 class FinderHandOverForm(PortalForm):
     code = forms.CharField(label=_("The owner's one-time code"), max_length=8)
+
+
+class DisposalForm(PortalForm):
+    """A desk person proposes what to do with an unclaimed item past its holding period."""
+
+    method = forms.ChoiceField(label=_("What to do with it"), choices=())
+    recipient = forms.CharField(
+        label=_("Handed to"),
+        required=False,
+        max_length=200,
+        help_text=_("The police station, the charity, who took it."),
+    )
+    reason = forms.CharField(
+        label=_("Why"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, methods=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        labels = dict(Disposal.Method.choices)
+        self.fields["method"].choices = [(m, labels[m]) for m in methods]

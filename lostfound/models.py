@@ -1,15 +1,18 @@
 """Lost and found: categories, desks, found items (with hidden traits), photos, lost reports and
 the item's timeline."""
 
+from datetime import date, datetime, timedelta
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from logistics.models.places import BilingualName, code_validator
 from logistics.search import SearchIndex, SearchTokensField
 
-from .querysets import ClaimQuerySet, FoundItemQuerySet, LostReportQuerySet
+from .querysets import ClaimQuerySet, DisposalQuerySet, FoundItemQuerySet, LostReportQuerySet
 
 
 class Category(BilingualName):
@@ -38,6 +41,11 @@ class Category(BilingualName):
         verbose_name = _("lost-and-found category")
         verbose_name_plural = _("lost-and-found categories")
         ordering = ["sort_order", "code"]
+
+    def holding_end(self, start: datetime) -> datetime:
+        """The end of the campus holding period of an item whose notice was published at
+        `start` (a perishable category: 1 day, thrown away after 24 h)."""
+        return start + timedelta(days=self.holding_days)
 
 
 class Desk(BilingualName):
@@ -174,6 +182,14 @@ class FoundItem(models.Model):
         related_name="+",
     )
     notice_published_at = models.DateTimeField(_("notice published at"), null=True, blank=True)
+    # The legal clock: the end of the campus holding period (set when the item is filed, from
+    # its category), when beat put it on the disposal list, and whether its finder asked for
+    # it back should nobody claim it.
+    holding_until = models.DateTimeField(_("held on campus until"), null=True, blank=True)
+    disposal_listed_at = models.DateTimeField(
+        _("on the disposal list since"), null=True, blank=True
+    )
+    finder_wants_it = models.BooleanField(_("the finder wants it back if unclaimed"), default=False)
 
     created_at = models.DateTimeField(_("reported at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -192,6 +208,11 @@ class FoundItem(models.Model):
             models.Index(fields=["-created_at", "-id"], name="lostfound_found_new_idx"),
             models.Index(fields=["desk", "status", "stored_at"], name="lostfound_found_desk_idx"),
             models.Index(fields=["finder", "-created_at"], name="lostfound_found_finder_idx"),
+            models.Index(
+                fields=["holding_until", "id"],
+                condition=models.Q(status__in=["reported", "intake_pending", "stored"]),
+                name="lostfound_found_holding_idx",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -221,12 +242,38 @@ class FoundItem(models.Model):
     def is_open(self) -> bool:
         return self.status in OPEN_ITEM_STATUSES
 
+    @property
+    def clock_start(self) -> datetime:
+        """When the holding period started: the notice's publication (a campus card, never
+        posted, from its report)."""
+        return self.notice_published_at or self.created_at
+
+    @property
+    def state_property_on(self) -> date | None:
+        """民法典 Art. 318: unclaimed one year after its notice was published, the item belongs
+        to the state. None without a published notice."""
+        if not self.notice_published_at:
+            return None
+        return one_year_after(timezone.localdate(self.notice_published_at))
+
+    @property
+    def is_past_holding(self) -> bool:
+        return bool(self.holding_until and self.holding_until <= timezone.now())
+
 
 OPEN_ITEM_STATUSES = (
     FoundItem.Status.REPORTED,
     FoundItem.Status.INTAKE_PENDING,
     FoundItem.Status.STORED,
 )
+
+
+def one_year_after(day: date) -> date:
+    """The same day a year later (29 February: 28 February)."""
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:
+        return day.replace(year=day.year + 1, day=28)
 
 
 def mask_campus_id(number: str) -> str:
@@ -484,3 +531,68 @@ class Claim(models.Model):
     @property
     def number(self) -> str:
         return f"C{self.pk:06d}" if self.pk else "C——"
+
+
+class Disposal(models.Model):
+    """One line of the desk's register (登记簿) of items nobody claimed: what was done with the
+    item (returned to its finder, handed to the police, donated, destroyed), why, when, who
+    proposed it and the second desk person who approved it."""
+
+    class Method(models.TextChoices):
+        FINDER = "finder", _("Returned to its finder")
+        POLICE = "police", _("Handed to the police")
+        DONATE = "donate", _("Donated")
+        DESTROY = "destroy", _("Destroyed")
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", _("Awaiting a second desk person")
+        APPROVED = "approved", _("Done")
+
+    item = models.OneToOneField(
+        FoundItem, verbose_name=_("item"), on_delete=models.PROTECT, related_name="disposal"
+    )
+    desk = models.ForeignKey(
+        Desk, verbose_name=_("desk"), on_delete=models.PROTECT, related_name="disposals"
+    )
+    method = models.CharField(_("how"), max_length=8, choices=Method.choices)
+    recipient = models.CharField(
+        _("handed to"),
+        max_length=200,
+        blank=True,
+        help_text=_("The police station, the charity, who took it."),
+    )
+    reason = models.TextField(_("why"), max_length=1000)
+    status = models.CharField(
+        _("status"), max_length=8, choices=Status.choices, default=Status.PROPOSED
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("proposed by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    proposed_at = models.DateTimeField(_("proposed at"), auto_now_add=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("approved by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    approved_at = models.DateTimeField(_("done at"), null=True, blank=True)
+
+    objects = DisposalQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("disposal")
+        verbose_name_plural = _("disposals")
+        ordering = ["-approved_at", "-id"]
+        indexes = [
+            models.Index(fields=["desk", "-approved_at", "-id"], name="lostfound_register_idx"),
+            models.Index(fields=["desk", "status"], name="lostfound_disposal_open_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item_id} {self.method}"

@@ -117,3 +117,13 @@ class ClaimQuerySet(models.QuerySet):
         return self.filter(
             claimant=claimant, category=category, status="rejected", decided_at__gte=since
         )
+
+
+class DisposalQuerySet(models.QuerySet):
+    def for_user(self, user: User | None) -> DisposalQuerySet:
+        """The register of the user's desks; managers and supervisors all of it."""
+        if not (user and user.is_authenticated):
+            return self.none()
+        if sees_everything(user):
+            return self
+        return self.filter(desk_id__in=desk_ids(user))

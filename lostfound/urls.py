@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from lostfound.views import claims, desk, lost, manage, public
+from lostfound.views import claims, desk, disposals, lost, manage, public
 
 app_name = "lostfound"
 
@@ -40,6 +40,11 @@ urlpatterns = [
     path("desk/", desk.inventory, name="desk"),
     path("desk/intake/", desk.intake, name="intake"),
     path("desk/labels/", desk.label_sheet, name="labels"),
+    path("desk/disposals/", disposals.disposal_list, name="disposals"),
+    path("desk/register/", disposals.register, name="register"),
+    path("found/<int:pk>/dispose/", disposals.disposal_propose, name="disposal-propose"),
+    path("disposals/<int:pk>/approve/", disposals.disposal_approve, name="disposal-approve"),
+    path("disposals/<int:pk>/cancel/", disposals.disposal_cancel, name="disposal-cancel"),
     path("categories/", manage.categories, name="categories"),
     path("categories/new/", manage.category_edit, name="category-create"),
     path("categories/<int:pk>/", manage.category_edit, name="category-edit"),

@@ -73,9 +73,30 @@ def found_detail(request, pk: int):
         "desk_view": desk_view,
         "actions": TRANSITIONS.allowed_actions(item, request.user),
         "events": list(item.events.select_related("actor")) if desk_view else [],
+        **_legal_clock(item, desk_view),
         "links": nav_links(request.user),
     }
     return render(request, "lostfound/found_detail.html", context)
+
+
+def _legal_clock(item: FoundItem, desk_view: bool) -> dict:
+    """The desk's view of an item's disposal: the proposal or the register line, or the form
+    once its holding period is over."""
+    if not desk_view:
+        return {}
+    from lostfound.forms import DisposalForm
+    from lostfound.models import Disposal
+    from lostfound.services.disposals import disposal_methods
+
+    disposal = Disposal.objects.filter(item=item).select_related("proposed_by").first()
+    can_propose = disposal is None and item.is_open and item.is_past_holding
+    methods = disposal_methods(item) if can_propose else ()
+    return {
+        "disposal": disposal,
+        "disposal_form": DisposalForm(methods=methods, auto_id="id_disposal_%s")
+        if can_propose
+        else None,
+    }
 
 
 @require_GET

@@ -185,6 +185,13 @@ PAGES: list[Page] = [
     Page("lostfound:desk", LOSTFOUND, query="?tab=expected"),
     Page("lostfound:intake", LOSTFOUND),
     Page("lostfound:labels", LOSTFOUND),
+    Page("lostfound:disposals", LOSTFOUND),
+    Page("lostfound:register", LOSTFOUND, MANAGER),
+    Page(
+        "lostfound:found-detail",
+        LOSTFOUND,
+        kwargs=lambda: {"pk": first("lostfound.FoundItem", disposal_listed_at__isnull=False).pk},
+    ),
     Page("lostfound:categories", MANAGER),
     Page("lostfound:category-create", MANAGER),
     Page("lostfound:category-edit", MANAGER, kwargs=lambda: {"pk": first("lostfound.Category").pk}),

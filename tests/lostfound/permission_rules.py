@@ -65,6 +65,17 @@ def _match(cast):
     }
 
 
+def _disposal(cast):
+    from lostfound.models import Disposal  # noqa: PLC0415
+    from tests.lostfound.factories import FoundItemFactory  # noqa: PLC0415
+
+    item = FoundItemFactory()
+    disposal = Disposal.objects.create(
+        item=item, desk=item.desk, method="destroy", reason="过期", proposed_by=None
+    )
+    return {"pk": disposal.pk}
+
+
 def _category(cast):
     from tests.lostfound.factories import category  # noqa: PLC0415
 
@@ -131,6 +142,24 @@ def rules(m) -> dict:
         "lostfound:desk": desk_only(get="login"),
         "lostfound:intake": desk_only(get="login", post="login"),
         "lostfound:labels": desk_only(get="login"),
+        "lostfound:disposals": desk_only(get="login"),
+        "lostfound:register": m.rule(
+            get="manager", why="the desks' own register; managers and supervisors every desk's"
+        ),
+        "lostfound:disposal-propose": desk_action(),
+        **{
+            f"lostfound:disposal-{slug}": m.rule(
+                get="method-login",
+                post="owner",
+                kwargs=_disposal,
+                expect={
+                    ("post", m.STUDENT): m.HIDDEN,
+                    **{("post", a): m.DENIED for a in sees_all},
+                },
+                why="the item's desk; managers see the register but do not act for a desk",
+            )
+            for slug in ("approve", "cancel")
+        },
         "lostfound:categories": m.rule(get="manager"),
         "lostfound:category-create": m.rule(get="manager", post="manager"),
         "lostfound:category-edit": m.rule(get="manager", post="manager", kwargs=_category),

@@ -110,12 +110,16 @@ def found_item_report(
     building: Building | None = None,
     place_text: str = "",
     photos: Sequence = (),
+    finder_wants_it: bool = False,
 ) -> FoundItem:
     """A finder reports a found item, which they hand to `desk` or keep (custody "finder").
     A campus card or ID never goes on the board; with a campus ID its owner is told directly.
-    Raises InvalidInput (photos, a time in the future)."""
+    The notice is published now and the category's holding period starts (`finder_wants_it`:
+    the finder asks for it back if nobody claims it). Raises InvalidInput (photos, a time in
+    the future)."""
     _check_found_at(found_at)
     cleaned = _clean_photos(photos)
+    now = timezone.now()
     item = FoundItem.objects.create(
         finder=finder,
         category=category,
@@ -128,7 +132,9 @@ def found_item_report(
         custody=custody,
         desk=desk,
         is_public=not category.is_campus_card,
-        notice_published_at=None if category.is_campus_card else timezone.now(),
+        notice_published_at=None if category.is_campus_card else now,
+        holding_until=category.holding_end(now),
+        finder_wants_it=finder_wants_it and not category.is_valuable,
     )
     _save_photos(item, cleaned)
     _record(item, action="reported", by=finder, custody=custody)
@@ -176,6 +182,7 @@ def found_item_intake(
         status=Status.INTAKE_PENDING if category.is_valuable else Status.STORED,
         is_public=not category.is_campus_card,
         notice_published_at=None if category.is_campus_card else now,
+        holding_until=category.holding_end(now),
         label=_next_label(desk),
         storage_place=storage_place.strip(),
         stored_at=now,
