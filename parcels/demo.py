@@ -22,6 +22,7 @@ from parcels.models import (
     ParcelEvent,
     Pickup,
     Proxy,
+    ReturnRecord,
     Shelf,
     SizeClass,
     Station,
@@ -63,6 +64,7 @@ CARRIER_SHARE = [
     (Carrier.UPU, 1),
 ]
 UNKNOWN_NAMES = ["王磊", "刘洋", "陈晨", "杨帆", "赵雪", "孙杰", "周琳", "吴昊", "郑爽", "马超"]
+COURIERS = ["李师傅", "王师傅", "陈师傅"]
 PHONES = {"student": "13800131234", "student2": "13900135678", "teacher": "13700132468"}
 
 
@@ -95,6 +97,7 @@ def seed_parcels(demo: DemoData) -> None:
             user.phone = phone
             user.save(update_fields=["phone"])
     _history(demo, stations, random.Random(13))
+    _ageing_and_delivery(demo, stations[0])
 
 
 def _station(demo: DemoData, code, name, name_en, building, shelves) -> Station:
@@ -219,12 +222,47 @@ def _close_old(parcels, demo, rng, clerk, now) -> None:
             continue
         picked.append(parcel)
     _pick_up(picked, proxy, rng, clerk, events)
+    _return(returned, clerk, events)
+    Parcel.objects.bulk_update(
+        picked + returned, ["status", "closed_at", "pickup", "return_record"], batch_size=500
+    )
+    ParcelEvent.objects.bulk_create(events, batch_size=1000)
+
+
+def _return(returned, clerk, events) -> None:
+    """One courier's sign-out per station, carrier and day (a ReturnRecord each)."""
+    records: dict[tuple, ReturnRecord] = {}
     for parcel in returned:
         parcel.status = Parcel.Status.RETURNED
         parcel.closed_at = parcel.return_due_at
+        key = (parcel.station_id, parcel.carrier, parcel.closed_at.date())
+        if key not in records:
+            records[key] = ReturnRecord.objects.create(
+                station=parcel.station,
+                carrier=parcel.carrier or Carrier.OTHER,
+                courier_name=COURIERS[len(records) % len(COURIERS)],
+                clerk=clerk,
+                created_at=parcel.closed_at,
+            )
+        parcel.return_record = records[key]
         events.append(_event(parcel, "returned", parcel.closed_at, clerk))
-    Parcel.objects.bulk_update(picked + returned, ["status", "closed_at", "pickup"], batch_size=500)
-    ParcelEvent.objects.bulk_create(events, batch_size=1000)
+
+
+def _ageing_and_delivery(demo: DemoData, station: Station) -> None:
+    """The ageing sweep once (overdue parcels onto the return lists), and the teacher's office
+    delivery: two parcels on the delivery run to the administration building."""
+    from parcels import delivery, returns, services
+
+    returns.parcels_send_for_return(now=timezone.now())
+    teacher = demo.users["teacher"]
+    delivery.preference_set(
+        user=teacher, mode="office", building=demo.buildings["MH-A1"], office="305"
+    )
+    clerk = demo.users["mailroom_clerk"]
+    for number in ("SF7300000000001", "JDX000000000731"):
+        services.parcel_scan_in(
+            station=station, number=number, by=clerk, recipient_hint=teacher.username
+        )
 
 
 def _pick_up(picked, proxy, rng, clerk, events) -> None:

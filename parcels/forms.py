@@ -6,8 +6,9 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from logistics.forms import PortalForm
+from logistics.models import Building
 from logistics.uploads import clean_image
-from parcels.models import Carrier, Shelf, SizeClass
+from parcels.models import Carrier, DeliveryPreference, Shelf, SizeClass
 
 
 class ScanForm(PortalForm):
@@ -145,3 +146,41 @@ class MoveForm(PortalForm):
         super().__init__(*args, **kwargs)
         self.fields["shelf"].queryset = Shelf.objects.filter(station=station).order_by("number")
         self.fields["shelf"].label_from_instance = lambda shelf: str(shelf.number)
+
+
+class PreferenceForm(PortalForm):
+    """How the recipient receives parcels: at a station, or (staff) at their office."""
+
+    mode = forms.ChoiceField(
+        label=_("How I receive parcels"),
+        choices=DeliveryPreference.Mode.choices,
+        widget=forms.RadioSelect,
+    )
+    building = forms.ModelChoiceField(
+        label=_("Office building"), queryset=Building.objects.none(), required=False
+    )
+    office = forms.CharField(
+        label=_("Office (room)"), max_length=100, required=False, help_text=_("For example 305.")
+    )
+
+    def __init__(self, *args, may_choose_office=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["building"].queryset = Building.objects.select_related("campus").order_by(
+            "campus__code", "code"
+        )
+        if not may_choose_office:
+            self.fields["mode"].choices = [DeliveryPreference.Mode.choices[0]]
+            del self.fields["building"], self.fields["office"]
+
+
+class DeliverForm(PortalForm):
+    """One stop of the delivery run: the parcels handed over and who signed for them."""
+
+    parcels = forms.TypedMultipleChoiceField(
+        label=_("Parcels"), coerce=int, choices=(), widget=forms.CheckboxSelectMultiple
+    )
+    signed_by_name = forms.CharField(label=_("Signed by"), max_length=100)
+
+    def __init__(self, *args, parcels=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["parcels"].choices = [(p.pk, p.pickup_code) for p in parcels]

@@ -161,7 +161,7 @@ def _store(station, guess, match: Match, by, size_class, carrier, arrived_at) ->
     data = {"carrier": parcel.carrier, "candidates": parcel.carrier_candidates, "match": match.how}
     record(parcel, by=by, action="scanned_in", from_status="", data=data)
     if user is not None:
-        notice_add(parcel=parcel)
+        arrival_route(parcel=parcel, by=by)
     return parcel
 
 
@@ -233,8 +233,15 @@ def parcel_resolve_recipient(*, parcel: Parcel, recipient: User, by: User) -> Pa
     parcel.refresh_from_db()
     parcel.save(update_fields=["search_tokens", "updated_at"])
     record(parcel, by=by, action="recipient_resolved", data={"recipient": recipient.username})
-    notice_add(parcel=parcel)
+    arrival_route(parcel=parcel, by=by)
     return parcel
+
+
+def arrival_route(*, parcel: Parcel, by: User | None) -> None:
+    """The recipient's station notice, or the delivery run when they chose their office."""
+    from parcels.delivery import arrival_route as route  # delivery builds on these services
+
+    route(parcel=parcel, by=by)
 
 
 # --- Arrival notices ----------------------------------------------------------------------------

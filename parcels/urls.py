@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from parcels.views import ageing, counter, recipient
+from parcels.views import ageing, counter, delivery, recipient
 
 app_name = "parcels"
 
@@ -11,6 +11,7 @@ urlpatterns = [
     path("mine/", recipient.mine, name="mine"),
     path("mine/qr/", recipient.my_qr, name="qr"),
     path("proxies/", recipient.proxies, name="proxies"),
+    path("preference/", delivery.preference, name="preference"),
     path("<int:pk>/", recipient.detail, name="detail"),
     path("stations/", counter.stations, name="stations"),
     path("stations/<int:station_pk>/scan/", counter.scan, name="scan"),
@@ -20,6 +21,12 @@ urlpatterns = [
     path("stations/<int:station_pk>/overdue/", ageing.overdue, name="overdue"),
     path("stations/<int:station_pk>/returns/", ageing.return_list, name="returns"),
     path("stations/<int:station_pk>/parcels/<int:pk>/move/", ageing.move, name="move"),
+    path("stations/<int:station_pk>/deliveries/", delivery.run, name="delivery-run"),
+    path(
+        "stations/<int:station_pk>/parcels/<int:pk>/undeliverable/",
+        delivery.undeliverable,
+        name="undeliverable",
+    ),
     path(
         "stations/<int:station_pk>/parcels/<int:pk>/carrier/",
         counter.set_carrier,

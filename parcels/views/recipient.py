@@ -70,7 +70,7 @@ def detail(request, pk: int):
     parcel = get_object_or_404(
         Parcel.objects.for_user(request.user)
         .with_related()
-        .select_related("pickup", "return_record"),
+        .select_related("pickup", "return_record", "delivery_building", "delivery"),
         pk=pk,
     )
     events = [

@@ -254,4 +254,6 @@ PAGES: list[Page] = [
     Page("parcels:overdue", MAILROOM, kwargs=_station),
     Page("parcels:returns", MAILROOM, kwargs=_station),
     Page("parcels:returns", MAILROOM, kwargs=_station, query="?carrier=sf"),
+    Page("parcels:delivery-run", MAILROOM, kwargs=_station),
+    Page("parcels:preference", STUDENT, TEACHER),
 ]

@@ -25,8 +25,12 @@ def test_it_writes_about_1500_parcels_in_every_situation(seeded):
     parcels = Parcel.objects.all()
     assert 1400 <= parcels.count() <= 1700
     assert parcels.filter(status="waiting", recipient__isnull=True).exists()  # unknown
-    assert parcels.filter(status="waiting", return_due_at__lt=timezone.now()).exists()  # overdue
-    assert parcels.filter(status="returned").exists()
+    assert parcels.filter(status="waiting", free_until__lt=timezone.now()).exists()  # overdue
+    assert parcels.filter(status="to_return").exists()  # the ageing sweep ran once
+    assert not parcels.filter(status="waiting", return_due_at__lt=timezone.now()).exists()
+    assert parcels.filter(status="returned", return_record__isnull=False).exists()
+    assert not parcels.filter(status="returned", return_record__isnull=True).exists()
+    assert parcels.filter(status="for_delivery", recipient__username="teacher").count() == 2
     assert Pickup.objects.filter(proxy__isnull=False).exists()
     assert len(set(parcels.values_list("carrier", flat=True))) >= 10
     waiting = parcels.filter(recipient__username="student", status="waiting")

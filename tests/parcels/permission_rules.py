@@ -45,6 +45,14 @@ def rules(m) -> dict:
         "parcels:move": m.rule(
             get="method-login", post="manager", kwargs=station_parcel, why=counter
         ),
+        "parcels:preference": m.rule(get="login", post="login"),
+        "parcels:delivery-run": m.rule(get="manager", post="manager", kwargs=station, why=counter),
+        "parcels:undeliverable": m.rule(
+            get="method-login",
+            post="manager",
+            kwargs=station_parcel,
+            why=counter + "; a waiting parcel is refused with a message (redirect)",
+        ),
         "parcels:set-carrier": m.rule(
             get="method-login", post="manager", kwargs=station_parcel, why=counter
         ),
