@@ -12,7 +12,7 @@ class DormsConfig(AppConfig):
     def ready(self) -> None:
         from logistics.api.permissions import register_scope_area
         from logistics.schedule import register_beat_entry
-        from logistics.sections import register_home_section
+        from logistics.sections import register_home_section, register_overview_section
         from repairs.public import register_outage_provider
 
         from . import sections
@@ -26,6 +26,19 @@ class DormsConfig(AppConfig):
             template="dorms/includes/_home_section.html",
             context=sections.my_building_context,
             order=1,
+        )
+        register_overview_section(
+            "dorms.figures",
+            title=_("Dorms"),
+            template="includes/_figures.html",
+            context=sections.manager_figures,
+            order=30,
+        )
+        register_beat_entry(
+            "dorms-report-overdue-hazards",
+            task="dorms.tasks.bulk_report_overdue_hazards",
+            schedule=900,
+            options={"expires": 900},
         )
         register_beat_entry(
             "dorms-release-due",

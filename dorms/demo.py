@@ -122,3 +122,12 @@ def seed_safety_notice(manager, buildings) -> None:
 
 
 register_demo_seeder(40, seed_dorms)
+
+
+def seed_dorm_inspections(demo: DemoData) -> None:
+    from .inspections.demo import seed_inspections
+
+    seed_inspections(demo)
+
+
+register_demo_seeder(41, seed_dorm_inspections)

@@ -41,3 +41,11 @@ class NotAddressed(workflow.NotAllowed):
 
 class AlreadyAcknowledged(workflow.Conflict):
     default_message = _("You have already acknowledged this notice.")
+
+
+class AlreadyChecked(workflow.Conflict):
+    default_message = _("This room has already been checked in this round.")
+
+
+class HazardNotYours(workflow.NotAllowed):
+    default_message = _("Only the residents of this room confirm the fix.")

@@ -309,3 +309,24 @@ class AvoidedReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} → {self.notice_id}"
+
+
+# Room inspections live in their sub-domain package; imported here so Django registers them.
+from .inspections.models import Hazard, HazardKind, InspectionRound, RoomCheck  # noqa: E402
+
+__all__ = [
+    "Audience",
+    "AvoidedReport",
+    "Hazard",
+    "HazardKind",
+    "InspectionRound",
+    "Kind",
+    "Notice",
+    "NoticeAttachment",
+    "NoticeDelivery",
+    "NoticeRead",
+    "NoticeTarget",
+    "ResidentPush",
+    "RoomCheck",
+    "Utility",
+]

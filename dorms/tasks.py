@@ -30,3 +30,11 @@ def chase_acknowledgements() -> dict:
     from dorms.acks import notices_chase_acknowledgements
 
     return notices_chase_acknowledgements()
+
+
+@shared_task(name="dorms.tasks.bulk_report_overdue_hazards", ignore_result=True)
+def report_overdue_hazards() -> int:
+    """Hazards past their fix deadline, reported once to their buildings' dorm managers."""
+    from dorms.inspections.services import hazards_report_overdue
+
+    return hazards_report_overdue()

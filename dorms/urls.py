@@ -3,6 +3,7 @@
 from django.urls import path
 
 from dorms import feeds
+from dorms.inspections import views as inspections
 from dorms.views import acks, buildings, notices, outages
 
 app_name = "dorms"
@@ -26,4 +27,20 @@ urlpatterns = [
     path("notices/<int:pk>/acknowledgements/", acks.notice_acks, name="notice-acks"),
     path("notices/<int:pk>/avoided/", notices.outage_avoided, name="outage-avoided"),
     path("notices/<int:pk>/files/<int:attachment_pk>/", notices.attachment, name="attachment"),
+    path("inspections/", inspections.round_list, name="inspections"),
+    path("inspections/new/", inspections.round_create, name="inspection-create"),
+    path("inspections/<int:pk>/", inspections.round_detail, name="inspection-detail"),
+    path(
+        "inspections/<int:pk>/buildings/<int:building_pk>/",
+        inspections.round_walk,
+        name="inspection-walk",
+    ),
+    path(
+        "inspections/<int:pk>/rooms/<int:room_pk>/", inspections.room_record, name="inspection-room"
+    ),
+    path("hazards/", inspections.hazard_list, name="hazards"),
+    path("hazards/<int:pk>/", inspections.hazard_detail, name="hazard-detail"),
+    path("hazards/<int:pk>/confirm/", inspections.hazard_confirm, name="hazard-confirm"),
+    path("hazards/<int:pk>/recheck/", inspections.hazard_recheck, name="hazard-recheck"),
+    path("hazards/<int:pk>/photo/", inspections.hazard_photo, name="hazard-photo"),
 ]

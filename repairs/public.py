@@ -50,3 +50,29 @@ def requests_during(*, user, building_ids, start, end):
         .select_related("category", "building", "room__building")
         .order_by("created_at", "pk")
     )
+
+
+def repair_categories() -> list[tuple[int, str]]:
+    """The categories a request can be filed under (id, name in the current language), for
+    another app's form that files one (a hazard that needs a repair)."""
+    from repairs.forms import leaf_categories
+
+    return [(category.pk, str(category)) for category in leaf_categories()]
+
+
+def repair_file(*, requester, room, category_id: int, description: str) -> dict:
+    """Files a repair request for `room` on behalf of `requester` through the repairs service
+    (its rules, dispatch and notifications); returns its number and page. Raises
+    ValidationError (field errors) or PermissionDenied as repair_request_create does."""
+    from repairs.models import Category
+    from repairs.services import repair_request_create
+
+    category = Category.objects.filter(pk=category_id).first()
+    repair = repair_request_create(
+        requester=requester,
+        category=category,
+        description=description,
+        building=room.building,
+        room=room,
+    )
+    return {"number": repair.number, "url": repair.get_absolute_url()}

@@ -42,6 +42,7 @@ EXCLUDED = {
     "lostfound:found-photo": "image download",
     "lostfound:lost-photo": "image download",
     "dorms:attachment": "PDF or image download",
+    "dorms:hazard-photo": "image download",
     "dorms:feed-campus": "Atom feed",
     "dorms:feed-building": "Atom feed",
     "dorms:cap-index": "Atom index of CAP alerts",

@@ -19,3 +19,14 @@ def follows_outages(user) -> bool:
     from dorms.views.outages import can_follow_outages
 
     return user.is_authenticated and can_follow_outages(user)
+
+
+@register.filter
+def inspects(user) -> bool:
+    """Whether the inspections pages are for this user (managers and named inspectors)."""
+    from dorms.inspections.models import InspectionRound
+    from dorms.querysets import is_notice_manager
+
+    if not user.is_authenticated:
+        return False
+    return is_notice_manager(user) or InspectionRound.objects.filter(inspectors=user).exists()

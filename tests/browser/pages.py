@@ -116,6 +116,27 @@ def _notice(**filters):
     return lambda: {"pk": first("dorms.Notice", **filters).pk}
 
 
+def _round() -> dict[str, Any]:
+    return {"pk": first("dorms.InspectionRound").pk}
+
+
+def _round_building() -> dict[str, Any]:
+    return {"pk": _round()["pk"], "building_pk": first("logistics.Building", code="D1").pk}
+
+
+def _round_room(*, passed: bool):
+    def kwargs() -> dict[str, Any]:
+        check = first("dorms.RoomCheck", passed=passed)
+        return {"pk": check.round_id, "room_pk": check.room_id}
+
+    return kwargs
+
+
+def _student_hazard() -> dict[str, Any]:
+    room = first("logistics.User", username=STUDENT).dorm_room
+    return {"pk": first("dorms.Hazard", room=room).pk}
+
+
 def _stored_item() -> dict[str, Any]:
     """A labelled item at the demo desk person's desk (on the board too)."""
     return {"pk": first("lostfound.FoundItem", desk__code="MH", status="stored").pk}
@@ -205,6 +226,16 @@ PAGES: list[Page] = [
     Page("dorms:notice-edit", DORMS, kwargs=_notice(status="draft")),
     Page("dorms:notice-preview", DORMS, kwargs=_notice(status="draft")),
     Page("dorms:notice-correct", DORMS, kwargs=_notice(kind="general", status="published")),
+    # --- dorms: room inspections --------------------------------------------------------------
+    Page("dorms:inspections", DORMS, MANAGER),
+    Page("dorms:inspection-create", DORMS),
+    Page("dorms:inspection-detail", DORMS, MANAGER, kwargs=_round),
+    Page("dorms:inspection-walk", DORMS, kwargs=_round_building),
+    Page("dorms:inspection-room", DORMS, kwargs=_round_room(passed=True)),
+    Page("dorms:inspection-room", DORMS, kwargs=_round_room(passed=False)),
+    Page("dorms:hazards", DORMS, MANAGER),
+    Page("dorms:hazards", DORMS, query="?overdue=1"),
+    Page("dorms:hazard-detail", STUDENT, DORMS, kwargs=_student_hazard),
     # --- reviews, complaints, indices ---------------------------------------------------------
     Page("reviews:index", STUDENT),
     Page("reviews:event-review", STUDENT2, kwargs=_event_to_review),

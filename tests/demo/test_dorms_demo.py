@@ -46,3 +46,16 @@ def test_seeding_again_changes_nothing(seeded, demo):
 
     seed_dorms(DemoData())
     assert Notice.objects.count() == before
+
+
+def test_one_inspection_round_with_fixed_overdue_and_open_hazards(seeded):
+    from dorms.inspections.models import Hazard, InspectionRound
+
+    inspection_round = InspectionRound.objects.get()
+    assert inspection_round.checks.filter(passed=True).count() >= 10
+    hazards = Hazard.objects.filter(round=inspection_round)
+    closed = hazards.filter(status="closed")
+    assert closed.count() >= 2 and all(h.fixed_on_time for h in closed)
+    assert hazards.overdue().count() >= 2
+    mine = hazards.get(room__number="101", building__code="D1")
+    assert mine.kind == "smoke_detector" and mine.status == "open" and not mine.is_overdue

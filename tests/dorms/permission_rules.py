@@ -35,6 +35,111 @@ def _student_notice(m, cast, **extra):
     return notice, attachment
 
 
+def _round_with_hazard(m, cast):
+    """A round over the student's building (walked by an inspector none of the actors is) with
+    a hazard, and its photo, in the student's room."""
+    from django.utils import timezone  # noqa: PLC0415
+
+    from dorms.inspections.models import Hazard, InspectionRound, RoomCheck  # noqa: PLC0415
+    from tests.logistics.factories import RoomFactory, UserFactory  # noqa: PLC0415
+
+    student = cast.users[m.STUDENT]
+    if student.dorm_room_id is None:
+        student.dorm_room = RoomFactory()
+        student.save(update_fields=["dorm_room"])
+    room = student.dorm_room
+    inspector = UserFactory(roles=["dorm_manager"])
+    today = timezone.localdate()
+    inspection_round = InspectionRound.objects.create(
+        title="检查", starts_on=today, ends_on=today, planned_by=inspector
+    )
+    inspection_round.buildings.add(room.building)
+    inspection_round.inspectors.add(inspector)
+    check = RoomCheck.objects.create(
+        round=inspection_round, room=room, building=room.building, inspector=inspector, passed=False
+    )
+    hazard = Hazard(
+        room_check=check,
+        round=inspection_round,
+        room=room,
+        building=room.building,
+        kind="smoking",
+        deadline=timezone.now() + timezone.timedelta(days=1),
+    )
+    hazard.photo.save("h.png", _png(), save=False)
+    hazard.save()
+    return inspection_round, hazard
+
+
+def _png():
+    from io import BytesIO  # noqa: PLC0415
+
+    from django.core.files.base import ContentFile  # noqa: PLC0415
+    from PIL import Image  # noqa: PLC0415
+
+    buffer = BytesIO()
+    Image.new("RGB", (4, 4)).save(buffer, format="PNG")
+    return ContentFile(buffer.getvalue())
+
+
+def inspection_rules(m) -> dict:
+    managers = (m.MANAGER, m.ADMIN)
+
+    def round_kwargs(cast):
+        return {"pk": _round_with_hazard(m, cast)[0].pk}
+
+    def walk_kwargs(cast):
+        inspection_round, hazard = _round_with_hazard(m, cast)
+        return {"pk": inspection_round.pk, "building_pk": hazard.building_id}
+
+    def room_kwargs(cast):
+        inspection_round, hazard = _round_with_hazard(m, cast)
+        return {"pk": inspection_round.pk, "room_pk": hazard.room_id}
+
+    def hazard_kwargs(cast):
+        return {"pk": _round_with_hazard(m, cast)[1].pk}
+
+    def inspectors_only(kwargs, **methods):
+        """Inspectors and managers of the round's buildings; the residents get 404 too."""
+        expect = {(verb, m.STUDENT): m.HIDDEN for verb in methods if methods[verb] == "owner"}
+        expect |= {(verb, a): m.ALLOWED for verb in methods for a in managers}
+        expect = {k: v for k, v in expect.items() if methods[k[0]] == "owner"}
+        return m.rule(kwargs=kwargs, expect=expect, **methods)
+
+    def room_and_managers(**methods):
+        """The residents of the room and the round's managers; others 404."""
+        expect = {(v, a): m.ALLOWED for v in methods for a in managers if methods[v] == "owner"}
+        return m.rule(kwargs=hazard_kwargs, expect=expect, **methods)
+
+    why = "residents confirm, inspectors and managers re-check; others 404"
+    return {
+        "dorms:inspections": m.rule(get="login", why="the rounds I walk or manage (none: empty)"),
+        "dorms:inspection-create": m.rule(get="manager", post="manager"),
+        "dorms:inspection-detail": inspectors_only(round_kwargs, get="owner"),
+        "dorms:inspection-walk": inspectors_only(walk_kwargs, get="owner"),
+        "dorms:inspection-room": inspectors_only(room_kwargs, get="owner", post="owner"),
+        "dorms:hazards": m.rule(get="login", why="the hazards I follow (none: empty)"),
+        "dorms:hazard-detail": room_and_managers(get="owner"),
+        "dorms:hazard-photo": room_and_managers(get="owner"),
+        "dorms:hazard-confirm": room_and_managers(get="method-login", post="owner", why=why),
+        "dorms:hazard-recheck": room_and_managers(get="method-login", post="owner", why=why),
+        "dorms-api:inspection-list": m.rule(get="login"),
+        "dorms-api:inspection-detail": inspectors_only(round_kwargs, get="owner"),
+        "dorms-api:hazard-list": m.rule(get="login"),
+        "dorms-api:hazard-detail": room_and_managers(get="owner"),
+        "dorms-api:hazard-confirm-fix": m.rule(
+            get="method-login",
+            post="owner",
+            kwargs=hazard_kwargs,
+            expect={("post", a): m.DENIED for a in managers},
+            why="managers see the hazard but only residents confirm: 403",
+        ),
+        "dorms-api:hazard-recheck": room_and_managers(
+            get="method-login", post="owner", why="an empty body is a 400 for those who see it"
+        ),
+    }
+
+
 def rules(m) -> dict:
     def notice_pk(cast):
         return {"pk": _student_notice(m, cast)[0].pk}
@@ -110,4 +215,5 @@ def rules(m) -> dict:
         "dorms:notice-unschedule": writer(draft_pk, get="method-login", post="owner"),
         "dorms:notice-correct": writer(notice_pk, get="owner", post="owner"),
         "dorms:notice-acks": writer(notice_pk, get="owner"),
+        **inspection_rules(m),
     }
