@@ -124,7 +124,9 @@ def catalogue_and_versions(date, read_epoch=None) -> tuple[str | None, dict, dic
     versions = cache.safe_versions([c["id"] for c in current["canteens"]], date)
     if epoch is None or versions is None:
         return None, current, versions
-    _known.clear()
+    # Today's and tomorrow's (the two days /dining/ shows) stay known side by side.
+    for other in [d for d in _known if abs((d - date).days) > 1]:
+        del _known[other]
     _known[date] = (epoch, current, versions)
     return _known[date]
 
@@ -140,6 +142,12 @@ def meal_now(canteens: list[dict], now: datetime.datetime) -> str | None:
             if moment < opens:
                 upcoming.append((opens, meal))
     return min(upcoming)[1] if upcoming else None
+
+
+def first_opening(canteens: list[dict]) -> tuple[datetime.time, str] | None:
+    """When the first meal of a day opens at any of `canteens` (opens at, meal), or None."""
+    openings = [(opens, meal) for canteen in canteens for meal, opens, _ in canteen["hours"]]
+    return min(openings) if openings else None
 
 
 def meal_sequence(first: str | None) -> list[str]:

@@ -49,6 +49,9 @@ class Page:
         self.gzipped = gzip.compress(body, compresslevel=6, mtime=0)
 
 
+TOMORROW = "tomorrow"
+
+
 class MenuFilterForm(forms.Form):
     """The filters of /dining/ (GET); choices come from the cached catalogue."""
 
@@ -68,6 +71,13 @@ class MenuFilterForm(forms.Form):
         label=_("Price up to (¥)"), required=False, min_value=0, max_digits=8, decimal_places=2
     )
     kcal_max = forms.IntegerField(label=_("At most (kcal)"), required=False, min_value=0)
+    # Today's menus, or tomorrow's (a hidden field, so the filters keep the day).
+    date = forms.ChoiceField(
+        label=_("Day"),
+        required=False,
+        choices=[("", _("Today")), (TOMORROW, _("Tomorrow"))],
+        error_messages={"invalid_choice": _("Choose today or tomorrow.")},
+    )
 
     def __init__(self, *args, catalogue: dict, **kwargs):
         super().__init__(*args, **kwargs)
@@ -120,10 +130,11 @@ def _allergen_names(catalogue: dict) -> dict:
     return {code: selectors.pick(name, en) for code, name, en in catalogue["allergens"]}
 
 
-def _meal_url(dish_filter: DishFilter, meal: str) -> str:
-    """/dining/ with the same filters and `meal` open (the link of a folded meal)."""
+def _meal_url(dish_filter: DishFilter, meal: str, day: str = "") -> str:
+    """/dining/ with the same filters and day and `meal` open (the link of a folded meal)."""
     query = QueryDict(mutable=True)
     for name, value in (
+        ("date", day),
         ("canteen", dish_filter.canteen),
         ("halal", "on" if dish_filter.halal else ""),
         ("vegetarian", "on" if dish_filter.vegetarian else ""),
@@ -138,11 +149,14 @@ def _meal_url(dish_filter: DishFilter, meal: str) -> str:
     return f"{reverse('dining:index')}?{query.urlencode()}"
 
 
-def _meal_sections(canteens: list[dict], days: dict, dish_filter: DishFilter, first, names) -> list:
+def _meal_sections(
+    canteens: list[dict], days: dict, dish_filter: DishFilter, first, names, *, day="", fold=False
+) -> list:
     """[{meal, label, open, count, url, canteens: [{canteen, menus}]}] in the order the page
     shows them. One meal is open: the one asked for (?meal=), else the meal served now (or
     next); the day's other meals are folded, a link that loads them on demand (htmx, or the
-    page with ?meal= without JavaScript), so the lunchtime page carries one meal, not the day."""
+    page with ?meal= without JavaScript), so the lunchtime page carries one meal, not the day.
+    `fold`: none is open unless asked for (after the day's last meal)."""
     labels = dict(Meal.choices)
     any_meal = replace(dish_filter, meal="")
     sections = []
@@ -158,7 +172,8 @@ def _meal_sections(canteens: list[dict], days: dict, dish_filter: DishFilter, fi
             sections.append(
                 {"meal": meal, "label": labels[meal], "open": False, "count": count, "rows": rows}
             )
-    if sections and sections[0]["meal"] == (dish_filter.meal or sections[0]["meal"]):
+    wanted = dish_filter.meal or (None if fold else sections and sections[0]["meal"])
+    if sections and sections[0]["meal"] == wanted:
         opened = sections[0]
         opened["open"] = True
         opened["canteens"] = [
@@ -166,22 +181,39 @@ def _meal_sections(canteens: list[dict], days: dict, dish_filter: DishFilter, fi
         ]
     for section in sections:
         if not section["open"]:
-            section["url"] = _meal_url(dish_filter, section["meal"])
+            section["url"] = _meal_url(dish_filter, section["meal"], day)
     return sections
 
 
-def _index_content(*, catalogue, form, dish_filter, today, first, serving) -> str:
+def _index_content(*, catalogue, form, dish_filter, day, tomorrow, first, serving) -> str:
+    """The page's content for `day` (today, or tomorrow when `tomorrow`). After the day's last
+    meal (no meal now or later today, `first` None) it says the canteens are closed, when they
+    open next, and offers tomorrow's menus; today's meals stay folded."""
     canteens = catalogue["canteens"]
     if dish_filter.canteen:
         canteens = [c for c in canteens if c["slug"] == dish_filter.canteen]
-    days = selectors.canteen_days([c["id"] for c in canteens], today)
-    sections = _meal_sections(canteens, days, dish_filter, first, _allergen_names(catalogue))
+    closed_now = not tomorrow and first is None and any(c["hours"] for c in canteens)
+    days = selectors.canteen_days([c["id"] for c in canteens], day)
+    sections = _meal_sections(
+        canteens,
+        days,
+        dish_filter,
+        first,
+        _allergen_names(catalogue),
+        day=TOMORROW if tomorrow else "",
+        fold=closed_now,
+    )
+    opens = selectors.first_opening(canteens) if closed_now else None
     context = {
         "form": form,
-        "today": today,
+        "today": day,
+        "tomorrow": tomorrow,
         "first": first,
         "first_label": dict(Meal.choices).get(first, ""),
         "serving": serving,
+        "closed_now": closed_now,
+        "opens_at": opens and opens[0],
+        "opens_label": opens and dict(Meal.choices)[opens[1]],
         "sections": sections,
         "nothing_open": not any(section["open"] for section in sections),
         "closed": [c for c in canteens if days[c["id"]]["closed"]],
@@ -273,7 +305,10 @@ def index(request):
         response, read_epoch = lunchtime_page(request, now)
         if response is not None:
             return response
-    epoch, catalogue, versions = selectors.catalogue_and_versions(today, read_epoch)
+    # ?date=tomorrow; any other value shows today's menus, and the form says why.
+    tomorrow = request.GET.get("date") == TOMORROW
+    day = today + datetime.timedelta(days=1) if tomorrow else today
+    epoch, catalogue, versions = selectors.catalogue_and_versions(day, read_epoch)
     first = selectors.meal_now(catalogue["canteens"], now)
     serving = _serving(catalogue, first, now)
     anonymous = versions is not None and anonymous_without_session(request)
@@ -282,12 +317,15 @@ def index(request):
     form = MenuFilterForm(request.GET, catalogue=catalogue) if request.GET else None
     invalid = form is not None and not form.is_valid()
     dish_filter = form.dish_filter() if form is not None else DishFilter()
+    # Tomorrow has no meal now: its first meal opens, whatever the hour today.
+    page_first, page_serving = (None, False) if tomorrow else (first, serving)
     content_key = cache.version_key(
         "index-folded",
-        today.isoformat(),
+        day.isoformat(),
+        tomorrow,
         get_language(),
-        first,
-        serving,
+        page_first,
+        page_serving,
         dish_filter.key(),
         catalogue["version"],
         sorted((versions or {}).items()),
@@ -300,13 +338,15 @@ def index(request):
             catalogue=catalogue,
             form=form or MenuFilterForm(catalogue=catalogue),
             dish_filter=dish_filter,
-            today=today,
-            first=first,
-            serving=serving,
+            day=day,
+            tomorrow=tomorrow,
+            first=page_first,
+            serving=page_serving,
         )
 
     if versions is None:
-        return render(request, "dining/index.html", {"content": build_content()})
+        context = {"content": build_content(), "tomorrow": tomorrow}
+        return render(request, "dining/index.html", context)
     if anonymous:
         page_key = cache.version_key("index-page-bytes", content_key, request.get_full_path())
         page = cache.local_get(page_key)
@@ -317,6 +357,7 @@ def index(request):
                 # portal.js takes htmx's token from the cookie where a page has none.
                 context = {"content": cache.get_or_build(content_key, build_content)}
                 context["csrf_token"] = ""
+                context["tomorrow"] = tomorrow
                 return render_to_string("dining/index.html", context, request).encode()
 
             page = Page(cache.get_or_build(page_key, build_page))
@@ -325,7 +366,7 @@ def index(request):
             cache.local_set(fast_key, page)
         return _send(request, page)
     content = cache.get_or_build(content_key, build_content)
-    return render(request, "dining/index.html", {"content": content})
+    return render(request, "dining/index.html", {"content": content, "tomorrow": tomorrow})
 
 
 @require_GET

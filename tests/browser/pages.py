@@ -164,6 +164,7 @@ PAGES: list[Page] = [
     Page("repairs:figures", DISPATCHER, MANAGER),
     # --- dining: public -----------------------------------------------------------------------
     Page("dining:index", ANON, STUDENT),
+    Page("dining:index", ANON, STUDENT, query="?date=tomorrow"),
     Page("dining:search", STUDENT, query="?q=面"),
     Page("dining:canteen", ANON, kwargs=_canteen),
     Page("dining:dish", ANON, STUDENT, kwargs=_dish),

@@ -161,7 +161,10 @@ def test_it_rejects_a_price_range_upside_down(client):
     assert "The lowest price is above the highest price." in response.content.decode()
 
 
-def test_it_builds_the_page_in_a_fixed_number_of_queries(client, django_assert_num_queries):
+def test_it_builds_the_page_in_a_fixed_number_of_queries(
+    client, monkeypatch, django_assert_num_queries
+):
+    _clock_at(monkeypatch, 12)  # lunch is served: its dishes are on the page
     serve(name="一号菜")
     with django_assert_num_queries(6) as first:
         client.get(reverse("dining:index"))
@@ -295,3 +298,71 @@ def test_it_shows_the_next_meal_on_the_home_page_of_signed_in_users(client, stud
     client.force_login(student)
     html = client.get("/").content.decode()
     assert "Today&#x27;s menu" in html and "回锅肉" in html
+
+
+def _clock_at(monkeypatch, hour: int, minute: int = 0) -> datetime.date:
+    """A fixed clock at hour:minute of today on campus; returns today."""
+    day = today()
+    moment = datetime.datetime.combine(day, datetime.time(hour, minute), tzinfo=selectors.SHANGHAI)
+    monkeypatch.setattr("django.utils.timezone.now", lambda: moment)
+    return day
+
+
+def _breakfast_to_dinner(canteen):
+    for meal, opens, closes in (
+        (Meal.BREAKFAST, datetime.time(6, 30), datetime.time(9, 0)),
+        (Meal.LUNCH, datetime.time(11, 0), datetime.time(13, 0)),
+        (Meal.DINNER, datetime.time(17, 0), datetime.time(19, 0)),
+    ):
+        OpeningHoursFactory(canteen=canteen, meal=meal, opens_at=opens, closes_at=closes)
+
+
+@pytest.mark.parametrize("signed_in", [False, True])
+def test_it_says_the_canteens_are_closed_after_the_last_meal_and_offers_tomorrow(
+    client, monkeypatch, student, signed_in
+):
+    day = _clock_at(monkeypatch, 21, 30)
+    breakfast = serve(name="今早菜", meal=Meal.BREAKFAST)
+    canteen = breakfast.menu.canteen
+    _breakfast_to_dinner(canteen)
+    serve(canteen, name="今晚菜", meal=Meal.DINNER)
+    serve(canteen, name="明早菜", meal=Meal.BREAKFAST, date=day + datetime.timedelta(days=1))
+    if signed_in:
+        client.force_login(student)
+    html = client.get(reverse("dining:index")).content.decode()
+    assert "Closed now" in html
+    assert "Today's meals are over. Next: Breakfast tomorrow, from 06:30." in html
+    assert "No menus published" not in html
+    # Today's meals are folded (none of them expanded as if it were served), tomorrow one tap away.
+    assert "今早菜" not in html and "今晚菜" not in html
+    assert "Show Breakfast (1 dish)" in html and "Show Dinner (1 dish)" in html
+    assert '<a class="button" href="/dining/?date=tomorrow">Tomorrow\'s menus</a>' in html
+    assert '<a href="/dining/" aria-current="page">Today</a>' in html
+
+    html = client.get(reverse("dining:index"), {"date": "tomorrow"}).content.decode()
+    assert "<h1>Tomorrow's menus</h1>" in html
+    assert (day + datetime.timedelta(days=1)).isoformat() in html
+    assert "明早菜" in html and "今早菜" not in html and "Closed now" not in html
+    assert '<a href="/dining/?date=tomorrow" aria-current="page">Tomorrow</a>' in html
+    # The filters and the folded meals keep the day.
+    assert '<input type="hidden" name="date" value="tomorrow">' in html
+    filtered = client.get(reverse("dining:index"), {"date": "tomorrow", "vegetarian": "on"})
+    assert "No dish matches these filters" in filtered.content.decode()
+
+
+def test_it_shows_the_meal_served_now_without_a_closed_notice(client, monkeypatch):
+    _clock_at(monkeypatch, 12)
+    lunch = serve(name="午饭菜", meal=Meal.LUNCH)
+    _breakfast_to_dinner(lunch.menu.canteen)
+    html = client.get(reverse("dining:index")).content.decode()
+    assert "Closed now" not in html
+    assert "Serving now: Lunch" in html and "午饭菜" in html
+    assert 'href="/dining/?date=tomorrow">Tomorrow</a>' in html
+
+
+def test_it_shows_today_and_says_why_for_a_day_it_does_not_know(client):
+    serve(name="一号菜")
+    response = client.get(reverse("dining:index"), {"date": "2026-13-01"})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Choose today or tomorrow." in html and "一号菜" in html
