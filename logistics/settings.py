@@ -408,6 +408,8 @@ REPAIRS_MAX_PHOTOS = env.int("REPAIRS_MAX_PHOTOS", default=6)
 
 # --- Parcels ------------------------------------------------------------------------------------
 
+# Semester start dates (ISO, comma-separated): the peak figures' forecast expects a start peak.
+PARCELS_SEMESTER_STARTS = env.list("PARCELS_SEMESTER_STARTS", default=[])
 # Parcels for one person scanned within this many minutes are announced in one notice.
 PARCELS_NOTICE_WINDOW_MINUTES = env.int("PARCELS_NOTICE_WINDOW_MINUTES", default=10)
 # How long the pickup QR code on a recipient's phone stays valid.

@@ -13,11 +13,20 @@ class ParcelsConfig(AppConfig):
         from logistics.api.permissions import register_scope_area
         from logistics.roles import Role
         from logistics.schedule import register_beat_entry
-        from logistics.sections import register_home_section
+        from logistics.sections import register_home_section, register_overview_section
+        from parcels.figures import register as register_daily_figures
         from parcels.reviews import register as register_reviews
-        from parcels.sections import my_parcels_context
+        from parcels.sections import my_parcels_context, overview_context
 
         register_reviews()
+        register_daily_figures()
+        register_overview_section(
+            "parcels.figures",
+            title=_("Parcels"),
+            template="parcels/includes/_overview_section.html",
+            context=overview_context,
+            order=50,
+        )
 
         register_scope_area("parcels")
         register_home_section(

@@ -39,16 +39,26 @@ def match_recipient(hint: str, *, name: str = "", phone: str = "") -> Match:
         return _by_name_and_tail(name.strip(), tail)
     if not hint:
         return Match(None, name=name.strip(), phone_tail=tail)
-    if CAMPUS_ID.match(hint):
-        users = list(get_user_model().objects.filter(username__iexact=hint, is_active=True)[:2])
-        if len(users) == 1:
-            return Match(users[0], name=users[0].get_display_name(), how="campus_id")
+    if CAMPUS_ID.match(hint) and (user := _by_campus_id(hint)) is not None:
+        return Match(user, name=user.get_display_name(), how="campus_id")
     found = NAME_AND_TAIL.match(hint)
     if found and found["name"] and not found["name"].isdigit():
         return _by_name_and_tail(found["name"], found["tail"])
     if ROOM.match(hint) and (match := _by_room(hint)).user is not None:
         return match
     return Match(None, name=hint[:100], phone_tail=tail)
+
+
+def _by_campus_id(hint: str):
+    """The active account whose username is `hint`: the exact spelling through the username's
+    unique index first (campus IDs are digits, as CAS returns them); only when none has it,
+    any spelling (a scan of the accounts), and then only one account is a match."""
+    users = get_user_model().objects.filter(is_active=True)
+    user = users.filter(username=hint).first()
+    if user is not None:
+        return user
+    found = list(users.filter(username__iexact=hint)[:2])
+    return found[0] if len(found) == 1 else None
 
 
 def _by_name_and_tail(name: str, tail: str) -> Match:

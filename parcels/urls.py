@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from parcels.views import ageing, counter, delivery, recipient
+from parcels.views import ageing, counter, delivery, manage, recipient
 
 app_name = "parcels"
 
@@ -13,6 +13,8 @@ urlpatterns = [
     path("proxies/", recipient.proxies, name="proxies"),
     path("preference/", delivery.preference, name="preference"),
     path("<int:pk>/", recipient.detail, name="detail"),
+    path("peak/", manage.peak, name="peak"),
+    path("peak/export/", manage.peak_export, name="peak-export"),
     path("stations/", counter.stations, name="stations"),
     path("stations/<int:station_pk>/scan/", counter.scan, name="scan"),
     path("stations/<int:station_pk>/parcels/", counter.waiting, name="waiting"),

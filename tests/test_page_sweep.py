@@ -49,6 +49,7 @@ EXCLUDED = {
     "dorms:cap-alert": "CAP 1.2 XML",
     "reviews:index-export": "CSV/XLSX download",
     "parcels:index": "redirects to parcels:mine or the clerk's counter (both listed)",
+    "parcels:peak-export": "CSV/XLSX download",
 }
 
 

@@ -278,6 +278,7 @@ PAGES: list[Page] = [
         MAILROOM,
         kwargs=lambda: {"pk": first("parcels.Parcel", recipient__username=STUDENT).pk},
     ),
+    Page("parcels:peak", MANAGER, SUPERVISOR),
     Page("parcels:stations", MAILROOM, MANAGER),
     Page("parcels:scan", MAILROOM, kwargs=_station),
     Page("parcels:waiting", MAILROOM, kwargs=_station),

@@ -29,6 +29,8 @@ def rules(m) -> dict:
             expect={("get", m.MANAGER): m.ALLOWED, ("get", m.ADMIN): m.ALLOWED},
             why="the recipient, the station's clerks and managers; others 404",
         ),
+        "parcels:peak": m.rule(get="manager", why="managers, supervisors and superusers"),
+        "parcels:peak-export": m.rule(get="manager", why="the peak page's CSV/XLSX"),
         "parcels:stations": m.rule(get="manager", why=counter),
         "parcels:scan": m.rule(get="manager", post="manager", kwargs=station, why=counter),
         "parcels:waiting": m.rule(get="manager", kwargs=station, why=counter),
