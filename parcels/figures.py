@@ -30,7 +30,6 @@ from django.utils import timezone
 
 from logistics import daily
 from logistics.daily import Figure
-from logistics.models import DailyFigure
 from logistics.roles import Role
 from parcels.models import Carrier, Parcel, Shelf, Station
 from parcels.workflow import CLOSED, IN_STOCK
@@ -331,7 +330,7 @@ def period_figures(
     return figures
 
 
-def _carrier_rows(rows: dict[str, list[DailyFigure]], now_counts: dict) -> list[CarrierRow]:
+def _carrier_rows(rows: dict[str, list[daily.Row]], now_counts: dict) -> list[CarrierRow]:
     arrived = daily.merged(rows[ARRIVED], "carrier")
     closed = daily.merged(rows[CLOSED_KEY], "carrier_status")
     histograms: dict[str, Counter] = defaultdict(Counter)
