@@ -4,17 +4,22 @@ A dorm manager posts a water outage for 东区1号楼 starting in 20 hours, is w
 24-hour rule, gives a reason and publishes; a real Celery worker delivers it; the student living
 there sees the banner and the notification, and the repair form shows the outage before filing.
 The manager posts a safety notice that asks for an acknowledgement, the student acknowledges it
-and the manager's rate moves. Each step checks what was saved, not only what the page says.
+and the manager's rate moves. An inspector records a hazard in the student's room on a phone,
+the student confirms the fix and the re-check closes it. Each step checks what was saved, not
+only what the page says.
 """
 
+import io
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from PIL import Image
 from playwright.sync_api import expect
 
-from dorms.models import AvoidedReport, Notice, NoticeDelivery, NoticeRead
+from dorms.models import AvoidedReport, Hazard, InspectionRound, Notice, NoticeDelivery, NoticeRead
 from logistics.models import Notification
+from tests.browser.conftest import MOBILE
 from tests.dorms.factories import dorm_manager_of, resident_of
 from tests.fixtures.celery_worker import wait_until
 from tests.logistics.factories import BuildingFactory, RoomFactory
@@ -171,4 +176,80 @@ def test_outage_and_acknowledgement_from_the_manager_to_the_resident(open_as, ca
     # 6. The manager's page refreshes itself (htmx, every 15 s): the rate has moved.
     expect(desk.locator("#ack-rates [data-rate]").first).to_have_text("100 %", timeout=25_000)
     for page in (desk, mine):
+        assert page.csp_violations == []
+
+
+def jpeg() -> dict:
+    buffer = io.BytesIO()
+    Image.new("RGB", (640, 480), (180, 40, 30)).save(buffer, format="JPEG")
+    return {"name": "hazard.jpg", "mimeType": "image/jpeg", "buffer": buffer.getvalue()}
+
+
+def fits_the_phone(page) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth") <= MOBILE["width"]
+
+
+def test_an_inspector_records_a_hazard_and_the_student_confirms_the_fix(open_as, cast):
+    building, student, manager = cast["building"], cast["student"], cast["manager"]
+    inspector = dorm_manager_of(username="dm2002")
+    today = timezone.localdate()
+
+    # 1. The manager plans the round; the inspection notice goes to the residents.
+    desk = open_as(manager)
+    desk.goto("/dorms/inspections/new/")
+    desk.fill("input[name=title]", "第四季度消防安全检查")
+    desk.check(f"input[name=buildings][value='{building.pk}']")
+    desk.check(f"input[name=inspectors][value='{inspector.pk}']")
+    desk.fill("input[name=starts_on]", today.isoformat())
+    desk.fill("input[name=ends_on]", (today + timedelta(days=2)).isoformat())
+    with desk.expect_navigation():
+        desk.click("#round-form button[type=submit]")
+    planned = InspectionRound.objects.get()
+    assert desk.url.endswith(planned.get_absolute_url())
+    assert list(planned.inspectors.all()) == [inspector]
+    assert planned.notice.kind == "inspection" and planned.notice.status == "published"
+
+    # 2. The inspector walks the floor on a phone and records a hazard in room 101, with a photo.
+    walk = open_as(inspector)
+    walk.goto(planned.get_absolute_url())
+    with walk.expect_navigation():
+        walk.click(f"a[href$='/buildings/{building.pk}/']")
+    assert fits_the_phone(walk)
+    with walk.expect_navigation():
+        walk.locator(".inspection-rooms a", has_text="101").click()
+    walk.select_option("select[name=kind]", "high_power")
+    walk.fill("input[name=note]", "电热锅")
+    walk.set_input_files("input[name=photo]", [jpeg()])
+    with walk.expect_navigation():
+        walk.click("#hazard-form button[type=submit]")
+    hazard = Hazard.objects.get()
+    assert (hazard.room, hazard.kind, hazard.note) == (cast["room"], "high_power", "电热锅")
+    assert hazard.photo and hazard.status == "open"
+    assert hazard.deadline > timezone.now()
+    assert fits_the_phone(walk)
+
+    # 3. The student is told, finds it under their room's inspections and confirms the fix.
+    assert Notification.objects.filter(recipient=student, kind="dorms.hazard.found").exists()
+    mine = open_as(student)
+    mine.goto("/dorms/building/")
+    with mine.expect_navigation():
+        mine.locator(".room-checks a", has_text="High-power appliance").click()
+    photo = mine.locator("img.hazard-photo")
+    assert photo.is_visible() and photo.evaluate("img => img.naturalWidth") > 0
+    with mine.expect_navigation():
+        mine.click(f"form[action$='/hazards/{hazard.pk}/confirm/'] button[type=submit]")
+    hazard.refresh_from_db()
+    assert hazard.status == "fix_reported" and hazard.fixed_by == student
+
+    # 4. The re-check closes it; the figures count it as fixed on time.
+    walk.goto(hazard.get_absolute_url())
+    with walk.expect_navigation():
+        walk.click("button[name=fixed][value='1']")
+    hazard.refresh_from_db()
+    assert hazard.status == "closed" and hazard.fixed_on_time
+    desk.goto(planned.get_absolute_url())
+    assert (
+        desk.locator(f"tr[data-building='{building.code}'] [data-checked]").inner_text() == "1 / 1"
+    )
+    for page in (desk, walk, mine):
         assert page.csp_violations == []
