@@ -259,6 +259,25 @@ class Parcel(models.Model):
                 condition=Q(status="for_delivery"),
                 name="parcels_delivery_run_idx",
             ),
+            # Scan-in at semester-start scale (bench/bench_parcels.py): the fill of a station's
+            # layers read from the index alone, the codes taken under a "shelf-layer-" prefix
+            # by a range scan, and the daily figures' parcels closed on a day.
+            models.Index(
+                fields=["station", "shelf", "layer"],
+                condition=Q(status__in=["waiting", "to_return"]),
+                name="parcels_stock_slot_idx",
+            ),
+            models.Index(
+                fields=["station", "pickup_code"],
+                opclasses=["int8_ops", "varchar_pattern_ops"],
+                condition=Q(status="waiting"),
+                name="parcels_code_prefix_idx",
+            ),
+            models.Index(
+                fields=["closed_at"],
+                condition=Q(closed_at__isnull=False),
+                name="parcels_closed_idx",
+            ),
         ]
         constraints = [
             # Idempotent scan-in: one parcel per tracking number in a station's care (waiting,

@@ -167,7 +167,8 @@ def _store(station, guess, match: Match, by, size_class, carrier, arrived_at) ->
 
 def choose_slot(station: Station, size_class: str) -> tuple[Shelf, int]:
     """The emptiest layer of the station's shelves of `size_class` (a larger class when those
-    are full). One query for the shelves, one for the fill of their layers."""
+    are full). One query for the shelves, one for the fill of their layers (COUNT(*): read
+    from parcels_stock_slot_idx alone)."""
     sizes = SIZE_ORDER[SIZE_ORDER.index(size_class) :] if size_class in SIZE_ORDER else SIZE_ORDER
     shelves = list(Shelf.objects.filter(station=station, size_class__in=sizes))
     fill = {
@@ -176,7 +177,7 @@ def choose_slot(station: Station, size_class: str) -> tuple[Shelf, int]:
             station=station, status__in=(Status.WAITING, Status.TO_RETURN), shelf__in=shelves
         )
         .values("shelf_id", "layer")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("*"))
     }
     for size in sizes:
         slots = [
