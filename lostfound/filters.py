@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from logistics.filters import SearchFilterSet
 from logistics.forms import IsoDateInput
 from logistics.models import Campus
-from lostfound.models import Category, FoundItem, LostReport
+from lostfound.models import Category, Claim, FoundItem, LostReport, Match
 
 
 class FoundItemFilterSet(SearchFilterSet):
@@ -44,3 +44,20 @@ class LostReportFilterSet(SearchFilterSet):
     class Meta:
         model = LostReport
         fields = ["category", "status"]
+
+
+class ClaimFilterSet(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=Claim.Status.choices)
+
+    class Meta:
+        model = Claim
+        fields = ["status"]
+
+
+class MatchFilterSet(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=Match.Status.choices)
+    lost_report = django_filters.NumberFilter(label=_("Lost report"))
+
+    class Meta:
+        model = Match
+        fields = ["status", "lost_report"]

@@ -12,7 +12,13 @@ from django.utils.translation import gettext_lazy as _
 from logistics.models.places import BilingualName, code_validator
 from logistics.search import SearchIndex, SearchTokensField
 
-from .querysets import ClaimQuerySet, DisposalQuerySet, FoundItemQuerySet, LostReportQuerySet
+from .querysets import (
+    ClaimQuerySet,
+    DisposalQuerySet,
+    FoundItemQuerySet,
+    LostReportQuerySet,
+    MatchQuerySet,
+)
 
 
 class Category(BilingualName):
@@ -427,6 +433,8 @@ class Match(models.Model):
         _("status"), max_length=8, choices=Status.choices, default=Status.PROPOSED
     )
     created_at = models.DateTimeField(_("proposed at"), auto_now_add=True)
+
+    objects = MatchQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("match")

@@ -127,3 +127,17 @@ class DisposalQuerySet(models.QuerySet):
         if sees_everything(user):
             return self
         return self.filter(desk_id__in=desk_ids(user))
+
+
+class MatchQuerySet(models.QuerySet):
+    def for_user(self, user: User | None) -> MatchQuerySet:
+        """The matches proposed to the user's own lost reports; those of the items at the
+        user's desks; managers and supervisors all."""
+        if not (user and user.is_authenticated):
+            return self.none()
+        if sees_everything(user):
+            return self
+        visible = Q(lost_report__owner=user)
+        if ids := desk_ids(user):
+            visible |= Q(found_item__desk_id__in=ids)
+        return self.filter(visible)

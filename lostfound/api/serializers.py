@@ -2,7 +2,8 @@
 
 The desk's fields (hidden traits, a card's full number, the label, the finder) are in the
 output only for the staff of the item's desk: `FoundItemSerializer.to_representation` drops
-them for everyone else, so no list, detail or write answer carries them."""
+them for everyone else, so no list, detail or write answer carries them; `ClaimSerializer` does
+the same for the item's hidden traits and the claimant, and matches carry public facts only."""
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
@@ -10,11 +11,12 @@ from rest_framework import serializers
 
 from logistics.api.fields import PhotosField, page_url
 from logistics.models import Building
-from lostfound.models import Category, Desk, FoundItem, LostReport
+from lostfound.models import Category, Claim, Desk, FoundItem, LostReport, Match
 from lostfound.querysets import sees_hidden
 from lostfound.services import MAX_PHOTOS
 
 DESK_ONLY = ("hidden_traits", "owner_campus_id", "label", "storage_place", "finder")
+CLAIM_DESK_ONLY = ("claimant", "hidden_traits")
 
 
 class CategorySerializer(serializers.ModelSerializer):
@@ -130,3 +132,112 @@ class LostReportSerializer(serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = ["id", "number", "status", "created_at"]
+
+
+class ClaimSerializer(serializers.ModelSerializer):
+    """A claim as its claimant and the item's desk see it. The desk alone gets the item's
+    hidden traits and the claimant; the claimant alone gets the handover code (approved)."""
+
+    item = serializers.PrimaryKeyRelatedField(read_only=True)
+    item_number = serializers.CharField(source="item.number", read_only=True)
+    category = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    handover_code = serializers.SerializerMethodField(
+        help_text=_("The one-time code, to its claimant only, while the claim is approved.")
+    )
+    claimant = serializers.CharField(
+        source="claimant.username",
+        read_only=True,
+        required=False,
+        help_text=_("Only for the staff of the item's desk."),
+    )
+    hidden_traits = serializers.CharField(
+        source="item.hidden_traits",
+        read_only=True,
+        required=False,
+        help_text=_("Only for the staff of the item's desk."),
+    )
+
+    class Meta:
+        model = Claim
+        fields = [
+            "id",
+            "number",
+            "item",
+            "item_number",
+            "category",
+            "answers",
+            "status",
+            "reason",
+            "decided_at",
+            "handover_method",
+            "handed_over_at",
+            "created_at",
+            "handover_code",
+            *CLAIM_DESK_ONLY,
+        ]
+        read_only_fields = fields
+
+    def _user(self):
+        return getattr(self.context.get("request"), "user", None)
+
+    def get_handover_code(self, claim) -> str | None:
+        user = self._user()
+        if user and claim.claimant_id == user.pk and claim.status == Claim.Status.APPROVED:
+            return claim.handover_code
+        return None
+
+    def to_representation(self, claim):
+        data = super().to_representation(claim)
+        if not sees_hidden(self._user(), claim.item):
+            for name in CLAIM_DESK_ONLY:
+                data.pop(name, None)
+        return data
+
+
+class ClaimCreateSerializer(serializers.Serializer):
+    item = serializers.PrimaryKeyRelatedField(queryset=FoundItem.objects.none())
+    answers = serializers.CharField(max_length=2000)
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only items the caller may see: another's card is "does not exist", as a 404 would be.
+        self.fields["item"].queryset = FoundItem.objects.for_user(user).select_related(
+            "category", "desk__department"
+        )
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+
+
+class MatchSerializer(serializers.ModelSerializer):
+    """A proposed pairing, with the found item's public facts only (never a hidden trait)."""
+
+    lost_report_number = serializers.CharField(source="lost_report.number", read_only=True)
+    found_item_number = serializers.CharField(source="found_item.number", read_only=True)
+    category = serializers.SlugRelatedField(
+        source="found_item.category", slug_field="code", read_only=True
+    )
+    description = serializers.CharField(source="found_item.description", read_only=True)
+    place = serializers.CharField(source="found_item.place", read_only=True)
+    found_at = serializers.DateTimeField(source="found_item.found_at", read_only=True)
+    found_item_status = serializers.CharField(source="found_item.status", read_only=True)
+
+    class Meta:
+        model = Match
+        fields = [
+            "id",
+            "lost_report",
+            "lost_report_number",
+            "found_item",
+            "found_item_number",
+            "category",
+            "description",
+            "place",
+            "found_at",
+            "found_item_status",
+            "score",
+            "status",
+            "created_at",
+        ]
+        read_only_fields = fields

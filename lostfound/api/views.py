@@ -1,18 +1,27 @@
 """Viewsets of the lost-and-found API: scoped with for_user, scope area "lostfound".
 
 Found items: the board's items, your own, and (desk staff) your desks'; hidden traits only to
-the item's desk. Lost reports: your own (desk staff and managers: all). Others are 404."""
+the item's desk. Lost reports: your own (desk staff and managers: all). Claims and matches:
+your own, and (desk staff) those of your desks' items. Others are 404."""
 
 from django.db.models import Prefetch
+from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
+from logistics.api.serializers import ErrorSerializer
 from lostfound import services
-from lostfound.filters import FoundItemFilterSet, LostReportFilterSet
-from lostfound.models import Category, FoundItem, FoundItemPhoto, LostReport
+from lostfound.filters import (
+    ClaimFilterSet,
+    FoundItemFilterSet,
+    LostReportFilterSet,
+    MatchFilterSet,
+)
+from lostfound.models import Category, Claim, FoundItem, FoundItemPhoto, LostReport, Match
 
 from . import serializers as s
 
@@ -93,3 +102,104 @@ class LostReportViewSet(
     def perform_create(self, serializer):
         report = services.lost_report_create(owner=self.request.user, **serializer.validated_data)
         serializer.instance = report
+
+
+CONFLICT = OpenApiResponse(
+    ErrorSerializer,
+    _("The claim is no longer in a state that allows this, or someone changed it a moment ago."),
+)
+
+
+def _claim_action_schema(serializer_class, description: str):
+    return extend_schema(
+        request=serializer_class,
+        responses={200: s.ClaimSerializer, 409: CONFLICT},
+        description=description,
+    )
+
+
+@extend_schema_view(
+    create=extend_schema(request=s.ClaimCreateSerializer, responses={201: s.ClaimSerializer})
+)
+class ClaimViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Claims: your own; (desk staff) those on your desks' items, with the item's hidden traits
+    beside the answers. Another person's claim is 404."""
+
+    serializer_class = s.ClaimSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = ClaimFilterSet
+    scope_area = "lostfound"
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Claim.objects.none()
+        return (
+            Claim.objects.for_user(self.request.user)
+            .select_related("item", "category", "claimant")
+            .order_by("-created_at", "-id")
+        )
+
+    def create(self, request, *args, **kwargs):
+        """Claims a found item, answering what only its owner would know in your own words."""
+        incoming = s.ClaimCreateSerializer(data=request.data, user=request.user)
+        incoming.is_valid(raise_exception=True)
+        claim = services.claim_create(claimant=request.user, **incoming.validated_data)
+        body = self.get_serializer(self._fresh(claim)).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+    def _fresh(self, claim: Claim) -> Claim:
+        return self.get_queryset().get(pk=claim.pk)
+
+    def _decide(self, call) -> Response:
+        claim = self.get_object()
+        incoming = s.ReasonSerializer(data=self.request.data)
+        incoming.is_valid(raise_exception=True)
+        call(claim=claim, by=self.request.user, reason=incoming.validated_data["reason"])
+        return Response(self.get_serializer(self._fresh(claim)).data)
+
+    @_claim_action_schema(s.ReasonSerializer, _("The item's desk approves the claim."))
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        return self._decide(services.claim_approve)
+
+    @_claim_action_schema(
+        s.ReasonSerializer, _("The item's desk rejects the claim, with a reason.")
+    )
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        return self._decide(services.claim_reject)
+
+
+class MatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Matches: those proposed to your lost reports; (desk staff) those of your desks' items.
+    The found item's public facts only."""
+
+    serializer_class = s.MatchSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = MatchFilterSet
+    scope_area = "lostfound"
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Match.objects.none()
+        return (
+            Match.objects.for_user(self.request.user)
+            .select_related("lost_report", "found_item__category", "found_item__building")
+            .order_by("-created_at", "-id")
+        )
+
+    @extend_schema(
+        request=None,
+        responses={200: s.MatchSerializer},
+        description=_("The report's owner says the item is not theirs; never proposed again."),
+    )
+    @action(detail=True, methods=["post"])
+    def decline(self, request, pk=None):
+        match = self.get_object()
+        services.match_decline(match=match, by=request.user)
+        return Response(self.get_serializer(match).data)

@@ -169,4 +169,25 @@ def rules(m) -> dict:
         "lostfound-api:found-item-detail": owner(get="owner", kwargs=_item),
         "lostfound-api:lost-report-list": m.rule(get="login", post="login"),
         "lostfound-api:lost-report-detail": owner(get="owner", kwargs=_report),
+        "lostfound-api:claim-list": m.rule(get="login", post="login"),
+        "lostfound-api:claim-detail": owner(get="owner", kwargs=_claim),
+        **{
+            f"lostfound-api:claim-{slug}": m.rule(
+                get="method-login",
+                post="owner",
+                kwargs=_claim,
+                expect={("post", a): m.DENIED for a in (m.STUDENT, *sees_all)},
+                why="the item's desk decides; the claimant and managers are refused",
+            )
+            for slug in ("approve", "reject")
+        },
+        "lostfound-api:match-list": m.rule(get="login"),
+        "lostfound-api:match-detail": owner(get="owner", kwargs=_match),
+        "lostfound-api:match-decline": m.rule(
+            get="method-login",
+            post="owner",
+            kwargs=_match,
+            expect={("post", a): m.DENIED for a in sees_all},
+            why="the report's owner declines; managers see it but are refused",
+        ),
     }
