@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from .acks import acknowledgement_rates
 from .inspections.models import Hazard
-from .models import Kind, Notice
+from .models import Kind, Notice, NoticeRead
 from .outages import outages_for_user
 
 SHOWN = 3
@@ -18,8 +18,8 @@ ACK_NOTICES_SHOWN = 3
 
 
 def my_building_context(request: HttpRequest) -> dict:
-    """The outage banner (active outages in my building), open hazards in my room, then the
-    notices for me: pinned ones and emergencies first (until they expire), then the newest."""
+    """The outage banner (active outages in my building), then pinned notices and emergencies
+    (until they expire), open hazards in my room, acknowledgements due, the newest notices."""
     now = timezone.now()
     user = request.user
     outages = list(outages_for_user(user, now=now)[:SHOWN])
@@ -29,9 +29,18 @@ def my_building_context(request: HttpRequest) -> dict:
             :SHOWN
         ]
     )
-    newest = list(current.exclude(pk__in=[n.pk for n in pinned]).order_by("-published_at", "-id"))
-    items = [_hazard_item(h) for h in _my_open_hazards(user)]
-    items += [_notice_item(n) for n in [*pinned, *newest[: max(SHOWN - len(pinned), 0)]]]
+    acked = NoticeRead.objects.filter(user=user, acknowledged_at__isnull=False).values("notice")
+    acks_due = list(
+        current.filter(requires_ack=True)
+        .exclude(pk__in=acked)
+        .order_by("ack_deadline", "pk")[:SHOWN]
+    )
+    shown = [n.pk for n in [*pinned, *acks_due]]
+    newest = list(current.exclude(pk__in=shown).order_by("-published_at", "-id")[:SHOWN])
+    items = [_notice_item(n) for n in pinned]  # emergencies stay at the top until they expire
+    items += [_hazard_item(h) for h in _my_open_hazards(user)]
+    items += [_ack_item(n) for n in acks_due]
+    items += [_notice_item(n) for n in newest[: max(SHOWN - len(pinned), 0)]]
     return {
         "outages": outages,
         "now": now,
@@ -55,6 +64,16 @@ def _hazard_item(hazard: Hazard) -> dict:
         "url": hazard.get_absolute_url(),
         "status": hazard.get_status_display(),
         "meta": _("fix by %(date)s") % {"date": localtime(hazard.deadline).date().isoformat()},
+    }
+
+
+def _ack_item(notice: Notice) -> dict:
+    deadline = localtime(notice.ack_deadline).date().isoformat() if notice.ack_deadline else ""
+    return {
+        "title": _("Please acknowledge: %(title)s") % {"title": notice.title},
+        "url": notice.get_absolute_url(),
+        "status": notice.get_kind_display(),
+        "meta": _("by %(date)s") % {"date": deadline} if deadline else "",
     }
 
 

@@ -1,6 +1,8 @@
 """The resident's "my building" page: current notices (emergencies and pinned ones first),
 outages, acknowledgements due, and my room's inspection results."""
 
+from datetime import timedelta
+
 from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch, Q
 from django.shortcuts import render
@@ -13,6 +15,7 @@ from ..outages import outages_for_user
 
 SHOWN = 10
 CHECKS_SHOWN = 3
+RECENT = timedelta(days=30)
 
 
 @login_required
@@ -42,6 +45,11 @@ def my_building(request):
             current.filter(requires_ack=True)
             .exclude(pk__in=acked)
             .order_by("ack_deadline", "pk")[:SHOWN]
+        ),
+        "recent": list(
+            addressed.filter(published_at__gte=now - RECENT)
+            .filter(Q(status=Notice.Status.SUPERSEDED) | Q(valid_until__lte=now))
+            .order_by("-published_at", "-id")[:SHOWN]
         ),
         "checks": _room_checks(room),
         "now": now,

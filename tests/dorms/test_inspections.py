@@ -475,3 +475,23 @@ def test_the_manager_overview_shows_outages_rates_and_hazards(
     assert page.status_code == 200
     assert "Open hazards" in text and "Overdue hazards" in text
     assert reverse("dorms:hazards") + "?overdue=1" in text
+
+
+def test_the_round_api_costs_the_same_for_more_rounds(
+    client, planned, manager, building, inspector, django_assert_num_queries
+):
+    headers = _bearer(manager, "dorms:read")
+    client.get(INSPECTIONS, headers=headers)
+    with django_assert_num_queries(5) as few:
+        client.get(INSPECTIONS, headers=headers)
+    for index in range(5):
+        services.inspection_round_plan(
+            by=manager,
+            title=f"检查{index}",
+            buildings=[building],
+            inspectors=[inspector],
+            starts_on=date(2026, 1 + index, 1),
+            ends_on=date(2026, 1 + index, 2),
+        )
+    with django_assert_num_queries(len(few)):
+        assert len(client.get(INSPECTIONS, headers=headers).json()["results"]) == 6

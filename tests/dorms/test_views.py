@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
+from dorms import services
 from dorms.models import Notice, NoticeRead
 from tests.dorms.factories import dorm_manager_of, published, resident_of, water_outage
 from tests.logistics.factories import BuildingFactory, RoomFactory
@@ -232,3 +233,27 @@ def test_a_correction_replaces_the_notice_for_readers(client, dorm_manager, buil
     client.force_login(resident)
     page = client.get(notice.get_absolute_url()).content.decode()
     assert correction.get_absolute_url() in page
+
+
+def test_my_building_lists_recent_notices_and_home_asks_for_acknowledgements(
+    client, resident, building
+):
+    expired = published(
+        buildings=[building], title="上周停电通知", valid_until=timezone.now() - timedelta(days=1)
+    )
+    safety = published(
+        buildings=[building],
+        kind="safety",
+        title="消防安全须知",
+        requires_ack=True,
+        ack_deadline=timezone.now() + timedelta(days=2),
+    )
+    client = _client(client, resident)
+    page = client.get(reverse("dorms:my-building"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    recent = page.split("Recent notices")[1]
+    assert expired.title in recent and safety.title not in recent
+    home = client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert f"Please acknowledge: {safety.title}" in home
+    services.notice_acknowledge(notice=safety, user=resident)
+    home = client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Please acknowledge" not in home
