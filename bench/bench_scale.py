@@ -349,15 +349,17 @@ def queries() -> list[tuple[str, object]]:
     from logistics.models import User
     from repairs.filters import RepairRequestFilterSet
     from repairs.models import RepairRequest
+    from repairs.views.dispatch import ROW_KEY_FIELDS
 
     dispatcher = User.objects.get(username="repair_dispatcher")
     manager = User.objects.get(username="logistics_manager")
     info = json.loads(info_path(_database()).read_text())
 
     def queue(**data):
+        # as repairs.views.dispatch.queue: the rows' cache keys, without joins
         base = RepairRequest.objects.for_user(dispatcher).for_list()
         filterset = RepairRequestFilterSet({"is_open": "true", **data}, queryset=base)
-        return filterset.qs.by_due_time()
+        return filterset.qs.by_due_time().select_related(None).only(*ROW_KEY_FIELDS)
 
     def first_page(queryset, size):
         paginator = KeysetPaginator(queryset, size)
@@ -371,6 +373,8 @@ def queries() -> list[tuple[str, object]]:
         return ordered.filter(_after_all(paginator.keys, values))[: size + 1]
 
     api = RepairRequest.objects.for_user(manager).for_detail().order_by("-created_at", "-id")
+    rows = list(first_page(queue(), 25).values_list("pk", flat=True))
+    missing_rows = RepairRequest.objects.for_list().filter(pk__in=rows)
     return [
         ("queue, page 1", first_page(queue(), 25)),
         ("queue, its total (capped)", queue().order_by().values("pk")[:10001]),
@@ -388,7 +392,27 @@ def queries() -> list[tuple[str, object]]:
             first_page(RepairRequestFilterSet({"q": "漏水"}, queryset=api).qs, 50),
         ),
         (f"search: a rare word, {RARE} (queue)", first_page(queue(q=RARE), 25)),
+        ("queue rows missing in the cache (25, by pk)", missing_rows),
+        ("figures, 365 days (daily rows)", figures_rows(365)),
     ]
+
+
+def figures_rows(days: int):
+    """The one query of the figures page over `days` (repairs.daily.daily_repair_figures)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from logistics.daily import figures_queryset
+    from repairs import daily
+
+    end = timezone.localdate()
+    return figures_queryset(
+        (*daily.PERIOD_KEYS, daily.OVERDUE, daily.REPEAT_FAULTS),
+        start=end - timedelta(days=days - 1),
+        end=end,
+        latest=(daily.OVERDUE, daily.REPEAT_FAULTS),
+    )
 
 
 def _database() -> str:

@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django.db import transaction
-from django.db.models import Max, OuterRef, Q, Subquery
+from django.db.models import Max, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from logistics.models import DailyFigure
@@ -190,23 +190,33 @@ def read_figures(
     by key (a key without rows maps to []). For the keys also in `latest` — states of the
     moment, read with `latest()` — only the newest row of the period is read: a year of their
     large `parts` would cost more to decode than all the rest. One query."""
-    keys, latest = list(keys), set(latest)
-    period = Q(scope_kind=scope_kind, scope_id=scope_id, day__gte=start, day__lte=end)
-    wanted = Q(key__in=[key for key in keys if key not in latest])
-    if latest & set(keys):
-        newest = (
-            DailyFigure.objects.filter(period, key=OuterRef("key")).order_by("-day").values("day")
-        )
-        wanted |= Q(key__in=latest & set(keys), day=Subquery(newest[:1]))
-    rows = (
-        DailyFigure.objects.filter(period, wanted)
-        .order_by("key", "day")
-        .values_list("key", "day", "value", "parts", "computed_at")
-    )
+    keys = list(keys)
+    rows = figures_queryset(
+        keys, start=start, end=end, scope_kind=scope_kind, scope_id=scope_id, latest=latest
+    ).values_list("key", "day", "value", "parts", "computed_at")
     found: dict[str, list[Row]] = {key: [] for key in keys}
     for row in rows:
         found[row[0]].append(Row(*row))
     return found
+
+
+def figures_queryset(
+    keys: Iterable[str],
+    *,
+    start: date,
+    end: date,
+    scope_kind: str = SITE,
+    scope_id: int = 0,
+    latest: Iterable[str] = (),
+) -> QuerySet[DailyFigure]:
+    """The query behind `read_figures`."""
+    keys, latest = set(keys), set(latest)
+    period = Q(scope_kind=scope_kind, scope_id=scope_id, day__gte=start, day__lte=end)
+    wanted = Q(key__in=sorted(keys - latest))
+    if latest & keys:
+        newest = DailyFigure.objects.filter(period, key=OuterRef("key")).order_by("-day")
+        wanted |= Q(key__in=sorted(latest & keys), day=Subquery(newest.values("day")[:1]))
+    return DailyFigure.objects.filter(period, wanted).order_by("key", "day")
 
 
 def total(rows: Iterable[Row]) -> float:

@@ -92,6 +92,36 @@ class RepairRequestQuerySet(models.QuerySet):
             .defer("search_tokens")
         )
 
+    def for_api(self) -> RepairRequestQuerySet:
+        """The API's representation (repairs.api.serializers): the detail page's four joins,
+        each narrowed to the columns it writes (a person: id, username, names), the technician
+        by primary key in one narrow query, the team only as its id."""
+        from django.db.models import Prefetch
+
+        deferred = [
+            f"{relation}__{field.name}"
+            for relation, kept in API_RELATED.items()
+            for field in self.model._meta.get_field(relation).related_model._meta.concrete_fields
+            if field.name not in kept
+        ]
+        people = get_user_model().objects.only(*PERSON_FIELDS)
+        return (
+            self.select_related(*API_RELATED)
+            .defer("search_tokens", *deferred)
+            .prefetch_related(Prefetch("assignee", queryset=people))
+        )
+
+
+# What a list shows of a person (User.get_display_name reads the names).
+PERSON_FIELDS = ("id", "username", "display_name", "first_name", "last_name")
+# The API's joins and what it reads of each (a category's department: the dispatcher's scope).
+API_RELATED = {
+    "requester": PERSON_FIELDS,
+    "category": ("id", "code", "name", "name_en", "department"),
+    "building": ("id", "name", "name_en", "campus"),
+    "room": ("id", "number", "building"),
+}
+
 
 # Long text no list row shows (the search tokens are the largest column of the table).
 LIST_DEFERRED = (

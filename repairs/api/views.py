@@ -106,7 +106,7 @@ class RepairRequestViewSet(
         photos = Prefetch("photos", queryset=RepairPhoto.objects.order_by("created_at", "id"))
         return (
             RepairRequest.objects.for_user(self.request.user)
-            .for_detail()
+            .for_api()
             .prefetch_related(photos)
             .order_by("-created_at", "-id")
         )

@@ -79,6 +79,22 @@ def test_it_reads_a_period_of_one_scope_oldest_first(source):
     assert rows["test.none"] == []
 
 
+def test_it_reads_only_the_newest_row_of_a_state_of_the_moment(source):
+    values, _ = source
+    days = [date(2026, 3, 1) + timedelta(days=n) for n in range(5)]
+    for n, day in enumerate(days):
+        values[day] = [Figure("test.things", n), Figure("test.now", 10 + n, {"rows": [n]})]
+    daily.refresh(days=days)
+
+    rows = daily.read_figures(
+        ["test.things", "test.now"], start=days[0], end=days[3], latest=["test.now"]
+    )
+
+    assert [r.value for r in rows["test.things"]] == [0, 1, 2, 3]
+    assert [(r.day, r.value, r.parts) for r in rows["test.now"]] == [(days[3], 13, {"rows": [3]})]
+    assert daily.latest(rows["test.now"]).value == 13
+
+
 def test_beat_recomputes_today_and_yesterday_until_yesterday_closes(source):
     _, calls = source
     zone = timezone.get_current_timezone()
