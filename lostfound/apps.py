@@ -14,11 +14,24 @@ class LostfoundConfig(AppConfig):
         from logistics.api.permissions import register_scope_area
         from logistics.roles import Role
         from logistics.schedule import register_beat_entry
-        from logistics.sections import register_home_section
+        from logistics.sections import register_home_section, register_overview_section
+        from lostfound.daily import register as register_daily_figures
         from lostfound.reviews import register as register_reviews
-        from lostfound.sections import my_found_items_context, my_lost_reports_context
+        from lostfound.sections import (
+            my_found_items_context,
+            my_lost_reports_context,
+            overview_context,
+        )
 
         register_reviews()
+        register_daily_figures()
+        register_overview_section(
+            "lostfound.figures",
+            title=_("Lost and found"),
+            template="includes/_figures.html",
+            context=overview_context,
+            order=40,
+        )
         register_scope_area("lostfound")
         register_home_section(
             "lostfound.my-lost-reports",

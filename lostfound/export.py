@@ -1,8 +1,9 @@
-"""The lost-and-found downloads: the register (登记簿) of disposals, one row per disposal."""
+"""The lost-and-found downloads: the register (登记簿) of disposals, one row per disposal, and
+the managers' figures, one row per month and category."""
 
 from django.utils.translation import gettext_lazy as _
 
-from logistics.spreadsheets import DATE, DATETIME, Export, ExportColumn
+from logistics.spreadsheets import DATE, DATETIME, INTEGER, Export, ExportColumn
 
 REGISTER_COLUMNS = [
     ExportColumn("number", _("Item"), lambda d: d.item.number),
@@ -38,3 +39,26 @@ def register_export(rows) -> Export:
     return Export(
         name="register", columns=REGISTER_COLUMNS, records=lambda: rows.iterator(chunk_size=500)
     )
+
+
+FIGURES_COLUMNS = [
+    ExportColumn("month", _("Month"), lambda r: r["month"].strftime("%Y-%m")),
+    ExportColumn("category", _("Category code"), lambda r: r["code"]),
+    ExportColumn("category_name", _("Category"), lambda r: r["name"]),
+    ExportColumn("found", _("Items found"), lambda r: r["counts"][0], INTEGER),
+    ExportColumn("returned", _("Items returned"), lambda r: r["counts"][1], INTEGER),
+    ExportColumn("disposed", _("Items disposed of"), lambda r: r["counts"][2], INTEGER),
+]
+
+
+def figures_export(data, categories: dict) -> Export:
+    """One row per month and category of the period's figures."""
+
+    def records():
+        for month in data.months:
+            for code, counts in sorted(month.by_category.items()):
+                category = categories.get(code)
+                name = str(category) if category else code
+                yield {"month": month.month, "code": code, "name": name, "counts": counts}
+
+    return Export(name="lostfound", columns=FIGURES_COLUMNS, records=records)

@@ -1,11 +1,15 @@
 """Home-page and manager-overview section callables of the lost-and-found system."""
 
+from datetime import timedelta
+
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 
+from logistics.figures import percent
 from lostfound.models import FoundItem, LostReport
 
 SHOWN = 5
@@ -41,4 +45,30 @@ def my_found_items_context(request: HttpRequest) -> dict:
         "items": [_item(i) for i in items],
         "empty_text": _("You have not reported a found item."),
         "more_url": reverse("lostfound:mine"),
+    }
+
+
+OVERVIEW_DAYS = 30
+
+
+def overview_context(request: HttpRequest) -> dict:
+    """The lost-and-found section of the manager overview: the last 30 days (one query)."""
+    from lostfound.daily import period_figures
+
+    end = timezone.localdate()
+    data = period_figures(end - timedelta(days=OVERVIEW_DAYS - 1), end, places=0)
+    url = reverse("lostfound:figures")
+    hours = data.median_return_hours
+    return {
+        "figures": [
+            {"label": _("Found, last 30 days"), "value": data.found, "url": url},
+            {"label": _("Items returned"), "value": data.returned, "url": url},
+            {"label": _("Items disposed of"), "value": data.disposed, "url": url},
+            {"label": _("Return rate"), "value": percent(data.return_rate), "url": ""},
+            {
+                "label": _("Median time to return (hours)"),
+                "value": "—" if hours is None else hours,
+                "url": "",
+            },
+        ]
     }

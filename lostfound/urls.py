@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from lostfound.views import claims, desk, disposals, lost, manage, public
+from lostfound.views import claims, desk, disposals, figures, lost, manage, public
 
 app_name = "lostfound"
 
@@ -45,6 +45,7 @@ urlpatterns = [
     path("found/<int:pk>/dispose/", disposals.disposal_propose, name="disposal-propose"),
     path("disposals/<int:pk>/approve/", disposals.disposal_approve, name="disposal-approve"),
     path("disposals/<int:pk>/cancel/", disposals.disposal_cancel, name="disposal-cancel"),
+    path("figures/", figures.figures, name="figures"),
     path("categories/", manage.categories, name="categories"),
     path("categories/new/", manage.category_edit, name="category-create"),
     path("categories/<int:pk>/", manage.category_edit, name="category-edit"),

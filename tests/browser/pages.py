@@ -214,6 +214,7 @@ PAGES: list[Page] = [
         LOSTFOUND,
         kwargs=lambda: {"pk": first("lostfound.FoundItem", disposal_listed_at__isnull=False).pk},
     ),
+    Page("lostfound:figures", MANAGER, SUPERVISOR),
     Page("lostfound:categories", MANAGER),
     Page("lostfound:category-create", MANAGER),
     Page("lostfound:category-edit", MANAGER, kwargs=lambda: {"pk": first("lostfound.Category").pk}),

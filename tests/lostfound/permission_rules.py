@@ -160,6 +160,7 @@ def rules(m) -> dict:
             )
             for slug in ("approve", "cancel")
         },
+        "lostfound:figures": m.rule(get="manager", why="logistics managers, supervisors"),
         "lostfound:categories": m.rule(get="manager"),
         "lostfound:category-create": m.rule(get="manager", post="manager"),
         "lostfound:category-edit": m.rule(get="manager", post="manager", kwargs=_category),
