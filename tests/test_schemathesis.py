@@ -35,6 +35,7 @@ from tests.dining.factories import (
     WindowFactory,
 )
 from tests.logistics.factories import BuildingFactory, DepartmentFactory, RoomFactory
+from tests.parcels.factories import ParcelFactory, StationFactory
 from tests.repairs.factories import CategoryFactory, RepairRequestFactory
 from tests.reviews.factories import (
     ComplaintFactory,
@@ -144,6 +145,8 @@ def reachable(places, manager) -> dict[str, int]:
         "reviews/follow-ups": follow_up.pk,
         "reviews/indices": IndexRowFactory().pk,
         "reviews/reviews": review.pk,
+        "parcels/parcels": ParcelFactory().pk,
+        "parcels/stations": StationFactory().pk,
     }
     return {f"/api/v1/{prefix}/{{id}}/": pk for prefix, pk in ids.items()}
 

@@ -16,5 +16,6 @@ urlpatterns = [
     path("dorms/", include("dorms.api.urls")),
     path("reviews/", include("reviews.api.urls")),
     path("lostfound/", include("lostfound.api.urls")),
+    path("parcels/", include("parcels.api.urls")),
     *router.urls,
 ]

@@ -55,6 +55,36 @@ def rules(m) -> dict:
             kwargs=station_parcel,
             why=counter + "; a waiting parcel is refused with a message (redirect)",
         ),
+        "parcels-api:station-list": m.rule(get="login"),
+        "parcels-api:station-detail": m.rule(
+            get="login", kwargs=lambda cast: {"pk": StationFactory().pk}
+        ),
+        "parcels-api:parcel-list": m.rule(get="login"),
+        "parcels-api:parcel-detail": m.rule(
+            get="owner",
+            kwargs=parcel_of_student,
+            expect={("get", m.MANAGER): m.ALLOWED, ("get", m.ADMIN): m.ALLOWED},
+            why="the recipient, the station's clerks and managers; others 404",
+        ),
+        "parcels-api:parcel-arrivals": m.rule(
+            get="method-login",
+            post="manager",
+            why="the counter's clerks and managers (an empty body is a 400 for them); others 403",
+        ),
+        **{
+            f"parcels-api:parcel-{name}": m.rule(
+                get="method-login",
+                post="owner",
+                kwargs=parcel_of_student,
+                expect={
+                    ("post", m.STUDENT): m.DENIED,
+                    ("post", m.MANAGER): m.ALLOWED,
+                    ("post", m.ADMIN): m.ALLOWED,
+                },
+                why="the station's clerks and managers; the recipient 403, others 404",
+            )
+            for name in ("pickup", "return")
+        },
         "parcels:set-carrier": m.rule(
             get="method-login", post="manager", kwargs=station_parcel, why=counter
         ),
