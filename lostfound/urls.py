@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from lostfound import feeds
 from lostfound.views import claims, desk, disposals, figures, lost, manage, public
 
 app_name = "lostfound"
@@ -46,6 +47,7 @@ urlpatterns = [
     path("disposals/<int:pk>/approve/", disposals.disposal_approve, name="disposal-approve"),
     path("disposals/<int:pk>/cancel/", disposals.disposal_cancel, name="disposal-cancel"),
     path("figures/", figures.figures, name="figures"),
+    path("feeds/campus/<str:code>.atom", feeds.FoundItemFeed(), name="feed-campus"),
     path("categories/", manage.categories, name="categories"),
     path("categories/new/", manage.category_edit, name="category-create"),
     path("categories/<int:pk>/", manage.category_edit, name="category-edit"),

@@ -41,6 +41,7 @@ EXCLUDED = {
     "reviews:review-photo": "image download",
     "lostfound:found-photo": "image download",
     "lostfound:lost-photo": "image download",
+    "lostfound:feed-campus": "Atom feed",
     "dorms:attachment": "PDF or image download",
     "dorms:hazard-photo": "image download",
     "dorms:feed-campus": "Atom feed",

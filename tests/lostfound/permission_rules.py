@@ -160,6 +160,12 @@ def rules(m) -> dict:
             )
             for slug in ("approve", "cancel")
         },
+        "lostfound:feed-campus": m.rule(
+            get="public",
+            kwargs=lambda cast: {"code": cast.campus.code},
+            expect={("get", a): m.HIDDEN for a in m.ACTORS},
+            why="Atom for any reader, only while the board is public (off by default: 404)",
+        ),
         "lostfound:figures": m.rule(get="manager", why="logistics managers, supervisors"),
         "lostfound:categories": m.rule(get="manager"),
         "lostfound:category-create": m.rule(get="manager", post="manager"),
