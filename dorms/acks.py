@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, FilteredRelation, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -35,22 +35,26 @@ class BuildingRate:
         return self.acknowledged / self.residents if self.residents else None
 
 
-def _acknowledged(notice: Notice):
-    return NoticeRead.objects.filter(
-        notice=notice, user=OuterRef("pk"), acknowledged_at__isnull=False
+def _with_acknowledgement(notice: Notice):
+    """The audience, each joined to their acknowledgement of `notice` (LEFT JOIN, not a
+    subquery per person: one hash join however large the audience)."""
+    return recipients_of(notice).annotate(
+        ack=FilteredRelation(
+            "dorm_notice_reads",
+            condition=Q(
+                dorm_notice_reads__notice=notice, dorm_notice_reads__acknowledged_at__isnull=False
+            ),
+        )
     )
 
 
 def acknowledgement_rates(notice: Notice) -> list[BuildingRate]:
     """Per building of the audience: residents reached and how many acknowledged (one query)."""
     rows = (
-        recipients_of(notice)
+        _with_acknowledgement(notice)
         .order_by()
         .values("dorm_room__building")
-        .annotate(
-            residents=Count("pk"),
-            acknowledged=Count("pk", filter=Q(Exists(_acknowledged(notice)))),
-        )
+        .annotate(residents=Count("pk"), acknowledged=Count("ack__id"))
     )
     counts = {r["dorm_room__building"]: r for r in rows}
     buildings = Building.objects.in_bulk([pk for pk in counts if pk])
@@ -60,11 +64,18 @@ def acknowledgement_rates(notice: Notice) -> list[BuildingRate]:
     ]
 
 
-def missing_acknowledgements(notice: Notice):
-    """The people of the audience who have not acknowledged, by building, floor and room."""
+def missing_acknowledgements(notice: Notice, *, building_id: int | None = None):
+    """The people of the audience who have not acknowledged, by building, floor and room (of
+    one building when `building_id` is given: a page then reads that building's rooms only)."""
+    acknowledged = NoticeRead.objects.filter(
+        notice=notice, user=OuterRef("pk"), acknowledged_at__isnull=False
+    )
+    # NOT EXISTS here (an anti join the planner estimates well); the rates use the LEFT JOIN
+    people = recipients_of(notice)
+    if building_id is not None:
+        people = people.filter(dorm_room__building_id=building_id)
     return (
-        recipients_of(notice)
-        .exclude(Exists(_acknowledged(notice)))
+        people.exclude(Exists(acknowledged))
         .select_related("dorm_room__building")
         .order_by("dorm_room__building_id", "dorm_room__floor", "dorm_room__number", "pk")
     )

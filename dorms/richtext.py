@@ -29,7 +29,14 @@ def _parser() -> MarkdownIt:
 
 def render_markdown(text: str) -> SafeString:
     """The body as safe HTML; headings start at h3 (the page owns h1 and h2)."""
-    html = _parser().render(text or "")
+    return mark_safe(_render(text or ""))  # noqa: S308 — sanitised by nh3 in _render
+
+
+# Published bodies are frozen and read far more often than written: an API page of 50
+# notices renders each once per process, not once per request.
+@lru_cache(maxsize=2048)
+def _render(text: str) -> str:
+    html = _parser().render(text)
     for level in (2, 1):  # "# x" and "## x" become h3: one page, one h1
         html = html.replace(f"<h{level}>", "<h3>").replace(f"</h{level}>", "</h3>")
     cleaned = nh3.clean(
@@ -39,7 +46,7 @@ def render_markdown(text: str) -> SafeString:
         url_schemes=URL_SCHEMES,
         link_rel="noopener noreferrer nofollow",
     )
-    return mark_safe(cleaned)  # noqa: S308 — sanitised by nh3 just above
+    return cleaned
 
 
 def plain_text(text: str, limit: int = 200) -> str:

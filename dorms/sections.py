@@ -1,6 +1,6 @@
 """Home-page and manager-overview section callables of the dorms system."""
 
-from django.db.models import Q
+from django.db.models import BooleanField, Case, Q, When
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
@@ -19,24 +19,27 @@ ACK_NOTICES_SHOWN = 3
 
 def my_building_context(request: HttpRequest) -> dict:
     """The outage banner (active outages in my building), then pinned notices and emergencies
-    (until they expire), open hazards in my room, acknowledgements due, the newest notices."""
+    (until they expire), open hazards in my room, acknowledgements due, the newest notices.
+    One query for the notices: what needs attention sorts first, the newest follow."""
     now = timezone.now()
     user = request.user
     outages = list(outages_for_user(user, now=now)[:SHOWN])
-    current = Notice.objects.addressed_to(user).current(now)
-    pinned = list(
-        current.filter(Q(pinned=True) | Q(kind=Kind.EMERGENCY)).order_by("-published_at", "-id")[
-            :SHOWN
-        ]
-    )
     acked = NoticeRead.objects.filter(user=user, acknowledged_at__isnull=False).values("notice")
-    acks_due = list(
-        current.filter(requires_ack=True)
-        .exclude(pk__in=acked)
-        .order_by("ack_deadline", "pk")[:SHOWN]
+    ack_due = Q(requires_ack=True) & ~Q(pk__in=acked)
+    pinned_q = Q(pinned=True) | Q(kind=Kind.EMERGENCY)
+    rows = list(
+        Notice.objects.addressed_to(user)
+        .current(now)
+        .annotate(
+            attention=Case(When(pinned_q | ack_due, then=0), default=1),
+            ack_due=Case(When(ack_due, then=True), default=False, output_field=BooleanField()),
+        )
+        .order_by("attention", "-published_at", "-id")[: 4 * SHOWN]
     )
-    shown = [n.pk for n in [*pinned, *acks_due]]
-    newest = list(current.exclude(pk__in=shown).order_by("-published_at", "-id")[:SHOWN])
+    pinned = [n for n in rows if n.pinned or n.kind == Kind.EMERGENCY][:SHOWN]
+    acks_due = [n for n in rows if n.ack_due and n not in pinned][:SHOWN]
+    newest = [n for n in rows if n not in pinned and n not in acks_due]
+    newest.sort(key=lambda n: (n.published_at, n.pk), reverse=True)
     items = [_notice_item(n) for n in pinned]  # emergencies stay at the top until they expire
     items += [_hazard_item(h) for h in _my_open_hazards(user)]
     items += [_ack_item(n) for n in acks_due]

@@ -35,9 +35,10 @@ class NoticeViewSet(viewsets.ReadOnlyModelViewSet):
         notices = Notice.objects.for_user(self.request.user)
         if not is_notice_manager(self.request.user):
             notices = notices.published()
+        targets = Prefetch("targets", queryset=NoticeTarget.objects.only("notice", "building"))
         return (
             notices.select_related("campus")
-            .prefetch_related("attachments", "targets")
+            .prefetch_related("attachments", targets)
             .order_by("-published_at", "-id")
         )
 

@@ -26,6 +26,21 @@ def notice_acks(request, pk: int):
     }
     if request.headers.get("HX-Request"):
         return render(request, "dorms/includes/_ack_rates.html", context)
-    context["page"] = keyset_page(request, missing_acknowledgements(notice), PAGE_SIZE)
+    building = _chosen_building(request, rates)
+    missing = missing_acknowledgements(notice, building_id=building.pk if building else None)
+    context["page"] = keyset_page(request, missing, PAGE_SIZE)
     context["query"] = other_params(request)
+    context["building"] = building
     return render(request, "dorms/notice_acks.html", context)
+
+
+def _chosen_building(request, rates):
+    """The building whose missing people are listed: ?building=, else the first one with
+    people missing (one building at a time: its rooms only, however large the audience)."""
+    buildings = [r.building for r in rates if r.building is not None]
+    chosen = request.GET.get("building", "")
+    for building in buildings:
+        if str(building.pk) == chosen:
+            return building
+    waiting = [r.building for r in rates if r.building is not None and r.residents > r.acknowledged]
+    return waiting[0] if waiting else (buildings[0] if buildings else None)

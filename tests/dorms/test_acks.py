@@ -96,3 +96,17 @@ def test_a_resident_may_not_see_the_ack_view(client, buildings, residents):
     notice = _safety(buildings)
     client.force_login(residents[0])
     assert client.get(reverse("dorms:notice-acks", args=[notice.pk])).status_code == 403
+
+
+def test_the_missing_list_shows_one_building_at_a_time(client, buildings, residents):
+    manager = dorm_manager_of(*buildings)
+    notice = _safety(buildings)
+    for person in residents[:3]:  # the first building is done
+        services.notice_acknowledge(notice=notice, user=person)
+    client.force_login(manager)
+    url = reverse("dorms:notice-acks", args=[notice.pk])
+    page = client.get(url).content.decode()
+    assert residents[3].username in page and f"?building={buildings[0].pk}" in page
+    first = client.get(url, {"building": buildings[0].pk}).content.decode()
+    assert residents[3].username not in first
+    assert client.get(url, {"building": "x"}).status_code == 200
