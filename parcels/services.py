@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -101,10 +102,12 @@ def parcel_scan_in(
     size_class: str = SizeClass.SMALL,
     carrier: str = "",
     arrived_at: datetime | None = None,
+    slots: SlotPlan | None = None,
 ) -> ScanResult:
     """Takes one parcel in at `station`: guesses the carrier (or takes `carrier`), matches
     the recipient, gives it a shelf slot and a pickup code, and adds it to the recipient's
     arrival notice. Scanning a number already waiting here changes nothing (created=False).
+    A bulk arrival passes one `SlotPlan` of the station for all its rows.
 
     Raises InvalidTrackingNumber (bad number, malformed S10, unknown carrier code) and
     NoShelfSpace (every shelf of the size class and the larger ones is full)."""
@@ -118,7 +121,7 @@ def parcel_scan_in(
     match = match_recipient(recipient_hint, name=recipient_name, phone=recipient_phone)
     try:
         with transaction.atomic():
-            parcel = _store(station, guess, match, by, size_class, carrier, arrived_at)
+            parcel = _store(station, guess, match, by, size_class, carrier, arrived_at, slots)
     except IntegrityError:
         # The same number scanned at the same moment elsewhere (or a code drawn twice).
         if existing := _waiting(station, guess.number):
@@ -135,9 +138,9 @@ def _waiting(station: Station, number: str) -> Parcel | None:
     )
 
 
-def _store(station, guess, match: Match, by, size_class, carrier, arrived_at) -> Parcel:
+def _store(station, guess, match: Match, by, size_class, carrier, arrived_at, slots) -> Parcel:
     now = arrived_at or timezone.now()
-    shelf, layer = choose_slot(station, size_class)
+    shelf, layer = choose_slot(station, size_class, slots)
     user = match.user
     parcel = Parcel(
         station=station,
@@ -151,13 +154,15 @@ def _store(station, guess, match: Match, by, size_class, carrier, arrived_at) ->
         size_class=size_class,
         shelf=shelf,
         layer=layer,
-        pickup_code=new_pickup_code(station, shelf, layer),
+        pickup_code=new_pickup_code(station, shelf, layer, slots),
         arrived_at=now,
         scanned_by=by,
         free_until=now + timedelta(days=station.free_days),
         return_due_at=now + timedelta(days=station.return_days),
     )
     parcel.save()
+    if slots is not None:
+        slots.took(parcel)
     data = {"carrier": parcel.carrier, "candidates": parcel.carrier_candidates, "match": match.how}
     record(parcel, by=by, action="scanned_in", from_status="", data=data)
     if user is not None:
@@ -165,48 +170,89 @@ def _store(station, guess, match: Match, by, size_class, carrier, arrived_at) ->
     return parcel
 
 
-def choose_slot(station: Station, size_class: str) -> tuple[Shelf, int]:
+def choose_slot(
+    station: Station, size_class: str, slots: SlotPlan | None = None
+) -> tuple[Shelf, int]:
     """The emptiest layer of the station's shelves of `size_class` (a larger class when those
     are full). One query for the shelves, one for the fill of their layers (COUNT(*): read
-    from parcels_stock_slot_idx alone)."""
+    from parcels_stock_slot_idx alone); none with a `SlotPlan`."""
     sizes = SIZE_ORDER[SIZE_ORDER.index(size_class) :] if size_class in SIZE_ORDER else SIZE_ORDER
-    shelves = list(Shelf.objects.filter(station=station, size_class__in=sizes))
-    fill = {
-        (row["shelf_id"], row["layer"]): row["n"]
-        for row in Parcel.objects.filter(
-            station=station, status__in=(Status.WAITING, Status.TO_RETURN), shelf__in=shelves
-        )
-        .values("shelf_id", "layer")
-        .annotate(n=Count("*"))
-    }
+    if slots is not None:
+        shelves = [shelf for shelf in slots.shelves if shelf.size_class in sizes]
+        fill = slots.fill
+    else:
+        shelves = list(Shelf.objects.filter(station=station, size_class__in=sizes))
+        fill = layer_fill(station, shelves)
     for size in sizes:
-        slots = [
+        free = [
             (fill.get((shelf.pk, layer), 0), shelf.number, layer, shelf)
             for shelf in shelves
             if shelf.size_class == size
             for layer in range(1, shelf.layers + 1)
             if fill.get((shelf.pk, layer), 0) < shelf.capacity_per_layer
         ]
-        if slots:
-            layer, shelf = min(slots, key=lambda slot: slot[:3])[2:]
+        if free:
+            layer, shelf = min(free, key=lambda slot: slot[:3])[2:]
             return shelf, layer
     raise NoShelfSpace()
 
 
-def new_pickup_code(station: Station, shelf: Shelf, layer: int) -> str:
+def layer_fill(station: Station, shelves: list[Shelf]) -> dict[tuple[int, int], int]:
+    """How many parcels lie on each (shelf id, layer) of `shelves` (waiting or to return)."""
+    rows = (
+        Parcel.objects.filter(
+            station=station, status__in=(Status.WAITING, Status.TO_RETURN), shelf__in=shelves
+        )
+        .values("shelf_id", "layer")
+        .annotate(n=Count("*"))
+    )
+    return {(row["shelf_id"], row["layer"]): row["n"] for row in rows}
+
+
+def new_pickup_code(
+    station: Station, shelf: Shelf, layer: int, slots: SlotPlan | None = None
+) -> str:
     """`shelf-layer-NNNN` with a random last part no waiting parcel of the station has (the
     partial unique constraint holds it against a race)."""
     prefix = f"{shelf.number}-{layer}-"
-    taken = set(
-        Parcel.objects.filter(
-            station=station, status=Status.WAITING, pickup_code__startswith=prefix
-        ).values_list("pickup_code", flat=True)
-    )
+    taken = slots.taken(prefix) if slots is not None else codes_taken(station, prefix)
     for _attempt in range(CODE_ATTEMPTS):
         code = f"{prefix}{secrets.randbelow(10_000):04d}"
         if code not in taken:
             return code
     raise NoShelfSpace()
+
+
+def codes_taken(station: Station, prefix: str) -> set[str]:
+    return set(
+        Parcel.objects.filter(
+            station=station, status=Status.WAITING, pickup_code__startswith=prefix
+        ).values_list("pickup_code", flat=True)
+    )
+
+
+class SlotPlan:
+    """A bulk arrival's view of one station's shelves (its rows stored one after another in one
+    transaction): the shelves, the fill of their layers and the codes of the waiting parcels
+    read once (three queries) and counted on as parcels are stored; choose_slot and
+    new_pickup_code then cost no query. A scan at the counter meanwhile is not seen: the fill
+    only guides the choice, and the unique constraint holds the codes."""
+
+    def __init__(self, station: Station):
+        self.station = station
+        self.shelves = list(Shelf.objects.filter(station=station))
+        self.fill = Counter(layer_fill(station, self.shelves))
+        self._taken: dict[str, set[str]] = defaultdict(set)
+        waiting = Parcel.objects.filter(station=station, status=Status.WAITING)
+        for code in waiting.exclude(pickup_code="").values_list("pickup_code", flat=True):
+            self._taken[code.rsplit("-", 1)[0] + "-"].add(code)
+
+    def taken(self, prefix: str) -> set[str]:
+        return self._taken[prefix]
+
+    def took(self, parcel: Parcel) -> None:
+        self.fill[(parcel.shelf_id, parcel.layer)] += 1
+        self.taken(parcel.pickup_code.rsplit("-", 1)[0] + "-").add(parcel.pickup_code)
 
 
 @transaction.atomic
