@@ -35,6 +35,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -319,8 +320,7 @@ def measure_delivery(buildings, args) -> dict:
     from logistics.models import Notification, OutboxMessage, User
 
     manager = User.objects.get(username="logistics_manager")
-    log_path = RESULTS / "dorms-worker.log"
-    RESULTS.mkdir(exist_ok=True)
+    log_path = Path(tempfile.mkdtemp(prefix="bench-dorms-")) / "worker.log"
     worker = start_worker(log_path)
     results = {}
     try:
