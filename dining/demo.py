@@ -207,7 +207,7 @@ def seed_dishes(demo, canteen, categories, offset: Decimal) -> None:
             "price": price,
             "price_employee": price + Decimal("1.00"),
             "price_other": price + Decimal("2.00"),
-            "portion_size": "约 250 g" if category != "breakfast" else "1 份",
+            "portion_grams": 250 if category != "breakfast" else None,
             "allergens": [allergens[c] for c in codes if c in allergens],
             "is_vegetarian": veg,
             "is_halal": halal,

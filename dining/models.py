@@ -8,6 +8,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from logistics.i18n import join_list
 from logistics.models.places import BilingualName, code_validator
 from logistics.search import SearchIndex, SearchTokensField
 
@@ -164,6 +165,7 @@ DISH_EDITABLE_FIELDS = (
     "price",
     "price_employee",
     "price_other",
+    "portion_grams",
     "portion_size",
     "allergens",
     "is_vegetarian",
@@ -211,7 +213,21 @@ class Dish(BilingualName):
     price_other = models.DecimalField(
         _("price (other)"), null=True, blank=True, validators=positive_money, **MONEY
     )
-    portion_size = models.CharField(_("portion size"), max_length=50, blank=True)
+    # The weight is a number, shown as "about 250 g" in the reader's language; the text is for
+    # what a number does not say ("一碗", "two pieces"), written by the staff as they like.
+    portion_grams = models.PositiveIntegerField(
+        _("portion (grams)"),
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(5000)],
+        help_text=_("About how many grams a portion weighs; shown as “about 250 g”."),
+    )
+    portion_size = models.CharField(
+        _("portion, in words"),
+        max_length=50,
+        blank=True,
+        help_text=_("Only what grams do not say, such as “one bowl”."),
+    )
     allergens = models.ManyToManyField(
         Allergen, verbose_name=_("allergens"), blank=True, related_name="dishes"
     )
@@ -248,6 +264,17 @@ class Dish(BilingualName):
 
     def get_absolute_url(self) -> str:
         return reverse("dining:dish", args=[self.pk])
+
+    @property
+    def portion(self) -> str:
+        """The portion in the active language: "about 250 g", its words, or both."""
+        return portion_label(self.portion_grams, self.portion_size)
+
+
+def portion_label(grams: int | None, words: str) -> str:
+    """A portion as people read it, in the active language (templates: _portion.html)."""
+    weight = _("about %(grams)s g") % {"grams": grams} if grams else ""
+    return join_list(part for part in (weight, words) if part)
 
 
 class Menu(models.Model):

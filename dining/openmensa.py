@@ -20,12 +20,13 @@ from xml.etree import ElementTree as ET
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import translation
 from django.views.decorators.http import require_GET
 
 from logistics.validation import xml_text
 
 from . import cache, selectors
-from .models import Allergen, Canteen, Meal
+from .models import Allergen, Canteen, Meal, portion_label
 
 NAMESPACE = "http://openmensa.org/open-mensa-v2"
 SCHEMA_LOCATION = f"{NAMESPACE} http://openmensa.org/open-mensa-v2.xsd"
@@ -65,8 +66,10 @@ def _notes(item: dict, allergen_names: dict) -> list[str]:
     notes = [item["category"]]
     if item["unit"] == "per_500g":
         notes.append("按500克计价")
-    if item["portion_size"]:
-        notes.append(item["portion_size"])
+    with translation.override("zh-hans"):  # the feed's notes are Chinese, as its names are
+        portion = portion_label(item.get("portion_grams"), item["portion_size"])
+    if portion:
+        notes.append(portion)
     if item["halal"]:
         notes.append("清真")
     if item["vegetarian"]:

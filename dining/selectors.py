@@ -177,6 +177,7 @@ def _item(item: MenuItem) -> dict:
         "price_employee": _money(item.price_employee),
         "price_other": _money(item.price_other),
         "unit": dish.pricing_unit,
+        "portion_grams": dish.portion_grams,
         "portion_size": dish.portion_size,
         "sold_out": item.sold_out,
         "allergens": [a.code for a in dish.allergens.all()],

@@ -7,8 +7,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 
+from logistics.i18n import join_list
 from logistics.models import (
     ApiToken,
     Building,
@@ -23,6 +24,7 @@ from logistics.models import (
     User,
     WebhookEndpoint,
 )
+from logistics.roles import role_labels
 from logistics.tokens import api_token_issue, api_token_revoke
 
 # --- Users and roles ---------------------------------------------------------------------------
@@ -47,7 +49,10 @@ class UserAdmin(DjangoUserAdmin):
             gettext_lazy("Person"),
             {"fields": ("display_name", "first_name", "last_name", "email", "phone")},
         ),
-        (gettext_lazy("Campus"), {"fields": ("department", "dorm_room")}),
+        (
+            pgettext_lazy("where a person belongs", "Campus"),
+            {"fields": ("department", "dorm_room")},
+        ),
         (
             gettext_lazy("Roles and permissions"),
             {"fields": ("is_active", "groups", "is_staff", "is_superuser", "user_permissions")},
@@ -60,7 +65,7 @@ class UserAdmin(DjangoUserAdmin):
 
     @admin.display(description=gettext_lazy("roles"))
     def role_list(self, user: User) -> str:
-        return ", ".join(sorted(g.name for g in user.groups.all()))
+        return join_list(role_labels({g.name for g in user.groups.all()}))
 
 
 # --- Places ------------------------------------------------------------------------------------

@@ -18,6 +18,13 @@ class Role(models.TextChoices):
     SUPERVISOR = "supervisor", _("Supervisor")
 
 
+def role_labels(names) -> list[str]:
+    """The names of the roles among `names`, in the user's language and in the order above;
+    a group that is not a role keeps its own name (last)."""
+    known = [str(role.label) for role in Role if role.value in names]
+    return known + sorted(name for name in names if name not in Role.values)
+
+
 # Roles that serve a unit and may be limited to it through a StaffScope.
 STAFF_ROLES = frozenset(
     {

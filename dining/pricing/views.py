@@ -16,6 +16,7 @@ from django.db.models import Max
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from dining import export
 from dining.figures import (
@@ -34,6 +35,11 @@ from logistics.spreadsheets import export_response
 
 VIOLATIONS_PER_PAGE = 50
 INDEX_DAYS = 90
+
+
+def _every_canteen() -> str:
+    """The label of the figures of every canteen together (the campus), not a campus's name."""
+    return pgettext("every canteen together", "Campus")
 
 
 def _require_figures(user) -> None:
@@ -83,7 +89,7 @@ def price_index(request):
     form = _shown(form, start, end)
     canteens = list(figure_canteens(request.user).order_by("sort_order", "slug"))
     series = index_series(canteen_ids=[c.pk for c in canteens], start=start, end=end)
-    labels = {None: _("Campus"), **{c.pk: c.localized_name for c in canteens}}
+    labels = {None: _every_canteen(), **{c.pk: c.localized_name for c in canteens}}
     context = {
         "form": form,
         "start": start,
@@ -177,7 +183,7 @@ def figures(request):
     form = _shown(form, start, end)
     data = dining_figures(user=request.user, start=start, end=end, threshold=threshold)
     labels = {
-        None: _("Campus"),
+        None: _every_canteen(),
         **{row.canteen.pk: row.canteen.localized_name for row in data.rows},
     }
     context = {

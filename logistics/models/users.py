@@ -8,7 +8,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from logistics.roles import Role
+from logistics.roles import Role, role_labels
 
 phone_validator = RegexValidator(r"^\+?[0-9\- ]{5,20}$", _("Enter a valid phone number."))
 
@@ -72,6 +72,11 @@ class User(AbstractUser):
         if not self.pk:
             return frozenset()
         return frozenset(self.groups.values_list("name", flat=True))
+
+    @property
+    def role_labels(self) -> list[str]:
+        """The roles this user holds, named in the active language (Role's labels)."""
+        return role_labels(self.role_names)
 
     def has_role(self, *roles: str) -> bool:
         return bool(self.role_names.intersection(roles))

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from logistics import idempotency
+from logistics.i18n import join_list
 from logistics.keyset import keyset_page
 from logistics.models import Building, Room
 from logistics.workflow import DomainError, show_error
@@ -276,9 +277,9 @@ def _answers(repair) -> list[dict]:
         if question is not None and question.choices:
             names = {str(c.get("key")): c.get("name", c.get("key")) for c in question.choices}
             values = value if isinstance(value, list) else [value]
-            value = ", ".join(str(names.get(str(v), v)) for v in values)
+            value = join_list(names.get(str(v), v) for v in values)
         elif isinstance(value, list):
-            value = ", ".join(str(v) for v in value)
+            value = join_list(value)
         rows.append({"label": question.localized_label if question else code, "value": value})
     return rows
 

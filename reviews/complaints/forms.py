@@ -3,6 +3,7 @@ may act (so a stranger's empty form is refused, not answered with field errors).
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from logistics.forms import PortalForm
 from logistics.models import Department
@@ -99,7 +100,7 @@ class ReplyForm(PortalForm):
 
 class ResolveForm(PortalForm):
     note = forms.CharField(
-        label=_("What was done"),
+        label=pgettext_lazy("how a complaint was resolved", "What was done"),
         required=False,
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 3}),

@@ -2,6 +2,7 @@
 
 import csv
 import datetime
+import importlib
 import io
 from decimal import Decimal
 
@@ -65,7 +66,8 @@ def test_it_shows_every_dish_on_offer_with_its_prices_on_the_price_board(client,
         price=D("12.50"),
         price_employee=D("14.00"),
         price_other=None,
-        portion_size="250 g",
+        portion_grams=250,
+        portion_size="一碗",
     )
     change = PriceChangeFactory(dish=dish, old_price=D("12.00"), new_price=D("12.50"))
     PriceChange.objects.filter(pk=change.pk).update(
@@ -78,7 +80,7 @@ def test_it_shows_every_dish_on_offer_with_its_prices_on_the_price_board(client,
 
     body = response.content.decode()
     assert response.status_code == 200
-    assert "红烧肉" in body and "¥12.50" in body and "¥14.00" in body and "250 g" in body
+    assert "红烧肉" in body and "¥12.50" in body and "¥14.00" in body and "约 250 克、一碗" in body
     assert "2026-10-03" in body
     assert "下架菜" not in body and "别家菜" not in body
 
@@ -405,3 +407,26 @@ def test_it_exports_price_cuts_as_numbers_under_translated_headers(client, cante
     assert (change.value, change.data_type, change.number_format) == (-6, "n", "0.00")
     changed_at = sheet.cell(row=2, column=header.index("Changed at") + 1).value
     assert isinstance(changed_at, datetime.datetime)
+
+
+def test_it_writes_the_portion_in_the_readers_language(client, canteen):
+    dish = DishFactory(canteen=canteen, name="红烧肉", portion_grams=250)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    assert "about 250 g" in client.get(reverse("dining:price-board", args=["north"])).text
+    assert "· about 250 g" in client.get(dish.get_absolute_url()).text
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "zh-CN"
+    assert "约 250 克" in client.get(dish.get_absolute_url()).text
+
+
+@pytest.mark.parametrize(
+    ("words", "grams", "left"),
+    [("约 250 g", 250, ""), ("250g", 250, ""), ("约300克", 300, ""), ("一碗", None, "一碗")],
+)
+def test_it_moves_weights_written_as_words_to_grams(canteen, words, grams, left):
+    from django.apps import apps
+
+    migration = importlib.import_module("dining.migrations.0004_dish_portion_grams")
+    dish = DishFactory(canteen=canteen, portion_size=words)
+    migration.weights_to_grams(apps, None)
+    dish.refresh_from_db()
+    assert (dish.portion_grams, dish.portion_size) == (grams, left)

@@ -180,6 +180,34 @@ def test_it_keeps_the_placeholders_of_every_entry(zh_hans_entries):
     assert placeholder_mismatches(zh_hans_entries) == []
 
 
+# ASCII punctuation where Chinese text goes on: after a Chinese character or a placeholder, before
+# a Chinese character, a placeholder or the end ("地点: %(place)s", "灯具, 水管", "含有:").
+CJK = r"[\u3400-\u9fff]"
+ASCII_IN_CHINESE = re.compile(rf"(?:{CJK}|%\(\w+\)[sd])\s*[,:;!?]\s*(?={CJK}|%\(|$)")
+
+
+def ascii_punctuation_in_chinese(entries: list[Entry]) -> list[str]:
+    return [
+        f"line {entry.line}: {text!r}"
+        for entry in entries
+        for text in entry.translations()
+        if ASCII_IN_CHINESE.search(text)
+    ]
+
+
+def test_it_uses_chinese_punctuation_in_chinese_sentences(zh_hans_entries):
+    assert ascii_punctuation_in_chinese(zh_hans_entries) == []
+
+
+def test_it_would_find_ascii_punctuation_in_a_chinese_sentence():
+    wrong = [Entry(line=1, msgid="Place: %(place)s", msgstr="地点: %(place)s")]
+    wrong.append(Entry(line=2, msgid="Lights, taps", msgstr="灯具, 水管"))
+    wrong.append(Entry(line=3, msgid="Contains:", msgstr="含有:"))
+    right = [Entry(line=4, msgid="at 16:00", msgstr="16:00 以后"), Entry(line=5, msgstr="地点：A")]
+    assert len(ascii_punctuation_in_chinese(wrong)) == 3
+    assert ascii_punctuation_in_chinese(right) == []
+
+
 SAMPLE = r"""
 # A header comment
 #, fuzzy

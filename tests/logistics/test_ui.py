@@ -253,6 +253,29 @@ def test_it_offers_sign_out_only_as_a_post_form(client, student):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("language", "shown"), [("en", "Teacher, Repair dispatcher"), ("zh-hans", "教师、报修调度员")]
+)
+def test_it_names_the_roles_in_the_account_menu_in_the_users_language(client, language, shown):
+    user = UserFactory(username="t1001", roles=[Role.REPAIR_DISPATCHER, Role.TEACHER])
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    client.force_login(user)
+    html = _html(client.get("/"))
+    menu = re.search(r'<p class="menu-user">.*?</p>', html, re.S).group(0)
+    assert f'<span class="menu-roles">{shown}</span>' in menu
+    assert "repair_dispatcher" not in html
+
+
+@pytest.mark.django_db
+def test_it_names_the_roles_in_the_admin_user_list(client):
+    admin = UserFactory(username="root1", is_staff=True, is_superuser=True)
+    UserFactory(username="d2001", roles=[Role.REPAIR_DISPATCHER, Role.LOSTFOUND_DESK])
+    client.force_login(admin)
+    html = _html(client.get(reverse("admin:logistics_user_changelist")))
+    assert "Repair dispatcher, Lost-and-found desk" in html
+
+
+@pytest.mark.django_db
 def test_it_shows_the_manage_link_to_managers_and_supervisors_only(client, student, manager):
     supervisor = UserFactory(roles=[Role.SUPERVISOR])
     overview = reverse("manager-overview")
