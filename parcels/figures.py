@@ -236,9 +236,17 @@ class DayRow:
     picked_up: int = 0
     returned: int = 0
     delivered: int = 0
-    dwell_p50_hours: float | None = None
-    dwell_p90_hours: float | None = None
+    dwell_histogram: dict | None = None
     forecast: float | None = None
+
+    # Read only by the export: a year's page would compute 730 percentiles it never shows.
+    @property
+    def dwell_p50_hours(self) -> float | None:
+        return _hours(daily.percentile(self.dwell_histogram or {}, 0.5))
+
+    @property
+    def dwell_p90_hours(self) -> float | None:
+        return _hours(daily.percentile(self.dwell_histogram or {}, 0.9))
 
 
 @dataclass
@@ -309,8 +317,7 @@ def period_figures(
                 picked_up=_closed(statuses, Status.PICKED_UP),
                 returned=_closed(statuses, Status.RETURNED),
                 delivered=_closed(statuses, Status.DELIVERED),
-                dwell_p50_hours=_hours(daily.percentile(histogram or {}, 0.5)),
-                dwell_p90_hours=_hours(daily.percentile(histogram or {}, 0.9)),
+                dwell_histogram=histogram,
             )
         )
     carrier_rows = _carrier_rows(rows, carriers_now(now)) if carriers else []
@@ -393,17 +400,11 @@ def forecast(*, today: date | None = None, days: int = FORECAST_DAYS) -> Forecas
     over the same weeks / the mean), times the semester-start factor for a day within
     PEAK_DAYS of a start in PARCELS_SEMESTER_STARTS (how many more arrived in the last past
     start's peak than in the four weeks before it; none without such a peak in the history).
-    One query."""
+    One query for the eight weeks, and one for the last past peak (when a start is set)."""
     today = today or timezone.localdate()
     starts = semester_starts()
-    first = today - timedelta(days=HISTORY_DAYS)
-    rows = daily.read_figures([ARRIVED], start=first, end=today - timedelta(days=1))[ARRIVED]
-    series = {row.day: row.value for row in rows}
-    recent = [
-        (day, value)
-        for day, value in series.items()
-        if (today - day).days <= BASELINE_DAYS and not _in_peak(day, starts)
-    ]
+    series = _arrivals(today - timedelta(days=BASELINE_DAYS), today - timedelta(days=1))
+    recent = [(day, value) for day, value in series.items() if not _in_peak(day, starts)]
     level = fmean(v for _d, v in recent) if recent else None
     weekday = [1.0] * 7
     if level:
@@ -411,7 +412,7 @@ def forecast(*, today: date | None = None, days: int = FORECAST_DAYS) -> Forecas
             values = [v for d, v in recent if d.weekday() == number]
             if values:
                 weekday[number] = fmean(values) / level
-    peak = _peak_factor(series, starts, today)
+    peak = _peak_factor(starts, today)
     ahead = [today + timedelta(days=n) for n in range(days)]
     peak_days = [day for day in ahead if _in_peak(day, starts)]
     values = []
@@ -423,12 +424,21 @@ def forecast(*, today: date | None = None, days: int = FORECAST_DAYS) -> Forecas
     return Forecast(values, level, weekday, peak, peak_days, starts, history_days=len(recent))
 
 
-def _peak_factor(series: dict[date, float], starts: list[date], today: date) -> float | None:
-    """The latest past start whose peak and the four weeks before it are in the history."""
+def _arrivals(start: date, end: date) -> dict[date, float]:
+    rows = daily.read_figures([ARRIVED], start=start, end=end)[ARRIVED]
+    return {row.day: row.value for row in rows}
+
+
+def _peak_factor(starts: list[date], today: date) -> float | None:
+    """The factor of the latest past start (within HISTORY_DAYS) whose peak and the four weeks
+    before it have figures."""
     for start in reversed(starts):
         peak_end = start + timedelta(days=PEAK_DAYS)
         if peak_end > today:
             continue
+        if start < today - timedelta(days=HISTORY_DAYS):
+            break
+        series = _arrivals(start - timedelta(days=BEFORE_PEAK_DAYS), peak_end)
         inside = [series[d] for d in _days(start, peak_end) if d in series]
         before = [
             series[d]
