@@ -77,18 +77,18 @@ def test_the_manager_sees_the_rate_move_and_who_is_missing(client, buildings, re
 
 
 def test_the_ack_view_costs_the_same_for_more_residents(
-    client, buildings, residents, django_assert_max_num_queries
+    client, buildings, residents, django_assert_num_queries
 ):
     manager = dorm_manager_of(*buildings)
     notice = _safety(buildings)
     client.force_login(manager)
     url = reverse("dorms:notice-acks", args=[notice.pk])
     client.get(url)
-    with django_assert_max_num_queries(20) as few:
+    with django_assert_num_queries(12) as few:
         client.get(url)
     for index in range(20):
         resident_of(RoomFactory(building=buildings[index % 2]), f"more{index}")
-    with django_assert_max_num_queries(len(few)):
+    with django_assert_num_queries(len(few)):
         client.get(url)
 
 

@@ -84,16 +84,16 @@ def test_outages_lists_active_and_planned_ones(client, integrator, building):
 
 
 def test_the_notice_list_costs_the_same_for_more_rows(
-    client, resident, building, django_assert_max_num_queries
+    client, resident, building, django_assert_num_queries
 ):
     client.force_login(resident)
     for index in range(2):
         published(buildings=[building], title=f"通知{index}")
     client.get(NOTICES)
-    with django_assert_max_num_queries(10) as few:
+    with django_assert_num_queries(6) as few:
         client.get(NOTICES)
     for index in range(10):
         notice = published(buildings=[building], title=f"更多{index}")
         notice.attachments.create(name="a.pdf", content_type="application/pdf")
-    with django_assert_max_num_queries(len(few)):
+    with django_assert_num_queries(len(few)):
         client.get(NOTICES)

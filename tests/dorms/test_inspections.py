@@ -412,7 +412,7 @@ def test_the_hazard_api_costs_the_same_for_more_hazards(
 
 
 def test_my_building_shows_my_rooms_inspection_results(
-    client, planned, rooms, inspector, resident, django_assert_max_num_queries
+    client, planned, rooms, inspector, resident, django_assert_num_queries
 ):
     services.room_check_record(
         inspection_round=planned, room=rooms[0], by=inspector, hazards=[HazardSpec(kind="smoking")]
@@ -420,11 +420,11 @@ def test_my_building_shows_my_rooms_inspection_results(
     client.force_login(resident)
     url = reverse("dorms:my-building")
     client.get(url)
-    with django_assert_max_num_queries(20) as few:
+    with django_assert_num_queries(14) as few:
         page = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert planned.title in page and "Smoking" in page
     services.hazard_add(check=RoomCheck.objects.get(), spec=HazardSpec(kind="wiring"), by=inspector)
-    with django_assert_max_num_queries(len(few)):
+    with django_assert_num_queries(len(few)):
         page = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Damaged wiring" in page
 

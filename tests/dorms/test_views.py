@@ -201,17 +201,17 @@ def test_attachments_are_checked_by_content(client, dorm_manager, building, resi
 
 
 def test_the_list_costs_the_same_for_more_notices(
-    client, resident, building, django_assert_max_num_queries
+    client, resident, building, django_assert_num_queries
 ):
     client = _client(client, resident)
     for index in range(3):
         published(buildings=[building], title=f"通知{index}")
     client.get(reverse("dorms:index"))
-    with django_assert_max_num_queries(12) as few:
+    with django_assert_num_queries(7) as few:
         client.get(reverse("dorms:index"))
     for index in range(15):
         published(buildings=[building], title=f"更多{index}", pinned=index < 3)
-    with django_assert_max_num_queries(len(few)):
+    with django_assert_num_queries(len(few)):
         client.get(reverse("dorms:index"))
 
 
