@@ -37,6 +37,7 @@ RESULTS = BASE_DIR / "bench" / "results"
 STUDENTS = 50_000
 BATCH = 5000
 BULK = 500
+ARRIVALS = "/api/v1/parcels/parcels/arrivals/"
 # (code, name, English name, the demo station whose building it shares)
 STATIONS = (
     ("BENCH-E", "基准东驿站", "Bench East", "MH-EAST"),
@@ -444,6 +445,43 @@ def run_measurements(args) -> tuple[dict, dict]:
                     slots=plan,
                 )
         return time.perf_counter() - started
+
+    from logistics.models import ApiToken
+
+    raw, prefix, key_hash = ApiToken.generate()
+    ApiToken.objects.create(
+        user=clerk, name="bench", prefix=prefix, key_hash=key_hash, scopes=["parcels:write"]
+    )
+    api = Client()
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
+
+    def call(count: int) -> float:
+        """POST /api/v1/parcels/parcels/arrivals/ with `count` new rows (campus IDs)."""
+        rows = [
+            {"tracking_number": numbers.next(), "recipient": f"p{rng.randrange(STUDENTS):06d}"}
+            for _ in range(count)
+        ]
+        body = json.dumps({"station": west.code, "parcels": rows})
+        started = time.perf_counter()
+        response = api.post(ARRIVALS, body, content_type="application/json", **auth)
+        took = time.perf_counter() - started
+        if response.status_code not in (200, 201) or response.json()["created"] != count:
+            sys.exit(f"arrivals: {response.status_code} {response.content[:300]!r}")
+        return took
+
+    call(20)  # warm
+    runs = [call(BULK) for _ in range(args.bulk_runs)]
+    results[f"POST {ARRIVALS} ({BULK} new rows)"] = {
+        "queries": None,
+        "status": 201,
+        "errors": 0,
+        "samples": len(runs),
+        "mean_ms": round(statistics.fmean(runs) * 1000),
+        "p50_ms": round(statistics.median(runs) * 1000),
+        "p95_ms": round(max(runs) * 1000),
+        "max_ms": round(max(runs) * 1000),
+    }
+    print(f"arrivals call {BULK}: {[round(r, 2) for r in runs]} s", file=sys.stderr)
 
     for planned, name in ((False, ""), (True, ", one SlotPlan")):
         bulk(20, planned)  # warm
