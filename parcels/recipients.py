@@ -104,3 +104,24 @@ def mask_phone(phone: str) -> str:
     if len(digits) >= 11:
         return f"{digits[:3]}****{digits[-4:]}"
     return f"****{digits[-4:]}" if digits else ""
+
+
+def match_many(requests: list[tuple[str, str, str]]) -> list[Match]:
+    """match_recipient for each (hint, name, phone), as a manifest gives them: the hints that
+    are campus IDs spelled as stored are looked up in one query, the rest one by one."""
+    hints = [" ".join((hint or "").split()) for hint, _name, _phone in requests]
+    ids = {
+        hint
+        for hint, (_h, name, phone) in zip(hints, requests, strict=True)
+        if CAMPUS_ID.match(hint) and not (name and len(re.sub(r"\D", "", phone or "")) >= 4)
+    }
+    users = {
+        user.username: user
+        for user in get_user_model().objects.filter(username__in=ids, is_active=True)
+    }
+    return [
+        Match(users[hint], name=users[hint].get_display_name(), how="campus_id")
+        if hint in users and hint in ids
+        else match_recipient(hint, name=name, phone=phone)
+        for hint, (_h, name, phone) in zip(hints, requests, strict=True)
+    ]

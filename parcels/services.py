@@ -139,10 +139,35 @@ def _waiting(station: Station, number: str) -> Parcel | None:
 
 
 def _store(station, guess, match: Match, by, size_class, carrier, arrived_at, slots) -> Parcel:
-    now = arrived_at or timezone.now()
     shelf, layer = choose_slot(station, size_class, slots)
+    code = new_pickup_code(station, shelf, layer, slots)
+    parcel = new_parcel(
+        station=station,
+        guess=guess,
+        match=match,
+        by=by,
+        size_class=size_class,
+        carrier=carrier,
+        arrived_at=arrived_at or timezone.now(),
+        slot=(shelf, layer, code),
+    )
+    parcel.save()
+    if slots is not None:
+        slots.took(parcel)
+    record(parcel, by=by, action="scanned_in", from_status="", data=scanned_in_data(parcel, match))
+    if match.user is not None:
+        arrival_route(parcel=parcel, by=by)
+    return parcel
+
+
+def new_parcel(
+    *, station, guess, match: Match, by, size_class, carrier, arrived_at, slot
+) -> Parcel:
+    """The parcel a scan stores (unsaved): what the label and the number say, its slot and
+    code, its free-storage and return deadlines. One scan and the bulk arrival build it here."""
+    shelf, layer, code = slot
     user = match.user
-    parcel = Parcel(
+    return Parcel(
         station=station,
         tracking_number=guess.number,
         carrier=carrier or guess.carrier,
@@ -154,20 +179,16 @@ def _store(station, guess, match: Match, by, size_class, carrier, arrived_at, sl
         size_class=size_class,
         shelf=shelf,
         layer=layer,
-        pickup_code=new_pickup_code(station, shelf, layer, slots),
-        arrived_at=now,
+        pickup_code=code,
+        arrived_at=arrived_at,
         scanned_by=by,
-        free_until=now + timedelta(days=station.free_days),
-        return_due_at=now + timedelta(days=station.return_days),
+        free_until=arrived_at + timedelta(days=station.free_days),
+        return_due_at=arrived_at + timedelta(days=station.return_days),
     )
-    parcel.save()
-    if slots is not None:
-        slots.took(parcel)
-    data = {"carrier": parcel.carrier, "candidates": parcel.carrier_candidates, "match": match.how}
-    record(parcel, by=by, action="scanned_in", from_status="", data=data)
-    if user is not None:
-        arrival_route(parcel=parcel, by=by)
-    return parcel
+
+
+def scanned_in_data(parcel: Parcel, match: Match) -> dict:
+    return {"carrier": parcel.carrier, "candidates": parcel.carrier_candidates, "match": match.how}
 
 
 def choose_slot(
@@ -183,6 +204,13 @@ def choose_slot(
     else:
         shelves = list(Shelf.objects.filter(station=station, size_class__in=sizes))
         fill = layer_fill(station, shelves)
+    return pick_slot(shelves, fill, size_class)
+
+
+def pick_slot(shelves: list[Shelf], fill: dict, size_class: str) -> tuple[Shelf, int]:
+    """The emptiest layer with room among `shelves` of `size_class`, else of the next larger
+    class (ties: the lower shelf number, then layer). Raises NoShelfSpace."""
+    sizes = SIZE_ORDER[SIZE_ORDER.index(size_class) :] if size_class in SIZE_ORDER else SIZE_ORDER
     for size in sizes:
         free = [
             (fill.get((shelf.pk, layer), 0), shelf.number, layer, shelf)
@@ -216,6 +244,11 @@ def new_pickup_code(
     partial unique constraint holds it against a race)."""
     prefix = f"{shelf.number}-{layer}-"
     taken = slots.taken(prefix) if slots is not None else codes_taken(station, prefix)
+    return draw_code(prefix, taken)
+
+
+def draw_code(prefix: str, taken: set[str]) -> str:
+    """A random `prefix` + NNNN not in `taken`. Raises NoShelfSpace when none is found."""
     for _attempt in range(CODE_ATTEMPTS):
         code = f"{prefix}{secrets.randbelow(10_000):04d}"
         if code not in taken:
@@ -297,25 +330,37 @@ def arrival_route(*, parcel: Parcel, by: User | None) -> None:
 def notice_add(*, parcel: Parcel, now: datetime | None = None) -> ParcelNotice:
     """Adds the parcel to its recipient's open notice at the station, or opens one that goes
     out when the batching window (PARCELS_NOTICE_WINDOW_MINUTES) has passed."""
-    now = now or timezone.now()
-    notice = (
-        ParcelNotice.objects.select_for_update()
-        .filter(
-            recipient_id=parcel.recipient_id,
-            station_id=parcel.station_id,
-            sent_at__isnull=True,
-            send_at__gt=now,
-        )
-        .first()
-    )
-    if notice is None:
-        window = timedelta(minutes=settings.PARCELS_NOTICE_WINDOW_MINUTES)
-        notice = ParcelNotice.objects.create(
-            recipient_id=parcel.recipient_id, station_id=parcel.station_id, send_at=now + window
-        )
+    notice = open_notices(
+        station_id=parcel.station_id, recipient_ids=[parcel.recipient_id], now=now
+    )[parcel.recipient_id]
     Parcel.objects.filter(pk=parcel.pk).update(notice=notice)
     parcel.notice = notice
     return notice
+
+
+def open_notices(
+    *, station_id: int, recipient_ids, now: datetime | None = None
+) -> dict[int, ParcelNotice]:
+    """Each recipient's open notice at the station (locked), opening one that goes out when
+    the batching window (PARCELS_NOTICE_WINDOW_MINUTES) has passed where they have none."""
+    now = now or timezone.now()
+    notices = {}
+    for notice in ParcelNotice.objects.select_for_update().filter(
+        recipient_id__in=set(recipient_ids),
+        station_id=station_id,
+        sent_at__isnull=True,
+        send_at__gt=now,
+    ):
+        notices.setdefault(notice.recipient_id, notice)
+    window = timedelta(minutes=settings.PARCELS_NOTICE_WINDOW_MINUTES)
+    missing = [
+        ParcelNotice(recipient_id=pk, station_id=station_id, send_at=now + window)
+        for pk in dict.fromkeys(recipient_ids)
+        if pk not in notices
+    ]
+    for notice in ParcelNotice.objects.bulk_create(missing):
+        notices[notice.recipient_id] = notice
+    return notices
 
 
 def notices_send_due(*, now: datetime | None = None) -> int:

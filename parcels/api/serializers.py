@@ -6,7 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from logistics.api.serializers import StrictCharField, UserBriefSerializer
-from parcels.api.arrivals import MAX_ROWS
+from parcels.arrivals import MAX_ROWS
 from parcels.models import Carrier, Parcel, Pickup, SizeClass, Station
 from parcels.recipients import mask_name
 from parcels.workflow import is_overdue

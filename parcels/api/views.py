@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from logistics import workflow
 from logistics.api.serializers import ErrorSerializer
 from parcels import returns, services
-from parcels.api.arrivals import arrivals_scan_in
+from parcels.arrivals import arrivals_scan_in
 from parcels.filters import ParcelFilterSet
 from parcels.models import Parcel, Pickup, Proxy, Station
 from parcels.querysets import is_clerk, sees_all_stations

@@ -253,3 +253,73 @@ def test_the_list_marks_overdue_parcels(station, clerk, zhang):
     )
     row = as_user(zhang).get(PARCELS).json()["results"][0]
     assert row["overdue"] is True
+
+
+def test_a_bulk_arrival_costs_the_same_queries_for_3_rows_or_30(
+    station, clerk, zhang, li, django_assert_num_queries
+):
+    client = as_user(clerk)
+    client.get(PARCELS)
+
+    def rows(start, count):
+        return [
+            {"tracking_number": f"SF{1000000000000 + start + n}", "recipient": "2024001"}
+            for n in range(count)
+        ]
+
+    # session, user, the station, the numbers in care, savepoint, the recipients, the shelves,
+    # their fill, the codes taken, the preferences, the open notices (locked), the new notice,
+    # the parcels, their timelines, release, the answer's parcels
+    with django_assert_num_queries(16):
+        assert post(client, ARRIVALS, {"station": "EAST", "parcels": rows(0, 3)}).status_code == 201
+    with django_assert_num_queries(15):  # the notice is open now: nothing to insert
+        assert (
+            post(client, ARRIVALS, {"station": "EAST", "parcels": rows(100, 30)}).status_code == 201
+        )
+    assert Parcel.objects.filter(recipient=zhang).count() == 33
+
+
+def test_a_bulk_arrival_stores_as_one_scan_does(station, clerk, zhang, li):
+    from parcels.delivery import preference_set
+    from tests.logistics.factories import BuildingFactory
+
+    zhang.groups.add(*li.groups.all())
+    teacher = UserFactory(username="T1001", display_name="王老师", roles=[Role.TEACHER])
+    office = BuildingFactory(code="ADM")
+    preference_set(user=teacher, mode="office", building=office, office="305")
+    rows = [
+        {"tracking_number": "sf 1000 0000 00001", "recipient": "2024001"},
+        {"tracking_number": "SF1000000000002", "recipient_name": "李娜", "recipient_phone": "5678"},
+        {"tracking_number": "SF1000000000003", "recipient": "2024001"},
+        {"tracking_number": "SF1000000000004", "recipient": "T1001"},
+        {"tracking_number": "SF1000000000001"},  # the first row again: one parcel
+        {"tracking_number": "4312345678901", "recipient": "谁 9999"},
+    ]
+    body = post(as_user(clerk), ARRIVALS, {"station": "EAST", "parcels": rows}).json()
+    assert [r["result"] for r in body["results"]] == ["created"] * 4 + ["existing", "created"]
+    assert body["results"][4]["parcel"]["id"] == body["results"][0]["parcel"]["id"]
+    parcels = {p.tracking_number: p for p in Parcel.objects.all()}
+    assert len(parcels) == 5
+    first, second = parcels["SF1000000000001"], parcels["SF1000000000002"]
+    assert first.recipient == zhang and first.phone_tail == "1234" and first.carrier == "sf"
+    assert second.recipient == li and first.free_until == first.arrived_at + timezone.timedelta(
+        days=station.free_days
+    )
+    assert first.notice == parcels["SF1000000000003"].notice != second.notice  # one per person
+    assert first.pickup_code.startswith(f"{first.shelf.number}-{first.layer}-")
+    assert len({p.pickup_code for p in parcels.values()}) == 5
+    delivered = parcels["SF1000000000004"]
+    assert delivered.status == Status.FOR_DELIVERY and delivered.notice is None
+    assert delivered.delivery_building == office and delivered.delivery_office == "305"
+    assert list(delivered.events.values_list("action", flat=True)) == [
+        "scanned_in",
+        "sent_for_delivery",
+    ]
+    unknown = parcels["4312345678901"]
+    assert unknown.recipient is None and unknown.carrier_candidates == ["sto", "yunda"]
+    assert (unknown.recipient_hint, unknown.phone_tail) == ("谁", "9999")
+    assert unknown.events.get().action == "scanned_in"
+    found = as_user(clerk).get(PARCELS, {"q": "SF1000000000002"}).json()["results"]
+    assert [row["id"] for row in found] == [second.pk]  # in the search index
+    slots = {(p.shelf.number, p.layer) for p in parcels.values()}
+    assert len(slots) == 5  # the emptiest layer each time: spread, not piled
