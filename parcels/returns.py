@@ -5,6 +5,7 @@ ReturnRecord) and moving a parcel to another shelf. Every write here is a servic
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -28,6 +29,9 @@ if TYPE_CHECKING:
 Status = Parcel.Status
 SWEEP_BATCH = 1000
 
+LAST_DAY_TITLE = gettext_lazy(
+    "Last day of free storage, until %(deadline)s: %(codes)s at %(station)s"
+)
 RETURN_REMINDER = gettext_lazy(
     "Collect by %(deadline)s or it goes back to the carrier: %(codes)s at %(station)s"
 )
@@ -61,40 +65,79 @@ def ageing_sweep(*, now: datetime | None = None) -> dict[str, int]:
     run twice and at once: every parcel is claimed by a conditional update."""
     now = now or timezone.now()
     return {
-        "reminded": return_reminders_send(now=now),
+        "reminded": last_day_reminders_send(now=now) + return_reminders_send(now=now),
         "to_return": parcels_send_for_return(now=now),
     }
+
+
+@dataclass(frozen=True)
+class Reminder:
+    """One kind of reminder: the deadline it warns of, the column that says it was sent, its
+    kind and title."""
+
+    key: str
+    deadline: str
+    sent: str
+    kind: str
+    title: object
+
+
+LAST_DAY = Reminder(
+    "free_end", "free_until", "last_day_reminded_at", "parcels.last_day_reminder", LAST_DAY_TITLE
+)
+BEFORE_RETURN = Reminder(
+    "return", "return_due_at", "return_reminded_at", "parcels.return_reminder", RETURN_REMINDER
+)
+
+
+def last_day_reminders_send(*, now: datetime) -> int:
+    """Reminds each recipient once per parcel on the last day of its free storage (the local
+    day its free storage ends, before it ends). Returns the parcels reminded."""
+    today = timezone.localdate(now)
+    return _reminders_send(
+        LAST_DAY,
+        now=now,
+        lead=timedelta(days=1),
+        keep=lambda parcel_day: parcel_day == today,
+    )
 
 
 def return_reminders_send(*, now: datetime) -> int:
     """Reminds each recipient once per parcel, PARCELS_RETURN_REMINDER_HOURS before its return
     deadline: one notice per person for all their parcels due. Returns the parcels reminded."""
     lead = timedelta(hours=settings.PARCELS_RETURN_REMINDER_HOURS)
+    return _reminders_send(BEFORE_RETURN, now=now, lead=lead)
+
+
+def _reminders_send(reminder: Reminder, *, now: datetime, lead: timedelta, keep=None) -> int:
     due = (
         Parcel.objects.filter(
             status=Status.WAITING,
-            return_due_at__lte=now + lead,
-            return_due_at__gt=now,
-            return_reminded_at__isnull=True,
             recipient__isnull=False,
+            **{
+                f"{reminder.deadline}__lte": now + lead,
+                f"{reminder.deadline}__gt": now,
+                f"{reminder.sent}__isnull": True,
+            },
         )
-        .order_by("return_due_at", "id")
-        .values_list("recipient_id", "pk")[:SWEEP_BATCH]
+        .order_by(reminder.deadline, "id")
+        .values_list("recipient_id", "pk", reminder.deadline)[:SWEEP_BATCH]
     )
     by_person: dict[int, list[int]] = defaultdict(list)
-    for recipient_id, pk in due:
-        by_person[recipient_id].append(pk)
-    return sum(_remind(ids, now) for ids in by_person.values())
+    for recipient_id, pk, deadline in due:
+        if keep is None or keep(timezone.localdate(deadline)):
+            by_person[recipient_id].append(pk)
+    return sum(_remind(reminder, ids, now) for ids in by_person.values())
 
 
 @transaction.atomic
-def _remind(ids: list[int], now: datetime) -> int:
+def _remind(reminder: Reminder, ids: list[int], now: datetime) -> int:
     claimed = [
         pk
         for pk in ids
         if Parcel.objects.filter(
-            pk=pk, status=Status.WAITING, return_reminded_at__isnull=True
-        ).update(return_reminded_at=now)
+            pk=pk, status=Status.WAITING, **{f"{reminder.sent}__isnull": True}
+        ).update(**{reminder.sent: now})
     ]
     if not claimed:
         return 0
@@ -103,13 +146,14 @@ def _remind(ids: list[int], now: datetime) -> int:
     )
     for station_parcels in _by_station(parcels).values():
         first = station_parcels[0]
+        deadline = getattr(first, reminder.deadline)
         notify_involved(
             recipients=[first.recipient],
             by=None,
-            kind="parcels.return_reminder",
-            title=RETURN_REMINDER,
+            kind=reminder.kind,
+            title=reminder.title,
             params={
-                "deadline": timezone.localtime(first.return_due_at).strftime("%Y-%m-%d %H:%M"),
+                "deadline": timezone.localtime(deadline).strftime("%Y-%m-%d %H:%M"),
                 "codes": ", ".join(p.pickup_code for p in station_parcels),
                 "station": first.station.localized_name,
             },
@@ -117,7 +161,7 @@ def _remind(ids: list[int], now: datetime) -> int:
             department=first.station.department,
         )
     for parcel in parcels:
-        record(parcel, by=None, action="reminded", data={"before": "return"})
+        record(parcel, by=None, action="reminded", data={"before": reminder.key})
     return len(parcels)
 
 

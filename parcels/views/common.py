@@ -41,6 +41,8 @@ def event_detail(event) -> str:
         return _("Courier: %(name)s") % {"name": data["courier"]}
     if event.action == "delivered" and data.get("signed_by"):
         return _("Signed by %(name)s") % {"name": data["signed_by"]}
+    if event.action == "reminded" and data.get("before") == "free_end":
+        return _("Last day of free storage")
     if event.action == "reminded":
         return _("Before the return deadline")
     return ""

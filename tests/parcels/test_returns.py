@@ -201,3 +201,17 @@ def test_another_stations_clerk_gets_404_on_the_move(station, clerk, zhang):
         reverse("parcels:move", args=[station.pk, parcel.pk]), {"shelf": 1, "layer": 1}
     )
     assert response.status_code == 404
+
+
+def test_it_reminds_on_the_last_day_of_free_storage_once(station, clerk, zhang):
+    last_day = scan(station, clerk, "SF1000000000001", recipient_hint="2024001", days_ago=2.999)
+    scan(station, clerk, "SF1000000000002", recipient_hint="2024001", days_ago=2)  # tomorrow
+    Notification.objects.all().delete()
+    assert returns.last_day_reminders_send(now=timezone.now()) == 1
+    assert returns.last_day_reminders_send(now=timezone.now()) == 0
+    note = Notification.objects.get(recipient=zhang, kind="parcels.last_day_reminder")
+    assert last_day.pickup_code in note.title
+    event = last_day.events.get(action="reminded")
+    assert event.data == {"before": "free_end"}
+    html = as_user(zhang).get(last_day.get_absolute_url()).content.decode()
+    assert "Last day of free storage" in html
