@@ -310,9 +310,10 @@ def _kind(notice: Notice) -> str:
 
 
 def _split_push(notice: Notice, users: list[User], now: datetime) -> tuple[list, list]:
-    """Who gets this notice pushed (e-mail) and who only in-app: emergencies go to everyone at
-    once; other notices push at most once an hour per person."""
-    if notice.kind == Kind.EMERGENCY:
+    """Who gets this notice pushed (e-mail) and who only in-app: general notices push at most
+    once an hour per person (the rest wait for the digest); emergencies, outages, inspections
+    and safety notices go to everyone at once."""
+    if notice.kind != Kind.GENERAL:
         return users, []
     recent = set(
         ResidentPush.objects.filter(

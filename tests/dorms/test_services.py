@@ -265,3 +265,14 @@ def test_the_group_bots_hear_of_a_notice_once_and_residents_get_mail(building):
         pass
     channels = list(OutboxMessage.objects.values_list("channel", flat=True))
     assert sorted(channels) == ["email", "email", "email", "webhook"]
+
+
+def test_an_outage_is_pushed_even_right_after_a_general_notice(building):
+    resident_of(RoomFactory(building=building), "s1")
+    general = published(buildings=[building])
+    outage = water_outage([building], starts_in=timedelta(hours=30))
+    later = published(buildings=[building])
+    for notice in (general, outage, later):
+        services.notice_deliver_batch(delivery_id=_delivery(notice).pk)
+    pushed = dict(NoticeDelivery.objects.values_list("notice_id", "pushed"))
+    assert pushed == {general.pk: 1, outage.pk: 1, later.pk: 0}
