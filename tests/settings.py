@@ -20,3 +20,4 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"write": "10000/min"}  # noqa: F405
 LIST_COUNT_SECONDS = 0  # every test counts what it created (the cache outlives a test)
 REPAIRS_CHOICES_SECONDS = 0  # the same for the queue's dropdowns (tests that cache say so)
+REPAIRS_LIVE_FIGURES_SECONDS = 0  # and a multi-unit dispatcher's figures

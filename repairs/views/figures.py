@@ -3,11 +3,14 @@
 from datetime import date, datetime, time, timedelta
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
+from django.utils.translation import get_language, gettext_lazy
 
 from logistics.forms import IsoDateInput
 from logistics.spreadsheets import export_response
@@ -57,8 +60,32 @@ def period_figures(user, start: date, end: date) -> RepairFigures:
     scope = figures_scope(user)
     if scope is not None:
         return daily_repair_figures(scope=scope, start=start, end=end)
-    lower, upper = period_bounds(start, end)
-    return repair_figures(user=user, start=lower, end=upper)
+    # Computed from the requests: kept as long as the daily rows are (beat rewrites them every
+    # five minutes), so a dispatcher of several units pays for it once per period and refresh.
+    seconds = settings.REPAIRS_LIVE_FIGURES_SECONDS
+    key = live_figures_key(user, start, end)
+    figures = cache.get(key) if seconds > 0 else None
+    if figures is None:
+        lower, upper = period_bounds(start, end)
+        figures = repair_figures(user=user, start=lower, end=upper)
+        if seconds > 0:
+            figures.as_of = timezone.now()
+            cache.set(key, figures, seconds)
+    return figures
+
+
+def live_figures_key(user, start: date, end: date) -> str:
+    return ":".join(
+        (
+            "repairs:live-figures",
+            connection.settings_dict["NAME"],  # test databases share one cache
+            str(user.pk),
+            start.isoformat(),
+            end.isoformat(),
+            get_language() or "-",
+            timezone.get_current_timezone_name(),
+        )
+    )
 
 
 def _allowed(request) -> None:

@@ -3,16 +3,18 @@
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from logistics import daily
 from logistics.models import StaffScope
 from logistics.roles import Role
 from repairs.figures import repair_figures
 from repairs.models import RepairRequest
+from repairs.views.figures import live_figures_key
 from tests.logistics.factories import BuildingFactory, RoomFactory, UserFactory
 from tests.repairs.factories import CategoryFactory, RepairRequestFactory
 
@@ -292,3 +294,28 @@ def test_it_adds_repairs_figures_to_the_manager_overview(client, manager):
     body = response.content.decode()
     assert 'id="overview-repairsfigures"' in body
     assert reverse("repairs:figures") in body
+
+
+def test_it_keeps_the_figures_of_a_dispatcher_of_several_units_for_five_minutes(client, settings):
+    # no daily rows cover two buildings: their figures are computed from the requests, once
+    settings.REPAIRS_LIVE_FIGURES_SECONDS = 300
+    first, second = BuildingFactory(), BuildingFactory()
+    dispatcher = UserFactory(roles=[Role.REPAIR_DISPATCHER])
+    for building in (first, second):
+        StaffScope.objects.create(user=dispatcher, role=Role.REPAIR_DISPATCHER, building=building)
+        filed(3, room=RoomFactory(building=building))
+    client.force_login(dispatcher)
+    today = timezone.localdate()
+    for language, _name in settings.LANGUAGES:  # a previous run's figures of this user's id
+        with translation.override(language):
+            cache.delete(live_figures_key(dispatcher, today - timedelta(days=29), today))
+
+    with CaptureQueriesContext(connection) as computed:
+        response = client.get(reverse("repairs:figures"))
+    filed(2, room=RoomFactory(building=first))
+    with CaptureQueriesContext(connection) as kept:
+        again = client.get(reverse("repairs:figures"))
+
+    assert response.context["figures"].total == again.context["figures"].total == 2
+    assert len(kept) < len(computed) - 5
+    assert again.context["figures"].as_of is not None  # the page says when it was computed
