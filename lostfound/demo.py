@@ -94,6 +94,11 @@ def seed_lostfound(demo: DemoData) -> None:
     if keys is not None:
         services.claim_create(item=keys, claimant=demo.users["student"], answers="钥匙扣是一只小熊")
     _past_holding(desks[0], now)
+    umbrella = FoundItem.objects.filter(category__code="umbrella", custody="finder").first()
+    if umbrella is not None:
+        from lostfound.services.messages import message_send
+
+        message_send(item=umbrella, by=demo.users["student"], body="伞柄上是不是缠着白色胶带？")
 
 
 def _past_holding(desk: Desk, now) -> None:

@@ -256,3 +256,12 @@ class DisposalForm(PortalForm):
         super().__init__(*args, **kwargs)
         labels = dict(Disposal.Method.choices)
         self.fields["method"].choices = [(m, labels[m]) for m in methods]
+
+
+class MessageForm(PortalForm):
+    body = forms.CharField(
+        label=_("Message"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Your name, phone number and campus ID are not shown. Agree where to meet."),
+    )

@@ -604,3 +604,59 @@ class Disposal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item_id} {self.method}"
+
+
+class Conversation(models.Model):
+    """Portal messages about an item its finder keeps, between the finder and one person who
+    asks about it: neither learns the other's name, phone or campus ID from them."""
+
+    item = models.ForeignKey(
+        FoundItem,
+        verbose_name=_("item"),
+        on_delete=models.CASCADE,
+        related_name="conversations",
+    )
+    asker = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("asked by"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("started at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("last message at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("conversation")
+        verbose_name_plural = _("conversations")
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["item", "asker"], name="lostfound_conversation_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item_id} {self.asker_id}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("lostfound:conversation", args=[self.item_id, self.pk])
+
+
+class Message(models.Model):
+    """One message of a conversation, from the finder or from the person asking."""
+
+    conversation = models.ForeignKey(
+        Conversation,
+        verbose_name=_("conversation"),
+        on_delete=models.CASCADE,
+        related_name="messages",
+    )
+    from_finder = models.BooleanField(_("from the finder"))
+    body = models.TextField(_("message"), max_length=1000)
+    created_at = models.DateTimeField(_("sent at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.conversation_id} {self.created_at:%Y-%m-%d %H:%M}"

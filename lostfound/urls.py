@@ -3,7 +3,7 @@
 from django.urls import path
 
 from lostfound import feeds
-from lostfound.views import claims, desk, disposals, figures, lost, manage, public
+from lostfound.views import claims, desk, disposals, figures, lost, manage, messages, public
 
 app_name = "lostfound"
 
@@ -22,6 +22,12 @@ urlpatterns = [
         name="confirm-intake",
     ),
     path("found/<int:pk>/claim/", claims.claim_create, name="claim-create"),
+    path("found/<int:pk>/messages/", messages.item_messages, name="messages"),
+    path(
+        "found/<int:pk>/messages/<int:conversation_pk>/",
+        messages.conversation,
+        name="conversation",
+    ),
     path("found/<int:pk>/hand-over/", claims.finder_hand_over, name="finder-hand-over"),
     path("claims/<int:pk>/", claims.claim_detail, name="claim-detail"),
     *(

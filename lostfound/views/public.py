@@ -16,6 +16,7 @@ from lostfound.forms import FoundItemForm
 from lostfound.models import Claim, FoundItem, FoundItemPhoto, LostReport
 from lostfound.querysets import sees_hidden
 from lostfound.services import CLAIMABLE
+from lostfound.services.messages import can_ask_finder
 from lostfound.views.common import (
     PAGE_SIZE,
     board_is_public,
@@ -67,6 +68,8 @@ def found_detail(request, pk: int):
         and not desk_view
         and item.status in CLAIMABLE,
         "finder_handover": is_finder and item.custody == FoundItem.Custody.FINDER and approved,
+        "is_finder": is_finder,
+        "can_message": can_ask_finder(item, user),
         "claims": list(item.claims.order_by("created_at", "id")) if desk_view else [],
         "item": item,
         "photos": _photo_context(item),

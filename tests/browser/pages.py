@@ -142,6 +142,11 @@ def _stored_item() -> dict[str, Any]:
     return {"pk": first("lostfound.FoundItem", desk__code="MH", status="stored").pk}
 
 
+def _kept_umbrella() -> dict[str, Any]:
+    """The umbrella its finder (student2) keeps; the demo student has written to them."""
+    return {"pk": first("lostfound.FoundItem", custody="finder", category__code="umbrella").pk}
+
+
 PAGES: list[Page] = [
     # --- core ---------------------------------------------------------------------------------
     Page("home", ANON, STUDENT, TECHNICIAN, DISPATCHER, CANTEEN, MANAGER),
@@ -215,6 +220,16 @@ PAGES: list[Page] = [
         kwargs=lambda: {"pk": first("lostfound.FoundItem", disposal_listed_at__isnull=False).pk},
     ),
     Page("lostfound:figures", MANAGER, SUPERVISOR),
+    Page("lostfound:messages", STUDENT, STUDENT2, kwargs=_kept_umbrella),
+    Page(
+        "lostfound:conversation",
+        STUDENT,
+        STUDENT2,
+        kwargs=lambda: {
+            "pk": _kept_umbrella()["pk"],
+            "conversation_pk": first("lostfound.Conversation").pk,
+        },
+    ),
     Page("lostfound:categories", MANAGER),
     Page("lostfound:category-create", MANAGER),
     Page("lostfound:category-edit", MANAGER, kwargs=lambda: {"pk": first("lostfound.Category").pk}),

@@ -76,6 +76,21 @@ def _disposal(cast):
     return {"pk": disposal.pk}
 
 
+def _kept(cast):
+    from tests.lostfound.factories import FoundItemFactory  # noqa: PLC0415
+
+    return FoundItemFactory(finder=cast.users["student"], custody="finder", is_public=False)
+
+
+def _conversation(cast):
+    from lostfound.models import Conversation  # noqa: PLC0415
+    from tests.logistics.factories import UserFactory  # noqa: PLC0415
+
+    item = _kept(cast)
+    conversation = Conversation.objects.create(item=item, asker=UserFactory())
+    return {"pk": item.pk, "conversation_pk": conversation.pk}
+
+
 def _category(cast):
     from tests.lostfound.factories import category  # noqa: PLC0415
 
@@ -165,6 +180,15 @@ def rules(m) -> dict:
             kwargs=lambda cast: {"code": cast.campus.code},
             expect={("get", a): m.HIDDEN for a in m.ACTORS},
             why="Atom for any reader, only while the board is public (off by default: 404)",
+        ),
+        "lostfound:messages": owner(
+            get="owner", post="owner", kwargs=lambda cast: {"pk": _kept(cast).pk}
+        ),
+        "lostfound:conversation": m.rule(
+            get="owner",
+            post="owner",
+            kwargs=_conversation,
+            why="the finder and the person asking; others (managers included) 404",
         ),
         "lostfound:figures": m.rule(get="manager", why="logistics managers, supervisors"),
         "lostfound:categories": m.rule(get="manager"),
