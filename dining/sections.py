@@ -19,12 +19,21 @@ OVERVIEW_DAYS = 30
 
 
 def todays_menu_context(request) -> dict:
+    """The meal served now (or next) at each canteen; after the day's last meal, tomorrow's
+    first meal, linked to tomorrow's menus."""
     now = selectors.local_now()
     catalogue = selectors.catalogue()
     canteens = catalogue["canteens"]
-    first = selectors.meal_now(canteens, now) or Meal.LUNCH
-    days = selectors.canteen_days([c["id"] for c in canteens], now.date())
+    first = selectors.meal_now(canteens, now)
+    opening = selectors.first_opening(canteens)
+    tomorrow = first is None and opening is not None
+    if tomorrow:
+        first = opening[1]
+    first = first or Meal.LUNCH
+    day = now.date() + datetime.timedelta(days=1) if tomorrow else now.date()
+    days = selectors.canteen_days([c["id"] for c in canteens], day)
     labels = dict(Meal.choices)
+    status = _("Tomorrow: %(meal)s") % {"meal": labels[first]} if tomorrow else labels[first]
     items = []
     for canteen in canteens:
         dishes = [
@@ -40,15 +49,16 @@ def todays_menu_context(request) -> dict:
         items.append(
             {
                 "title": selectors.pick(canteen["name"], canteen["name_en"]),
-                "url": reverse("dining:canteen", args=[canteen["slug"]]),
-                "status": labels[first],
+                "url": reverse("dining:canteen", args=[canteen["slug"]])
+                + (f"?date={day.isoformat()}" if tomorrow else ""),
+                "status": status,
                 "meta": shown,
             }
         )
     return {
         "items": items,
         "empty_text": _("No menu published for the next meal yet."),
-        "more_url": reverse("dining:index"),
+        "more_url": reverse("dining:index") + ("?date=tomorrow" if tomorrow else ""),
     }
 
 

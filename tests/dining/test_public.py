@@ -366,3 +366,22 @@ def test_it_shows_today_and_says_why_for_a_day_it_does_not_know(client):
     html = response.content.decode()
     assert response.status_code == 200
     assert "Choose today or tomorrow." in html and "一号菜" in html
+
+
+def test_it_shows_tomorrows_first_meal_on_the_home_page_after_the_last_meal(
+    client, monkeypatch, student
+):
+    day = _clock_at(monkeypatch, 21, 30)
+    tonight = serve(name="今晚菜", meal=Meal.DINNER)
+    canteen = tonight.menu.canteen
+    _breakfast_to_dinner(canteen)
+    serve(canteen, name="明早菜", meal=Meal.BREAKFAST, date=day + datetime.timedelta(days=1))
+    client.force_login(student)
+    html = client.get("/").content.decode()
+    section = html[html.index('id="section-diningtodays-menu"') :]
+    section = section[: section.index("</section>")]
+    assert "明早菜" in section and "今晚菜" not in section
+    assert "Tomorrow: Breakfast" in section
+    tomorrow = (day + datetime.timedelta(days=1)).isoformat()
+    assert f'href="/dining/canteens/{canteen.slug}/?date={tomorrow}"' in section
+    assert 'href="/dining/?date=tomorrow"' in section
