@@ -206,7 +206,7 @@ class ClaimCreateSerializer(serializers.Serializer):
         )
 
 
-class ReasonSerializer(serializers.Serializer):
+class ClaimReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
 
 

@@ -157,18 +157,18 @@ class ClaimViewSet(
 
     def _decide(self, call) -> Response:
         claim = self.get_object()
-        incoming = s.ReasonSerializer(data=self.request.data)
+        incoming = s.ClaimReasonSerializer(data=self.request.data)
         incoming.is_valid(raise_exception=True)
         call(claim=claim, by=self.request.user, reason=incoming.validated_data["reason"])
         return Response(self.get_serializer(self._fresh(claim)).data)
 
-    @_claim_action_schema(s.ReasonSerializer, _("The item's desk approves the claim."))
+    @_claim_action_schema(s.ClaimReasonSerializer, _("The item's desk approves the claim."))
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
         return self._decide(services.claim_approve)
 
     @_claim_action_schema(
-        s.ReasonSerializer, _("The item's desk rejects the claim, with a reason.")
+        s.ClaimReasonSerializer, _("The item's desk rejects the claim, with a reason.")
     )
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):

@@ -42,6 +42,7 @@ def test_it_logs_each_request_of_runserver_when_debug(tmp_path):
         "DATABASE_URL": f"sqlite:///{tmp_path / 'run.sqlite3'}",
         "DJANGO_DEBUG": "true",
         "DJANGO_SETTINGS_MODULE": "logistics.settings",
+        "PYTHONUNBUFFERED": "1",  # the request lines reach the pipe before SIGTERM
     }
     server = subprocess.Popen(
         [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
