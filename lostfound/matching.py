@@ -8,8 +8,11 @@ two-character pieces, other text as lower-cased words and their parts), so "é»‘è
 found in the other (overlap coefficient), which a short lost report against a long found
 description does not punish.
 
-Candidates come from one indexed query (category, open, time window); a pair is proposed once:
-declining it keeps its row, so it is never proposed again."""
+Candidates come from one query (category, open, time window), at most CANDIDATES of them, the
+ones found soonest from the start of the owner's window: an owner's item is usually found within
+hours, and with thousands of items in the window the newest 200 left it out (bench_lostfound:
+recall@5 0.06 with 20,000 distractors, 0.94 this way). A pair is proposed once: declining it
+keeps its row, so it is never proposed again."""
 
 from __future__ import annotations
 
@@ -98,7 +101,7 @@ def items_for(report: LostReport):
             found_at__lte=report.lost_until + FOUND_LATER,
         )
         .select_related("building")
-        .order_by("-found_at")[:CANDIDATES]
+        .order_by("found_at", "id")[:CANDIDATES]
     )
 
 
