@@ -5,7 +5,9 @@ A student finds a phone in the library and hands it to the desk, which records a
 answer and is rejected; the owner reports it lost, receives the match, claims it, answers
 right, and collects it with the one-time code (a second desk person confirms the handover).
 Another student's found campus card notifies its owner directly and never reaches the board.
-Each step is checked in the database, not only on the page.
+An umbrella nobody claimed goes back to its finder by two desk people and into the register;
+an owner writes to a finder who keeps an item, neither seeing the other's name. Each step is
+checked in the database, not only on the page.
 """
 
 import pytest
@@ -243,3 +245,87 @@ def test_a_found_campus_card_tells_its_owner_and_never_reaches_the_board(open_as
         assert "红色" not in other.inner_text("main")
     response = other.goto(f"/lostfound/found/{item.pk}/")
     assert response.status == 404
+
+
+def test_an_unclaimed_umbrella_is_disposed_of_by_two_desk_people(open_as, cast):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from lostfound.models import Disposal
+    from lostfound.services.disposals import found_items_holding_sweep
+    from tests.lostfound.factories import FoundItemFactory
+
+    published = timezone.now() - timedelta(days=70)
+    umbrella = FoundItemFactory(
+        desk=cast["desk"],
+        finder=cast["finder"],
+        finder_wants_it=True,
+        category=category("umbrella"),
+        description="蓝色折叠伞，伞柄缠着白胶布",
+        status="stored",
+        label="LIB-00077",
+        notice_published_at=published,
+        holding_until=published + timedelta(days=60),
+    )
+    assert found_items_holding_sweep() == 1
+    desk1 = open_as(cast["desk1"])
+    desk1.goto("/lostfound/desk/disposals/")
+    fits_the_phone(desk1)
+    with desk1.expect_navigation():
+        desk1.get_by_role("link", name="LIB-00077", exact=False).click()
+    desk1.get_by_text("becomes state property on").wait_for()
+    desk1.get_by_label("What to do with it").select_option("finder")
+    desk1.get_by_label("Why").fill("保管期满无人认领，拾得人要求领回")
+    submit(desk1, "Propose the disposal")
+    disposal = Disposal.objects.get(item=umbrella)
+    assert (disposal.status, disposal.method, disposal.proposed_by) == (
+        "proposed",
+        "finder",
+        cast["desk1"],
+    )
+
+    desk2 = open_as(cast["desk2"])
+    desk2.goto("/lostfound/desk/disposals/")
+    submit(desk2, "Approve")
+    disposal.refresh_from_db()
+    umbrella.refresh_from_db()
+    assert (disposal.status, disposal.approved_by) == ("approved", cast["desk2"])
+    assert umbrella.status == "disposed"
+    assert Notification.objects.filter(
+        recipient=cast["finder"], kind="lostfound.disposal_finder"
+    ).exists()
+    desk2.goto("/lostfound/desk/register/")
+    fits_the_phone(desk2)
+    assert "保管期满无人认领" in desk2.inner_text("main")
+
+
+def test_an_owner_writes_to_a_finder_who_keeps_the_item(open_as, cast):
+    from lostfound.models import Message
+    from tests.lostfound.factories import FoundItemFactory
+
+    kept = FoundItemFactory(
+        desk=cast["desk"],
+        finder=cast["finder"],
+        custody="finder",
+        category=category("umbrella"),
+        description="黑色长柄伞",
+    )
+    owner = open_as(cast["owner"])
+    owner.goto(f"/lostfound/found/{kept.pk}/")
+    with owner.expect_navigation():
+        owner.get_by_role("link", name="Write to the finder").click()
+    owner.get_by_label("Message").fill("伞柄上是不是有个小划痕？")
+    submit(owner, "Send")
+    fits_the_phone(owner)
+    finder = open_as(cast["finder"])
+    finder.goto(f"/lostfound/found/{kept.pk}/messages/")
+    with finder.expect_navigation():
+        finder.get_by_role("link", name="Person 1").click()
+    assert "王丢失" not in finder.inner_text("main")
+    finder.get_by_label("Message").fill("有的，明天中午图书馆门口见")
+    submit(finder, "Send")
+    owner.reload()
+    assert "明天中午图书馆门口见" in owner.inner_text("main")
+    assert "李找到" not in owner.inner_text("main")
+    assert [m.from_finder for m in Message.objects.order_by("id")] == [False, True]
