@@ -15,7 +15,12 @@ from django.test import override_settings
 from tests.browser.conftest import new_page
 from tests.browser.pages import ANON, PAGES
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# serialized_rollback like every browser test: a plain flush re-creates the content types and
+# the next test's restore of the serialized database then collides with them.
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 BLOCKING = {"critical", "serious"}
 DEMO_PASSWORD = "demo"  # logistics/demo.py

@@ -16,7 +16,12 @@ from tests.browser.test_accessibility_sweep import problems_on
 from tests.logistics.factories import UserFactory
 from tests.parcels.factories import ParcelFactory, station_with_shelves
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# serialized_rollback like every browser test: a plain flush re-creates the content types and
+# the next test's restore of the serialized database then collides with them.
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 def test_it_fits_a_phone_and_passes_axe(browser, live_server):
