@@ -21,6 +21,7 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext as _
 from lxml import etree
 
+from logistics.i18n import join_list
 from logistics.models import Building, Campus
 
 from .models import Audience, Kind, Notice
@@ -171,7 +172,7 @@ def _info(alert, notice: Notice, language: str, areas: list) -> None:
     _sub(info, "description", plain_text(body, limit=4000) or title)
     _sub(info, "web", f"{settings.SITE_URL}{notice.get_absolute_url()}")
     area = _sub(info, "area")
-    names = ", ".join(str(place) for place in areas) or _("The whole campus")
+    names = join_list(areas, language=language) or _("The whole campus")
     _sub(area, "areaDesc", names)
 
 

@@ -84,12 +84,14 @@ class Desk(BilingualName):
 
     @property
     def where(self) -> str:
-        """ "失物招领处, 图书馆一楼, open 8:30–17:00" in the active language."""
+        """ "失物招领处，图书馆一楼，开放时间 8:30–17:00" in the active language."""
+        from logistics.i18n import is_chinese
+
+        comma = "，" if is_chinese() else ", "
         parts = [self.localized_name, self.location]
-        text = ", ".join(p for p in parts if p)
         if self.opening_hours:
-            text += ", " + str(_("open %(hours)s") % {"hours": self.opening_hours})
-        return text
+            parts.append(str(_("open %(hours)s") % {"hours": self.opening_hours}))
+        return comma.join(str(p) for p in parts if p)
 
 
 class FoundItem(models.Model):
