@@ -8,9 +8,10 @@ Start the demo first (`make run`, or any server seeded with `manage.py seed_demo
 Uses Debian's Chromium through Playwright, at phone (360 px) and desktop (1280 px) width. The
 journeys in tests/browser/ take the core pages' screenshots (`make screenshots`).
 
-A page whose address holds an id of the demo data (a repair to rate, a complaint) is reached the
-way a person would: open `path`, then click the link `click` names; `query` is added to the
-address reached. `full_page` takes the whole page instead of the first screen.
+A page whose address holds an id of the demo data (a repair to rate, a complaint, a station) is
+reached the way a person would: open `path`, then click the link `click` names (or each of a list
+of links in turn); `query` is added to the address reached. `full_page` takes the whole page
+instead of the first screen.
 """
 
 import sys
@@ -69,6 +70,55 @@ PAGES = [
         ("desktop",),
         {"click": "main table a:has-text('维修中心')", "query": "?period=week", "full_page": True},
     ),
+    # Parcels: the clerk serves both demo stations; student (张伟, phone …1234) has parcels waiting.
+    (
+        "mailroom_clerk",
+        "/parcels/stations/",
+        "parcels-scan",
+        ("mobile",),
+        {"click": "main a:has-text('东区驿站')", "full_page": True},
+    ),
+    (
+        "mailroom_clerk",
+        "/parcels/stations/",
+        "parcels-pickup",
+        ("mobile",),
+        {
+            "click": ["main a:has-text('东区驿站')", "main a:has-text('交还')"],
+            "query": "?q=1234",
+            "full_page": True,
+        },
+    ),
+    ("student", "/parcels/mine/", "parcels-mine", ("mobile",)),
+    (
+        "student",
+        "/parcels/mine/",
+        "parcels-qr",
+        ("mobile",),
+        {"click": "main a:has-text('出示取件二维码')"},
+    ),
+    # Lost and found: the board, the found phone's page, the desk's inventory.
+    ("student", "/lostfound/", "lostfound-board", ("mobile",)),
+    (
+        "student",
+        "/lostfound/",
+        "lostfound-item",
+        ("mobile",),
+        {"click": "main a:has-text('黑色华为手机')", "full_page": True},
+    ),
+    ("lostfound_desk", "/lostfound/desk/", "lostfound-desk", ("mobile",)),
+    # Dorms: student lives in 东区1号楼 (tomorrow's water outage); the safety notice's acks.
+    ("student", "/dorms/building/", "dorms-building", ("mobile",)),
+    (
+        "dorm_manager",
+        "/dorms/",
+        "dorms-acks",
+        ("mobile",),
+        {
+            "click": ["main a:has-text('宿舍消防安全教育')", "main a:has-text('确认情况')"],
+            "full_page": True,
+        },
+    ),
 ]
 
 
@@ -101,8 +151,9 @@ def main(base: str, only: list[str]) -> None:
             if account:
                 sign_in(page, base, account)
             page.goto(base + path)
-            if options.get("click"):
-                page.click(options["click"])
+            clicks = options.get("click", [])
+            for link in [clicks] if isinstance(clicks, str) else clicks:
+                page.click(link)
                 page.wait_for_load_state()
             if options.get("query"):
                 page.goto(page.url.split("?")[0] + options["query"])
