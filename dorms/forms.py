@@ -5,7 +5,7 @@ import re
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from logistics.forms import IsoDateTimeInput, MultipleImageInput, PortalForm
 from logistics.models import Building, Campus, Department, Room
@@ -130,7 +130,7 @@ class NoticeForm(PortalForm):
     requires_ack = forms.BooleanField(
         label=gettext_lazy("Ask for an acknowledgement (已阅并确认)"), required=False
     )
-    ack_deadline = _datetime_field(gettext_lazy("Acknowledge by"))
+    ack_deadline = _datetime_field(pgettext_lazy("notice acknowledgement", "Acknowledge by"))
     attachments = AttachmentsField(
         label=gettext_lazy("Attachments"),
         help_text=gettext_lazy("PDF, JPEG, PNG or WebP; at most 5 files of 10 MB."),

@@ -113,3 +113,14 @@ def test_the_missing_list_shows_one_building_at_a_time(client, buildings, reside
     first = response.content.decode()
     assert listed not in first and "Everyone has acknowledged." in first
     assert client.get(url, {"building": "x"}).status_code == 200
+
+
+def test_it_words_the_ack_view_as_acknowledgements_in_chinese(client, buildings, residents):
+    """'Acknowledge by' and 'Rate' have their own context: not a repair's deadline or a score."""
+    manager = dorm_manager_of(*buildings)
+    notice = _safety(buildings)
+    client.force_login(manager)
+    client.cookies["django_language"] = "zh-hans"
+    html = client.get(reverse("dorms:notice-acks", args=[notice.pk])).content.decode()
+    assert "确认截止" in html and "确认率" in html
+    assert "受理时限" not in html and ">评分<" not in html
