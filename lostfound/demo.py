@@ -1,14 +1,22 @@
 """Demo data of the lost-and-found system, registered with logistics.demo.register_demo_seeder:
-two desks (闵行 administration building, 徐汇 library), the demo desk person scoped to the first,
-and a few found items and lost reports filed through the services (one past its holding
-period, on the disposal list). Runs once: with any found item present it does nothing."""
+two desks (闵行 administration building, 徐汇 library), the demo desk person scoped to the first
+and a second desk person (lostfound_desk2) serving both, who confirms valuables.
+
+First the stories the pages and browser tests open, filed through the services (a phone at the
+library, an umbrella its finder keeps, keys the student claimed, a bottle past its holding
+period, the student's campus card). Then three months of history written in bulk
+(lostfound/demo_history.py): about 300 found items and 200 lost reports, most returned or still
+stored, some matched, some past their holding period and on the disposal list or disposed of.
+Runs once: with any found item present it does nothing."""
 
 from datetime import timedelta
 
+from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from logistics.demo import DemoData, register_demo_seeder
-from logistics.models import Department
+from logistics.models import Department, StaffScope, User
+from logistics.roles import Role
 from lostfound import services
 from lostfound.models import Category, Desk, FoundItem
 
@@ -99,6 +107,30 @@ def seed_lostfound(demo: DemoData) -> None:
         from lostfound.services.messages import message_send
 
         message_send(item=umbrella, by=demo.users["student"], body="伞柄上是不是缠着白色胶带？")
+    from lostfound.demo_history import seed_history
+
+    seed_history(demo, desks, _second_desk_person(demo, desks))
+
+
+def _second_desk_person(demo: DemoData, desks: list[Desk]) -> User:
+    """A second desk person, serving both desks: valuables need two people at intake and
+    handover, disposals a second one's approval."""
+    password = demo.users["lostfound_desk"].password
+    user, _ = User.objects.get_or_create(
+        username="lostfound_desk2",
+        defaults={
+            "display_name": "郑浩",
+            "email": "lostfound_desk2@example.edu.cn",
+            "department": desks[0].department,
+            "password": password,
+        },
+    )
+    user.groups.add(Group.objects.get_or_create(name=Role.LOSTFOUND_DESK)[0])
+    for desk in desks:
+        StaffScope.objects.get_or_create(
+            user=user, role=Role.LOSTFOUND_DESK, department=desk.department
+        )
+    return user
 
 
 def _past_holding(desk: Desk, now) -> None:

@@ -216,6 +216,9 @@ class FoundItem(models.Model):
             models.Index(fields=["-created_at", "-id"], name="lostfound_found_new_idx"),
             models.Index(fields=["desk", "status", "stored_at"], name="lostfound_found_desk_idx"),
             models.Index(fields=["finder", "-created_at"], name="lostfound_found_finder_idx"),
+            # the matching candidates of a lost report: one category, found in its window,
+            # soonest first (lostfound.matching.items_for)
+            models.Index(fields=["category", "found_at", "id"], name="lostfound_found_match_idx"),
             models.Index(
                 fields=["holding_until", "id"],
                 condition=models.Q(status__in=["reported", "intake_pending", "stored"]),
