@@ -446,6 +446,12 @@ REVIEWS_COMPLAINT_RESOLVE_HOURS = env.int("REVIEWS_COMPLAINT_RESOLVE_HOURS", def
 # Weight of the prior in the Bayesian-adjusted mean: like this many reviews at the overall mean.
 REVIEWS_PRIOR_WEIGHT = env.int("REVIEWS_PRIOR_WEIGHT", default=10)
 
+# Command centre (logistics.indicators): thresholds replacing the registered ones, by indicator
+# key, e.g. INDICATOR_THRESHOLDS=repairs.overdue=20,parcels.overdue=50
+INDICATOR_THRESHOLDS = {
+    key: float(value) for key, value in env.dict("INDICATOR_THRESHOLDS", default={}).items()
+}
+
 # --- Lost and found -----------------------------------------------------------------------------
 
 # Whether visitors without a session see the board of found items (signed-in users always do).

@@ -6,7 +6,7 @@ Tasks take ids and re-read rows; each is safe to run twice (see outbox.py).
 
 from celery import shared_task
 
-from logistics import daily, notifications, outbox
+from logistics import daily, indicators, notifications, outbox
 
 
 @shared_task(name=outbox.DELIVER_TASK, ignore_result=True)
@@ -35,5 +35,7 @@ def bulk_purge_outbox() -> int:
 
 @shared_task(name="logistics.tasks.bulk_refresh_daily_figures", ignore_result=True)
 def bulk_refresh_daily_figures() -> int:
-    """Rewrites today's figures (and the past days whose source rows changed)."""
-    return daily.refresh()
+    """Rewrites today's figures (and the past days whose source rows changed), then the
+    indicators of every period those days fall in (logistics.indicators)."""
+    written = daily.refresh()
+    return written + indicators.refresh()

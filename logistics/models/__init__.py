@@ -1,7 +1,7 @@
 """Models of the shared core."""
 
 from .calendar import CalendarDay
-from .figures import DailyFigure
+from .figures import DailyFigure, IndicatorValue
 from .notifications import (
     Notification,
     NotificationPreference,
@@ -19,6 +19,7 @@ __all__ = [
     "Campus",
     "DailyFigure",
     "Department",
+    "IndicatorValue",
     "Notification",
     "NotificationPreference",
     "OutboxMessage",

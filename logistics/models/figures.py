@@ -42,3 +42,51 @@ class DailyFigure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} {self.scope_kind}:{self.scope_id} {self.day} = {self.value}"
+
+
+class IndicatorValue(models.Model):
+    """One registered indicator's value (logistics.indicators) for one scope and one period —
+    a day, an ISO week (from Monday) or a month — computed by beat from the daily figures.
+    The command centre, the weekly report and the city export read only these rows."""
+
+    class Period(models.TextChoices):
+        DAY = "day", _("day")
+        WEEK = "week", _("week")
+        MONTH = "month", _("month")
+
+    key = models.CharField(_("indicator"), max_length=64)
+    scope_kind = models.CharField(
+        _("scope"),
+        max_length=16,
+        choices=DailyFigure.ScopeKind.choices,
+        default=DailyFigure.ScopeKind.SITE,
+    )
+    scope_id = models.BigIntegerField(_("scope id"), default=0)
+    period = models.CharField(_("period"), max_length=8, choices=Period.choices)
+    start = models.DateField(_("first day"))
+    end = models.DateField(_("last day"))  # today for the current period
+    value = models.FloatField(_("value"), null=True, blank=True)  # None: nothing to measure
+    attention = models.BooleanField(_("needs attention"), default=False)
+    computed_at = models.DateTimeField(_("computed at"))
+
+    class Meta:
+        verbose_name = _("indicator value")
+        verbose_name_plural = _("indicator values")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["key", "scope_kind", "scope_id", "period", "start"],
+                name="indicator_value_unique",
+            ),
+        ]
+        indexes = [
+            # the command centre: one period's values of every indicator and scope
+            models.Index(fields=["period", "start"], name="indicator_value_period_idx"),
+            models.Index(
+                fields=["period", "start"],
+                condition=models.Q(attention=True),
+                name="indicator_value_attention_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.scope_kind}:{self.scope_id} {self.period} {self.start}"

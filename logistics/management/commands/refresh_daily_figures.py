@@ -1,11 +1,12 @@
-"""Recompute the daily figures (logistics.daily) of a range of days: backfill after an install."""
+"""Recompute the daily figures (logistics.daily) of a range of days, and the indicators of the
+periods they fall in (logistics.indicators): backfill after an install."""
 
 from datetime import date, timedelta
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from logistics import daily
+from logistics import daily, indicators
 
 
 class Command(BaseCommand):
@@ -29,4 +30,5 @@ class Command(BaseCommand):
         written = 0
         for day in wanted:  # one transaction per day and source, so a long backfill can stop
             written += daily.refresh(days=[day], only=source)
-        self.stdout.write(f"{len(wanted)} days, {written} rows")
+        values = indicators.refresh(days=wanted)
+        self.stdout.write(f"{len(wanted)} days, {written} rows, {values} indicator values")
