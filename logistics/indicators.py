@@ -47,7 +47,7 @@ from logistics import daily
 from logistics.daily import Row
 from logistics.models import DailyFigure, IndicatorValue
 
-UP, DOWN = "up", "down"  # which way is good
+UP, DOWN, NEUTRAL = "up", "down", ""  # which way is good (NEUTRAL: a volume)
 Period = IndicatorValue.Period
 ScopeKind = DailyFigure.ScopeKind
 
@@ -115,7 +115,7 @@ class Indicator:
 
     def needs_attention(self, value: float | None) -> bool:
         limit = self.limit()
-        if value is None or limit is None:
+        if value is None or limit is None or self.good == NEUTRAL:
             return False
         return value > limit if self.good == DOWN else value < limit
 
@@ -382,7 +382,7 @@ class Reading:
     def better(self) -> bool | None:
         """Whether the change went the good way (None: no change or nothing to compare)."""
         change = self.change
-        if not change:
+        if not change or self.indicator.good == NEUTRAL:
             return None
         return (change < 0) if self.indicator.good == DOWN else (change > 0)
 
