@@ -3,7 +3,6 @@
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -11,6 +10,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from logistics import notifications as service
+from logistics.keyset import keyset_page, other_params
 
 PAGE_SIZE = 20
 # The bell (includes/_bell.html) listens for this event and refreshes its count.
@@ -24,8 +24,9 @@ def notification_list(request):
     notifications = service.notifications_for(request.user)
     if unread_only:
         notifications = notifications.filter(read_at__isnull=True)
-    page = Paginator(notifications, PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"page": page, "unread_only": unread_only}
+    # by cursor, newest first: any depth costs what the first page does, and no COUNT
+    page = keyset_page(request, notifications.order_by("-created_at", "-id"), PAGE_SIZE)
+    context = {"page": page, "unread_only": unread_only, "query": other_params(request)}
     return render(request, "logistics/notifications/list.html", context)
 
 
