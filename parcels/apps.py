@@ -15,11 +15,13 @@ class ParcelsConfig(AppConfig):
         from logistics.schedule import register_beat_entry
         from logistics.sections import register_home_section, register_overview_section
         from parcels.figures import register as register_daily_figures
+        from parcels.indicators import register as register_indicators
         from parcels.reviews import register as register_reviews
         from parcels.sections import my_parcels_context, overview_context
 
         register_reviews()
         register_daily_figures()
+        register_indicators()
         register_overview_section(
             "parcels.figures",
             title=_("Parcels"),

@@ -8,6 +8,13 @@ the 50th and 90th percentiles). A parcel's arrival never moves and it is closed 
 today's and yesterday's rows change; a parcel written later with an earlier arrival (a late
 manifest) makes beat rewrite its day (`changed_days`).
 
+Two states are kept as of the end of each day (today: now) — the parcels *in stock* and those
+*overdue* (waiting past their free storage) — for the indicators (parcels/indicators.py). Today's
+are read from the statuses; a past day's are rebuilt from the times (arrived before its end, not
+closed by then; overdue: past free storage and not yet due for return), so a backfill draws the
+same history. Arrivals, dwell times and the two states are also kept per building, campus and
+unit of the stations.
+
 What a station holds now (stock, shelf fill, overdue and to-return parcels) is read from the
 waiting parcels themselves: a few grouped queries over the in-stock parcels, whatever the size
 of the history.
@@ -30,15 +37,18 @@ from django.utils import timezone
 
 from logistics import daily
 from logistics.daily import Figure
+from logistics.models import DailyFigure
 from logistics.roles import Role
 from parcels.models import Carrier, Parcel, Shelf, Station
-from parcels.workflow import CLOSED, IN_STOCK
+from parcels.workflow import AT_STATION, CLOSED, IN_STOCK, overdue_q
 
 logger = logging.getLogger(__name__)
 
 SOURCE = "parcels"
 ARRIVED, CLOSED_KEY, DWELL = "parcels.arrived", "parcels.closed", "parcels.dwell"
+IN_STOCK_KEY, OVERDUE_KEY = "parcels.in_stock", "parcels.overdue"
 PERIOD_KEYS = (ARRIVED, CLOSED_KEY, DWELL)
+Kind = DailyFigure.ScopeKind
 Status = Parcel.Status
 
 FORECAST_DAYS = 7
@@ -75,11 +85,15 @@ def compute(day: date, now: datetime) -> list[Figure]:
         status_counts[status] += n
         carrier_status[f"{carrier or Carrier.OTHER}:{status}"] += n
     dwell: dict[str, list[float]] = defaultdict(list)
+    station_dwell: dict[int, list[float]] = defaultdict(list)
     picked = closed.filter(status=Status.PICKED_UP).annotate(s=F("closed_at") - F("arrived_at"))
-    for carrier, spent in picked.values_list("carrier", "s"):
-        dwell[carrier or Carrier.OTHER].append(max(spent.total_seconds(), 0.0))
+    for carrier, station_id, spent in picked.values_list("carrier", "station_id", "s"):
+        seconds = max(spent.total_seconds(), 0.0)
+        dwell[carrier or Carrier.OTHER].append(seconds)
+        station_dwell[station_id].append(seconds)
     every = [value for values in dwell.values() for value in values]
-    return [
+    stock = _stock_at(min(end, now), exact=end > now)
+    figures = [
         Figure(ARRIVED, sum(by_carrier.values()), {"carrier": by_carrier, "station": by_station}),
         Figure(
             CLOSED_KEY,
@@ -95,7 +109,67 @@ def compute(day: date, now: datetime) -> list[Figure]:
                 "carrier": {c: daily.histogram(values) for c, values in sorted(dwell.items())},
             },
         ),
+        Figure(IN_STOCK_KEY, sum(n for n, _o in stock.values())),
+        Figure(OVERDUE_KEY, sum(o for _n, o in stock.values())),
     ]
+    arrived_at = {int(k): n for k, n in by_station.items() if k.isdigit()}
+    return figures + _scoped(arrived_at, station_dwell, stock)
+
+
+def _stock_at(moment: datetime, *, exact: bool) -> dict[int, tuple[int, int]]:
+    """Per station: (in stock, overdue) at `moment` — from the statuses when `exact` (now),
+    rebuilt from the times for a past moment. One query."""
+    parcels = Parcel.objects.order_by()
+    if exact:
+        held = parcels.filter(status__in=IN_STOCK)
+        late = overdue_q(moment)
+    else:
+        held = parcels.filter(
+            Q(status__in=AT_STATION) | Q(closed_at__gte=moment), arrived_at__lt=moment
+        )
+        late = Q(free_until__lt=moment) & (
+            Q(return_due_at__isnull=True) | Q(return_due_at__gt=moment)
+        )
+    rows = held.values_list("station_id").annotate(n=Count("id"), late=Count("id", filter=late))
+    return {station_id: (n, overdue) for station_id, n, overdue in rows}
+
+
+def station_scopes() -> dict[int, list[tuple[str, int]]]:
+    """Each station's scopes: its building, the building's campus and the station's unit."""
+    rows = Station.objects.order_by().values_list(
+        "pk", "building_id", "building__campus_id", "department_id"
+    )
+    scopes = {}
+    for pk, building_id, campus_id, department_id in rows:
+        found = [(Kind.BUILDING, building_id), (Kind.CAMPUS, campus_id)]
+        if department_id:
+            found.append((Kind.DEPARTMENT, department_id))
+        scopes[pk] = found
+    return scopes
+
+
+def _scoped(arrived: dict, dwell: dict, stock: dict) -> list[Figure]:
+    """The arrivals, dwell times and states of every building, campus and unit with a station
+    (zeros included, so a quiet day still has its row)."""
+    totals: dict[tuple[str, int], list] = defaultdict(lambda: [0, [], 0, 0])
+    for station_id, scopes in station_scopes().items():
+        held, late = stock.get(station_id, (0, 0))
+        for scope in scopes:
+            total = totals[scope]
+            total[0] += arrived.get(station_id, 0)
+            total[1].extend(dwell.get(station_id, ()))
+            total[2] += held
+            total[3] += late
+    figures = []
+    for (kind, scope_id), (count, seconds, held, late) in sorted(totals.items()):
+        dwell_parts = {"seconds": sum(seconds), "histogram": daily.histogram(seconds)}
+        figures += [
+            Figure(ARRIVED, count, {}, kind, scope_id),
+            Figure(DWELL, len(seconds), dwell_parts, kind, scope_id),
+            Figure(IN_STOCK_KEY, held, {}, kind, scope_id),
+            Figure(OVERDUE_KEY, late, {}, kind, scope_id),
+        ]
+    return figures
 
 
 def _counts(queryset, column: str) -> dict[str, int]:
