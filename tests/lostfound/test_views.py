@@ -284,3 +284,32 @@ def test_the_pages_speak_chinese_by_default(student):
     client = Client()
     client.force_login(student)
     assert "失物" in client.get(reverse("lostfound:index")).content.decode()
+
+
+def test_the_home_page_lists_my_lost_reports_and_found_items_and_nobody_elses(
+    student, other_student, desk
+):
+    mine = [
+        LostReportFactory(owner=student),
+        FoundItemFactory(finder=student, desk=desk),
+    ]
+    others = [
+        LostReportFactory(owner=other_student),
+        FoundItemFactory(finder=other_student, desk=desk),
+    ]
+    client = client_for(student)
+
+    html = client.get(reverse("home")).content.decode()
+
+    for row in mine:  # each by its number and link
+        assert row.number in html and row.get_absolute_url() in html
+    for row in others:
+        assert row.number not in html and row.get_absolute_url() not in html
+    assert SECRET not in html  # a hidden trait never reaches the home page
+    assert reverse("lostfound:mine") in html
+
+
+def test_the_home_page_says_so_when_i_have_reported_nothing(student):
+    html = client_for(student).get(reverse("home"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "You have not reported anything lost." in html
+    assert "You have not reported a found item." in html
