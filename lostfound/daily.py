@@ -4,7 +4,12 @@ to returned as a histogram for the median) and disposed of (by category and how)
 
 Every event is counted on the day it happened (an item on its report's day, a return on its
 handover's day, a disposal on its approval's day), so a past day never changes and beat only
-keeps today and yesterday current."""
+keeps today and yesterday current.
+
+For the indicators (lostfound/indicators.py) a day also holds the items still open *past their
+holding period* as of its end (today: now; a past day's rebuilt from the handover and disposal
+times), and the items found that day as the base of the return rate; items found, returned and
+past holding are also kept per desk — its unit, and its building and campus when it has one."""
 
 from __future__ import annotations
 
@@ -12,15 +17,19 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from django.db.models import Count
+from django.db.models import Count, Exists, OuterRef, Q
 
 from logistics import daily
 from logistics.daily import Figure
-from lostfound.models import Claim, Disposal, FoundItem
+from logistics.models import DailyFigure
+from lostfound.models import OPEN_ITEM_STATUSES, Claim, Desk, Disposal, FoundItem
 
 SOURCE = "lostfound"
 FOUND, RETURNED, DISPOSED = "lostfound.found", "lostfound.returned", "lostfound.disposed"
+PAST_HOLDING = "lostfound.past_holding"
 KEYS = (FOUND, RETURNED, DISPOSED)
+Kind = DailyFigure.ScopeKind
+Status = FoundItem.Status
 PLACE_TEXT = 40  # a free-text place is counted by its first characters
 
 
@@ -45,9 +54,9 @@ def compute(day: date, now: datetime) -> list[Figure]:
             status=Claim.Status.HANDED_OVER, handed_over_at__gte=start, handed_over_at__lt=end
         )
         .order_by()
-        .values_list("category__code", "handed_over_at", "item__found_at")
+        .values_list("category__code", "handed_over_at", "item__found_at", "item__desk_id")
     )
-    waits = [max((at - found_at).total_seconds(), 0) for _c, at, found_at in returned]
+    waits = [max((at - found_at).total_seconds(), 0) for _c, at, found_at, _d in returned]
     disposed = list(
         Disposal.objects.filter(
             status=Disposal.Status.APPROVED, approved_at__gte=start, approved_at__lt=end
@@ -55,6 +64,9 @@ def compute(day: date, now: datetime) -> list[Figure]:
         .order_by()
         .values_list("item__category__code", "method")
     )
+    found_at_desk = dict(found.values_list("desk_id").annotate(n=Count("id")))
+    returned_at_desk = Counter(desk_id for _c, _a, _f, desk_id in returned)
+    past_holding = past_holding_at(min(end, now), exact=end > now)
     return [
         Figure(
             FOUND,
@@ -65,9 +77,10 @@ def compute(day: date, now: datetime) -> list[Figure]:
             RETURNED,
             len(returned),
             {
-                "category": dict(Counter(c for c, _a, _f in returned)),
+                "category": dict(Counter(c for c, _a, _f, _d in returned)),
                 "seconds": sum(waits),
                 "histogram": daily.histogram(waits),
+                "found": sum(by_category.values()),
             },
         ),
         Figure(
@@ -78,7 +91,63 @@ def compute(day: date, now: datetime) -> list[Figure]:
                 "method": dict(Counter(m for _c, m in disposed)),
             },
         ),
+        Figure(PAST_HOLDING, sum(past_holding.values())),
+        *_scoped(found_at_desk, returned_at_desk, past_holding),
     ]
+
+
+def past_holding_at(moment: datetime, *, exact: bool) -> dict[int, int]:
+    """Per desk: the items still open past their holding period at `moment` — from the
+    statuses when `exact` (now), rebuilt for a past moment from when each item was returned
+    or disposed of. One query."""
+    items = FoundItem.objects.filter(holding_until__lte=moment).order_by()
+    if exact:
+        items = items.filter(status__in=OPEN_ITEM_STATUSES)
+    else:
+        later_return = Claim.objects.filter(
+            item=OuterRef("pk"), status=Claim.Status.HANDED_OVER, handed_over_at__gt=moment
+        )
+        later_disposal = Disposal.objects.filter(
+            item=OuterRef("pk"), status=Disposal.Status.APPROVED, approved_at__gt=moment
+        )
+        items = items.filter(created_at__lte=moment).filter(
+            Q(status__in=OPEN_ITEM_STATUSES)
+            | Q(Exists(later_return), status=Status.RETURNED)
+            | Q(Exists(later_disposal), status=Status.DISPOSED)
+        )
+    return dict(items.values_list("desk_id").annotate(n=Count("id")))
+
+
+def desk_scopes() -> dict[int, list[tuple[str, int]]]:
+    """Each desk's scopes: its unit, and its building and that building's campus if set."""
+    scopes = {}
+    rows = Desk.objects.order_by().values_list(
+        "pk", "department_id", "building_id", "building__campus_id"
+    )
+    for pk, department_id, building_id, campus_id in rows:
+        scopes[pk] = [(Kind.DEPARTMENT, department_id)]
+        if building_id:
+            scopes[pk] += [(Kind.BUILDING, building_id), (Kind.CAMPUS, campus_id)]
+    return scopes
+
+
+def _scoped(found: dict, returned: Counter, past_holding: dict) -> list[Figure]:
+    """Items found, returned and past holding for each desk's scopes (zeros included)."""
+    totals: dict[tuple[str, int], list[int]] = {}
+    for desk_id, scopes in desk_scopes().items():
+        for scope in scopes:
+            total = totals.setdefault(scope, [0, 0, 0])
+            total[0] += found.get(desk_id, 0)
+            total[1] += returned.get(desk_id, 0)
+            total[2] += past_holding.get(desk_id, 0)
+    figures = []
+    for (kind, scope_id), (n_found, n_returned, n_past) in sorted(totals.items()):
+        figures += [
+            Figure(FOUND, n_found, {}, kind, scope_id),
+            Figure(RETURNED, n_returned, {"found": n_found}, kind, scope_id),
+            Figure(PAST_HOLDING, n_past, {}, kind, scope_id),
+        ]
+    return figures
 
 
 # --- reading a period ---------------------------------------------------------------------------

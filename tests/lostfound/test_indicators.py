@@ -1,0 +1,153 @@
+"""The lost-and-found indicators (lostfound/indicators.py): on known items, each indicator's
+value for a day and for the week equals what the items give, per desk scope too, and each links
+to a page a manager can open."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from logistics import daily, indicators
+from logistics.indicators import SITE, Period, Scope
+from logistics.models import DailyFigure
+from lostfound.models import OPEN_ITEM_STATUSES, Claim, Disposal, FoundItem
+from tests.logistics.factories import UserFactory
+from tests.lostfound.factories import DeskFactory, FoundItemFactory
+
+pytestmark = pytest.mark.django_db
+Kind = DailyFigure.ScopeKind
+Status = FoundItem.Status
+KEYS = ("lostfound.found", "lostfound.return_rate", "lostfound.past_holding")
+
+
+def item(desk, *, hours_ago: float, holding_days: float = 30, status=Status.STORED):
+    created = timezone.now() - timedelta(hours=hours_ago)
+    found = FoundItemFactory(desk=desk, status=status, found_at=created - timedelta(hours=1))
+    FoundItem.objects.filter(pk=found.pk).update(
+        created_at=created, holding_until=created + timedelta(days=holding_days)
+    )
+    found.refresh_from_db()
+    return found
+
+
+def returned(found: FoundItem, *, hours_ago: float) -> None:
+    FoundItem.objects.filter(pk=found.pk).update(status=Status.RETURNED)
+    Claim.objects.create(
+        item=found,
+        claimant=UserFactory(),
+        category=found.category,
+        answers="x",
+        status=Claim.Status.HANDED_OVER,
+        handed_over_at=timezone.now() - timedelta(hours=hours_ago),
+    )
+
+
+def disposed(found: FoundItem, *, hours_ago: float) -> None:
+    FoundItem.objects.filter(pk=found.pk).update(status=Status.DISPOSED)
+    Disposal.objects.create(
+        item=found,
+        desk=found.desk,
+        method="donate",
+        reason="无人认领",
+        status=Disposal.Status.APPROVED,
+        approved_at=timezone.now() - timedelta(hours=hours_ago),
+    )
+
+
+@pytest.fixture
+def desks(db):
+    library = DeskFactory(code="LIB")
+    canteen = DeskFactory(code="CAN", building=None)
+    for hours_ago in (1, 3, 30, 60, 150):
+        item(library, hours_ago=hours_ago)
+    returned(item(library, hours_ago=5), hours_ago=2)
+    returned(item(library, hours_ago=200), hours_ago=28)
+    returned(item(canteen, hours_ago=40), hours_ago=4)
+    item(canteen, hours_ago=2)
+    # past their holding period: two still open, one returned late (yesterday: still open)
+    item(library, hours_ago=300, holding_days=5)
+    item(canteen, hours_ago=400, holding_days=7)
+    returned(item(library, hours_ago=500, holding_days=7), hours_ago=1)
+    disposed(item(canteen, hours_ago=600, holding_days=7), hours_ago=100)
+    now = timezone.now()
+    days = [timezone.localdate(now) - timedelta(days=n) for n in range(20)]
+    daily.refresh(days=days, now=now, only="lostfound")
+    indicators.refresh(days=days, now=now)
+    return library, canteen
+
+
+def values(period: str, day, scope=SITE) -> dict:
+    readings = indicators.read(period=period, day=day, scopes=[scope], keys=KEYS)
+    return {r.indicator.key: r.value for r in readings}
+
+
+def expected(items, start, end, *, now) -> dict:
+    found = items.filter(created_at__gte=start, created_at__lt=end).count()
+    back = Claim.objects.filter(
+        item__in=items, status="handed_over", handed_over_at__gte=start, handed_over_at__lt=end
+    ).count()
+    past = items.filter(status__in=OPEN_ITEM_STATUSES, holding_until__lte=now).count()
+    return {
+        "lostfound.found": found,
+        "lostfound.return_rate": 100 * back / found if found else None,
+        "lostfound.past_holding": past,
+    }
+
+
+@pytest.mark.parametrize("period", [Period.DAY, Period.WEEK])
+def test_each_indicator_equals_what_the_items_give(desks, period):
+    now = timezone.now()
+    today = timezone.localdate(now)
+    start = daily.day_bounds(indicators.period_start(period, today))[0]
+    wanted = expected(FoundItem.objects.all(), start, now, now=now)
+    found = values(period, today)
+    assert found.keys() == wanted.keys()
+    for key, value in wanted.items():
+        assert found[key] == (value if value is None else pytest.approx(value)), key
+    assert found["lostfound.past_holding"] == 2
+
+
+def test_each_desk_scope_has_its_own_rows(desks):
+    library, canteen = desks
+    now = timezone.now()
+    today = timezone.localdate(now)
+    start = daily.day_bounds(indicators.period_start(Period.WEEK, today))[0]
+    for desk, scope in (
+        (library, Scope(Kind.DEPARTMENT, library.department_id)),
+        (library, Scope(Kind.BUILDING, library.building_id)),
+        (library, Scope(Kind.CAMPUS, library.building.campus_id)),
+        (canteen, Scope(Kind.DEPARTMENT, canteen.department_id)),
+    ):
+        wanted = expected(FoundItem.objects.filter(desk=desk), start, now, now=now)
+        assert values(Period.WEEK, today, scope) == pytest.approx(wanted), scope
+    # the canteen desk has no building: no building rows of its own
+    assert not DailyFigure.objects.filter(scope_kind=Kind.BUILDING).exclude(
+        scope_id=library.building_id
+    )
+
+
+def test_a_past_day_counts_the_items_past_holding_at_its_end(desks):
+    yesterday = timezone.localdate() - timedelta(days=1)
+    # the item returned an hour ago was still at the desk at midnight; the disposed one was not
+    assert values(Period.DAY, yesterday)["lostfound.past_holding"] == 3
+    # 15 days ago only the item disposed of four days ago had come to the end of its holding
+    long_ago = timezone.localdate() - timedelta(days=15)
+    assert values(Period.DAY, long_ago)["lostfound.past_holding"] == 1
+
+
+def test_a_low_return_rate_needs_attention(desks, settings):
+    settings.INDICATOR_THRESHOLDS = {"lostfound.return_rate": 90}
+    now = timezone.now()
+    days = [timezone.localdate(now)]
+    indicators.refresh(days=days, now=now)
+    [reading] = indicators.read(period=Period.DAY, day=days[0], keys=["lostfound.return_rate"])
+    assert reading.value < 90 and reading.attention
+
+
+def test_each_drill_down_opens_for_a_manager(client, desks, manager):
+    library, _canteen = desks
+    client.force_login(manager)
+    for key in KEYS:
+        for scope in (SITE, Scope(Kind.DEPARTMENT, library.department_id)):
+            link = indicators.get(key).link(scope)
+            assert client.get(link).status_code == 200, (key, scope, link)
