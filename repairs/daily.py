@@ -13,6 +13,7 @@ and the repeat faults of the last 90 days.
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date, datetime
 
 from django.db.models import Count, Q, QuerySet
@@ -28,6 +29,7 @@ from .figures import (
     COMPLETION_SECONDS,
     OVERDUE_LIST_SIZE,
     PERCENTILE,
+    REPEAT_FAULT_LIST_SIZE,
     RESPONSE_SECONDS,
     OverdueRow,
     RepairFigures,
@@ -46,6 +48,7 @@ RESPONSE, COMPLETION = "repairs.response", "repairs.completion"
 RESPONSE_SLA, COMPLETION_SLA = "repairs.response_sla", "repairs.completion_sla"
 REOPENED = "repairs.reopened"
 OVERDUE, REPEAT_FAULTS = "repairs.overdue", "repairs.repeat_faults"
+OPEN_NOW = "repairs.open_now"
 PERIOD_KEYS = (FILED, OPEN, RESPONSE, COMPLETION, RESPONSE_SLA, COMPLETION_SLA, REOPENED)
 Kind = DailyFigure.ScopeKind
 
@@ -76,17 +79,46 @@ def compute(day: date, now: datetime) -> list[Figure]:
     start, end = daily.day_bounds(day)
     is_today = day == timezone.localdate(now)
     figures: list[Figure] = []
-    for kind, scope_id, condition in scopes():
+    kept = scopes()
+    for kind, scope_id, condition in kept:
         scoped = RepairRequest.objects.filter(condition).order_by()
         period = scoped.filter(created_at__gte=start, created_at__lt=end)
         for figure in _period_figures(period, now):
             figures.append(Figure(figure.key, figure.value, figure.parts, kind, scope_id))
         rows = _repeat_fault_parts(scoped, end=min(end, now))
-        figures.append(Figure(REPEAT_FAULTS, len(rows), {"rows": rows}, kind, scope_id))
+        count = _repeat_fault_count(scoped, rows, end=min(end, now))
+        figures.append(Figure(REPEAT_FAULTS, count, {"rows": rows}, kind, scope_id))
         if is_today:
             count, rows = _overdue_parts(scoped, now)
             figures.append(Figure(OVERDUE, count, {"rows": rows}, kind, scope_id))
+            figures.append(Figure(OPEN_NOW, scoped.open().count(), {}, kind, scope_id))
+    done = {scope_id for kind, scope_id, _ in kept if kind == Kind.BUILDING}
+    figures += _building_states(end=min(end, now), now=now, is_today=is_today, done=done)
     return figures
+
+
+def _building_states(*, end: datetime, now: datetime, is_today: bool, done: set[int]):
+    """Every other building's states: repeat faults (every day) and, today, the open and overdue
+    requests of the moment — zeros included, so a building whose last overdue request was done
+    reads 0, not its last non-zero day. Three grouped queries, whatever the number of buildings."""
+    buildings = [pk for pk in Building.objects.values_list("pk", flat=True) if pk not in done]
+    faults = repeat_fault_rows(RepairRequest.objects.order_by(), end=end, size=None)
+    repeat = Counter(faults.values_list("room__building_id", flat=True))
+    counts = {REPEAT_FAULTS: repeat}
+    if is_today:
+        requests = RepairRequest.objects.order_by()
+        counts[OPEN_NOW] = _count_by_building(requests.open())
+        counts[OVERDUE] = _count_by_building(requests.overdue(now))
+    return [
+        Figure(key, found.get(pk, 0), {}, Kind.BUILDING, pk)
+        for key, found in counts.items()
+        for pk in buildings
+    ]
+
+
+def _count_by_building(queryset: QuerySet) -> dict[int, int]:
+    rows = queryset.exclude(building=None).values_list("building_id").annotate(n=Count("id"))
+    return dict(rows.values_list("building_id", "n"))
 
 
 def _period_figures(period: QuerySet, now: datetime) -> list[Figure]:
@@ -165,6 +197,13 @@ def _repeat_fault_parts(scoped: QuerySet, *, end: datetime) -> list[dict]:
     ]
 
 
+def _repeat_fault_count(scoped: QuerySet, rows: list[dict], *, end: datetime) -> int:
+    """How many (room, category) repeat faults there are; the list keeps only the first few."""
+    if len(rows) < REPEAT_FAULT_LIST_SIZE:
+        return len(rows)
+    return repeat_fault_rows(scoped, end=end, size=None).count()
+
+
 def changed_days(since: datetime, now: datetime) -> list[date]:
     """The filing days of requests that changed since `since`, or whose response or completion
     deadline passed since then (which decides their SLA figures without a write)."""
@@ -237,10 +276,10 @@ def daily_repair_figures(*, scope: tuple[str, int], start: date, end: date) -> R
     figures.by_building = _by_building(daily.merged(filed, "building"))
     if overdue := daily.latest(rows[OVERDUE]):
         figures.overdue_count = int(overdue.value)
-        figures.overdue = [_overdue_row(row) for row in overdue.parts["rows"]]
+        figures.overdue = [_overdue_row(row) for row in overdue.parts.get("rows", [])]
         figures.as_of = overdue.computed_at
     if repeat := daily.latest(rows[REPEAT_FAULTS]):
-        figures.repeat_faults = [_repeat_fault(row) for row in repeat.parts["rows"]]
+        figures.repeat_faults = [_repeat_fault(row) for row in repeat.parts.get("rows", [])]
     return figures
 
 

@@ -301,9 +301,12 @@ def _by_building(period: QuerySet) -> list[dict]:
     return result
 
 
-def repeat_fault_rows(scoped: QuerySet, *, end: datetime) -> QuerySet:
-    """Rooms where the same category was reported three or more times in the 90 days to `end`."""
-    return (
+def repeat_fault_rows(
+    scoped: QuerySet, *, end: datetime, size: int | None = REPEAT_FAULT_LIST_SIZE
+) -> QuerySet:
+    """Rooms where the same category was reported three or more times in the 90 days to `end`,
+    the most reported first (the first `size`; None: all)."""
+    rows = (
         scoped.filter(
             room__isnull=False,
             created_at__gte=end - timedelta(days=REPEAT_FAULT_DAYS),
@@ -320,8 +323,9 @@ def repeat_fault_rows(scoped: QuerySet, *, end: datetime) -> QuerySet:
         )
         .annotate(n=Count("id"), last_at=Max("created_at"))
         .filter(n__gte=REPEAT_FAULT_MIN)
-        .order_by("-n", "-last_at")[:REPEAT_FAULT_LIST_SIZE]
+        .order_by("-n", "-last_at")
     )
+    return rows if size is None else rows[:size]
 
 
 def _repeat_faults(scoped: QuerySet, *, end: datetime) -> list[dict]:

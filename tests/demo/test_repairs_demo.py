@@ -7,6 +7,8 @@ from django.core.management import call_command
 from django.db.models import Count, F
 from django.utils import timezone
 
+from logistics import indicators
+from logistics.indicators import Period
 from logistics.models import Notification, OutboxMessage
 from repairs.demo import REQUESTS
 from repairs.figures import repair_figures
@@ -75,6 +77,18 @@ def test_it_leaves_some_requests_overdue_and_a_repeat_fault(seeded):
     assert figures.repeat_faults
     assert figures.completion.p90_hours > figures.completion.mean_hours > 0
     assert 0 < figures.completion_sla < 1
+
+
+def test_it_leaves_two_months_of_repairs_indicators_for_the_command_centre(seeded):
+    today = timezone.localdate()
+    start = today - timezone.timedelta(days=59)
+    filed = indicators.series("repairs.filed", start=start, end=today)
+    assert len(filed) == 60 and sum(value for _, value in filed) > 100
+    assert len(indicators.series("repairs.repeat_faults", start=start, end=today)) == 60
+    week = {r.indicator.key: r for r in indicators.read(period=Period.WEEK, day=today)}
+    assert week["repairs.overdue"].value >= 5 and week["repairs.overdue"].attention
+    assert week["repairs.open"].value > 0
+    assert week["repairs.completion_p90"].previous is not None
 
 
 def test_it_gives_the_demo_student_requests_and_notifications(seeded):

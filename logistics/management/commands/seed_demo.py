@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.module_loading import autodiscover_modules
 from django.utils.translation import gettext as _
 
-from logistics import daily, demo
+from logistics import daily, demo, indicators
 
 # The demo's history reaches about two months back; its figures pages need those days' rows.
 DEMO_FIGURE_DAYS = 70
@@ -40,9 +40,12 @@ class Command(BaseCommand):
             for seeder in demo.registered_seeders():
                 seeder(data)
             demo.settle_notifications()
-            # the figures pages read daily rows (logistics.daily): the demo's year of them
+            # the figures pages read daily rows (logistics.daily): the demo's year of them, and
+            # the command centre the indicators computed from them (logistics.indicators)
             today = timezone.localdate()
-            daily.refresh(days=[today - timedelta(days=n) for n in range(DEMO_FIGURE_DAYS)])
+            days = [today - timedelta(days=n) for n in range(DEMO_FIGURE_DAYS)]
+            daily.refresh(days=days)
+            indicators.refresh(days=days)
         self.stdout.write(self.style.SUCCESS(self.summary(data)))
 
     def summary(self, data: demo.DemoData) -> str:
