@@ -12,11 +12,12 @@ class DiningConfig(AppConfig):
     def ready(self) -> None:
         from celery.schedules import crontab
 
-        from dining import reviews, sections
+        from dining import reviews, sections, supervision
         from logistics.api.permissions import register_scope_area
         from logistics.roles import Role
         from logistics.schedule import register_beat_entry
         from logistics.sections import register_home_section, register_overview_section
+        from logistics.supervision import register_supervision_section
 
         register_home_section(
             "dining.my-canteen",
@@ -56,5 +57,8 @@ class DiningConfig(AppConfig):
             "dining-price-index",
             task="dining.tasks.bulk_price_index",
             schedule=crontab(hour=0, minute=15),
+        )
+        register_supervision_section(
+            "dining", supervision.dining_section, rows=supervision.dining_rows
         )
         reviews.register()

@@ -22,4 +22,5 @@ class LogisticsConfig(AppConfig):
         register_core_entries(relay_interval=settings.OUTBOX_RELAY_INTERVAL)
         register_scope_area("places")
         register_scope_area("notifications")
+        register_scope_area("supervision")  # the city supervision export reads
         install()

@@ -452,6 +452,33 @@ INDICATOR_THRESHOLDS = {
     key: float(value) for key, value in env.dict("INDICATOR_THRESHOLDS", default={}).items()
 }
 
+# City supervision export (logistics.supervision, docs/supervision.md): the code the city
+# platform knows the school by, the indicators the daily document carries (keys, prefixes ending
+# in "." or "*"), and the benchmark dishes whose prices it reports ("name" or
+# "name=local name|other local name", matched against the dishes' Chinese names).
+SUPERVISION_CAMPUS_CODE = env.str("SUPERVISION_CAMPUS_CODE", default="")
+SUPERVISION_INDICATORS = env.list(
+    "SUPERVISION_INDICATORS",
+    default=[
+        "reviews.",
+        "repairs.filed",
+        "repairs.open",
+        "repairs.overdue",
+        "repairs.completion_p90",
+        "repairs.completion_on_time",
+        "repairs.first_time_fix",
+        "repairs.repeat_faults",
+        "dining.",
+    ],
+)
+SUPERVISION_BENCHMARK_DISHES = env.list(
+    "SUPERVISION_BENCHMARK_DISHES", default=["米饭", "馒头", "肉包", "大排", "红烧肉", "荷包蛋"]
+)
+# Where yesterday's document is pushed after midnight (HTTPS; empty: no push) and the secret of
+# its HMAC signature (the X-Portal-Signature header, as webhooks).
+SUPERVISION_PUSH_URL = env.str("SUPERVISION_PUSH_URL", default="")
+SUPERVISION_PUSH_SECRET = env.str("SUPERVISION_PUSH_SECRET", default="")
+
 # --- Lost and found -----------------------------------------------------------------------------
 
 # Whether visitors without a session see the board of found items (signed-in users always do).

@@ -340,6 +340,14 @@ RULES: dict[str, Rule] = {
     # --- API -------------------------------------------------------------------------------
     "api-root": rule(get="login"),
     "api-me": rule(get="login", post="method-login"),
+    "api-supervision-daily": rule(
+        get="manager",
+        post="method-login",
+        data={"date": "2026-12-01"},
+        # the role is checked before the method: students are refused, managers get a 405
+        expect={("post", actor): DENIED for actor in (STUDENT, OTHER, TECH, ELSEWHERE)},
+        why="the city supervision export: supervisors, managers and integrators (their tokens)",
+    ),
     "api-schema": rule(get="public", why="the OpenAPI schema documents the API to integrators"),
     "api-docs": rule(get="public"),
     "campus-list": _api(),

@@ -442,34 +442,46 @@ def _end_of_day(day) -> datetime.datetime:
     return timezone.make_aware(start)
 
 
-def _basket_prices(day, *, only_missing_base: bool = False) -> dict[int, Decimal | None]:
-    """{basket item pk: the dish's student price on `day`}: the price of the dish on the newest
-    published menu on or before `day`, or its standard price in force at the end of `day`,
-    whichever was set later; before any record, the first recorded old price or the dish's
-    price (the last known price is carried forward)."""
+def _price_on(day, dish: str) -> dict:
+    """Annotations giving the student price on `day` of the dish `dish` names (an OuterRef
+    path): the price of the dish on the newest published menu on or before `day`, or its
+    standard price in force at the end of `day`, whichever was set later; before any record, the
+    first recorded old price (`_price_of` reads them, with the dish's price as the last resort:
+    the last known price is carried forward)."""
     end = _end_of_day(day)
     served = MenuItem.objects.filter(
-        dish=OuterRef("dish_id"), menu__status=Menu.Status.PUBLISHED, menu__date__lte=day
+        dish=OuterRef(dish), menu__status=Menu.Status.PUBLISHED, menu__date__lte=day
     ).order_by("-menu__date", "-id")
-    standard = PriceChange.objects.filter(dish=OuterRef("dish_id"), tier=STUDENT).filter(
+    standard = PriceChange.objects.filter(dish=OuterRef(dish), tier=STUDENT).filter(
         menu_item__isnull=True
     )
     before = standard.filter(changed_at__lt=end).order_by("-changed_at", "-id")
     after = standard.filter(changed_at__gte=end).order_by("changed_at", "id")
+    return {
+        "served_price": Subquery(served.values("price")[:1]),
+        "served_date": Subquery(served.values("menu__date")[:1]),
+        "standard_price": Subquery(before.values("new_price")[:1]),
+        "standard_at": Subquery(before.values("changed_at")[:1]),
+        "next_old": Subquery(after.values("old_price")[:1]),
+    }
+
+
+def _basket_prices(day, *, only_missing_base: bool = False) -> dict[int, Decimal | None]:
+    """{basket item pk: the dish's student price on `day`} (see `_price_on`)."""
     rows = BasketItem.objects.select_related("dish")
     if only_missing_base:
         rows = rows.filter(base_price__isnull=True)
-    rows = rows.annotate(
-        served_price=Subquery(served.values("price")[:1]),
-        served_date=Subquery(served.values("menu__date")[:1]),
-        standard_price=Subquery(before.values("new_price")[:1]),
-        standard_at=Subquery(before.values("changed_at")[:1]),
-        next_old=Subquery(after.values("old_price")[:1]),
-    )
-    return {row.pk: _price_of(row) for row in rows}
+    rows = rows.annotate(**_price_on(day, "dish_id"))
+    return {row.pk: _price_of(row, row.dish.price) for row in rows}
 
 
-def _price_of(row):
+def dish_prices_on(*, day: datetime.date, dishes: QuerySet[Dish]) -> dict[int, Decimal]:
+    """{dish pk: its student price on `day`}, read as the price index reads it. One query."""
+    rows = dishes.annotate(**_price_on(day, "pk"))
+    return {row.pk: _price_of(row, row.price) for row in rows}
+
+
+def _price_of(row, standing: Decimal) -> Decimal:
     standard_day = timezone.localdate(row.standard_at) if row.standard_at else None
     if row.served_price is not None and (standard_day is None or row.served_date >= standard_day):
         return _money(row.served_price)
@@ -477,7 +489,7 @@ def _price_of(row):
         return _money(row.standard_price)
     if row.next_old is not None:
         return _money(row.next_old)
-    return row.dish.price
+    return standing
 
 
 def laspeyres(pairs: Sequence[tuple[Decimal, Decimal, Decimal]]) -> Decimal | None:

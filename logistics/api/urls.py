@@ -3,7 +3,7 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
-from logistics.api import notifications, places, views
+from logistics.api import notifications, places, supervision, views
 
 router = DefaultRouter(trailing_slash=True)
 places.register(router)
@@ -11,6 +11,11 @@ notifications.register(router)
 
 urlpatterns = [
     path("me/", views.MeView.as_view(), name="api-me"),
+    path(
+        "supervision/daily/",
+        supervision.SupervisionDailyView.as_view(),
+        name="api-supervision-daily",
+    ),
     path("repairs/", include("repairs.api.urls")),
     path("dining/", include("dining.api.urls")),
     path("dorms/", include("dorms.api.urls")),
