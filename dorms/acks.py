@@ -35,32 +35,38 @@ class BuildingRate:
         return self.acknowledged / self.residents if self.residents else None
 
 
-def _with_acknowledgement(notice: Notice):
-    """The audience, each joined to their acknowledgement of `notice` (LEFT JOIN, not a
-    subquery per person: one hash join however large the audience)."""
-    return recipients_of(notice).annotate(
-        ack=FilteredRelation(
-            "dorm_notice_reads",
-            condition=Q(
-                dorm_notice_reads__notice=notice, dorm_notice_reads__acknowledged_at__isnull=False
-            ),
-        )
-    )
+def _with_acknowledgement(notice: Notice, until: datetime | None = None):
+    """The audience, each joined to their acknowledgement of `notice` (made by `until`, when
+    given) — a LEFT JOIN, not a subquery per person: one hash join however large the audience."""
+    made = Q(dorm_notice_reads__notice=notice, dorm_notice_reads__acknowledged_at__isnull=False)
+    if until is not None:
+        made &= Q(dorm_notice_reads__acknowledged_at__lte=until)
+    return recipients_of(notice).annotate(ack=FilteredRelation("dorm_notice_reads", condition=made))
 
 
-def acknowledgement_rates(notice: Notice) -> list[BuildingRate]:
-    """Per building of the audience: residents reached and how many acknowledged (one query)."""
+def acknowledgement_counts(
+    notice: Notice, *, until: datetime | None = None
+) -> dict[int | None, tuple[int, int]]:
+    """Per building of the audience (None: people without a room): (residents reached, how
+    many acknowledged — by `until` when given). One query."""
     rows = (
-        _with_acknowledgement(notice)
+        _with_acknowledgement(notice, until)
         .order_by()
         .values("dorm_room__building")
         .annotate(residents=Count("pk"), acknowledged=Count("ack__id"))
     )
-    counts = {r["dorm_room__building"]: r for r in rows}
+    return {r["dorm_room__building"]: (r["residents"], r["acknowledged"]) for r in rows}
+
+
+def acknowledgement_rates(notice: Notice) -> list[BuildingRate]:
+    """Per building of the audience: residents reached and how many acknowledged (one query)."""
+    counts = acknowledgement_counts(notice)
     buildings = Building.objects.in_bulk([pk for pk in counts if pk])
     return [
-        BuildingRate(buildings.get(pk), row["residents"], row["acknowledged"])
-        for pk, row in sorted(counts.items(), key=lambda item: (item[0] is None, item[0] or 0))
+        BuildingRate(buildings.get(pk), residents, acknowledged)
+        for pk, (residents, acknowledged) in sorted(
+            counts.items(), key=lambda item: (item[0] is None, item[0] or 0)
+        )
     ]
 
 

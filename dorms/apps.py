@@ -15,10 +15,12 @@ class DormsConfig(AppConfig):
         from logistics.sections import register_home_section, register_overview_section
         from repairs.public import register_outage_provider
 
-        from . import sections
+        from . import daily, indicators, sections
         from .outages import active_outages
 
         register_scope_area("dorms")
+        daily.register()
+        indicators.register()
         register_outage_provider(active_outages)
         register_home_section(
             "dorms.my-building",

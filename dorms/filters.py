@@ -9,17 +9,19 @@ from .models import Kind, Notice
 
 
 class NoticeFilterSet(SearchFilterSet):
-    """Notices by kind, status and building; `q` searches title and text through the index."""
+    """Notices by kind, status, building and whether they ask for acknowledgement; `q` searches
+    title and text through the index."""
 
     search_fields = ("title", "body")
 
     kind = django_filters.ChoiceFilter(choices=Kind.choices, label=_("Kind"))
     status = django_filters.ChoiceFilter(choices=Notice.Status.choices, label=_("Status"))
     building = IntegerFilter(method="in_building", label=_("Building id"))
+    requires_ack = django_filters.BooleanFilter(label=_("Asks for acknowledgement"))
 
     class Meta:
         model = Notice
-        fields = ["kind", "status", "building"]
+        fields = ["kind", "status", "building", "requires_ack"]
 
     def in_building(self, queryset, name, value):
         return queryset.in_buildings([value])

@@ -125,8 +125,10 @@ class NoticeQuerySet(models.QuerySet):
         return self.filter(kind="outage", status="published")
 
     def active_outages(self, now: datetime | None = None) -> NoticeQuerySet:
+        """Outages going on at `now`; an all-clear (a correction that withdraws the outage)
+        copies the outage's times but is not one."""
         now = now or timezone.now()
-        return self.outages().filter(starts_at__lte=now, ends_at__gt=now)
+        return self.outages().filter(starts_at__lte=now, ends_at__gt=now, withdraws=False)
 
     def upcoming_outages(self, now: datetime | None = None) -> NoticeQuerySet:
         now = now or timezone.now()

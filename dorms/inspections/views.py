@@ -174,7 +174,8 @@ def _record(request, inspection_round, room, check):
 @login_required
 @require_GET
 def hazard_list(request):
-    """Open hazards nearest deadline first (managers, inspectors); ?overdue=1 only overdue."""
+    """Open hazards nearest deadline first (managers, inspectors); ?overdue=1 only overdue,
+    ?building=<id> only one building's (what the command centre links to)."""
     hazards = (
         Hazard.objects.for_user(request.user)
         .open()
@@ -184,6 +185,9 @@ def hazard_list(request):
     overdue = request.GET.get("overdue") == "1"
     if overdue:
         hazards = hazards.overdue()
+    building = request.GET.get("building", "")
+    if building.isdigit() and len(building) < 10:
+        hazards = hazards.in_buildings([int(building)])
     context = {
         "page": keyset_page(request, hazards, PAGE_SIZE),
         "query": other_params(request),
