@@ -16,7 +16,7 @@ class ReviewsConfig(AppConfig):
         from logistics.roles import Role
         from logistics.schedule import register_beat_entry
         from logistics.sections import register_home_section, register_overview_section
-        from reviews import sections
+        from reviews import daily, indicators, sections
         from reviews.complaints import sections as complaints_sections
 
         register_home_section(
@@ -35,6 +35,8 @@ class ReviewsConfig(AppConfig):
             roles={Role.LOGISTICS_MANAGER, Role.SUPERVISOR},
         )
         complaints_sections.register()
+        daily.register()
+        indicators.register()
         register_scope_area("reviews")
         register_beat_entry(
             "reviews-invitations",

@@ -1,9 +1,14 @@
 """Demo data of the reviews system: repairs and dishes reviewed, follow-ups, complaints, indices."""
 
+from datetime import timedelta
+
 import pytest
 from django.db import transaction
+from django.utils import timezone
 
 from dining.reviews import EVENT_TYPE as DISH
+from logistics import daily, indicators
+from logistics.indicators import Period
 from repairs.models import RepairRequest
 from repairs.reviews import EVENT_TYPE as REPAIR
 from reviews.demo import seed_reviews
@@ -108,3 +113,21 @@ def test_it_seeds_the_dish_reviews_and_complaints_again_once_they_are_gone(seede
         assert Review.objects.filter(event_type=DISH).count() > 0
         assert Complaint.objects.count() == before[1]
         transaction.set_rollback(True)
+
+
+def test_it_leaves_two_months_of_reviews_indicators_for_the_command_centre(seeded):
+    today = timezone.localdate()
+    start = today - timedelta(days=59)
+    reviews = indicators.series("reviews.reviews", start=start, end=today)
+    assert len(reviews) == 60
+    assert (
+        sum(value for _, value in reviews)
+        == Review.objects.filter(
+            is_hidden=False, created_at__gte=daily.day_bounds(start)[0]
+        ).count()
+    )
+    month = {r.indicator.key: r for r in indicators.read(period=Period.MONTH, day=today)}
+    for service in ("repairs", "dining"):
+        assert 1 <= month[f"reviews.satisfaction.{service}"].value <= 5
+    complaints = indicators.series("reviews.complaints", start=start, end=today)
+    assert sum(value for _, value in complaints) > 0
