@@ -7,7 +7,9 @@ of the columns the file has (so an update can leave absent columns alone). `run_
 reads a CSV (UTF-8 with or without BOM, or GBK/GB18030 as Excel on Chinese Windows saves it) or
 an XLSX workbook (first sheet), validates every row, and returns an `ImportReport`. When any row
 is bad the report lists each bad row with its line number and the messages by column, in the
-active language, and nothing is written. Otherwise `save` runs inside one transaction.
+active language, and nothing is written. Otherwise `save` runs inside one transaction; a save
+whose own rules refuse some rows (checked in bulk, against the database) raises `RowErrors`
+with their positions among the rows it got, and the report names their lines (nothing is kept).
 """
 
 import csv
@@ -33,6 +35,15 @@ class TabularError(Exception):
     def __init__(self, message: str):
         super().__init__(message)
         self.message = message
+
+
+class RowErrors(Exception):
+    """Raised by a `save`: the rows it refuses, by position in the list it got (from 0), each
+    with its messages by column key. The import keeps nothing and reports their lines."""
+
+    def __init__(self, errors: dict[int, dict[str, list[str]]]):
+        super().__init__(errors)
+        self.errors = errors
 
 
 @dataclass(frozen=True)
@@ -86,6 +97,7 @@ class TabularImport:
     save: Callable[[list[dict], set[str]], tuple[int, int]]
     key: Callable[[dict], Any] | None = None
     form_kwargs: Callable[[], dict] = dict
+    max_rows: int = MAX_ROWS
 
     def template_csv(self) -> bytes:
         """A CSV with the header row and one example row; UTF-8 with BOM so Excel opens it."""
@@ -101,7 +113,7 @@ def run_import(spec: TabularImport, upload: BinaryIO) -> ImportReport:
     report = ImportReport()
     present: set[str] = set()
     try:
-        rows = list(read_rows(upload, spec.columns, present=present))
+        rows = list(read_rows(upload, spec.columns, present=present, max_rows=spec.max_rows))
     except TabularError as exc:
         report.file_error = exc.message
         return report
@@ -109,12 +121,14 @@ def run_import(spec: TabularImport, upload: BinaryIO) -> ImportReport:
     if not rows:
         report.file_error = _("The file holds no rows below the header.")
         return report
-    cleaned = _validate(spec, rows, report)
+    lines, cleaned = _validate(spec, rows, report)
     if report.errors:
         return report
     try:
         with transaction.atomic():
             report.created, report.updated = spec.save(cleaned, present)
+    except RowErrors as exc:
+        report.errors = [RowError(lines[i], exc.errors[i]) for i in sorted(exc.errors)]
     except (ValidationError, DatabaseError) as exc:
         # Another import or edit changed the same rows meanwhile; nothing was kept.
         report.file_error = _("Nothing was imported: %(error)s Please try again.") % {
@@ -123,9 +137,10 @@ def run_import(spec: TabularImport, upload: BinaryIO) -> ImportReport:
     return report
 
 
-def _validate(spec: TabularImport, rows, report: ImportReport) -> list[dict]:
+def _validate(spec: TabularImport, rows, report: ImportReport) -> tuple[list[int], list[dict]]:
+    """The lines and cleaned values of the good rows; the bad ones go to the report."""
     kwargs = spec.form_kwargs()
-    cleaned_rows, seen = [], {}
+    lines, cleaned_rows, seen = [], [], {}
     for line, values in rows:
         data, errors = _clean_row(spec.form_class, values, kwargs)
         if errors:
@@ -137,8 +152,9 @@ def _validate(spec: TabularImport, rows, report: ImportReport) -> list[dict]:
             report.errors.append(RowError(line, {NON_FIELD_ERRORS: [message]}))
             continue
         seen[key] = line
+        lines.append(line)
         cleaned_rows.append(data)
-    return cleaned_rows
+    return lines, cleaned_rows
 
 
 def _clean_row(form_class, values: dict, kwargs: dict) -> tuple[dict, dict[str, list[str]]]:
@@ -152,7 +168,11 @@ def _clean_row(form_class, values: dict, kwargs: dict) -> tuple[dict, dict[str, 
 
 
 def read_rows(
-    upload: BinaryIO, columns: Sequence[Column], *, present: set[str] | None = None
+    upload: BinaryIO,
+    columns: Sequence[Column],
+    *,
+    present: set[str] | None = None,
+    max_rows: int = MAX_ROWS,
 ) -> Iterator[tuple[int, dict]]:
     """(line number, {column key: text}) for each non-blank row; the header is line 1.
 
@@ -178,9 +198,9 @@ def read_rows(
         if not any(values.values()):
             continue
         count += 1
-        if count > MAX_ROWS:
+        if count > max_rows:
             raise TabularError(
-                _("The file has more than %(max)d rows; split it.") % {"max": MAX_ROWS}
+                _("The file has more than %(max)d rows; split it.") % {"max": max_rows}
             )
         yield line, values
 
@@ -283,6 +303,7 @@ __all__ = [
     "Column",
     "ImportReport",
     "RowError",
+    "RowErrors",
     "TabularError",
     "TabularImport",
     "read_rows",

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from logistics.forms import PortalForm
 from logistics.models import Building
 from logistics.uploads import clean_image
+from parcels.manifest import MAX_BYTES
 from parcels.models import Carrier, DeliveryPreference, Shelf, SizeClass
 
 
@@ -184,3 +185,21 @@ class DeliverForm(PortalForm):
     def __init__(self, *args, parcels=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["parcels"].choices = [(p.pk, p.pickup_code) for p in parcels]
+
+
+class ManifestForm(PortalForm):
+    """A carrier's manifest: one CSV or XLSX file (its content is checked by the import)."""
+
+    file = forms.FileField(
+        label=_("Manifest (CSV or XLSX)"),
+        help_text=_("The first row names the columns, as in the template; at most 500 rows."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,text/csv"}),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_BYTES:
+            raise ValidationError(
+                _("The file is larger than %(mb)d MB; split it.") % {"mb": MAX_BYTES // 2**20}
+            )
+        return upload

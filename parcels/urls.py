@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from parcels.views import ageing, counter, delivery, manage, recipient
+from parcels.views import ageing, counter, delivery, manage, manifest, recipient
 
 app_name = "parcels"
 
@@ -19,6 +19,12 @@ urlpatterns = [
     path("stations/<int:station_pk>/scan/", counter.scan, name="scan"),
     path("stations/<int:station_pk>/parcels/", counter.waiting, name="waiting"),
     path("stations/<int:station_pk>/unknown/", counter.unknown, name="unknown"),
+    path("stations/<int:station_pk>/manifest/", manifest.manifest_import, name="manifest"),
+    path(
+        "stations/<int:station_pk>/manifest/template.<str:file_format>",
+        manifest.manifest_template,
+        name="manifest-template",
+    ),
     path("stations/<int:station_pk>/pickup/", counter.pickup_counter, name="pickup"),
     path("stations/<int:station_pk>/overdue/", ageing.overdue, name="overdue"),
     path("stations/<int:station_pk>/returns/", ageing.return_list, name="returns"),

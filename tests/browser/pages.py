@@ -300,6 +300,7 @@ PAGES: list[Page] = [
     Page("parcels:waiting", MAILROOM, kwargs=_station),
     Page("parcels:unknown", MAILROOM, kwargs=_station),
     Page("parcels:pickup", MAILROOM, kwargs=_station),
+    Page("parcels:manifest", MAILROOM, kwargs=_station),
     Page("parcels:overdue", MAILROOM, kwargs=_station),
     Page("parcels:returns", MAILROOM, kwargs=_station),
     Page("parcels:returns", MAILROOM, kwargs=_station, query="?carrier=sf"),

@@ -14,7 +14,7 @@ from openpyxl import Workbook
 
 from logistics.models import Building, Campus, Room
 from logistics.places import place_import
-from logistics.tabular import Column, TabularImport, run_import
+from logistics.tabular import Column, RowErrors, TabularImport, run_import
 from tests.logistics.factories import BuildingFactory, CampusFactory
 
 pytestmark = pytest.mark.django_db
@@ -240,6 +240,37 @@ def test_it_rolls_back_everything_when_saving_fails():
     report = run_import(spec, csv_file("dish,price\na,1\n"))
     assert "duplicate key" in report.file_error
     assert not Campus.objects.filter(code="kept-if-no-rollback").exists()
+
+
+def test_a_save_refusing_rows_keeps_nothing_and_the_report_names_their_lines():
+    def save(rows, present):
+        CampusFactory(code="kept-if-no-rollback")
+        refused = [i for i, row in enumerate(rows) if row["dish"].startswith("x")]
+        if refused:
+            raise RowErrors({i: {"dish": ["Not on the menu."]} for i in refused})
+        return len(rows), 0
+
+    spec = TabularImport(
+        columns=[Column("dish"), Column("price")], form_class=MenuRowForm, save=save
+    )
+    report = run_import(spec, csv_file("dish,price\nxa,1\nb,2\n,\nxc,3\n"))
+    assert [(e.line, e.items()) for e in report.errors] == [
+        (2, [("dish", "Not on the menu.")]),
+        (5, [("dish", "Not on the menu.")]),  # the blank line 4 still counts
+    ]
+    assert not report.ok and not Campus.objects.filter(code="kept-if-no-rollback").exists()
+
+
+def test_an_import_may_allow_fewer_rows():
+    spec = TabularImport(
+        columns=[Column("dish"), Column("price")],
+        form_class=MenuRowForm,
+        save=lambda rows, present: (len(rows), 0),
+        max_rows=2,
+    )
+    assert run_import(spec, csv_file("dish,price\na,1\nb,2\n")).created == 2
+    report = run_import(spec, csv_file("dish,price\na,1\nb,2\nc,3\n"))
+    assert "more than 2 rows" in report.file_error
 
 
 # --- manage.py import_places -------------------------------------------------------------------

@@ -42,6 +42,17 @@ def rules(m) -> dict:
             why=counter + "; a POST naming no parcel of the station is 404",
         ),
         "parcels:pickup": m.rule(get="manager", post="manager", kwargs=station, why=counter),
+        "parcels:manifest": m.rule(
+            get="manager",
+            post="manager",
+            kwargs=station,
+            why=counter + "; a POST without a file answers the form with its error",
+        ),
+        "parcels:manifest-template": m.rule(
+            get="manager",
+            kwargs=lambda cast: {"station_pk": StationFactory().pk, "file_format": "xlsx"},
+            why=counter,
+        ),
         "parcels:overdue": m.rule(get="manager", kwargs=station, why=counter),
         "parcels:returns": m.rule(get="manager", post="manager", kwargs=station, why=counter),
         "parcels:move": m.rule(
