@@ -1,14 +1,18 @@
 """Form pieces every app's pages share."""
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from django import forms
+from django.template.loader import render_to_string
 from django.utils.functional import lazy
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_filters.widgets import DateRangeWidget
 from PIL import Image, UnidentifiedImageError
 
+from logistics import kept
 from logistics.uploads import MAX_UPLOAD_BYTES
 
 IMAGE_FORMATS = {"JPEG", "PNG", "WEBP", "MPO"}  # MPO: the JPEG variant some phone cameras write
@@ -16,11 +20,15 @@ IMAGE_ACCEPT = "image/jpeg,image/png,image/webp"
 
 
 class PortalForm(forms.Form):
-    """Labels without a trailing colon, like the rest of the portal."""
+    """Labels without a trailing colon, like the rest of the portal. `owner` (the signed-in
+    user) lets its photo fields keep the chosen photos when the form comes back with errors."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, owner=None, **kwargs):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field, PhotosField):
+                field.owner = owner
 
 
 # Browsers take and send the values of date and time inputs in ISO form only (2026-11-28,
@@ -79,21 +87,68 @@ class IsoDateRangeWidget(DateRangeWidget):
         ]
 
 
+KEPT_SUFFIX = "_kept"  # the photo field's name + this: the tokens of its kept photos
+MAX_TOKENS = 20  # more than any form takes: a crafted request cannot make us read hundreds
+
+
+@dataclass(frozen=True)
+class PhotoChoice:
+    """What a photo field receives: newly chosen files and the tokens of photos kept from
+    before (logistics.kept)."""
+
+    files: list
+    tokens: list
+
+
 class MultipleImageInput(forms.FileInput):
     """A file input that takes several images at once (a phone's gallery picker)."""
 
     allow_multiple_selected = True
 
 
+class PhotosInput(MultipleImageInput):
+    """PhotosField's input, shown with the photos kept from before (each with a thumbnail and a
+    remove button)."""
+
+    def value_from_datadict(self, data, files, name) -> PhotoChoice:
+        chosen = super().value_from_datadict(data, files, name)
+        chosen = chosen if isinstance(chosen, list | tuple) else [chosen]
+        getlist = getattr(data, "getlist", None)
+        tokens = getlist(name + KEPT_SUFFIX) if getlist else data.get(name + KEPT_SUFFIX, [])
+        tokens = [tokens] if isinstance(tokens, str) else tokens
+        return PhotoChoice(
+            files=[f for f in chosen if f], tokens=[t for t in tokens if t][:MAX_TOKENS]
+        )
+
+    def value_omitted_from_data(self, data, files, name) -> bool:
+        return super().value_omitted_from_data(data, files, name) and (
+            name + KEPT_SUFFIX not in data
+        )
+
+    def render(self, name, value, attrs=None, renderer=None):
+        html = super().render(name, value, attrs, renderer)
+        if not value:
+            return html
+        context = {"kept": value, "name": name + KEPT_SUFFIX}
+        return mark_safe(render_to_string("includes/_kept_photos.html", context) + html)  # noqa: S308
+
+
 class PhotosField(forms.FileField):
     """Photos chosen at once, each checked here by content and size so the form answers before
     the service re-encodes them (logistics.uploads). `max_files` (a number, or a callable that
-    reads a setting) caps how many; without it the service counts them."""
+    reads a setting) caps how many; without it the service counts them.
 
-    widget = MultipleImageInput
+    When the form comes back with errors, the photos that passed the checks are kept for the
+    form's `owner` (logistics.kept) and shown again; the corrected form sends their tokens and
+    `clean` returns them with the newly chosen ones, as uploads."""
+
+    widget = PhotosInput
 
     def __init__(self, *args, max_files: int | Callable[[], int] | None = None, **kwargs):
         self.max_files = max_files
+        self.owner = None  # set by PortalForm
+        self._passed = None  # the uploads that passed the checks, once checked
+        self._kept = None  # what the form shows again, once rendered
         kwargs.setdefault("required", False)
         super().__init__(*args, **kwargs)
         # static/js/forms.js checks size and type before anything is uploaded.
@@ -111,15 +166,53 @@ class PhotosField(forms.FileField):
     def limit(self) -> int | None:
         return self.max_files() if callable(self.max_files) else self.max_files
 
+    def _check(self, data: PhotoChoice) -> list:
+        """Takes the kept photos and checks the new ones; returns the errors, and keeps the
+        uploads that passed in `_passed`."""
+        passed, errors = [], []
+        for token in data.tokens:
+            try:
+                passed.append(kept.take(owner=self.owner, token=token))
+            except forms.ValidationError as error:
+                errors.extend(m for m in error.messages if m not in errors)
+        for upload in data.files:
+            try:
+                check_image(upload)
+            except forms.ValidationError as error:
+                errors.extend(error.messages)
+            else:
+                passed.append(upload)
+        self._passed = passed
+        return errors
+
     def clean(self, data, initial=None) -> list:
-        files = [f for f in data if f] if isinstance(data, list | tuple) else [data] if data else []
+        if not isinstance(data, PhotoChoice):
+            files = list(data) if isinstance(data, list | tuple) else [data] if data else []
+            data = PhotoChoice(files=[f for f in files if f], tokens=[])
+        errors = self._check(data)
+        if errors:
+            raise forms.ValidationError(errors)
+        files = self._passed
         if self.required and not files:
             raise forms.ValidationError(self.error_messages["required"], code="required")
         if self.limit is not None and len(files) > self.limit:
             raise forms.ValidationError(too_many_photos(self.limit), code="too_many")
-        for upload in files:
-            check_image(upload)
         return files
+
+    def bound_data(self, data, initial) -> list:
+        """The photos the form shows again (it came back): those that passed the checks, kept
+        for the owner. Nothing is kept without an owner, or for a form not shown again."""
+        if self._kept is None:
+            self._kept = self._keep(data) if isinstance(data, PhotoChoice) else []
+        return self._kept
+
+    def _keep(self, data: PhotoChoice) -> list:
+        if not (self.owner and self.owner.is_authenticated):
+            return []
+        if self._passed is None:  # shown without being cleaned
+            self._check(data)
+        photos = (kept.keep(owner=self.owner, upload=upload) for upload in self._passed)
+        return [photo for photo in photos if photo]
 
 
 def _too_big_text() -> str:
@@ -150,6 +243,7 @@ def limit_photos(form) -> None:
         if isinstance(field, PhotosField) and field.limit is not None:
             field.widget.attrs["data-max-files"] = field.limit
             field.widget.attrs["data-too-many"] = too_many_photos(field.limit)
+            field.widget.attrs["multiple"] = field.limit > 1
 
 
 def check_image(upload) -> None:

@@ -40,7 +40,8 @@ def register_beat_entry(
 
 
 def register_core_entries(*, relay_interval: int) -> None:
-    """The core's own sweeps: the outbox relay and purge, the daily digests, daily figures."""
+    """The core's own sweeps: the outbox relay and purge, the daily digests, daily figures,
+    expired kept photos."""
     register_beat_entry(
         "outbox-relay",
         task="logistics.tasks.bulk_relay_outbox",
@@ -64,4 +65,9 @@ def register_core_entries(*, relay_interval: int) -> None:
         schedule=300,
         # a run that waited past the next one's start is superseded by it
         options={"expires": 300},
+    )
+    register_beat_entry(
+        "kept-photos-sweep",
+        task="logistics.tasks.bulk_sweep_kept_photos",
+        schedule=crontab(minute=15),
     )

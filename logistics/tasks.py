@@ -1,12 +1,12 @@
 """Celery tasks of the core: deliver one outbox row, relay and purge the outbox, daily digests,
-daily figures.
+daily figures, the sweep of expired kept photos.
 
 Tasks take ids and re-read rows; each is safe to run twice (see outbox.py).
 """
 
 from celery import shared_task
 
-from logistics import daily, indicators, notifications, outbox
+from logistics import daily, indicators, kept, notifications, outbox
 
 
 @shared_task(name=outbox.DELIVER_TASK, ignore_result=True)
@@ -39,3 +39,9 @@ def bulk_refresh_daily_figures() -> int:
     indicators of every period those days fall in (logistics.indicators)."""
     written = daily.refresh()
     return written + indicators.refresh()
+
+
+@shared_task(name="logistics.tasks.bulk_sweep_kept_photos", ignore_result=True)
+def bulk_sweep_kept_photos() -> int:
+    """Deletes the photos kept for forms that were never sent again, once expired."""
+    return kept.sweep()

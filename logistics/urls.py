@@ -7,7 +7,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
 from logistics.api.docs import PortalSwaggerView
-from logistics.views import health, home, language
+from logistics.views import health, home, kept, language
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -15,6 +15,7 @@ urlpatterns = [
     path("accounts/", include("logistics.auth_urls")),
     path("notifications/", include("logistics.views.notification_urls")),
     path("places/", include("logistics.views.place_urls")),
+    path("uploads/kept/<str:token>/", kept.kept_photo, name="kept-photo"),
     path("dining/", include("dining.urls")),
     path("dorms/", include("dorms.urls")),
     path("repairs/", include("repairs.urls")),

@@ -29,6 +29,7 @@ EXCLUDED = {
     "language-switch": "redirects back after switching the language",
     "notifications:bell": "htmx fragment inside every page's header",
     "places:import-template": "CSV download",
+    "kept-photo": "image download (a kept photo's thumbnail)",
     "repairs:create-questions": "htmx fragment of repairs:create",
     "repairs:similar": "htmx fragment of repairs:create",
     "repairs:photo": "image download",

@@ -28,6 +28,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.test import Client
 from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, path, reverse
 
+from logistics import kept
 from logistics.models import Notification
 from logistics.roles import Role
 from tests.dining.factories import (
@@ -46,7 +47,12 @@ from tests.logistics.factories import (
 )
 from tests.lostfound import permission_rules as lostfound_permission_rules
 from tests.parcels import permission_rules as parcels_permission_rules
-from tests.repairs.factories import CategoryFactory, RepairPhotoFactory, RepairRequestFactory
+from tests.repairs.factories import (
+    CategoryFactory,
+    RepairPhotoFactory,
+    RepairRequestFactory,
+    image_upload,
+)
 from tests.reviews import permission_rules as reviews_permission_rules
 
 ANON, STUDENT, OTHER, MANAGER, ADMIN = "anonymous", "student", "other_student", "manager", "admin"
@@ -182,6 +188,10 @@ def _repair_photo(cast):
     return {"request_pk": photo.request_id, "photo_pk": photo.pk}
 
 
+def _kept_photo(cast):
+    return {"token": kept.keep(owner=cast.users[STUDENT], upload=image_upload()).token}
+
+
 def _technicians_only(**methods):
     """The technician's workbench: students, dispatchers and managers are refused, technicians
     and superusers let in."""
@@ -240,6 +250,12 @@ RULES: dict[str, Rule] = {
     "notifications:mark-all-read": rule(get="method-login", post="login"),
     "notifications:preferences": rule(get="login", post="login"),
     "places:import": rule(get="manager", post="manager"),
+    "kept-photo": rule(
+        get="owner",
+        post="method-login",
+        kwargs=_kept_photo,
+        why="a photo kept for the student's form that came back with errors: theirs only",
+    ),
     "places:import-template": rule(get="manager", kwargs=lambda cast: {"kind": "rooms"}),
     # --- repairs pages ---------------------------------------------------------------------------
     "repairs:index": rule(

@@ -4,7 +4,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy
 
-from logistics.forms import IsoDateInput, IsoDateTimeInput, PortalForm
+from logistics.forms import IsoDateInput, IsoDateTimeInput, PhotosField, PortalForm, limit_photos
 from logistics.models import Building, User
 from logistics.roles import Role
 from logistics.uploads import clean_image
@@ -59,11 +59,7 @@ class HazardForm(PortalForm):
 
     kind = forms.ChoiceField(label=gettext_lazy("Hazard"), choices=HazardKind.choices)
     note = forms.CharField(label=gettext_lazy("Note"), required=False, max_length=500)
-    photo = forms.FileField(
-        label=gettext_lazy("Photo"),
-        required=False,
-        widget=forms.ClearableFileInput(attrs={"accept": "image/*", "capture": "environment"}),
-    )
+    photo = PhotosField(label=gettext_lazy("Photo"), max_files=1)
     deadline = forms.DateTimeField(
         label=gettext_lazy("Fix by"),
         required=False,
@@ -82,13 +78,16 @@ class HazardForm(PortalForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["repair_category"].choices = [("", "—"), *repair_categories()]
+        # On a phone the camera opens directly: the hazard is photographed on the spot.
+        self.fields["photo"].widget.attrs["capture"] = "environment"
+        limit_photos(self)
 
     def clean_photo(self):
-        upload = self.cleaned_data.get("photo")
-        if not upload:
+        uploads = self.cleaned_data.get("photo")
+        if not uploads:
             return None
         try:
-            return clean_image(upload)
+            return clean_image(uploads[0])
         except ValidationError as error:
             raise ValidationError(error.messages) from None
 

@@ -154,7 +154,7 @@ def _record(request, inspection_round, room, check):
             return form, True
         messages.success(request, _("Room %(number)s passed.") % {"number": room.number})
         return form, True
-    form = HazardForm(request.POST, request.FILES)
+    form = HazardForm(request.POST, request.FILES, owner=request.user)
     if not form.is_valid():
         return form, False
     try:

@@ -10,6 +10,7 @@ from .notifications import (
 )
 from .places import Building, Campus, Department, Room
 from .tokens import ApiToken
+from .uploads import PendingUpload
 from .users import StaffScope, User
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "Notification",
     "NotificationPreference",
     "OutboxMessage",
+    "PendingUpload",
     "Room",
     "StaffScope",
     "User",

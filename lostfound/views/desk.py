@@ -55,7 +55,7 @@ def intake(request):
     ids = require_desk(request.user)
     desks = Desk.objects.filter(pk__in=ids).order_by("code")
     if request.method == "POST":
-        form = forms.IntakeForm(request.POST, request.FILES, desks=desks)
+        form = forms.IntakeForm(request.POST, request.FILES, desks=desks, owner=request.user)
         if form.is_valid():
             try:
                 item = services.found_item_intake(by=request.user, **form.service_kwargs())

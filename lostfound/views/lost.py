@@ -17,7 +17,7 @@ from lostfound.views.common import get_visible_report, nav_links
 @require_http_methods(["GET", "POST"])
 def lost_create(request):
     if request.method == "POST":
-        form = LostReportForm(request.POST, request.FILES)
+        form = LostReportForm(request.POST, request.FILES, owner=request.user)
         if form.is_valid():
             try:
                 report = services.lost_report_create(owner=request.user, **form.service_kwargs())

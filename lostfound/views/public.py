@@ -116,7 +116,7 @@ def found_photo(request, item_pk: int, photo_pk: int):
 def found_create(request):
     """Report a found item: what, where, when, where it is now, hidden traits, photos."""
     if request.method == "POST":
-        form = FoundItemForm(request.POST, request.FILES)
+        form = FoundItemForm(request.POST, request.FILES, owner=request.user)
         if form.is_valid():
             try:
                 item = services.found_item_report(finder=request.user, **form.service_kwargs())

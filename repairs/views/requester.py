@@ -108,7 +108,7 @@ def create(request):
     if request.method == "POST":
         if previous := idempotency.claim(request, "repairs.create"):
             return idempotency.repeat_answer(request, previous, reverse("repairs:mine"))
-        form = RepairRequestForm(request.POST, request.FILES)
+        form = RepairRequestForm(request.POST, request.FILES, owner=request.user)
         if form.is_valid():
             try:
                 repair = services.repair_request_create(
@@ -132,7 +132,6 @@ def create(request):
 
 
 def _create_page(request, form):
-    photos_lost = form.is_bound and bool(request.FILES.getlist("photos"))
     selected = form.selected_category_id()
     groups = [
         {"parent": parent, "leaves": leaves, "open": any(c.pk == selected for c in leaves)}
@@ -143,7 +142,6 @@ def _create_page(request, form):
         "category_groups": groups,
         "selected_category": selected,
         **_similar_context(form, request.user),
-        "photos_lost": photos_lost,
         "outages": known_outages(_form_room(form)),
     }
     return render(request, "repairs/request_form.html", context, status=400 if form.errors else 200)

@@ -68,7 +68,7 @@ def event_review(request, pk: int):
     kind = _event_kind(event)
     status = 200
     if request.method == "POST":
-        form = ReviewForm(request.POST, request.FILES, event_type=kind)
+        form = ReviewForm(request.POST, request.FILES, event_type=kind, owner=request.user)
         if rate_limited(request.user):
             form.add_error(None, _("You have rated a lot in the last hour. Please try later."))
             status = 429
@@ -91,14 +91,12 @@ def event_review(request, pk: int):
 
 
 def _form_page(request, form, *, event, review=None, status=200):
-    photos_lost = form.is_bound and bool(request.FILES.getlist("photos"))
     if form.errors and status == 200:
         status = 400
     context = {
         "form": form,
         "event": event,
         "review": review,
-        "photos_lost": photos_lost,
         "edit_days": settings.REVIEWS_EDIT_DAYS,
     }
     return render(request, "reviews/review_form.html", context, status=status)
@@ -140,7 +138,13 @@ def review_edit(request, pk: int):
     kind = _event_kind(review.event)
     existing = list(review.photos.all())
     if request.method == "POST":
-        form = ReviewForm(request.POST, request.FILES, event_type=kind, existing_photos=existing)
+        form = ReviewForm(
+            request.POST,
+            request.FILES,
+            event_type=kind,
+            existing_photos=existing,
+            owner=request.user,
+        )
         if form.is_valid():
             try:
                 services.review_update(

@@ -1,7 +1,7 @@
 """Forms that keep the user's work, in a real browser (#12 item 6): the error summary and its
 focus, one row for a double tap, a draft kept when offline, photos checked before upload with a
-preview, and following an already reported fault instead of reporting it again. Each test checks
-what was saved, not only what is shown."""
+preview, photos kept when the form comes back with an error, and following an already reported
+fault instead of reporting it again. Each test checks what was saved, not only what is shown."""
 
 import io
 
@@ -127,3 +127,38 @@ def test_it_lets_a_student_follow_an_already_reported_fault(open_as, student):
 
     assert RepairFollower.objects.filter(repair=earlier, user=student).exists()
     assert RepairRequest.objects.count() == 1
+
+
+def test_it_keeps_the_chosen_photos_when_the_report_comes_back_with_an_error(open_as, student):
+    room = RoomFactory(number="305")
+    category = CategoryFactory(code="tap", name="水龙头", name_en="Tap")
+    page = open_as(student)
+    page.goto(f"/repairs/new/?room={room.pk}&category={category.pk}")
+    photos = [
+        {"name": "tap.jpg", "mimeType": "image/jpeg", "buffer": jpeg()},
+        {"name": "sink.jpg", "mimeType": "image/jpeg", "buffer": jpeg((48, 64))},
+    ]
+    page.locator("input[name=photos]").set_input_files(photos)
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")  # no description: the form comes back
+
+    kept = page.locator("[data-kept-photos] li")
+    assert kept.count() == 2 and "kept from before" in page.inner_text("[data-kept-photos]")
+    assert page.evaluate(
+        "Array.from(document.querySelectorAll('[data-kept-photos] img'))"
+        ".every((img) => img.complete && img.naturalWidth > 0)"
+    )  # the thumbnails load (the owner's own kept photos)
+    assert page.evaluate("document.querySelector('input[name=photos]').files.length") == 0
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.locator("[data-kept-photos] li", has=page.locator("img[alt='sink.jpg']")).locator(
+        "button", has_text="Remove"
+    ).click()
+    assert kept.count() == 1
+    page.fill("textarea[name=description]", "The tap drips all night")
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")
+
+    repair = RepairRequest.objects.get()
+    assert repair.description == "The tap drips all night"
+    photo = repair.photos.get()  # the kept one, without choosing it again
+    assert photo.image.storage.exists(photo.image.name)

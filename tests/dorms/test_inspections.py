@@ -1,6 +1,7 @@
 """Room inspections: planning a round with its notice, recording rooms on the walk, hazards
 confirmed by residents and closed by a re-check, overdue reports, figures, scope and 404s."""
 
+import re
 from datetime import date, timedelta
 from io import BytesIO
 
@@ -269,6 +270,18 @@ def test_a_bad_photo_is_answered_on_the_form(client, planned, rooms, inspector):
     )
     assert response.status_code == 400 and not Hazard.objects.exists()
     assert "not a JPEG" in response.content.decode()
+
+
+def test_a_hazard_form_that_comes_back_keeps_its_photo(client, planned, rooms, inspector):
+    client.force_login(inspector)
+    url = reverse("dorms:inspection-room", args=[planned.pk, rooms[0].pk])
+    first = client.post(url, {"outcome": "hazard", "kind": "no-such-kind", "photo": jpeg()})
+    assert first.status_code == 400 and not Hazard.objects.exists()
+    token = re.search(r'name="photo_kept" value="([^"]+)"', first.content.decode()).group(1)
+
+    second = client.post(url, {"outcome": "hazard", "kind": "smoking", "photo_kept": token})
+    assert second.status_code == 302
+    assert Hazard.objects.get().photo
 
 
 def test_the_resident_confirms_on_the_page_and_others_get_404(

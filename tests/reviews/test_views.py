@@ -1,6 +1,7 @@
 """The review pages: rating an event, my reviews, editing, photos, moderation, staff list,
 follow-ups, the page rate limit and the home section."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -44,15 +45,18 @@ def test_it_rates_an_event_with_scores_and_a_photo(client, student):
     assert client.get(photo.get_absolute_url()).status_code == 200
 
 
-def test_it_keeps_the_input_and_says_photos_must_be_chosen_again(client, student):
+def test_it_keeps_the_input_and_the_chosen_photos(client, student):
     event = ServiceEventFactory(served=student)
     client.force_login(student)
     data = {"stars": "9", "comment": "kept text", "photos": [image_upload()]}
     response = client.post(review_url(event), data)
     assert response.status_code == 400
     page = response.content.decode()
-    assert "kept text" in page and "choose your photos again" in page
+    assert "kept text" in page and 'name="photos_kept"' in page
     assert not Review.objects.exists()
+    token = re.search(r'name="photos_kept" value="([^"]+)"', page).group(1)
+    response = client.post(review_url(event), {"stars": "4", "photos_kept": token})
+    assert Review.objects.get(event=event).photos.count() == 1
 
 
 def test_another_persons_event_and_review_are_not_found(client, student, other_student):

@@ -1,0 +1,29 @@
+"""Photos kept for a form that came back with errors, until it is sent again (logistics.kept)."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class PendingUpload(models.Model):
+    """A photo someone chose on a form that then came back with an error: already checked and
+    re-encoded, kept under a random name until the corrected form attaches it, or it expires
+    and the sweep deletes it."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.CASCADE,
+        related_name="pending_uploads",
+    )
+    image = models.ImageField(_("image"), upload_to="pending/%Y/%m/%d/")
+    original_name = models.CharField(_("original name"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires at"), db_index=True)
+
+    class Meta:
+        verbose_name = _("pending upload")
+        verbose_name_plural = _("pending uploads")
+
+    def __str__(self) -> str:
+        return self.original_name or self.image.name
