@@ -12,7 +12,7 @@ class DiningConfig(AppConfig):
     def ready(self) -> None:
         from celery.schedules import crontab
 
-        from dining import reviews, sections, supervision
+        from dining import daily, indicators, reviews, sections, supervision
         from logistics.api.permissions import register_scope_area
         from logistics.roles import Role
         from logistics.schedule import register_beat_entry
@@ -62,3 +62,5 @@ class DiningConfig(AppConfig):
             "dining", supervision.dining_section, rows=supervision.dining_rows
         )
         reviews.register()
+        daily.register()
+        indicators.register()

@@ -154,12 +154,7 @@ def dining_figures(*, user, start, end, threshold=None) -> DiningFigures:
     rows = {c.pk: CanteenFigures(canteen=c) for c in canteens}
     if threshold is None:
         threshold = default_low_price()
-    served = MenuItem.objects.filter(
-        menu__canteen_id__in=list(rows),
-        menu__status=Menu.Status.PUBLISHED,
-        menu__date__gte=start,
-        menu__date__lte=end,
-    )
+    served = served_items(list(rows), start, end)
     _add_served(rows, served)
     _add_low_share(rows, served, threshold)
     _add_violations(rows, start, end)
@@ -175,6 +170,15 @@ def dining_figures(*, user, start, end, threshold=None) -> DiningFigures:
         series=series,
         recent_violations=_recent_violations(list(rows), start, end),
     )
+
+
+def served_items(canteen_ids, start, end):
+    """The items of the published menus of `canteen_ids` dated from start to end (None: every
+    canteen): the dishes served."""
+    served = MenuItem.objects.filter(
+        menu__status=Menu.Status.PUBLISHED, menu__date__gte=start, menu__date__lte=end
+    )
+    return served if canteen_ids is None else served.filter(menu__canteen_id__in=canteen_ids)
 
 
 def _add_served(rows, served) -> None:
@@ -202,17 +206,19 @@ def _add_low_share(rows, served, threshold) -> None:
         }
 
 
-def _violations_in(canteen_ids, start, end):
-    """The violations of the menus dated in the period (like the dishes served)."""
-    return PriceViolation.objects.filter(
-        menu__canteen_id__in=canteen_ids, menu__date__gte=start, menu__date__lte=end
+def violations_in(canteen_ids, start, end):
+    """The violations of the menus dated in the period (like the dishes served; None: every
+    canteen)."""
+    violations = PriceViolation.objects.filter(menu__date__gte=start, menu__date__lte=end)
+    return (
+        violations if canteen_ids is None else violations.filter(menu__canteen_id__in=canteen_ids)
     )
 
 
 def _add_violations(rows, start, end) -> None:
     block = PriceRule.Severity.BLOCK
     counts = (
-        _violations_in(list(rows), start, end)
+        violations_in(list(rows), start, end)
         .values("menu__canteen_id")
         .annotate(
             total=Count("id"),
@@ -228,7 +234,7 @@ def _add_violations(rows, start, end) -> None:
 
 def _recent_violations(canteen_ids, start, end) -> list:
     return list(
-        _violations_in(canteen_ids, start, end)
+        violations_in(canteen_ids, start, end)
         .select_related("rule", "menu__canteen", "menu__window", "dish", "acknowledged_by")
         .order_by("-created_at", "-id")[:RECENT_VIOLATIONS]
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime
 import logging
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
@@ -504,18 +504,26 @@ def laspeyres(pairs: Sequence[tuple[Decimal, Decimal, Decimal]]) -> Decimal | No
 def price_index_values(*, day: datetime.date) -> dict[int | None, Decimal]:
     """{canteen id (None: campus): the index of `day`}; basket dishes without a price on the
     base date or on `day` are left out of both sums."""
+    return price_index_by(day=day, groups=lambda canteen_id: (canteen_id, None))
+
+
+def price_index_by(
+    *, day: datetime.date, groups: Callable[[int], Iterable[Hashable]]
+) -> dict[Hashable, Decimal]:
+    """{group: the index of `day` over the basket dishes of its canteens}, where
+    `groups(canteen id)` names the groups a canteen's dishes count in (a building, a campus)."""
     base_prices = _basket_prices(index_base_date(), only_missing_base=True)
     current = _basket_prices(day)
-    groups = defaultdict(list)
+    pairs = defaultdict(list)
     for item in BasketItem.objects.select_related("dish").order_by("pk"):
         p_0 = item.base_price if item.base_price is not None else base_prices.get(item.pk)
         p_t = current.get(item.pk)
         if p_0 is None or p_t is None or not item.quantity:
             continue
-        groups[item.dish.canteen_id].append((p_t, p_0, item.quantity))
-        groups[None].append((p_t, p_0, item.quantity))
-    values = {canteen_id: laspeyres(pairs) for canteen_id, pairs in groups.items()}
-    return {canteen_id: value for canteen_id, value in values.items() if value is not None}
+        for group in groups(item.dish.canteen_id):
+            pairs[group].append((p_t, p_0, item.quantity))
+    values = {group: laspeyres(found) for group, found in pairs.items()}
+    return {group: value for group, value in values.items() if value is not None}
 
 
 @transaction.atomic

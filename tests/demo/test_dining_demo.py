@@ -21,6 +21,8 @@ from dining.models import (
     PriceViolation,
     Window,
 )
+from logistics import indicators
+from logistics.indicators import Period
 from logistics.models import User
 
 pytestmark = pytest.mark.django_db
@@ -100,6 +102,18 @@ def test_it_adds_a_template_favourites_and_the_price_index(seeded):
     assert MenuTemplate.objects.get().items.count() == 25
     assert Favourite.objects.filter(user__username="student").count() == 2
     assert PriceIndexPoint.objects.filter(canteen=None).count() == DAYS
+
+
+def test_it_leaves_the_dining_indicators_for_the_command_centre(seeded):
+    today = timezone.localdate()
+    start = today - datetime.timedelta(days=59)
+    index = indicators.series("dining.price_index", start=start, end=today)
+    assert len(index) == 60 and all(90 < value < 130 for _, value in index)
+    served = indicators.series("dining.low_price_share", start=start, end=today)
+    assert len(served) >= DAYS - 1  # the days with menus
+    week = {r.indicator.key: r for r in indicators.read(period=Period.WEEK, day=today)}
+    assert 0 < week["dining.low_price_share"].value < 100
+    assert week["dining.sold_out_rate"].value is not None
 
 
 def test_it_changes_nothing_when_run_twice(seeded):
