@@ -1,8 +1,15 @@
-"""Server-drawn SVG line charts over dates (no JavaScript: the CSP is strict), for every app.
+"""Server-drawn SVG charts over dates (no JavaScript: the CSP is strict), for every app.
 
 `line_chart(...)` lays out the lines, ticks and dots; templates/includes/_chart.html draws them:
 
     {% include "includes/_chart.html" with chart=chart chart_id="trend" chart_title=title %}
+
+`sparkline(points)` is the small line of one series beside a number (the command centre's last
+30 days), drawn by templates/includes/_sparkline.html:
+
+    {% include "includes/_sparkline.html" with spark=spark spark_title=title %}
+
+Both place a day and a value the same way (`_x_scale`, `_y_scale`, `_y_range`).
 """
 
 import datetime
@@ -76,14 +83,8 @@ def line_chart(
     if not values:
         return Chart(WIDTH, HEIGHT, [], [], [], None, plot)
     low, high = _y_range(values, low, high, baseline)
-    days = max((end - start).days, 1)
-
-    def x(day: datetime.date) -> float:
-        return round(LEFT + (WIDTH - RIGHT - LEFT) * (day - start).days / days, 1)
-
-    def y(value: Number) -> float:
-        clipped = min(max(float(value), low), high)
-        return round(HEIGHT - BOTTOM - (HEIGHT - BOTTOM - TOP) * (clipped - low) / (high - low), 1)
+    x = _x_scale(start, end, LEFT, WIDTH - RIGHT)
+    y = _y_scale(low, high, TOP, HEIGHT - BOTTOM)
 
     lines, colours = [], itertools.cycle(PALETTE)
     for line in series:
@@ -105,6 +106,22 @@ def line_chart(
     return Chart(
         WIDTH, HEIGHT, lines, y_ticks, x_labels, None if baseline is None else y(baseline), plot
     )
+
+
+def _x_scale(start: datetime.date, end: datetime.date, left: float, right: float):
+    """x of a day: proportional to its date from `start` (at `left`) to `end` (at `right`)."""
+    days = max((end - start).days, 1)
+    return lambda day: round(left + (right - left) * (day - start).days / days, 1)
+
+
+def _y_scale(low: float, high: float, top: float, bottom: float):
+    """y of a value: `low` at `bottom`, `high` at `top`; values beyond are drawn at the edge."""
+
+    def y(value: Number) -> float:
+        clipped = min(max(float(value), low), high)
+        return round(bottom - (bottom - top) * (clipped - low) / (high - low), 1)
+
+    return y
 
 
 def _y_range(values, low, high, baseline) -> tuple[float, float]:
@@ -131,3 +148,70 @@ def date_ticks(start: datetime.date, end: datetime.date, count: int = 5) -> list
             ticks.pop()
         ticks.append(end)
     return ticks
+
+
+SPARK_WIDTH, SPARK_HEIGHT, SPARK_PAD = 120, 32, 3
+
+
+@dataclass
+class Sparkline:
+    """One series drawn small: `points` for <polyline>, the newest value's dot (`last_x`,
+    `last_y`), an optional dashed `limit_y` (a threshold inside the range), and the lowest,
+    highest and newest values as shown (the SVG's text alternative)."""
+
+    width: int
+    height: int
+    points: str
+    last_x: float | None
+    last_y: float | None
+    limit_y: float | None
+    low: str
+    high: str
+    last: str
+    count: int
+
+    @property
+    def empty(self) -> bool:
+        return self.count == 0
+
+
+def sparkline(
+    points: Sequence[tuple[datetime.date, Number]],
+    *,
+    start: datetime.date | None = None,
+    end: datetime.date | None = None,
+    limit: Number | None = None,
+    fmt: Callable[[Number], str] = str,
+    width: int = SPARK_WIDTH,
+    height: int = SPARK_HEIGHT,
+) -> Sparkline:
+    """A sparkline of (date, value) points in date order over the days start..end (default: the
+    first and last point's). The y range fits the values (a flat series sits in the middle);
+    `limit` is drawn as a dashed line when it falls within that range. No axes, no ticks."""
+    if not points:
+        return Sparkline(width, height, "", None, None, None, "—", "—", "—", 0)
+    start = start or points[0][0]
+    end = end or points[-1][0]
+    values = [float(v) for _d, v in points]
+    # the shape matters more than the scale: a tenth of the span as room (a 95–96 % week
+    # is not drawn flat); a flat series gets room of its own so it sits in the middle
+    pad = (max(values) - min(values)) / 10 or abs(values[0]) / 10 or 1.0
+    low, high = min(values) - pad, max(values) + pad
+    x = _x_scale(start, end, SPARK_PAD, width - SPARK_PAD)
+    y = _y_scale(low, high, SPARK_PAD, height - SPARK_PAD)
+    drawn = [(x(d), y(v)) for d, v in points]
+    if len(drawn) == 1:  # one day: a short level line, so there is something to see
+        drawn.insert(0, (SPARK_PAD, drawn[0][1]))
+    inside = limit is not None and low <= float(limit) <= high
+    return Sparkline(
+        width=width,
+        height=height,
+        points=" ".join(f"{px},{py}" for px, py in drawn),
+        last_x=drawn[-1][0],
+        last_y=drawn[-1][1],
+        limit_y=y(limit) if inside else None,
+        low=fmt(min(v for _d, v in points)),
+        high=fmt(max(v for _d, v in points)),
+        last=fmt(points[-1][1]),
+        count=len(points),
+    )
