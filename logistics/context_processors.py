@@ -1,4 +1,5 @@
-"""Template context shared by every page: site name, services, the bell's unread count, roles."""
+"""Template context shared by every page: site name, services, the bell's unread count, roles
+(the Manage link to the command centre, the manager overview in the account menu)."""
 
 from dataclasses import dataclass
 
@@ -6,7 +7,7 @@ from django.conf import settings
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
-from logistics.roles import Role
+from logistics.roles import UNIT_HEAD_ROLES, Role
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,14 @@ def safe_reverse(url_name: str) -> str | None:
 
 def can_view_manager_overview(user) -> bool:
     return user.is_authenticated and (user.is_manager or user.has_role(Role.SUPERVISOR))
+
+
+def may_open_command_centre(user) -> bool:
+    """Whether the navigation offers the command centre: managers, supervisors and unit heads.
+    By role only (no query on every page); a unit head with no unit is told so by the page."""
+    return can_view_manager_overview(user) or (
+        user.is_authenticated and user.has_role(*UNIT_HEAD_ROLES)
+    )
 
 
 def portal_services() -> list[dict]:
@@ -95,5 +104,6 @@ def portal(request):
         "portal_services": Lazy(portal_services),
         # One COUNT query, and only when a template shows the bell.
         "unread_notification_count": Lazy(lambda: _unread_count(user)) if signed_in else 0,
-        "show_manage_link": Lazy(lambda: can_view_manager_overview(user)) if signed_in else False,
+        "show_manage_link": Lazy(lambda: may_open_command_centre(user)) if signed_in else False,
+        "show_overview_link": Lazy(lambda: can_view_manager_overview(user)) if signed_in else False,
     }

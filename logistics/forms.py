@@ -267,3 +267,73 @@ def check_image(upload) -> None:
             _("“%(name)s” is not a JPEG, PNG or WebP photo.") % {"name": upload.name},
             code="not_an_image",
         )
+
+
+class CommandCentreFilterForm(PortalForm):
+    """The command centre's places (GET): a campus, a building or a department, from those the
+    person may see (logistics.command_centre.Access). A building or department narrows the
+    campus it is on; a building and a department are two scopes, not one."""
+
+    campus = forms.TypedChoiceField(
+        label=gettext_lazy("Campus"), required=False, coerce=int, empty_value=None
+    )
+    building = forms.TypedChoiceField(
+        label=gettext_lazy("Building"), required=False, coerce=int, empty_value=None
+    )
+    department = forms.TypedChoiceField(
+        label=gettext_lazy("Department"), required=False, coerce=int, empty_value=None
+    )
+
+    def __init__(self, *args, access, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.access = access
+        everyone = (("", _("All")),) if access.everything else (("", _("All my units")),)
+        for name, places in (
+            ("campus", access.campuses),
+            ("building", access.buildings),
+            ("department", access.departments),
+        ):
+            self.fields[name].choices = everyone + tuple((p.pk, str(p)) for p in places)
+        if not access.campuses:
+            del self.fields["campus"]  # a unit head's units are narrower than any campus
+
+    def out_of_reach(self) -> bool:
+        """A place id the person may not see (or that does not exist): answered as not found,
+        whether or not the place is there."""
+        for name in ("campus", "building", "department"):
+            raw = (self.data.get(name) or "").strip()
+            field = self.fields.get(name)
+            allowed = {str(value) for value, _label in field.choices} if field else set()
+            if raw.isdigit() and raw not in allowed:
+                return True
+        return False
+
+    def clean(self):
+        data = super().clean()
+        campus, building, department = (data.get(k) for k in ("campus", "building", "department"))
+        if building and department:
+            raise forms.ValidationError(
+                _("Choose a building or a department, not both: each has its own figures.")
+            )
+        for name, place_id, places in (
+            ("building", building, self.access.buildings),
+            ("department", department, self.access.departments),
+        ):
+            place = next((p for p in places if p.pk == place_id), None)
+            if campus and place and place.campus_id != campus:
+                self.add_error(name, _("This is not on the campus chosen."))
+        return data
+
+    def chosen(self):
+        """The scope chosen (logistics.indicators.Scope), None for none; call after is_valid()."""
+        from logistics.indicators import Scope, ScopeKind
+
+        data = self.cleaned_data
+        for name, kind in (
+            ("building", ScopeKind.BUILDING),
+            ("department", ScopeKind.DEPARTMENT),
+            ("campus", ScopeKind.CAMPUS),
+        ):
+            if data.get(name):
+                return Scope(kind, data[name])
+        return None

@@ -38,3 +38,6 @@ STAFF_ROLES = frozenset(
 )
 # Roles that may read and manage across the campus.
 MANAGER_ROLES = frozenset({Role.LOGISTICS_MANAGER})
+# Staff roles that head a unit: scoped to buildings or departments (StaffScope), they see the
+# command centre for those units.
+UNIT_HEAD_ROLES = frozenset({Role.REPAIR_DISPATCHER, Role.DORM_MANAGER})

@@ -7,11 +7,12 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
 from logistics.api.docs import PortalSwaggerView
-from logistics.views import health, home, kept, language
+from logistics.views import health, home, kept, language, manage
 
 urlpatterns = [
     path("", home.home, name="home"),
-    path("manage/", home.manager_overview, name="manager-overview"),
+    path("manage/", manage.command_centre, name="command-centre"),
+    path("manage/overview/", home.manager_overview, name="manager-overview"),
     path("accounts/", include("logistics.auth_urls")),
     path("notifications/", include("logistics.views.notification_urls")),
     path("places/", include("logistics.views.place_urls")),

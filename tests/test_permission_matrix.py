@@ -233,6 +233,12 @@ RULES: dict[str, Rule] = {
     # --- pages -----------------------------------------------------------------------------
     "home": rule(get="public", why="landing for visitors, 'my items' once signed in"),
     "manager-overview": rule(get="manager", why="logistics managers, supervisors, superusers"),
+    "command-centre": rule(
+        get="manager",
+        post="method-login",
+        expect={("get", ELSEWHERE): ALLOWED},
+        why="managers, supervisors, superusers; unit heads (a scoped dispatcher) for their units",
+    ),
     "login": rule(get="public", post="public"),
     "local-login": rule(
         get="public",

@@ -150,6 +150,7 @@ def _kept_umbrella() -> dict[str, Any]:
 PAGES: list[Page] = [
     # --- core ---------------------------------------------------------------------------------
     Page("home", ANON, STUDENT, TECHNICIAN, DISPATCHER, CANTEEN, MANAGER),
+    Page("command-centre", MANAGER, SUPERVISOR, DISPATCHER, DORMS),
     Page("manager-overview", MANAGER, SUPERVISOR),
     Page("login", ANON),
     Page("logout", STUDENT),

@@ -84,8 +84,10 @@ def test_it_shows_the_manager_overview_to_a_manager(page, screenshot):
         username="m2024901", display_name="王经理", roles=[Role.LOGISTICS_MANAGER]
     )
     _sign_in(page, manager.username)
-    page.click("a.nav-manage")
+    page.click("a.nav-manage")  # the command centre, which links the overview
     page.wait_for_url("**/manage/")
+    page.get_by_role("link", name=_in("zh-hans", "Manager overview")).first.click()
+    page.wait_for_url("**/manage/overview/")
     assert page.inner_text("h1") == _in("zh-hans", "Manager overview")
     screenshot(page, "manager-overview")
     assert page.csp_violations == []
@@ -94,6 +96,7 @@ def test_it_shows_the_manager_overview_to_a_manager(page, screenshot):
 CORE_PAGES = (
     "/",
     "/manage/",
+    "/manage/overview/",
     "/notifications/",
     "/notifications/preferences/",
     "/places/import/",

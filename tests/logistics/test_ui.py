@@ -278,16 +278,19 @@ def test_it_names_the_roles_in_the_admin_user_list(client):
 @pytest.mark.django_db
 def test_it_shows_the_manage_link_to_managers_and_supervisors_only(client, student, manager):
     supervisor = UserFactory(roles=[Role.SUPERVISOR])
-    overview = reverse("manager-overview")
+    centre, overview = reverse("command-centre"), reverse("manager-overview")
     client.force_login(student)
+    assert 'class="nav-manage"' not in _html(client.get("/"))
     assert f'href="{overview}"' not in _html(client.get("/"))
     for user in (manager, supervisor):
         client.force_login(user)
         html = _html(client.get("/"))
         nav = re.search(r'<nav class="site-nav".*?</nav>', html, re.S).group(0)
-        assert f'<a class="nav-manage" href="{overview}">Manage</a>' in nav
-        nav = re.search(r'<nav class="site-nav".*?</nav>', _html(client.get(overview)), re.S)
-        assert f'href="{overview}" aria-current="page">Manage</a>' in nav.group(0)
+        assert f'<a class="nav-manage" href="{centre}">Manage</a>' in nav
+        assert f'href="{overview}"' in html  # in the account menu
+        for page in (centre, overview):  # "Manage" is current on both
+            nav = re.search(r'<nav class="site-nav".*?</nav>', _html(client.get(page)), re.S)
+            assert f'href="{centre}" aria-current="page">Manage</a>' in nav.group(0)
 
 
 @pytest.mark.django_db

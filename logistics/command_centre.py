@@ -1,0 +1,300 @@
+"""The command centre's reads (/manage/): what needs attention today and how each indicator is
+doing, for the places a person may see. Everything comes from the stored indicator values
+(logistics.indicators, IndicatorValue) and the places for the filter's choices; the number of
+queries does not depend on the number of indicators, places or days."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from functools import reduce
+from operator import or_
+
+from django.apps import apps
+from django.db.models import Max, Min, Q
+from django.utils.translation import gettext_lazy as _
+
+from logistics import indicators
+from logistics.charts import Sparkline, sparkline
+from logistics.context_processors import SERVICES
+from logistics.indicators import NEUTRAL, SITE, Indicator, Period, Reading, Scope, ScopeKind
+from logistics.models import Building, Campus, Department, IndicatorValue, StaffScope
+from logistics.roles import UNIT_HEAD_ROLES, Role
+
+SPARK_DAYS = 30  # the sparkline's days, today included
+SINCE_DAYS = 366  # how far back "over its threshold since" looks
+
+SITE_NAME = _("Whole university")
+
+
+@dataclass
+class Access:
+    """What a person may see: everything (managers, supervisors, superusers) or their units (a
+    unit head's buildings and departments), with the places the filter offers."""
+
+    everything: bool
+    campuses: list[Campus] = field(default_factory=list)
+    buildings: list[Building] = field(default_factory=list)
+    departments: list[Department] = field(default_factory=list)
+
+    @property
+    def units(self) -> list[Scope]:
+        return [Scope(ScopeKind.BUILDING, b.pk) for b in self.buildings] + [
+            Scope(ScopeKind.DEPARTMENT, d.pk) for d in self.departments
+        ]
+
+    @property
+    def default_scope(self) -> Scope:
+        return SITE if self.everything else self.units[0]
+
+    def name(self, scope: Scope) -> str:
+        if scope.kind == ScopeKind.SITE:
+            return str(SITE_NAME)
+        places = {
+            ScopeKind.CAMPUS: self.campuses,
+            ScopeKind.BUILDING: self.buildings,
+            ScopeKind.DEPARTMENT: self.departments,
+        }[scope.kind]
+        for place in places:
+            if place.pk == scope.id:
+                return str(place)
+        return f"{ScopeKind(scope.kind).label} {scope.id}"  # a place removed since
+
+    def attention_scopes(self, chosen: Scope | None) -> list[Scope] | None:
+        """The scopes "needs me today" looks at: a chosen campus with its buildings and
+        departments, a chosen unit alone, a unit head's units; None: every scope."""
+        if chosen is None:
+            return None if self.everything else self.units
+        if chosen.kind != ScopeKind.CAMPUS:
+            return [chosen]
+        inside = [
+            Scope(ScopeKind.BUILDING, b.pk) for b in self.buildings if b.campus_id == chosen.id
+        ]
+        inside += [
+            Scope(ScopeKind.DEPARTMENT, d.pk) for d in self.departments if d.campus_id == chosen.id
+        ]
+        return [chosen, *inside]
+
+
+def access(user) -> Access | None:
+    """Who may open the command centre: None for anyone else, and for a unit head with no
+    building or department assigned (they have no unit to see)."""
+    if not user.is_authenticated:
+        return None
+    if user.is_superuser or user.has_role(Role.LOGISTICS_MANAGER, Role.SUPERVISOR):
+        return Access(
+            everything=True,
+            campuses=list(Campus.objects.only("name", "name_en", "code")),
+            buildings=list(Building.objects.only("name", "name_en", "code", "campus_id")),
+            departments=list(
+                Department.objects.only("name", "name_en", "code", "campus_id").order_by("code")
+            ),
+        )
+    held = [role for role in UNIT_HEAD_ROLES if user.has_role(role)]
+    if not held:
+        return None
+    scopes = StaffScope.objects.filter(user=user, role__in=held).select_related(
+        "building", "department"
+    )
+    buildings, departments = {}, {}
+    for scope in scopes.order_by("pk"):
+        if scope.building_id:
+            buildings[scope.building_id] = scope.building
+        if scope.department_id:
+            departments[scope.department_id] = scope.department
+    if not buildings and not departments:
+        return None
+    return Access(
+        everything=False, buildings=list(buildings.values()), departments=list(departments.values())
+    )
+
+
+def service_label(service: str) -> str:
+    for known in SERVICES:
+        if known.key == service:
+            return str(known.label)
+    if apps.is_installed(service):
+        return str(apps.get_app_config(service).verbose_name)
+    return service
+
+
+def _scope_q(scopes: list[Scope]) -> Q:
+    by_kind: dict[str, list[int]] = {}
+    for scope in scopes:
+        by_kind.setdefault(scope.kind, []).append(scope.id)
+    return reduce(
+        or_, (Q(scope_kind=k, scope_id__in=ids) for k, ids in by_kind.items()), Q(pk__in=[])
+    )
+
+
+# --- needs me today ----------------------------------------------------------------------------
+
+
+@dataclass
+class Alert:
+    """An indicator over its threshold today in one scope, and since when (the first day of the
+    run of days over it that reaches today)."""
+
+    indicator: Indicator
+    scope: Scope
+    place: str
+    value: str
+    limit: str
+    since: date
+    days: int  # days over, today included
+    link: str | None
+
+    @property
+    def service(self) -> str:
+        return service_label(self.indicator.service)
+
+
+def needs_attention(day: date, scopes: list[Scope] | None, place_name) -> list[Alert]:
+    """Every registered indicator whose value of `day` needs attention in `scopes` (None: all),
+    newest first. Two queries: the day's rows, and the run of days over for each of them."""
+    registered = {i.key: i for i in indicators.all_indicators()}
+    if scopes == []:
+        return []
+    rows = IndicatorValue.objects.filter(
+        period=Period.DAY, start=day, attention=True, key__in=list(registered)
+    )
+    if scopes is not None:
+        rows = rows.filter(_scope_q(scopes))
+    found = list(rows.values_list("key", "scope_kind", "scope_id", "value"))
+    since = _over_since(day, [(key, kind, scope_id) for key, kind, scope_id, _v in found])
+    order = {key: n for n, key in enumerate(registered)}
+    alerts = []
+    for key, kind, scope_id, value in found:
+        indicator, scope = registered[key], Scope(kind, scope_id)
+        alerts.append(
+            Alert(
+                indicator=indicator,
+                scope=scope,
+                place=place_name(scope),
+                value=indicators.formatted(indicator, value),
+                limit=indicators.formatted(indicator, indicator.limit()),
+                since=(first := since.get((key, kind, scope_id), day)),
+                days=(day - first).days + 1,
+                link=indicator.link(scope),
+            )
+        )
+    alerts.sort(key=lambda a: (a.place, order[a.indicator.key]))
+    alerts.sort(key=lambda a: a.since, reverse=True)  # stable: newest first, then as above
+    return alerts
+
+
+def _over_since(day: date, pairs: list[tuple[str, str, int]]) -> dict[tuple[str, str, int], date]:
+    """For each (key, scope kind, scope id), the first day of its run of days over the
+    threshold up to `day`: the day after the last day that was not, else the first day kept."""
+    if not pairs:
+        return {}
+    which = reduce(or_, (Q(key=k, scope_kind=sk, scope_id=si) for k, sk, si in pairs))
+    rows = (
+        IndicatorValue.objects.filter(which, period=Period.DAY, start__lte=day)
+        .filter(start__gt=day - timedelta(days=SINCE_DAYS))
+        .values("key", "scope_kind", "scope_id")
+        .annotate(last_fine=Max("start", filter=Q(attention=False)), first=Min("start"))
+        .order_by()
+    )
+    return {
+        (r["key"], r["scope_kind"], r["scope_id"]): (
+            r["last_fine"] + timedelta(days=1) if r["last_fine"] else r["first"]
+        )
+        for r in rows
+    }
+
+
+# --- how are we doing ----------------------------------------------------------------------------
+
+
+PERIODS = (
+    (Period.DAY, _("Today"), _("yesterday")),
+    (Period.WEEK, _("This week"), _("last week")),
+    (Period.MONTH, _("This month"), _("last month")),
+)
+
+
+@dataclass
+class PeriodValue:
+    """One indicator over one period, against the period before, as shown."""
+
+    label: str
+    value: str
+    previous_label: str
+    previous: str
+    change: str  # the change as shown, without sign ("" when none)
+    direction: str  # "up", "down" or "" (no change, nothing to compare)
+    judgement: str  # "better", "worse" or "" (neutral, unchanged)
+    attention: bool
+
+
+@dataclass
+class Trend:
+    indicator: Indicator
+    periods: list[PeriodValue]
+    spark: Sparkline
+    limit: str | None
+
+    @property
+    def attention(self) -> bool:
+        return self.periods[0].attention
+
+
+@dataclass
+class ServiceTrends:
+    service: str
+    label: str
+    trends: list[Trend]
+
+
+def how_we_are_doing(day: date, scope: Scope) -> tuple[list[ServiceTrends], object]:
+    """Each indicator kept for `scope` for the day, the ISO week and the month of `day` against
+    the period before, with a sparkline of its last SPARK_DAYS days, grouped by service; and
+    when the newest value was computed. Four queries whatever the number of indicators."""
+    read = {
+        period: {
+            r.indicator.key: r for r in indicators.read(period=period, day=day, scopes=[scope])
+        }
+        for period, _label, _before in PERIODS
+    }
+    shown = [i for i in indicators.all_indicators() if any(i.key in r for r in read.values())]
+    first = day - timedelta(days=SPARK_DAYS - 1)
+    series = indicators.series_of([i.key for i in shown], scope=scope, start=first, end=day)
+    groups: dict[str, ServiceTrends] = {}
+    for indicator in shown:
+        fmt = lambda v, i=indicator: indicators.formatted(i, v)  # noqa: E731
+        limit = indicator.limit()
+        trend = Trend(
+            indicator=indicator,
+            periods=[
+                _period_value(indicator, read[period].get(indicator.key), label, before)
+                for period, label, before in PERIODS
+            ],
+            spark=sparkline(series[indicator.key], start=first, end=day, limit=limit, fmt=fmt),
+            limit=None if limit is None or indicator.good == NEUTRAL else fmt(limit),
+        )
+        service = indicator.service
+        if service not in groups:
+            groups[service] = ServiceTrends(service, service_label(service), [])
+        groups[service].trends.append(trend)
+    stamps = [r.computed_at for r in read[Period.DAY].values() if r.computed_at]
+    return list(groups.values()), max(stamps, default=None)
+
+
+def _period_value(indicator: Indicator, reading: Reading | None, label, before) -> PeriodValue:
+    show = lambda v: indicators.formatted(indicator, v)  # noqa: E731
+    if reading is None:
+        return PeriodValue(str(label), "—", str(before), "—", "", "", "", False)
+    change = reading.change
+    direction = "" if not change else ("up" if change > 0 else "down")
+    judgement = {True: "better", False: "worse", None: ""}[reading.better]
+    return PeriodValue(
+        label=str(label),
+        value=show(reading.value),
+        previous_label=str(before),
+        previous=show(reading.previous),
+        change=show(abs(change)) if change else "",
+        direction=direction,
+        judgement=judgement,
+        attention=reading.attention,
+    )
