@@ -36,7 +36,7 @@ browser:
 # docs/screenshots/*.png, taken by the browser journeys at 360 px and desktop width. Chinese text
 # needs a CJK font (fonts-wqy-microhei or fonts-noto-cjk) for Chromium.
 screenshots: venv-dev browser compilemessages
-	PORTAL_SCREENSHOTS=docs/screenshots $(VENV)/bin/pytest tests/browser/test_journey_shell.py -q
+	PORTAL_SCREENSHOTS=docs/screenshots $(VENV)/bin/pytest tests/browser/test_journey_shell.py tests/browser/test_command_centre.py -q
 
 # GNU gettext's msgfmt turns locale/*.po into the .mo files Django reads; installed like chromium.
 gettext:
