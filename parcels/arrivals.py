@@ -23,6 +23,7 @@ from logistics import workflow
 from parcels import carriers, services
 from parcels.errors import ConcurrentUpdate
 from parcels.models import Carrier, DeliveryPreference, Parcel, ParcelEvent, Shelf, Station
+from parcels.opening import StationCalendar
 from parcels.recipients import Match, match_many
 from parcels.workflow import AT_STATION
 
@@ -74,6 +75,7 @@ def _store_all(station, rows, guesses, known, by) -> list[RowResult]:
         ]
     )
     slots = _slots(station, [rows[i]["size_class"] for i in new])
+    calendar = StationCalendar(station)
     parcels = [
         services.new_parcel(
             station=station,
@@ -84,6 +86,7 @@ def _store_all(station, rows, guesses, known, by) -> list[RowResult]:
             carrier=rows[i]["carrier"],
             arrived_at=rows[i]["arrived_at"] or now,
             slot=slot,
+            calendar=calendar,
         )
         for i, match, slot in zip(new, matches, slots, strict=True)
     ]

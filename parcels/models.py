@@ -50,6 +50,14 @@ class Station(BilingualName):
         _("return after (days)"), default=7, validators=[MinValueValidator(1)]
     )
     is_active = models.BooleanField(_("active"), default=True)
+    closed_on_holidays = models.BooleanField(
+        _("closed on public holidays"),
+        default=True,
+        help_text=_(
+            "Closed on the campus calendar's holidays; free storage and returns count only the "
+            "days the station is open."
+        ),
+    )
 
     objects = StationQuerySet.as_manager()
 
@@ -64,6 +72,28 @@ class Station(BilingualName):
     @property
     def hours(self) -> str:
         return f"{self.opens_at:%H:%M}–{self.closes_at:%H:%M}"
+
+
+class StationClosedDay(models.Model):
+    """A day a station is closed (besides the campus holidays it follows): no pickups, and the
+    day does not count towards free storage or the return period."""
+
+    station = models.ForeignKey(
+        Station, verbose_name=_("station"), on_delete=models.CASCADE, related_name="closed_days"
+    )
+    date = models.DateField(_("date"))
+    reason = models.CharField(_("reason"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("closed day")
+        verbose_name_plural = _("closed days")
+        ordering = ["station_id", "date"]
+        constraints = [
+            models.UniqueConstraint(fields=["station", "date"], name="parcels_closed_day_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.station.code} {self.date} {self.reason}".strip()
 
 
 class Shelf(models.Model):

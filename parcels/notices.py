@@ -3,13 +3,17 @@ proxy's code. Titles are translatable patterns rendered in the portal's language
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from django.conf import settings
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from logistics.workflow import notify_involved
+from parcels.opening import StationCalendar
 
 CODES_SHOWN = 5
 
@@ -23,20 +27,32 @@ def codes_text(parcels) -> str:
     return ", ".join(codes)
 
 
-def announce(notice, parcels) -> None:
-    """One notification for all `parcels` of the notice."""
+def announce(notice, parcels, *, now: datetime | None = None) -> None:
+    """One notification for all `parcels` of the notice: open until when, or (the station is
+    closed today, or closed already) when it opens next."""
     station = notice.station
+    opening = StationCalendar(station).next_opening(now or timezone.now())
     with translation.override(settings.LANGUAGE_CODE):  # the plural needs the number itself
-        title = ngettext(
-            "%(count)d parcel at %(station)s: %(codes)s; open until %(closes)s",
-            "%(count)d parcels at %(station)s: %(codes)s; open until %(closes)s",
-            len(parcels),
-        ) % {
+        values = {
             "count": len(parcels),
             "station": station.localized_name,
             "codes": codes_text(parcels),
             "closes": f"{station.closes_at:%H:%M}",
         }
+        if opening is None:
+            title = ngettext(
+                "%(count)d parcel at %(station)s: %(codes)s; open until %(closes)s",
+                "%(count)d parcels at %(station)s: %(codes)s; open until %(closes)s",
+                len(parcels),
+            )
+        else:
+            title = ngettext(
+                "%(count)d parcel at %(station)s: %(codes)s; closed now, opens %(opens)s",
+                "%(count)d parcels at %(station)s: %(codes)s; closed now, opens %(opens)s",
+                len(parcels),
+            )
+            values["opens"] = _opens_text(opening, now or timezone.now())
+        title = title % values
     notify_involved(
         recipients=[notice.recipient],
         by=None,
@@ -45,6 +61,16 @@ def announce(notice, parcels) -> None:
         url=reverse("parcels:mine"),
         department=station.department,
     )
+
+
+def _opens_text(opening: datetime, now: datetime) -> str:
+    """ "tomorrow 09:00", else the month and day as the portal writes them ("12-09 09:00")."""
+    local = timezone.localtime(opening)
+    if local.date() == timezone.localdate(now) + timedelta(days=1):
+        day = gettext("tomorrow")
+    else:
+        day = date_format(local.date(), "MONTH_DAY_FORMAT")
+    return f"{day} {local:%H:%M}"
 
 
 def notify_proxy(proxy) -> None:

@@ -34,6 +34,7 @@ from parcels.models import (
     SizeClass,
     Station,
 )
+from parcels.opening import StationCalendar
 from parcels.recipients import Match, match_recipient, phone_tail
 from parcels.reviews import pickup_event_record
 from parcels.workflow import AT_STATION, TRANSITIONS
@@ -161,12 +162,23 @@ def _store(station, guess, match: Match, by, size_class, carrier, arrived_at, sl
 
 
 def new_parcel(
-    *, station, guess, match: Match, by, size_class, carrier, arrived_at, slot
+    *,
+    station,
+    guess,
+    match: Match,
+    by,
+    size_class,
+    carrier,
+    arrived_at,
+    slot,
+    calendar: StationCalendar | None = None,
 ) -> Parcel:
     """The parcel a scan stores (unsaved): what the label and the number say, its slot and
-    code, its free-storage and return deadlines. One scan and the bulk arrival build it here."""
+    code, its free-storage and return deadlines (in the station's open days: `calendar`, read
+    once for a bulk arrival). One scan and the bulk arrival build it here."""
     shelf, layer, code = slot
     user = match.user
+    calendar = calendar or StationCalendar(station)
     return Parcel(
         station=station,
         tracking_number=guess.number,
@@ -182,8 +194,8 @@ def new_parcel(
         pickup_code=code,
         arrived_at=arrived_at,
         scanned_by=by,
-        free_until=arrived_at + timedelta(days=station.free_days),
-        return_due_at=arrived_at + timedelta(days=station.return_days),
+        free_until=calendar.add_open_days(arrived_at, station.free_days),
+        return_due_at=calendar.add_open_days(arrived_at, station.return_days),
     )
 
 
@@ -387,7 +399,7 @@ def notice_send(*, notice_id: int, now: datetime) -> int:
     )
     if not parcels:
         return 0  # all collected before the window ended: nothing to announce
-    announce(notice, parcels)
+    announce(notice, parcels, now=now)
     ParcelEvent.objects.bulk_create(
         [
             ParcelEvent(

@@ -1,7 +1,7 @@
 """Scan-in, notices, pickup and proxies: the parcels services."""
 
 import re
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 from django.core.cache import cache
@@ -132,7 +132,10 @@ def test_it_announces_a_batch_of_parcels_in_one_notice(station, clerk, zhang, se
     ]
     assert ParcelNotice.objects.count() == 1
     assert services.notices_send_due() == 0  # the window is still open
-    later = timezone.now() + timedelta(minutes=11)
+    # past the window, at 10:00 tomorrow (the station is open until 21:00, whenever this runs)
+    later = timezone.make_aware(
+        datetime.combine(timezone.localdate() + timedelta(days=1), time(10))
+    )
     assert services.notices_send_due(now=later) == 1
     assert services.notices_send_due(now=later) == 0  # sent once
     notice = Notification.objects.get(recipient=zhang)
