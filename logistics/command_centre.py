@@ -11,7 +11,7 @@ from functools import reduce
 from operator import or_
 
 from django.apps import apps
-from django.db.models import Max, Min, Q
+from django.db.models import OuterRef, Q, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from logistics import indicators
@@ -151,7 +151,8 @@ class Alert:
 
 def needs_attention(day: date, scopes: list[Scope] | None, place_name) -> list[Alert]:
     """Every registered indicator whose value of `day` needs attention in `scopes` (None: all),
-    newest first. Two queries: the day's rows, and the run of days over for each of them."""
+    newest first. One query: the day's rows, each with the last day before it that was not over
+    its threshold and the first day kept (two index lookups per row, however long the history)."""
     registered = {i.key: i for i in indicators.all_indicators()}
     if scopes == []:
         return []
@@ -160,12 +161,25 @@ def needs_attention(day: date, scopes: list[Scope] | None, place_name) -> list[A
     )
     if scopes is not None:
         rows = rows.filter(_scope_q(scopes))
-    found = list(rows.values_list("key", "scope_kind", "scope_id", "value"))
-    since = _over_since(day, [(key, kind, scope_id) for key, kind, scope_id, _v in found])
+    before = IndicatorValue.objects.filter(
+        key=OuterRef("key"),
+        scope_kind=OuterRef("scope_kind"),
+        scope_id=OuterRef("scope_id"),
+        period=Period.DAY,
+        start__lt=day,
+        start__gt=day - timedelta(days=SINCE_DAYS),
+    ).values("start")
+    rows = rows.annotate(
+        last_fine=Subquery(before.filter(attention=False).order_by("-start")[:1]),
+        first=Subquery(before.order_by("start")[:1]),
+    )
+    found = rows.values_list("key", "scope_kind", "scope_id", "value", "last_fine", "first")
     order = {key: n for n, key in enumerate(registered)}
     alerts = []
-    for key, kind, scope_id, value in found:
+    for key, kind, scope_id, value, last_fine, first in found:
         indicator, scope = registered[key], Scope(kind, scope_id)
+        # the run of days over the threshold began the day after the last good one
+        since = last_fine + timedelta(days=1) if last_fine else (first or day)
         alerts.append(
             Alert(
                 indicator=indicator,
@@ -173,35 +187,14 @@ def needs_attention(day: date, scopes: list[Scope] | None, place_name) -> list[A
                 place=place_name(scope),
                 value=indicators.formatted(indicator, value),
                 limit=indicators.formatted(indicator, indicator.limit()),
-                since=(first := since.get((key, kind, scope_id), day)),
-                days=(day - first).days + 1,
+                since=since,
+                days=(day - since).days + 1,
                 link=indicator.link(scope),
             )
         )
     alerts.sort(key=lambda a: (a.place, order[a.indicator.key]))
     alerts.sort(key=lambda a: a.since, reverse=True)  # stable: newest first, then as above
     return alerts
-
-
-def _over_since(day: date, pairs: list[tuple[str, str, int]]) -> dict[tuple[str, str, int], date]:
-    """For each (key, scope kind, scope id), the first day of its run of days over the
-    threshold up to `day`: the day after the last day that was not, else the first day kept."""
-    if not pairs:
-        return {}
-    which = reduce(or_, (Q(key=k, scope_kind=sk, scope_id=si) for k, sk, si in pairs))
-    rows = (
-        IndicatorValue.objects.filter(which, period=Period.DAY, start__lte=day)
-        .filter(start__gt=day - timedelta(days=SINCE_DAYS))
-        .values("key", "scope_kind", "scope_id")
-        .annotate(last_fine=Max("start", filter=Q(attention=False)), first=Min("start"))
-        .order_by()
-    )
-    return {
-        (r["key"], r["scope_kind"], r["scope_id"]): (
-            r["last_fine"] + timedelta(days=1) if r["last_fine"] else r["first"]
-        )
-        for r in rows
-    }
 
 
 # --- how are we doing ----------------------------------------------------------------------------
@@ -257,6 +250,7 @@ def how_we_are_doing(day: date, scope: Scope) -> tuple[list[ServiceTrends], obje
         }
         for period, _label, _before in PERIODS
     }
+    labels = [(period, str(label), str(before)) for period, label, before in PERIODS]  # once
     shown = [i for i in indicators.all_indicators() if any(i.key in r for r in read.values())]
     first = day - timedelta(days=SPARK_DAYS - 1)
     series = indicators.series_of([i.key for i in shown], scope=scope, start=first, end=day)
@@ -268,7 +262,7 @@ def how_we_are_doing(day: date, scope: Scope) -> tuple[list[ServiceTrends], obje
             indicator=indicator,
             periods=[
                 _period_value(indicator, read[period].get(indicator.key), label, before)
-                for period, label, before in PERIODS
+                for period, label, before in labels
             ],
             spark=sparkline(series[indicator.key], start=first, end=day, limit=limit, fmt=fmt),
             limit=None if limit is None or indicator.good == NEUTRAL else fmt(limit),
@@ -284,14 +278,14 @@ def how_we_are_doing(day: date, scope: Scope) -> tuple[list[ServiceTrends], obje
 def _period_value(indicator: Indicator, reading: Reading | None, label, before) -> PeriodValue:
     show = lambda v: indicators.formatted(indicator, v)  # noqa: E731
     if reading is None:
-        return PeriodValue(str(label), "—", str(before), "—", "", "", "", False)
+        return PeriodValue(label, "—", before, "—", "", "", "", False)
     change = reading.change
     direction = "" if not change else ("up" if change > 0 else "down")
     judgement = {True: "better", False: "worse", None: ""}[reading.better]
     return PeriodValue(
-        label=str(label),
+        label=label,
         value=show(reading.value),
-        previous_label=str(before),
+        previous_label=before,
         previous=show(reading.previous),
         change=show(abs(change)) if change else "",
         direction=direction,
