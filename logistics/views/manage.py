@@ -40,8 +40,15 @@ def command_centre(request):
         "as_of": as_of,
         "alerts": centre.needs_attention(today, access.attention_scopes(chosen), access.name),
         "services": services,
-        "overview_url": safe_reverse("manager-overview")
-        if can_view_manager_overview(request.user)
-        else None,
+        "links": _links(request.user),
     }
     return render(request, "manage/command_centre.html", context)
+
+
+def _links(user) -> list[tuple[str, str]]:
+    """The manager pages beside the command centre, for those who may open them (the weekly
+    reports once they are installed)."""
+    if not can_view_manager_overview(user):
+        return []
+    pages = (("reports:list", _("Weekly reports")), ("manager-overview", _("Manager overview")))
+    return [(url, label) for name, label in pages if (url := safe_reverse(name))]

@@ -69,6 +69,11 @@ def test_a_manager_follows_an_overdue_warning_to_the_requests_behind_it(
     assert "今天起超标" in dorm.inner_text()
     assert problems_on(page, Axe()) == []
     screenshot(page, "command-centre")
+    page.emulate_media(media="print")  # on paper: the figures, without menus and the filter
+    assert not page.locator(".site-nav").is_visible()
+    assert not page.locator(".cc-filter").is_visible()
+    assert dorm.is_visible() and page.locator(".cc-trend").first.is_visible()
+    page.emulate_media(media="screen")
 
     dorm.get_by_role("link", name="超时报修").click()
     page.wait_for_url("**/repairs/queue/**")
