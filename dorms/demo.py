@@ -2,10 +2,13 @@
 
 A semester of notices for the demo dormitories (东区1号、2号宿舍楼), written by the demo dorm
 manager through the services and then moved back in time; a planned water outage tomorrow, a
-past power cut, a safety-education notice that 70 % of the residents acknowledged, and one
+past power cut, a lift out of service this week, two past multi-day outages, a safety-education
+notice that 70 % of the residents acknowledged, past notices to acknowledge with their
+acknowledgements (the command centre's acknowledgement rate over the last two months), and one
 draft. Made once: running `seed_demo` twice changes nothing.
 """
 
+import random
 from datetime import timedelta
 
 from django.utils import timezone
@@ -14,7 +17,7 @@ from logistics.demo import DemoData, register_demo_seeder
 from logistics.models import User
 
 from . import services
-from .models import Notice
+from .models import Notice, NoticeRead
 from .services import AudienceSpec
 
 SEMESTER = [
@@ -56,7 +59,9 @@ def seed_dorms(demo: DemoData) -> None:
     for kind, title, body, days in SEMESTER:
         _backdate(_publish(manager, buildings, kind=kind, title=title, body=body), days)
     seed_outages(manager, buildings)
+    seed_outage_history(manager, buildings)
     seed_safety_notice(manager, buildings)
+    seed_acknowledgement_history(manager, buildings)
     services.notice_save(
         by=manager,
         data={"title": "寒假离校安全检查（草稿）", "body": "离校前请关闭水电。"},
@@ -98,6 +103,90 @@ def seed_outages(manager, buildings) -> None:
         valid_until=past + timedelta(hours=4),
         published_at=past - timedelta(days=8),
     )
+
+
+# (utility, title, body, building index or None for both, started days ago, lasts days)
+OUTAGE_HISTORY = [
+    ("network", "东区宿舍楼网络设备升级", "核心交换机更换，网络中断两天。", None, 45, 2),
+    ("heating", "东区2号宿舍楼暖气管道维修", "暖气管道漏水抢修，停暖三天。", 1, 20, 3),
+    ("lift", "东区2号宿舍楼电梯更换", "电梯整机更换，停用五天，请走楼梯。", 1, 2, 5),
+]
+
+
+def seed_outage_history(manager, buildings) -> None:
+    """Outages of several days: two past ones and a lift out of service this week."""
+    now = timezone.localtime().replace(hour=8, minute=0, second=0, microsecond=0)
+    for utility, title, body, index, days_ago, days in OUTAGE_HISTORY:
+        starts = now - timedelta(days=days_ago)
+        ends = starts + timedelta(days=days)
+        notice = _publish(
+            manager,
+            buildings if index is None else [buildings[index]],
+            kind="outage",
+            utility=utility,
+            title=title,
+            body=body,
+            starts_at=now + timedelta(days=8),
+            ends_at=now + timedelta(days=8 + days),
+            valid_until=now + timedelta(days=8 + days),
+        )
+        Notice.objects.filter(pk=notice.pk).update(
+            starts_at=starts,
+            ends_at=ends,
+            valid_until=ends,
+            published_at=starts - timedelta(days=3),
+            created_at=starts - timedelta(days=3),
+        )
+
+
+# (title, published days ago, share of the residents who acknowledged by the deadline)
+ACKNOWLEDGED = [
+    ("新学期宿舍安全承诺书（请确认）", 58, 0.92),
+    ("宿舍用电安全须知（请确认）", 47, 0.85),
+    ("防汛防台风安全提示（请确认）", 36, 0.66),
+    ("宿舍消防疏散演练通知（请确认）", 26, 0.78),
+    ("冬季用电用火安全须知（请确认）", 16, 0.88),
+    ("宿舍楼门禁系统升级须知（请确认）", 9, 0.74),
+]
+ACK_DAYS = 5  # from publication to the deadline
+
+
+def seed_acknowledgement_history(manager, buildings) -> None:
+    """Past notices to acknowledge, each acknowledged by a share of the residents before its
+    deadline and by a few after it; the reminders and missing lists count as sent."""
+    rng = random.Random(16)
+    residents = list(
+        User.objects.filter(dorm_room__building__in=buildings, is_active=True).order_by("pk")
+    )
+    for title, days_ago, share in ACKNOWLEDGED:
+        notice = _publish(
+            manager,
+            buildings,
+            kind="safety",
+            title=title,
+            body="请阅读并点击“已阅并确认”。",
+            requires_ack=True,
+            ack_deadline=timezone.now() + timedelta(days=ACK_DAYS),
+        )
+        published = timezone.now() - timedelta(days=days_ago)
+        deadline = published + timedelta(days=ACK_DAYS)
+        Notice.objects.filter(pk=notice.pk).update(
+            published_at=published,
+            created_at=published,
+            ack_deadline=deadline,
+            ack_reminded_at=deadline - timedelta(days=1),
+            ack_reported_at=deadline,
+        )
+        reads = []
+        for resident in residents:
+            if rng.random() < share:
+                at = published + timedelta(hours=rng.uniform(1, ACK_DAYS * 24 - 1))
+            elif rng.random() < 0.3:
+                at = deadline + timedelta(hours=rng.uniform(1, 48))  # late
+            else:
+                continue
+            reads.append(NoticeRead(notice=notice, user=resident, read_at=at, acknowledged_at=at))
+        NoticeRead.objects.bulk_create(reads)
 
 
 def seed_safety_notice(manager, buildings) -> None:

@@ -218,13 +218,20 @@ def _close_old(parcels, demo, rng, clerk, now) -> None:
             continue  # still waiting (some of them overdue)
         overdue = age > timedelta(days=parcel.station.return_days + 1)
         if parcel.recipient_id is None or (overdue and rng.random() < 0.5):
-            returned.append(parcel)
+            if parcel.return_due_at <= now:  # else still waiting for its return date
+                returned.append(parcel)
             continue
-        picked.append(parcel)
+        # nothing is closed in the future: a pickup still to come leaves the parcel waiting
+        # (the stock of the last days then ebbs away as it would, not all at once today)
+        when = parcel.arrived_at + timedelta(hours=rng.randint(2, 60))
+        if when <= now:
+            picked.append((parcel, when))
     _pick_up(picked, proxy, rng, clerk, events)
     _return(returned, clerk, events)
     Parcel.objects.bulk_update(
-        picked + returned, ["status", "closed_at", "pickup", "return_record"], batch_size=500
+        [parcel for parcel, _when in picked] + returned,
+        ["status", "closed_at", "pickup", "return_record"],
+        batch_size=500,
     )
     ParcelEvent.objects.bulk_create(events, batch_size=1000)
 
@@ -267,9 +274,8 @@ def _ageing_and_delivery(demo: DemoData, station: Station) -> None:
 
 def _pick_up(picked, proxy, rng, clerk, events) -> None:
     pickups = []
-    for parcel in picked:
+    for parcel, when in picked:
         by_proxy = parcel.recipient_id == proxy.recipient_id and rng.random() < 0.05
-        when = min(parcel.arrived_at + timedelta(hours=rng.randint(2, 60)), timezone.now())
         pickups.append(
             Pickup(
                 station=parcel.station,
@@ -286,7 +292,7 @@ def _pick_up(picked, proxy, rng, clerk, events) -> None:
         parcel.status, parcel.closed_at = Parcel.Status.PICKED_UP, when
         events.append(_event(parcel, "picked_up", when, clerk))
     Pickup.objects.bulk_create(pickups, batch_size=500)
-    for parcel, pickup in zip(picked, pickups, strict=True):
+    for (parcel, _when), pickup in zip(picked, pickups, strict=True):
         parcel.pickup = pickup
 
 

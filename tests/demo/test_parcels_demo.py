@@ -28,6 +28,7 @@ def test_it_writes_about_1500_parcels_in_every_situation(seeded):
     assert parcels.filter(status="waiting", free_until__lt=timezone.now()).exists()  # overdue
     assert parcels.filter(status="to_return").exists()  # the ageing sweep ran once
     assert not parcels.filter(status="waiting", return_due_at__lt=timezone.now()).exists()
+    assert not parcels.filter(closed_at__gt=timezone.now()).exists()  # nothing closed ahead
     assert parcels.filter(status="returned", return_record__isnull=False).exists()
     assert not parcels.filter(status="returned", return_record__isnull=True).exists()
     assert parcels.filter(status="for_delivery", recipient__username="teacher").count() == 2
