@@ -4,7 +4,13 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from logistics.forms import IsoDateInput, IsoDateTimeInput
+from logistics.forms import (
+    IsoDateInput,
+    IsoDateTimeInput,
+    PhotosField,
+    keep_photos_for,
+    limit_photos,
+)
 from logistics.tabular import MAX_BYTES
 from logistics.uploads import clean_image
 
@@ -16,11 +22,8 @@ MONEY = {"required": False, "min_value": 0, "max_digits": 8, "decimal_places": 2
 class DishForm(forms.ModelForm):
     """Every field of a dish; the photo is checked and re-encoded (logistics.uploads)."""
 
-    photo_upload = forms.FileField(
-        label=_("Photo"),
-        required=False,
-        help_text=_("JPEG, PNG or WebP, at most 10 MB."),
-        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+    photo_upload = PhotosField(
+        label=_("Photo"), max_files=1, help_text=_("JPEG, PNG or WebP, at most 10 MB.")
     )
     photo_clear = forms.BooleanField(label=_("Remove the photo"), required=False)
     reason = forms.CharField(
@@ -41,9 +44,11 @@ class DishForm(forms.ModelForm):
             ),
         }
 
-    def __init__(self, *args, canteen, **kwargs):
+    def __init__(self, *args, canteen, owner=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.canteen = canteen
+        keep_photos_for(self, owner)
+        limit_photos(self)
         self.fields["window"].queryset = Window.objects.filter(canteen=canteen)
         self.fields["category"].queryset = DishCategory.objects.all()
         self.fields["allergens"].queryset = Allergen.objects.all()
@@ -56,8 +61,8 @@ class DishForm(forms.ModelForm):
         return name
 
     def clean_photo_upload(self):
-        upload = self.cleaned_data.get("photo_upload")
-        return clean_image(upload).file if upload else None
+        uploads = self.cleaned_data.get("photo_upload")
+        return clean_image(uploads[0]).file if uploads else None
 
     def service_data(self) -> dict:
         """The cleaned fields as the data of dining.services.dish_save."""

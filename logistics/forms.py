@@ -26,9 +26,15 @@ class PortalForm(forms.Form):
     def __init__(self, *args, owner=None, **kwargs):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            if isinstance(field, PhotosField):
-                field.owner = owner
+        keep_photos_for(self, owner)
+
+
+def keep_photos_for(form, owner) -> None:
+    """Lets the form's photo fields keep their photos for `owner` when it comes back with errors
+    (PortalForm does it; a ModelForm calls it from its __init__)."""
+    for field in form.fields.values():
+        if isinstance(field, PhotosField):
+            field.owner = owner
 
 
 # Browsers take and send the values of date and time inputs in ISO form only (2026-11-28,

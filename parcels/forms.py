@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from logistics.forms import PortalForm
+from logistics.forms import PhotosField, PortalForm, limit_photos
 from logistics.models import Building
 from logistics.uploads import clean_image
 from parcels.manifest import MAX_BYTES
@@ -80,15 +80,16 @@ class HandOverForm(PortalForm):
     parcels = forms.TypedMultipleChoiceField(
         coerce=int, choices=(), widget=forms.CheckboxSelectMultiple
     )
-    photo = forms.FileField(label=_("Photo (optional)"), required=False)
+    photo = PhotosField(label=_("Photo (optional)"), max_files=1)
 
     def __init__(self, *args, parcels=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["parcels"].choices = [(p.pk, p.pickup_code) for p in parcels]
+        limit_photos(self)
 
     def clean_photo(self):
-        photo = self.cleaned_data.get("photo")
-        return clean_image(photo) if photo else None
+        photos = self.cleaned_data.get("photo")
+        return clean_image(photos[0]) if photos else None
 
 
 class ProxyForm(PortalForm):

@@ -435,6 +435,7 @@ def staff_dish_edit(request, slug: str, pk: int | None = None):
         request.FILES or None,
         instance=dish or Dish(canteen=canteen),
         canteen=canteen,
+        owner=request.user,
     )
     if request.method == "POST" and form.is_valid():
         try:

@@ -18,15 +18,23 @@ def _target(field) -> str:
     return field.id_for_label or field.auto_id
 
 
+def _unlinked(message) -> dict:
+    return {"target": "", "name": "", "label": "", "message": message}
+
+
 def summary_errors(*forms_) -> list[dict]:
-    """(link target, label, message) for every error of `forms_`, in the fields' order; errors
-    of the form as a whole and of hidden fields have no link."""
+    """(link target, label, message) for every error of `forms_` (forms or formsets), in the
+    fields' order; errors of the form as a whole and of hidden fields have no link."""
     errors = []
     for form in forms_:
+        if isinstance(form, forms.BaseFormSet):
+            if form.is_bound:
+                errors += [_unlinked(message) for message in form.non_form_errors()]
+                errors += summary_errors(*form.forms)
+            continue
         if form is None or not form.errors:
             continue
-        for message in form.non_field_errors():
-            errors.append({"target": "", "name": "", "label": "", "message": message})
+        errors += [_unlinked(message) for message in form.non_field_errors()]
         for field in form:
             for message in field.errors:
                 linked = not field.is_hidden

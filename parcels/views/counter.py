@@ -188,6 +188,7 @@ def pickup_counter(request, station_pk: int):
             request.FILES or None,
             parcels=found.parcels,
             initial={"q": text, "parcels": [p.pk for p in found.parcels]},
+            owner=request.user,
         )
         if request.method == "POST":
             done = _hand_over(request, station, found, form)

@@ -277,6 +277,7 @@ def test_a_hazard_form_that_comes_back_keeps_its_photo(client, planned, rooms, i
     url = reverse("dorms:inspection-room", args=[planned.pk, rooms[0].pk])
     first = client.post(url, {"outcome": "hazard", "kind": "no-such-kind", "photo": jpeg()})
     assert first.status_code == 400 and not Hazard.objects.exists()
+    assert "data-error-summary" in first.content.decode()
     token = re.search(r'name="photo_kept" value="([^"]+)"', first.content.decode()).group(1)
 
     second = client.post(url, {"outcome": "hazard", "kind": "smoking", "photo_kept": token})

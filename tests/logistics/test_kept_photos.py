@@ -228,6 +228,7 @@ def test_a_found_item_keeps_its_photos(client, student):
     }
     first = client.post(reverse("lostfound:found-create"), data)  # no place: an error
     assert first.status_code == 400
+    assert "data-error-summary" in first.text and 'href="#id_place_text"' in first.text
     data |= {"place_text": "Library door", "photos": [], "photos_kept": tokens(first)}
     assert client.post(reverse("lostfound:found-create"), data).status_code == 302
     assert FoundItem.objects.get().photos.count() == 2
