@@ -45,6 +45,9 @@ PURGE_BATCH = 10_000
 
 Status = OutboxMessage.Status
 Channel = OutboxMessage.Channel
+# Channels retried until the receiver accepts, hourly once the back-off is at its longest: the
+# city supervision push (a day the city platform never received is a gap in its records).
+UNTIL_ACCEPTED = (Channel.SUPERVISION,)
 
 
 class PermanentError(Exception):
@@ -135,7 +138,7 @@ def relay(*, limit: int = RELAY_BATCH) -> int:
 
 def _release_expired_claims(now) -> None:
     expired = OutboxMessage.objects.filter(status=Status.SENDING, next_attempt_at__lt=now)
-    expired.filter(attempts__gte=MAX_ATTEMPTS).update(
+    expired.filter(attempts__gte=MAX_ATTEMPTS).exclude(channel__in=UNTIL_ACCEPTED).update(
         status=Status.FAILED, next_attempt_at=None, last_error="worker lost during delivery"
     )
     expired.update(status=Status.PENDING, published_at=None, next_attempt_at=None)
@@ -213,7 +216,8 @@ def _record_failure(message: OutboxMessage, exc: Exception) -> None:
         message.attempts,
         error,
     )
-    if isinstance(exc, PermanentError) or message.attempts >= MAX_ATTEMPTS:
+    exhausted = message.attempts >= MAX_ATTEMPTS and message.channel not in UNTIL_ACCEPTED
+    if isinstance(exc, PermanentError) or exhausted:
         changes = {"status": Status.FAILED, "next_attempt_at": None}
     else:
         delay = min(BACKOFF_BASE_SECONDS * 2 ** (message.attempts - 1), BACKOFF_MAX_SECONDS)
@@ -302,26 +306,52 @@ def send_webhook(message: OutboxMessage) -> None:
     with i18n.in_language(endpoint.language) as language:
         payload = localized_payload(message.payload, language)
         content = WEBHOOK_BODIES[endpoint.style](message, payload)
+    answer = post_signed(
+        _webhook_url(endpoint),
+        endpoint.secret,
+        content,
+        event=message.payload.get("kind", ""),
+        delivery=message.id,
+    )
+    if endpoint.style != WebhookEndpoint.Style.GENERIC:
+        _check_robot_answer(answer)
+
+
+def send_supervision(message: OutboxMessage) -> None:
+    """The city supervision document of a day (logistics.supervision), as stored, to
+    SUPERVISION_PUSH_URL, signed like a webhook with SUPERVISION_PUSH_SECRET."""
+    url = settings.SUPERVISION_PUSH_URL
+    if not url.startswith(("http://", "https://")):
+        raise PermanentError("SUPERVISION_PUSH_URL is not set to an http(s) address")
+    post_signed(
+        url,
+        settings.SUPERVISION_PUSH_SECRET,
+        message.payload,
+        event="supervision.daily",
+        delivery=message.id,
+    )
+
+
+def post_signed(url: str, secret: str, content: dict, *, event: str, delivery) -> bytes:
+    """POSTs `content` as JSON with the portal's signature headers; returns the start of the
+    answer. A non-2xx answer raises HTTPError, which counts as a failed attempt."""
     body = json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode()
     timestamp = str(int(time.time()))
-    request = urllib.request.Request(  # noqa: S310 — scheme checked above
-        _webhook_url(endpoint),
+    request = urllib.request.Request(  # noqa: S310 — callers check the scheme
+        url,
         data=body,
         method="POST",
         headers={
             "Content-Type": "application/json; charset=utf-8",
             "User-Agent": "campus-logistics-portal",
-            "X-Portal-Event": message.payload.get("kind", ""),
-            "X-Portal-Delivery": str(message.id),
+            "X-Portal-Event": event,
+            "X-Portal-Delivery": str(delivery),
             "X-Portal-Timestamp": timestamp,
-            "X-Portal-Signature": webhook_signature(endpoint.secret, timestamp, body),
+            "X-Portal-Signature": webhook_signature(secret, timestamp, body),
         },
     )
-    # Non-2xx raises HTTPError, which counts as a failed attempt.
     with urllib.request.urlopen(request, timeout=settings.WEBHOOK_TIMEOUT) as response:  # noqa: S310
-        answer = response.read(4096)
-    if endpoint.style != WebhookEndpoint.Style.GENERIC:
-        _check_robot_answer(answer)
+        return response.read(4096)
 
 
 def _generic_body(message: OutboxMessage, payload: dict) -> dict:
@@ -381,4 +411,5 @@ SENDERS = {
     Channel.EMAIL: send_email,
     Channel.DIGEST: send_digest,
     Channel.WEBHOOK: send_webhook,
+    Channel.SUPERVISION: send_supervision,
 }

@@ -41,7 +41,7 @@ def register_beat_entry(
 
 def register_core_entries(*, relay_interval: int) -> None:
     """The core's own sweeps: the outbox relay and purge, the daily digests, daily figures,
-    expired kept photos."""
+    expired kept photos, the city supervision push."""
     register_beat_entry(
         "outbox-relay",
         task="logistics.tasks.bulk_relay_outbox",
@@ -58,6 +58,12 @@ def register_core_entries(*, relay_interval: int) -> None:
         "notifications-daily-digest",
         task="logistics.tasks.bulk_send_daily_digests",
         schedule=crontab(hour=7, minute=0),
+    )
+    register_beat_entry(
+        "supervision-push",
+        task="logistics.tasks.bulk_push_supervision",
+        # every half hour: yesterday goes out after the first run that finds it closed
+        schedule=crontab(minute="10,40"),
     )
     register_beat_entry(
         "daily-figures",

@@ -22,15 +22,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.db.models.fields.json import KeyTextTransform
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from logistics import indicators, spreadsheets
-from logistics.models import Campus, DailyFigure
+from logistics import daily, indicators, outbox, spreadsheets
+from logistics.models import Campus, DailyFigure, IndicatorValue, OutboxMessage
 
 SCHEMA_VERSION = 1
 SCHEMA_ID = f"urn:campus-logistics-portal:supervision-daily/{SCHEMA_VERSION}"
@@ -197,3 +200,58 @@ def xlsx_response(document: dict[str, Any], *, keys: bool = False):
     filename = f"supervision-{document['campus_code'] or 'campus'}-{document['date']}"
     with translation.override(settings.LANGUAGE_CODE):
         return spreadsheets.xlsx_response(export, filename, keys=keys)
+
+
+# --- The push -----------------------------------------------------------------------------------
+
+# How many days back the push catches up on days it missed (beat or workers were down).
+CATCH_UP_DAYS = 7
+# Yesterday is pushed once the daily figures have computed it after its close, or this long
+# after midnight whatever they did (a stuck figures run must not hold the city's day back).
+PUSH_AT_THE_LATEST = timedelta(hours=2)
+
+
+def push_due(*, now: datetime | None = None) -> list[date]:
+    """Writes one outbox row per day to push — yesterday once it is closed, and the days since
+    the last push that were missed (a week at most) — each holding the day's document; the
+    outbox sends it to SUPERVISION_PUSH_URL, signed, and retries until accepted. Nothing without
+    a URL. Safe to run any number of times: a day is pushed once (a unique constraint).
+    Returns the days pushed."""
+    if not settings.SUPERVISION_PUSH_URL:
+        return []
+    now = now or timezone.now()
+    yesterday = timezone.localdate(now) - timedelta(days=1)
+    last = OutboxMessage.objects.filter(channel=OutboxMessage.Channel.SUPERVISION).aggregate(
+        day=Max(KeyTextTransform("date", "payload"))
+    )["day"]
+    # the first push is of yesterday; later ones catch up from the day after the last
+    first = yesterday
+    if last:
+        week = yesterday - timedelta(days=CATCH_UP_DAYS - 1)
+        first = max(week, date.fromisoformat(last) + timedelta(days=1))
+    until = yesterday if _closed(yesterday, now) else yesterday - timedelta(days=1)
+    days = [first + timedelta(days=n) for n in range((until - first).days + 1)]
+    return [day for day in days if push(day)]
+
+
+def push(day: date) -> bool:
+    """Writes the outbox row that pushes `day`'s document; False when it was pushed already."""
+    try:
+        with transaction.atomic():
+            message = OutboxMessage.objects.create(
+                channel=OutboxMessage.Channel.SUPERVISION, payload=build_document(day)
+            )
+            outbox.publish_on_commit([message.id])
+    except IntegrityError:  # pushed by a run at the same time
+        return False
+    return True
+
+
+def _closed(day: date, now: datetime) -> bool:
+    midnight = daily.day_bounds(day)[1]
+    if now >= midnight + PUSH_AT_THE_LATEST:
+        return True
+    computed = IndicatorValue.objects.filter(
+        period=IndicatorValue.Period.DAY, start=day, computed_at__gte=midnight + daily.CLOSE_AFTER
+    )
+    return computed.exists()

@@ -6,7 +6,7 @@ Tasks take ids and re-read rows; each is safe to run twice (see outbox.py).
 
 from celery import shared_task
 
-from logistics import daily, indicators, kept, notifications, outbox
+from logistics import daily, indicators, kept, notifications, outbox, supervision
 
 
 @shared_task(name=outbox.DELIVER_TASK, ignore_result=True)
@@ -31,6 +31,13 @@ def bulk_send_daily_digests() -> int:
 def bulk_purge_outbox() -> int:
     """Deletes outbox rows sent more than 30 days ago."""
     return outbox.purge_sent()
+
+
+@shared_task(name="logistics.tasks.bulk_push_supervision", ignore_result=True)
+def bulk_push_supervision() -> int:
+    """Writes the city supervision push of yesterday once its figures are closed (and of any
+    day of the week before not pushed yet); the outbox delivers it."""
+    return len(supervision.push_due())
 
 
 @shared_task(name="logistics.tasks.bulk_refresh_daily_figures", ignore_result=True)

@@ -4,6 +4,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.db.models.fields.json import KeyTextTransform
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -144,6 +145,7 @@ class OutboxMessage(models.Model):
         EMAIL = "email", _("E-mail")
         WEBHOOK = "webhook", _("Webhook")
         DIGEST = "digest", _("Daily digest")
+        SUPERVISION = "supervision", _("City supervision")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
@@ -193,6 +195,14 @@ class OutboxMessage(models.Model):
         verbose_name_plural = _("outbox messages")
         ordering = ["created_at"]
         indexes = [models.Index(fields=["status", "published_at"], name="outbox_relay_idx")]
+        constraints = [
+            # The city supervision push sends each day's document once (logistics.supervision).
+            models.UniqueConstraint(
+                KeyTextTransform("date", "payload"),
+                condition=models.Q(channel="supervision"),
+                name="outbox_supervision_day_once",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.channel} {self.id} ({self.status})"
