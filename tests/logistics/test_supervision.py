@@ -121,3 +121,40 @@ def test_the_xlsx_has_a_row_per_figure(city_day):
 def test_a_section_may_not_replace_a_field_of_the_document():
     with pytest.raises(ValueError, match="replace a field"):
         supervision.register_supervision_section("indicators", lambda day: {})
+
+
+def test_the_apps_own_indicators_fit_the_schema(validator):
+    """With the indicators the apps really register (not the test ones): their units, keys and
+    directions are ones the schema knows."""
+    from django.utils import timezone
+
+    from logistics import daily, indicators
+    from tests.repairs.factories import RepairRequestFactory
+
+    RepairRequestFactory()
+    now = timezone.now()
+    today = timezone.localdate(now)
+    daily.refresh(days=[today], now=now)
+    indicators.refresh(days=[today], now=now)
+
+    document = supervision.build_document(today)
+
+    validator.validate(json.loads(json.dumps(document)))
+    keys = {i["key"] for i in document["indicators"]}
+    assert "repairs.filed" in keys and all(supervision.exported(key) for key in keys)
+
+
+def test_its_queries_do_not_grow_with_campuses_indicators_or_dishes(
+    city_day, django_assert_num_queries
+):
+    from tests.dining.factories import DishFactory
+    from tests.logistics.factories import CampusFactory
+
+    with django_assert_num_queries(5):
+        supervision.build_document(city_day.day)
+    for n in range(3):
+        DishFactory(name="馒头", canteen__slug=f"more-{n}")
+        CampusFactory()
+    with django_assert_num_queries(5):
+        document = supervision.build_document(city_day.day)
+    assert len(document["dining"]["benchmark_dishes"][1]["prices"]) == 3
