@@ -180,6 +180,7 @@ class LostFoundFigures:
     places: list[tuple[str, int]]  # place keys, busiest first
     median_return_hours: float | None
     as_of: datetime | None
+    past_holding: int | None = None  # items past their holding period at the period's end
 
     @property
     def return_rate(self) -> float | None:
@@ -189,7 +190,8 @@ class LostFoundFigures:
 
 def period_figures(start: date, end: date, *, places: int = 10) -> LostFoundFigures:
     """The site's figures from `start` to `end` (both included): one query."""
-    rows = daily.read_figures(KEYS, start=start, end=end)
+    rows = daily.read_figures((*KEYS, PAST_HOLDING), start=start, end=end, latest=[PAST_HOLDING])
+    past_holding = daily.latest(rows[PAST_HOLDING])
     months: dict[date, Month] = {}
     for index, key in enumerate(KEYS):
         for row in rows[key]:
@@ -216,6 +218,7 @@ def period_figures(start: date, end: date, *, places: int = 10) -> LostFoundFigu
         places=daily.merged(rows[FOUND], "place").most_common(places),
         median_return_hours=None if median is None else round(median / 3600, 1),
         as_of=max(stamps) if stamps else None,
+        past_holding=int(past_holding.value) if past_holding else None,
     )
 
 

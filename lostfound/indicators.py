@@ -19,6 +19,10 @@ def _figures(scope: ind.Scope) -> str:
     return reverse("lostfound:figures")
 
 
+def _past_holding(scope: ind.Scope) -> str:
+    return reverse("lostfound:figures") + "#past-holding"
+
+
 def register() -> None:
     ind.register_indicators(
         "lostfound",
@@ -49,7 +53,7 @@ def register() -> None:
                 value=ind.latest(PAST_HOLDING),
                 state=True,
                 threshold=PAST_HOLDING_THRESHOLD,
-                drill_down=_figures,
+                drill_down=_past_holding,
                 help_text=_("Still at a desk or with a finder after the holding period ended."),
             ),
         ],

@@ -151,3 +151,12 @@ def test_each_drill_down_opens_for_a_manager(client, desks, manager):
         for scope in (SITE, Scope(Kind.DEPARTMENT, library.department_id)):
             link = indicators.get(key).link(scope)
             assert client.get(link).status_code == 200, (key, scope, link)
+
+
+def test_the_figures_page_shows_the_items_past_holding_at_the_periods_end(client, desks, manager):
+    client.force_login(manager)
+    link = indicators.get("lostfound.past_holding").link(SITE)
+    assert link.endswith("#past-holding")
+    response = client.get(link)
+    assert response.context["figures"].past_holding == 2
+    assert 'id="past-holding"' in response.content.decode()

@@ -5,6 +5,7 @@ page a manager can open."""
 from datetime import timedelta
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from logistics import daily, indicators
@@ -161,3 +162,12 @@ def test_each_drill_down_opens_for_a_manager(client, stations, manager):
         for scope in scopes:
             link = indicators.get(key).link(scope)
             assert client.get(link).status_code == 200, (key, scope, link)
+
+
+def test_the_peak_page_links_each_station_with_overdue_parcels_to_them(client, stations, manager):
+    east, west = stations
+    history(east, west)
+    client.force_login(manager)
+    page = client.get(indicators.get("parcels.overdue").link(SITE)).content.decode()
+    for station in (east, west):  # one overdue parcel each
+        assert reverse("parcels:overdue", args=[station.pk]) in page
