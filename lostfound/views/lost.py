@@ -3,9 +3,11 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from logistics import idempotency
 from logistics.workflow import DomainError, show_error
 from lostfound import services
 from lostfound.forms import LostReportForm
@@ -17,6 +19,9 @@ from lostfound.views.common import get_visible_report, nav_links
 @require_http_methods(["GET", "POST"])
 def lost_create(request):
     if request.method == "POST":
+        if previous := idempotency.claim(request, "lostfound.lost"):
+            mine = reverse("lostfound:mine") + "?show=lost"
+            return idempotency.repeat_answer(request, previous, mine)
         form = LostReportForm(request.POST, request.FILES, owner=request.user)
         if form.is_valid():
             try:
@@ -29,7 +34,9 @@ def lost_create(request):
                     _("Your lost report %(number)s was filed. We tell you when something matches.")
                     % {"number": report.number},
                 )
+                idempotency.done(request, "lostfound.lost", report.get_absolute_url())
                 return redirect(report)
+        idempotency.release(request, "lostfound.lost")
     else:
         form = LostReportForm()
     context = {"form": form, "links": nav_links(request.user)}

@@ -4,9 +4,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from logistics import idempotency
 from logistics.keyset import keyset_page, other_params
 from logistics.uploads import private_image_response
 from logistics.workflow import DomainError, show_error
@@ -116,6 +118,8 @@ def found_photo(request, item_pk: int, photo_pk: int):
 def found_create(request):
     """Report a found item: what, where, when, where it is now, hidden traits, photos."""
     if request.method == "POST":
+        if previous := idempotency.claim(request, "lostfound.found"):
+            return idempotency.repeat_answer(request, previous, reverse("lostfound:mine"))
         form = FoundItemForm(request.POST, request.FILES, owner=request.user)
         if form.is_valid():
             try:
@@ -128,7 +132,9 @@ def found_create(request):
                     _("Thank you. The found item %(number)s was reported.")
                     % {"number": item.number},
                 )
+                idempotency.done(request, "lostfound.found", item.get_absolute_url())
                 return redirect(item)
+        idempotency.release(request, "lostfound.found")
     else:
         form = FoundItemForm()
     status = 400 if form.errors else 200

@@ -1,6 +1,7 @@
 """The lost-and-found pages: the board, an item's page, reporting, the desk, categories; what
 each person may see (others' objects 404) and that hidden traits never leak."""
 
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -313,3 +314,34 @@ def test_the_home_page_says_so_when_i_have_reported_nothing(student):
     html = client_for(student).get(reverse("home"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "You have not reported anything lost." in html
     assert "You have not reported a found item." in html
+
+
+def test_a_found_item_or_lost_report_sent_twice_is_filed_once(student, desk):
+    client = client_for(student)
+    now = timezone.localtime()
+    found = {
+        "category": category("keys").pk,
+        "description": "一串钥匙",
+        "place_text": "图书馆门口",
+        "found_at": (now - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
+        "custody": "desk",
+        "desk": desk.pk,
+        "submission_token": str(uuid.uuid4()),
+    }
+    first = client.post(reverse("lostfound:found-create"), found)
+    second = client.post(reverse("lostfound:found-create"), found)
+    assert FoundItem.objects.count() == 1
+    assert second.status_code == 302 and second["Location"] == first["Location"]
+
+    lost = {
+        "category": category("phone").pk,
+        "description": "黑色手机",
+        "place_text": "图书馆",
+        "lost_from": (now - timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M"),
+        "lost_until": now.strftime("%Y-%m-%dT%H:%M"),
+        "submission_token": str(uuid.uuid4()),
+    }
+    first = client.post(reverse("lostfound:lost-create"), lost)
+    second = client.post(reverse("lostfound:lost-create"), lost)
+    assert LostReport.objects.count() == 1
+    assert second.status_code == 302 and second["Location"] == first["Location"]
