@@ -192,7 +192,8 @@ def needs_attention(day: date, scopes: list[Scope] | None, place_name) -> list[A
                 link=indicator.link(scope),
             )
         )
-    alerts.sort(key=lambda a: (a.place, order[a.indicator.key]))
+    kinds = {kind: n for n, kind in enumerate(ScopeKind.values)}  # the site, campuses, …
+    alerts.sort(key=lambda a: (kinds[a.scope.kind], a.place, order[a.indicator.key]))
     alerts.sort(key=lambda a: a.since, reverse=True)  # stable: newest first, then as above
     return alerts
 

@@ -194,6 +194,7 @@ def test_it_lists_what_is_over_its_threshold_today_newest_first_with_its_rows(
     attention = html.split('id="attention-title"')[1].split('id="doing-title"')[0]
     assert attention.count('class="card cc-alert"') == 3
     # newest first: the two that went over today, then A's, over since three days before today
+    assert attention.index("Whole university") < attention.index("Block B")  # the site first
     assert attention.index("Whole university") < attention.index("Block A")
     assert attention.index("Block B") < attention.index("Block A")
     since = (today() - timedelta(days=3)).isoformat()
