@@ -5,8 +5,10 @@ categories and buildings, how fast they were answered and completed (sum, count 
 histogram for the 90th percentile), on time against their SLA, reopened — for the whole site and
 for each unit a repair dispatcher is scoped to (a building or a department, the same rule as
 `dispatcher_scope`). A request that changes later (completed next week) makes beat rewrite the
-day it was filed (`changed_days`). Today's rows also hold the overdue requests of the moment
-and the repeat faults of the last 90 days.
+day it was filed (`changed_days`). Each day's rows also hold states: the open and the overdue
+requests (today: of the moment; a past day: as of its end, rebuilt from the requests' times,
+`_states`) and the repeat faults of the 90 days to its end — for the same scopes, and for every
+building (the indicators' "per building", repairs/indicators.py).
 
 `daily_repair_figures` builds the page's `RepairFigures` from these rows alone.
 """
@@ -41,6 +43,7 @@ from .figures import (
     repeat_fault_rows,
 )
 from .models import Category, RepairRequest
+from .workflow import OPEN_STATUSES
 
 SOURCE = "repairs"
 FILED, OPEN = "repairs.filed", "repairs.open"
@@ -88,27 +91,43 @@ def compute(day: date, now: datetime) -> list[Figure]:
         rows = _repeat_fault_parts(scoped, end=min(end, now))
         count = _repeat_fault_count(scoped, rows, end=min(end, now))
         figures.append(Figure(REPEAT_FAULTS, count, {"rows": rows}, kind, scope_id))
-        if is_today:
-            count, rows = _overdue_parts(scoped, now)
-            figures.append(Figure(OVERDUE, count, {"rows": rows}, kind, scope_id))
-            figures.append(Figure(OPEN_NOW, scoped.open().count(), {}, kind, scope_id))
+        at = min(end, now)
+        open_now, overdue = _states(scoped, at=at, is_today=is_today)
+        count, rows = _overdue_parts(overdue)
+        parts = {"rows": rows, "as_of": at.isoformat()}
+        figures.append(Figure(OVERDUE, count, parts, kind, scope_id))
+        figures.append(Figure(OPEN_NOW, open_now.count(), {}, kind, scope_id))
     done = {scope_id for kind, scope_id, _ in kept if kind == Kind.BUILDING}
-    figures += _building_states(end=min(end, now), now=now, is_today=is_today, done=done)
+    figures += _building_states(end=min(end, now), is_today=is_today, done=done)
     return figures
 
 
-def _building_states(*, end: datetime, now: datetime, is_today: bool, done: set[int]):
-    """Every other building's states: repeat faults (every day) and, today, the open and overdue
-    requests of the moment — zeros included, so a building whose last overdue request was done
-    reads 0, not its last non-zero day. Three grouped queries, whatever the number of buildings."""
-    buildings = [pk for pk in Building.objects.values_list("pk", flat=True) if pk not in done]
-    faults = repeat_fault_rows(RepairRequest.objects.order_by(), end=end, size=None)
-    repeat = Counter(faults.values_list("room__building_id", flat=True))
-    counts = {REPEAT_FAULTS: repeat}
+def _states(scoped: QuerySet, *, at: datetime, is_today: bool) -> tuple[QuerySet, QuerySet]:
+    """The requests open and overdue at `at`: today by their state (a hold stops the clock);
+    at the end of a past day rebuilt from their times — filed before it and not completed,
+    rejected or cancelled by then, overdue when their completion deadline had passed (whether
+    one was on hold then is not kept) — so a backfill draws the history beat would have kept."""
     if is_today:
-        requests = RepairRequest.objects.order_by()
-        counts[OPEN_NOW] = _count_by_building(requests.open())
-        counts[OVERDUE] = _count_by_building(requests.overdue(now))
+        return scoped.open(), scoped.overdue(at)
+    done_at = Coalesce("completed_at", "closed_at")
+    still_open = Q(status__in=OPEN_STATUSES) | Q(done_at__gte=at)
+    open_then = scoped.filter(created_at__lt=at).alias(done_at=done_at).filter(still_open)
+    return open_then, open_then.filter(completion_due_at__lt=at)
+
+
+def _building_states(*, end: datetime, is_today: bool, done: set[int]):
+    """Every other building's states at `end`: repeat faults, open and overdue requests — zeros
+    included, so a building whose last overdue request was done reads 0, not its last non-zero
+    day. Three grouped queries, whatever the number of buildings."""
+    buildings = [pk for pk in Building.objects.values_list("pk", flat=True) if pk not in done]
+    requests = RepairRequest.objects.order_by()
+    faults = repeat_fault_rows(requests, end=end, size=None)
+    open_now, overdue = _states(requests, at=end, is_today=is_today)
+    counts = {
+        REPEAT_FAULTS: Counter(faults.values_list("room__building_id", flat=True)),
+        OPEN_NOW: _count_by_building(open_now),
+        OVERDUE: _count_by_building(overdue),
+    }
     return [
         Figure(key, found.get(pk, 0), {}, Kind.BUILDING, pk)
         for key, found in counts.items()
@@ -160,8 +179,7 @@ def _both_languages(render) -> dict[str, str]:
     return {"zh": zh, "en": en}
 
 
-def _overdue_parts(scoped: QuerySet, now: datetime) -> tuple[int, list[dict]]:
-    overdue = scoped.overdue(now)
+def _overdue_parts(overdue: QuerySet) -> tuple[int, list[dict]]:
     listed = overdue.select_related("category", "building", "room__building", "assignee")
     rows = []
     for repair in listed.order_by("completion_due_at", "id")[:OVERDUE_LIST_SIZE]:
@@ -277,7 +295,8 @@ def daily_repair_figures(*, scope: tuple[str, int], start: date, end: date) -> R
     if overdue := daily.latest(rows[OVERDUE]):
         figures.overdue_count = int(overdue.value)
         figures.overdue = [_overdue_row(row) for row in overdue.parts.get("rows", [])]
-        figures.as_of = overdue.computed_at
+        as_of = overdue.parts.get("as_of")
+        figures.as_of = datetime.fromisoformat(as_of) if as_of else overdue.computed_at
     if repeat := daily.latest(rows[REPEAT_FAULTS]):
         figures.repeat_faults = [_repeat_fault(row) for row in repeat.parts.get("rows", [])]
     return figures

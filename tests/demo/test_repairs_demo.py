@@ -84,7 +84,8 @@ def test_it_leaves_two_months_of_repairs_indicators_for_the_command_centre(seede
     start = today - timezone.timedelta(days=59)
     filed = indicators.series("repairs.filed", start=start, end=today)
     assert len(filed) == 60 and sum(value for _, value in filed) > 100
-    assert len(indicators.series("repairs.repeat_faults", start=start, end=today)) == 60
+    for key in ("repairs.repeat_faults", "repairs.open", "repairs.overdue"):
+        assert len(indicators.series(key, start=start, end=today)) == 60, key
     week = {r.indicator.key: r for r in indicators.read(period=Period.WEEK, day=today)}
     assert week["repairs.overdue"].value >= 5 and week["repairs.overdue"].attention
     assert week["repairs.open"].value > 0

@@ -192,3 +192,32 @@ def test_every_drill_down_answers_a_manager(client, manager, campus):
         r for r in readings if r.scope == building and r.indicator.key == "repairs.overdue"
     )
     assert f"building={campus['east'].pk}" in overdue.link and "overdue=true" in overdue.link
+
+
+def test_a_past_days_states_are_rebuilt_from_the_times(db):
+    """A backfill draws the open and overdue requests each past day ended with."""
+    hall = BuildingFactory()
+    first = timezone.localdate() - timedelta(days=4)
+    start = daily.day_bounds(first)[0]
+
+    def at(days, hours):
+        return start + timedelta(days=days, hours=hours)
+
+    late = filed(1, room=RoomFactory(building=hall), status=Status.COMPLETED)
+    cancelled = filed(1, room=RoomFactory(building=hall), status=Status.CANCELLED)
+    RepairRequest.objects.filter(pk=late.pk).update(
+        created_at=at(0, 10), completion_due_at=at(1, 10), completed_at=at(2, 10)
+    )
+    RepairRequest.objects.filter(pk=cancelled.pk).update(
+        created_at=at(0, 9), completion_due_at=at(0, 11), closed_at=at(1, 12)
+    )
+    compute(timezone.now())
+
+    building = Scope(ScopeKind.BUILDING, hall.pk)
+    for days, want in ((0, (2, 1)), (1, (1, 1)), (2, (0, 0)), (4, (0, 0))):
+        day = first + timedelta(days=days)
+        for scope in (SITE, building):
+            found = values(Period.DAY, day, scope)
+            assert (found["repairs.open"], found["repairs.overdue"]) == want, (days, scope)
+    week_before = indicators.read(period=Period.DAY, day=first, keys=["repairs.overdue"])
+    assert week_before[0].attention
