@@ -2,13 +2,14 @@
 each indicator is doing, the places filter, and a query count that does not grow with the
 indicators and places. Everything it shows comes from stored IndicatorValue rows."""
 
+import re
 from datetime import timedelta
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from logistics import command_centre, indicators
 from logistics.indicators import DOWN, NEUTRAL, UP, Indicator, Period, Scope, ScopeKind, Unit
@@ -377,3 +378,25 @@ def test_it_speaks_chinese(client, manager, registry, places):
     html = page(client, manager, language="zh-hans").content.decode()
     for text in ("指挥中心", "今日待办", "运行情况", "甲楼", "今天起超标"):
         assert text in html, text
+
+
+def test_every_registered_indicator_reads_in_chinese_and_in_english(client, manager, places):
+    """The apps' own indicators (no test registry): the page in Chinese shows none of their
+    English names, the page in English no Chinese of its own."""
+    site = Scope(ScopeKind.SITE)
+    registered = indicators.all_indicators()
+    assert registered
+    for indicator in registered:
+        store(indicator.key, site, 1, attention=True)
+    with translation.override("en"):
+        english = {i.key: str(i.label) for i in registered}
+
+    def text(response) -> str:
+        main = response.content.decode().split('<main id="main"')[1].split("</main>")[0]
+        return re.sub(r"<[^>]+>", " ", main)
+
+    chinese = text(page(client, manager, language="zh-hans"))
+    assert [key for key, label in english.items() if label in chinese] == []
+    in_english = text(page(client, manager))
+    assert re.findall(r"[\u4e00-\u9fff]+", in_english) == []
+    assert [key for key, label in english.items() if label not in in_english] == []  # all shown
