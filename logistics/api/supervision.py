@@ -4,6 +4,9 @@ For the city platform's account (or a supervisor, a logistics manager, an integr
 need `supervision:read`. The document holds counts, rates and prices only (docs/supervision.md).
 """
 
+import datetime
+
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -19,6 +22,8 @@ from logistics.roles import Role
 from logistics.spreadsheets import XLSX_TYPE, wants_keys
 
 READERS = (Role.SUPERVISOR, Role.LOGISTICS_MANAGER, Role.INTEGRATOR)
+# No figures are older; and the day before a day must exist (date.min has none).
+EARLIEST = datetime.date(2000, 1, 1)
 
 
 class XlsxRenderer(renderers.BaseRenderer):
@@ -68,6 +73,8 @@ class DayQuerySerializer(serializers.Serializer):
     def validate_date(self, value):
         if value > timezone.localdate():
             raise serializers.ValidationError(_("This day has not begun yet."))
+        if value < EARLIEST:
+            raise serializers.ValidationError(_("Give a day from 2000 on."))
         return value
 
 
@@ -111,6 +118,14 @@ class SupervisionDailyView(APIView):
         if request.accepted_renderer.format == XlsxRenderer.format:
             return supervision.xlsx_response(document, keys=wants_keys(request))
         return Response(document)
+
+    def perform_content_negotiation(self, request, force=False):
+        try:
+            return super().perform_content_negotiation(request, force)
+        except Http404:  # ?format= names no renderer: a bad parameter, said as one
+            raise serializers.ValidationError(
+                {"format": [_("Ask for json or xlsx.")]}, code="invalid"
+            ) from None
 
     def handle_exception(self, exc):
         # An error is answered with the one JSON error body, whatever format was asked for.

@@ -75,6 +75,7 @@ def test_anonymous_visitors_must_sign_in(client):
         ({"date": "2026-13-01"}, "Date has wrong format"),
         ({"date": "yesterday"}, "Date has wrong format"),
         ({"date": "2999-01-01"}, "This day has not begun yet."),
+        ({"date": "0001-01-01"}, "Give a day from 2000 on."),
     ],
 )
 def test_a_missing_bad_or_future_date_is_400_in_the_error_body(client, manager, query, message):
@@ -119,10 +120,13 @@ def test_the_xlsx_by_format_or_accept_header(client, manager, city_day):
         assert b"".join(response.streaming_content)[:2] == b"PK"
 
 
-def test_an_unknown_format_is_404(client, manager):
+def test_an_unknown_format_is_400_naming_the_formats(client, manager):
     client.force_login(manager)
 
-    assert client.get(URL, {"date": today(), "format": "pdf"}).status_code == 404
+    response = client.get(URL, {"date": today(), "format": "pdf"}, HTTP_ACCEPT_LANGUAGE="en")
+
+    assert response.status_code == 400
+    assert response.json()["fields"] == {"format": ["Ask for json or xlsx."]}
 
 
 def test_the_schema_documents_the_operation(client):
