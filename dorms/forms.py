@@ -7,7 +7,12 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
-from logistics.forms import IsoDateTimeInput, MultipleImageInput, PortalForm
+from logistics.forms import (
+    IsoDateTimeInput,
+    MultipleImageInput,
+    PortalForm,
+    check_documents_in_browser,
+)
 from logistics.models import Building, Campus, Department, Room
 from logistics.roles import Role
 from logistics.uploads import clean_document
@@ -38,9 +43,8 @@ class AttachmentsField(forms.FileField):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("required", False)
         super().__init__(*args, **kwargs)
-        self.widget.attrs.update(
-            {"accept": "application/pdf,image/jpeg,image/png,image/webp", "multiple": True}
-        )
+        self.widget.attrs["multiple"] = True
+        check_documents_in_browser(self.widget)
 
     def clean(self, data, initial=None) -> list:
         files = [f for f in data if f] if isinstance(data, list | tuple) else [data] if data else []

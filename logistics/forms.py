@@ -235,8 +235,37 @@ def _bad_type_text() -> str:
     }
 
 
+def _file_too_big_text() -> str:
+    return _(
+        "“%(name)s” is %(size)s MB; a file may be at most %(mb)d MB. Nothing was uploaded: "
+        "choose a smaller file."
+    ) % {"name": "%(name)s", "size": "%(size)s", "mb": MAX_UPLOAD_BYTES // 2**20}
+
+
+def _document_bad_type_text() -> str:
+    return _("“%(name)s” is not a PDF, JPEG, PNG or WebP file. Nothing was uploaded.") % {
+        "name": "%(name)s"
+    }
+
+
 too_big_text = lazy(_too_big_text, str)
 bad_type_text = lazy(_bad_type_text, str)
+file_too_big_text = lazy(_file_too_big_text, str)
+document_bad_type_text = lazy(_document_bad_type_text, str)
+DOCUMENT_ACCEPT = "application/pdf," + IMAGE_ACCEPT
+
+
+def check_documents_in_browser(widget) -> None:
+    """PDFs and photos checked for size and type by static/js/forms.js before any upload (the
+    server checks them again by content)."""
+    widget.attrs.update(
+        {
+            "accept": DOCUMENT_ACCEPT,
+            "data-max-bytes": MAX_UPLOAD_BYTES,
+            "data-too-big": file_too_big_text(),
+            "data-bad-type": document_bad_type_text(),
+        }
+    )
 
 
 def too_many_photos(limit: int) -> str:

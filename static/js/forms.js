@@ -199,6 +199,9 @@
     }
     box.textContent = "";
     Array.prototype.forEach.call(input.files, function (file) {
+      if (file.type.indexOf("image/") !== 0) {
+        return; // a PDF: its name shows in the input itself
+      }
       var item = document.createElement("li");
       var image = document.createElement("img");
       image.alt = file.name;

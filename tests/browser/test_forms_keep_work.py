@@ -1,13 +1,15 @@
 """Forms that keep the user's work, in a real browser (#12 item 6): the error summary and its
 focus, one row for a double tap, a draft kept when offline, photos checked before upload with a
-preview, photos kept when the form comes back with an error, and following an already reported
-fault instead of reporting it again. Each test checks what was saved, not only what is shown."""
+preview (a notice's PDFs too), photos kept when the form comes back with an error, and following
+an already reported fault instead of reporting it again. Each test checks what was saved, not only what is shown."""
 
 import io
 
 import pytest
+from django.utils import translation
 from PIL import Image
 
+from dorms.forms import AttachmentsField
 from logistics.roles import Role
 from repairs import services
 from repairs.models import RepairFollower, RepairRequest
@@ -162,3 +164,25 @@ def test_it_keeps_the_chosen_photos_when_the_report_comes_back_with_an_error(ope
     assert repair.description == "The tap drips all night"
     photo = repair.photos.get()  # the kept one, without choosing it again
     assert photo.image.storage.exists(photo.image.name)
+
+
+def test_it_checks_a_notices_attachments_and_previews_only_photos(page, live_server):
+    with translation.override("zh-hans"):
+        html = AttachmentsField().widget.render("attachments", None, {"id": "id_attachments"})
+    page.goto("/accounts/login/")
+    page.evaluate(
+        "(html) => document.querySelector('main').insertAdjacentHTML('beforeend', html)", html
+    )
+    files = page.locator("#id_attachments")
+    pdf = b"%PDF-1.4\n%%EOF\n"
+    files.set_input_files([{"name": "plan.pdf", "mimeType": "application/pdf", "buffer": pdf}])
+    assert page.locator(".photo-problem").count() == 0
+    assert page.locator(".photo-preview img").count() == 0  # a PDF gets no broken preview
+
+    big = {"name": "scan.pdf", "mimeType": "application/pdf", "buffer": b"%" * (11 * 2**20)}
+    files.set_input_files([big])
+    assert "每个文件不能超过 10 MB" in page.locator(".photo-problem").inner_text()
+    assert page.evaluate("document.querySelector('#id_attachments').files.length") == 0
+    text = {"name": "notes.txt", "mimeType": "text/plain", "buffer": b"hello"}
+    files.set_input_files([text])
+    assert "不是 PDF、JPEG、PNG 或 WebP" in page.locator(".photo-problem").inner_text()
