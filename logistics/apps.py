@@ -13,14 +13,26 @@ class LogisticsConfig(AppConfig):
     def ready(self) -> None:
         from logistics import (
             checks,  # noqa: F401  (registers system checks)
+            outbox,
             resilience,  # noqa: F401  (connects the per-request Redis flag)
         )
         from logistics.api.permissions import register_scope_area
+        from logistics.reports import mail as reports_mail
         from logistics.schedule import register_core_entries
+        from logistics.sections import register_overview_section
         from logistics.validation import install
+        from logistics.views import reports as report_views
 
         register_core_entries(relay_interval=settings.OUTBOX_RELAY_INTERVAL)
         register_scope_area("places")
         register_scope_area("notifications")
         register_scope_area("supervision")  # the city supervision export reads
         install()
+        outbox.register_email_content(reports_mail.KIND, reports_mail.email_content)
+        register_overview_section(
+            "logistics.weekly-reports",
+            title=_("Weekly reports"),
+            template="includes/_item_list.html",
+            context=report_views.overview_context,
+            order=5,
+        )

@@ -469,12 +469,17 @@ def series_of(
 
 def formatted(indicator: Indicator, value: float | None) -> str:
     """A value as shown: "—" for none, whole counts, one decimal otherwise, with its unit."""
+    return format_value(indicator.unit, value)
+
+
+def format_value(unit: str, value: float | None) -> str:
+    """`formatted` for a value of `unit` (a stored report keeps the unit, not the indicator)."""
     if value is None:
         return "—"
-    if indicator.unit == Unit.COUNT:
+    if unit == Unit.COUNT:
         text = f"{value:,.0f}"
-    elif indicator.unit == Unit.YUAN:
+    elif unit == Unit.YUAN:
         text = f"{value:,.2f}"
     else:
         text = f"{value:,.1f}"
-    return f"{text}{UNIT_SUFFIX.get(indicator.unit, '')}"
+    return f"{text}{UNIT_SUFFIX.get(unit, '')}"

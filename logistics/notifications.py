@@ -53,6 +53,7 @@ def notify(
     email: bool = True,
     webhooks: bool = True,
     params: Mapping[str, Any] | None = None,
+    data: Mapping[str, Any] | None = None,
 ) -> list[Notification]:
     """Notifies users in-app, by e-mail as they prefer, and the matching group-bot webhooks.
 
@@ -67,6 +68,9 @@ def notify(
     then rendered in every portal language, each recipient's notification is saved in their
     language, and e-mails and webhooks go out in the recipient's or endpoint's language at
     delivery (logistics.i18n). A plain string is sent as it is to everyone.
+
+    `data` (JSON values: ids, keys — no personal data) goes with the e-mails and webhooks as
+    the payload's "data", for an e-mail written at delivery (outbox.register_email_content).
     """
     if not KIND_PATTERN.match(kind or "") or kind.endswith("."):
         raise ValueError(f"notification kind must look like 'app.event', not {kind!r}")
@@ -89,6 +93,8 @@ def notify(
     }
     if translations:
         payload["translations"] = translations
+    if data:
+        payload["data"] = dict(data)
     messages = (_email_messages(notifications, kind, payload) if email else []) + (
         _webhook_messages(kind, payload, department) if webhooks else []
     )

@@ -13,11 +13,13 @@ import logging
 import time
 import urllib.request
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -247,14 +249,52 @@ def localized_payload(payload: dict, language: str | None) -> dict:
     return result
 
 
+@dataclass(frozen=True)
+class Attachment:
+    """A file sent with an e-mail."""
+
+    filename: str
+    content: bytes
+    mimetype: str
+
+
+@dataclass(frozen=True)
+class EmailContent:
+    """What one e-mail says: a subject, a plain-text body, and optionally an HTML body and files."""
+
+    subject: str
+    body: str
+    html: str = ""
+    attachments: tuple[Attachment, ...] = ()
+
+
+EmailBuilder = Callable[[OutboxMessage, dict], EmailContent]
+_EMAIL_BUILDERS: dict[str, EmailBuilder] = {}
+
+
+def register_email_content(kind: str, build: EmailBuilder) -> None:
+    """Has the e-mails of notifications of `kind` written by `build(message, payload)` at
+    delivery — for an HTML body or attachments, which a notification's title and body cannot
+    carry. It runs in the recipient's language (active, and `payload` localized to it, with the
+    `data` that notify() was given); raise PermanentError when there is nothing left to send."""
+    _EMAIL_BUILDERS[kind] = build
+
+
 def send_email(message: OutboxMessage) -> None:
     recipient = message.recipient
     if recipient is None or not recipient.email:
         raise PermanentError("recipient has no e-mail address")
     # The recipient's language now, at delivery: a switch after the event still counts.
-    payload = localized_payload(message.payload, i18n.user_language(recipient))
+    language = i18n.user_language(recipient)
+    payload = localized_payload(message.payload, language)
+    build = _EMAIL_BUILDERS.get(payload.get("kind", ""))
+    if build is not None:
+        with i18n.in_language(language):
+            _send_mail(message, build(message, payload))
+        return
     lines = [payload.get("body", ""), absolute_url(payload.get("url", ""))]
-    _send_mail(message, subject=payload["title"], body="\n\n".join(line for line in lines if line))
+    body = "\n\n".join(line for line in lines if line)
+    _send_mail(message, EmailContent(subject=payload["title"], body=body))
 
 
 def send_digest(message: OutboxMessage) -> None:
@@ -279,16 +319,21 @@ def _send_digest(message: OutboxMessage, notifications, language: str) -> None:
         "count": len(items)
     }
     footer = _("All notifications: %(url)s") % {"url": absolute_url("/notifications/")}
-    _send_mail(message, subject=subject, body="\n".join(items) + "\n\n" + footer)
+    _send_mail(message, EmailContent(subject, "\n".join(items) + "\n\n" + footer))
 
 
-def _send_mail(message: OutboxMessage, *, subject: str, body: str) -> None:
-    EmailMessage(
-        subject=subject,
-        body=body,
+def _send_mail(message: OutboxMessage, content: EmailContent) -> None:
+    email = EmailMultiAlternatives(
+        subject=content.subject,
+        body=content.body,
         to=[message.recipient.email],
         headers={"X-Portal-Delivery": str(message.id)},
-    ).send(fail_silently=False)
+    )
+    if content.html:
+        email.attach_alternative(content.html, "text/html")
+    for attachment in content.attachments:
+        email.attach(attachment.filename, attachment.content, attachment.mimetype)
+    email.send(fail_silently=False)
 
 
 def webhook_signature(secret: str, timestamp: str, body: bytes) -> str:

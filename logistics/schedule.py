@@ -41,7 +41,7 @@ def register_beat_entry(
 
 def register_core_entries(*, relay_interval: int) -> None:
     """The core's own sweeps: the outbox relay and purge, the daily digests, daily figures,
-    expired kept photos, the city supervision push."""
+    expired kept photos, the city supervision push, the weekly report."""
     register_beat_entry(
         "outbox-relay",
         task="logistics.tasks.bulk_relay_outbox",
@@ -76,4 +76,11 @@ def register_core_entries(*, relay_interval: int) -> None:
         "kept-photos-sweep",
         task="logistics.tasks.bulk_sweep_kept_photos",
         schedule=crontab(minute=15),
+    )
+    # Every morning: on a Monday that is a working day it sends last week's report; after a
+    # holiday Monday, the next working day does (logistics.reports.build.weeks_due).
+    register_beat_entry(
+        "weekly-report",
+        task="logistics.tasks.bulk_send_weekly_reports",
+        schedule=crontab(hour=8, minute=0),
     )

@@ -478,6 +478,8 @@ SUPERVISION_BENCHMARK_DISHES = env.list(
 # its HMAC signature (the X-Portal-Signature header, as webhooks).
 SUPERVISION_PUSH_URL = env.str("SUPERVISION_PUSH_URL", default="")
 SUPERVISION_PUSH_SECRET = env.str("SUPERVISION_PUSH_SECRET", default="")
+# The weekly report (logistics.reports): the roles whose holders receive it every Monday.
+WEEKLY_REPORT_ROLES = env.list("WEEKLY_REPORT_ROLES", default=["logistics_manager"])
 
 # --- Lost and found -----------------------------------------------------------------------------
 

@@ -160,13 +160,31 @@ def csv_response(export: Export, filename: str, *, keys: bool = False) -> Stream
 
 
 def xlsx_response(export: Export, filename: str, *, keys: bool = False) -> FileResponse:
+    # Spills to disk beyond 8 MB, so a large export does not sit in memory.
+    buffer = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115
+    write_xlsx([export], buffer, keys=keys)
+    buffer.seek(0)
+    return FileResponse(
+        buffer, as_attachment=True, filename=f"{filename}.xlsx", content_type=XLSX_TYPE
+    )
+
+
+def write_xlsx(exports: Sequence[Export], file, *, keys: bool = False) -> None:
+    """Writes a workbook with one sheet per export (in order) to the binary `file`."""
     from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    for export in exports:
+        _write_sheet(workbook, export, keys)
+    workbook.save(file)
+
+
+def _write_sheet(workbook, export: Export, keys: bool) -> None:
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=export.name)
+    sheet = workbook.create_sheet(title=export.name[:31])  # Excel's limit on sheet names
     sheet.freeze_panes = "A2"
     for index, column in enumerate(export.columns, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = min(
@@ -187,13 +205,6 @@ def xlsx_response(export: Export, filename: str, *, keys: bool = False) -> FileR
                 for value, fmt in zip(row, formats, strict=True)
             ]
         )
-    # Spills to disk beyond 8 MB, so a large export does not sit in memory.
-    buffer = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115
-    workbook.save(buffer)
-    buffer.seek(0)
-    return FileResponse(
-        buffer, as_attachment=True, filename=f"{filename}.xlsx", content_type=XLSX_TYPE
-    )
 
 
 def _xlsx_cell(sheet, value, number_format, cell_class):

@@ -1,5 +1,5 @@
 """Celery tasks of the core: deliver one outbox row, relay and purge the outbox, daily digests,
-daily figures, the sweep of expired kept photos.
+daily figures, the sweep of expired kept photos, the weekly report.
 
 Tasks take ids and re-read rows; each is safe to run twice (see outbox.py).
 """
@@ -7,6 +7,7 @@ Tasks take ids and re-read rows; each is safe to run twice (see outbox.py).
 from celery import shared_task
 
 from logistics import daily, indicators, kept, notifications, outbox, supervision
+from logistics.reports import mail as reports_mail
 
 
 @shared_task(name=outbox.DELIVER_TASK, ignore_result=True)
@@ -52,3 +53,9 @@ def bulk_refresh_daily_figures() -> int:
 def bulk_sweep_kept_photos() -> int:
     """Deletes the photos kept for forms that were never sent again, once expired."""
     return kept.sweep()
+
+
+@shared_task(name="logistics.tasks.bulk_send_weekly_reports", ignore_result=True)
+def bulk_send_weekly_reports() -> list[str]:
+    """Builds and mails the weekly reports due today (Monday, or the next working day)."""
+    return reports_mail.weekly_reports_send()

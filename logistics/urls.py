@@ -13,6 +13,7 @@ urlpatterns = [
     path("", home.home, name="home"),
     path("manage/", manage.command_centre, name="command-centre"),
     path("manage/overview/", home.manager_overview, name="manager-overview"),
+    path("manage/reports/", include("logistics.views.report_urls")),
     path("accounts/", include("logistics.auth_urls")),
     path("notifications/", include("logistics.views.notification_urls")),
     path("places/", include("logistics.views.place_urls")),

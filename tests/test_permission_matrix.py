@@ -228,6 +228,19 @@ def _dining_canteen_pk():
     return {"pk": WindowFactory().canteen_id}
 
 
+def _weekly_report(cast):
+    from datetime import date  # noqa: PLC0415
+
+    from django.utils import timezone  # noqa: PLC0415
+
+    from logistics.models import WeeklyReport  # noqa: PLC0415
+
+    report, _created = WeeklyReport.objects.get_or_create(
+        week="2026-W48", start=date(2026, 11, 23), defaults={"built_at": timezone.now()}
+    )
+    return {"week": report.week}
+
+
 # Every route of the project, by qualified URL name (or route string for unnamed routes).
 RULES: dict[str, Rule] = {
     # --- pages -----------------------------------------------------------------------------
@@ -239,6 +252,9 @@ RULES: dict[str, Rule] = {
         expect={("get", ELSEWHERE): ALLOWED},
         why="managers, supervisors, superusers; unit heads (a scoped dispatcher) for their units",
     ),
+    "reports:list": rule(get="manager", why="logistics managers, supervisors, superusers"),
+    "reports:detail": rule(get="manager", kwargs=_weekly_report, why="the same; no report: 404"),
+    "reports:xlsx": rule(get="manager", kwargs=_weekly_report, why="the same"),
     "login": rule(get="public", post="public"),
     "local-login": rule(
         get="public",

@@ -9,6 +9,7 @@ from .notifications import (
     WebhookEndpoint,
 )
 from .places import Building, Campus, Department, Room
+from .reports import WeeklyReport
 from .tokens import ApiToken
 from .uploads import PendingUpload
 from .users import StaffScope, User
@@ -29,4 +30,5 @@ __all__ = [
     "StaffScope",
     "User",
     "WebhookEndpoint",
+    "WeeklyReport",
 ]
