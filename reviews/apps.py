@@ -16,7 +16,7 @@ class ReviewsConfig(AppConfig):
         from logistics.roles import Role
         from logistics.schedule import register_beat_entry
         from logistics.sections import register_home_section, register_overview_section
-        from reviews import daily, indicators, sections
+        from reviews import daily, indicators, report, sections
         from reviews.complaints import sections as complaints_sections
 
         register_home_section(
@@ -37,6 +37,7 @@ class ReviewsConfig(AppConfig):
         complaints_sections.register()
         daily.register()
         indicators.register()
+        report.register()
         register_scope_area("reviews")
         register_beat_entry(
             "reviews-invitations",

@@ -44,12 +44,13 @@ class Column:
 
 @dataclass(frozen=True)
 class Table:
-    """A section's table. A cell is a number, None, or text: a string, a lazy translation or
-    {language: text}."""
+    """A section's table. A cell (and the note) is a number, None, or text: a string, a lazy
+    translation, {language: text}, or a callable giving the text in the active language (a
+    place's localized name) — the snapshot renders it in every language."""
 
     columns: Sequence[Column]
     rows: Sequence[Sequence[Any]]
-    note: Text = ""
+    note: Text | Callable[[], str] = ""
 
 
 @dataclass(frozen=True)
