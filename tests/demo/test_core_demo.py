@@ -106,3 +106,13 @@ def test_it_changes_nothing_when_run_twice(seeded):
     before = snapshot()
     call_command("seed_demo", stdout=io.StringIO())
     assert snapshot() == before
+
+
+def test_it_leaves_the_last_four_weekly_reports(seeded):
+    from logistics.models import WeeklyReport  # noqa: PLC0415
+
+    reports = list(WeeklyReport.objects.order_by("start"))
+    assert len(reports) == 4
+    assert all(r.start.weekday() == 0 for r in reports)
+    assert any(r.snapshot["site"] for r in reports)  # the demo's indicators are in them
+    assert all(r.mailed_at is None for r in reports)  # beat mails what is due

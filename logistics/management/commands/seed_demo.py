@@ -10,9 +10,12 @@ from django.utils.module_loading import autodiscover_modules
 from django.utils.translation import gettext as _
 
 from logistics import daily, demo, indicators
+from logistics.reports.build import report_build
 
 # The demo's history reaches about two months back; its figures pages need those days' rows.
 DEMO_FIGURE_DAYS = 70
+# Weekly reports built from those figures, as beat would have (left for beat to mail).
+DEMO_REPORT_WEEKS = 4
 
 
 class Command(BaseCommand):
@@ -46,6 +49,8 @@ class Command(BaseCommand):
             days = [today - timedelta(days=n) for n in range(DEMO_FIGURE_DAYS)]
             daily.refresh(days=days)
             indicators.refresh(days=days)
+            for back in range(DEMO_REPORT_WEEKS, 0, -1):
+                report_build(start=today - timedelta(weeks=back))
         self.stdout.write(self.style.SUCCESS(self.summary(data)))
 
     def summary(self, data: demo.DemoData) -> str:
