@@ -63,3 +63,31 @@ def https_urls(app_configs, **kwargs):
             )
         )
     return warnings
+
+
+@register(deploy=True)
+def supervision_push(app_configs, **kwargs):
+    """The city supervision push crosses the internet: over HTTPS, signed with a real secret,
+    and saying which school it is from."""
+    if not settings.SUPERVISION_PUSH_URL:
+        return []
+    warnings = []
+    if not settings.SUPERVISION_PUSH_URL.startswith("https://"):
+        warnings.append(
+            Warning(
+                "SUPERVISION_PUSH_URL is not an https:// URL; the city supervision document "
+                "would cross the network unencrypted.",
+                hint="Use the city platform's https:// address.",
+                id="logistics.W006",
+            )
+        )
+    if len(settings.SUPERVISION_PUSH_SECRET) < 16 or not settings.SUPERVISION_CAMPUS_CODE:
+        warnings.append(
+            Warning(
+                "SUPERVISION_PUSH_SECRET (at least 16 characters) or SUPERVISION_CAMPUS_CODE is "
+                "missing; the city platform could not verify or place the pushed documents.",
+                hint="Set both to what the city platform gave the school (docs/supervision.md).",
+                id="logistics.W007",
+            )
+        )
+    return warnings

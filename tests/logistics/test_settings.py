@@ -102,6 +102,20 @@ def test_it_warns_in_check_deploy_when_tasks_would_run_in_process():
     assert "logistics.W001" in result.stderr
 
 
+# A city supervision push as docs/supervision.md configures it (passes check --deploy).
+SUPERVISION_PUSH = {
+    "SUPERVISION_PUSH_URL": "https://city.example.cn/supervision/in",
+    "SUPERVISION_PUSH_SECRET": "a-secret-the-city-gave-0123456789",
+    "SUPERVISION_CAMPUS_CODE": "10247",
+}
+
+
+def test_it_passes_check_deploy_with_the_city_supervision_push_configured():
+    env = {**production_env(), **SUPERVISION_PUSH}
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 @pytest.mark.parametrize(
     ("change", "check_id"),
     [
@@ -109,6 +123,12 @@ def test_it_warns_in_check_deploy_when_tasks_would_run_in_process():
         ({"EMAIL_URL": None}, "logistics.W003"),
         ({"PORTAL_SITE_URL": "http://portal.example.edu.cn"}, "logistics.W004"),
         ({"CAS_SERVER_URL": "http://cas.example.edu.cn/cas/"}, "logistics.W005"),
+        (
+            SUPERVISION_PUSH | {"SUPERVISION_PUSH_URL": "http://city.example.cn/in"},
+            "logistics.W006",
+        ),
+        (SUPERVISION_PUSH | {"SUPERVISION_PUSH_SECRET": "short"}, "logistics.W007"),
+        (SUPERVISION_PUSH | {"SUPERVISION_CAMPUS_CODE": None}, "logistics.W007"),
     ],
 )
 def test_it_warns_in_check_deploy_about_laptop_settings(change, check_id):
