@@ -12,7 +12,7 @@ from dorms.models import Notice, NoticeRead
 from logistics import daily, indicators
 from logistics.indicators import SITE, Period, Scope
 from logistics.models import DailyFigure
-from tests.dorms.factories import published, resident_of, water_outage
+from tests.dorms.factories import dorm_manager_of, published, resident_of, water_outage
 from tests.logistics.factories import BuildingFactory, RoomFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -174,3 +174,15 @@ def test_the_hazard_list_keeps_to_one_building(client, campus_data, manager):
     page = client.get(indicators.get("dorms.hazards_overdue").link(Scope(Kind.BUILDING, west.pk)))
     assert len(page.context["page"].object_list) == 1
     assert client.get("/dorms/hazards/?building=99999999999999999999").status_code == 200
+
+
+def test_the_building_filter_never_widens_what_a_dorm_manager_sees(client, campus_data):
+    east, west = campus_data
+    InspectionRound.objects.get(
+        hazards__building=east, hazards__deadline__lt=timezone.now(), hazards__status="open"
+    ).buildings.add(east)
+    client.force_login(dorm_manager_of(east))
+    for building, shown in ((east, 1), (west, 0)):
+        page = client.get("/dorms/hazards/", {"overdue": 1, "building": building.pk})
+        assert page.status_code == 200
+        assert len(page.context["page"].object_list) == shown
