@@ -170,3 +170,31 @@ def test_beat_runs_the_push_every_half_hour(city_url):
     bulk_push_supervision()
 
     assert len(rows()) <= 1  # yesterday, once (if it is already closed)
+
+
+def test_a_command_pushes_the_days_before_the_push_was_set_up(city_url):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    yesterday = timezone.localdate() - timedelta(days=1)
+    supervision.push(yesterday)
+    out = StringIO()
+
+    start = (yesterday - timedelta(days=2)).isoformat()
+    call_command("push_supervision", "--start", start, stdout=out)
+
+    assert "2 of 3 days queued" in out.getvalue()
+    assert [row.payload["date"] for row in rows()][1:] == [
+        (yesterday - timedelta(days=n)).isoformat() for n in (2, 1)
+    ]
+    with pytest.raises(CommandError, match="yesterday at most"):
+        call_command("push_supervision", "--end", timezone.localdate().isoformat())
+
+
+def test_the_command_needs_a_url(settings):
+    from django.core.management import CommandError, call_command
+
+    settings.SUPERVISION_PUSH_URL = ""
+    with pytest.raises(CommandError, match="SUPERVISION_PUSH_URL"):
+        call_command("push_supervision")
