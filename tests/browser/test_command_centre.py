@@ -10,7 +10,9 @@ from axe_playwright_python.sync_playwright import Axe
 from django.utils import timezone
 
 from logistics import daily, indicators
+from logistics.indicators import Period
 from logistics.models import StaffScope
+from logistics.reports.build import report_build, week_label
 from logistics.roles import Role
 from repairs.models import RepairRequest
 from tests.browser.conftest import new_page, sign_in
@@ -27,7 +29,8 @@ pytestmark = [
 @pytest.fixture
 def campus(db):
     """Two buildings: A with two requests past their deadline and one in time, B all in time;
-    the daily figures and indicators of the last days computed as beat would."""
+    the daily figures and indicators of the last ten days computed as beat would, and last
+    week's report built as Monday's beat run would."""
     north = CampusFactory(code="N", name="北校区", name_en="North campus")
     dorm = BuildingFactory(campus=north, code="A", name="学生公寓甲楼", name_en="Dorm A")
     teaching = BuildingFactory(campus=north, code="B", name="教学楼乙", name_en="Teaching B")
@@ -44,10 +47,17 @@ def campus(db):
         RepairRequestFactory(room=RoomFactory(building=teaching, number="301")),
     ]
     today = timezone.localdate()
-    days = [today - timedelta(days=n) for n in range(3)]
+    days = [today - timedelta(days=n) for n in range(10)]
     daily.refresh(days=days)
     indicators.refresh(days=days)
-    return {"dorm": dorm, "teaching": teaching, "late": late, "in_time": in_time}
+    last_week = report_build(start=indicators.period_start(Period.WEEK, today) - timedelta(7))
+    return {
+        "dorm": dorm,
+        "teaching": teaching,
+        "late": late,
+        "in_time": in_time,
+        "last_week": last_week,
+    }
 
 
 def test_a_manager_follows_an_overdue_warning_to_the_requests_behind_it(
@@ -83,6 +93,16 @@ def test_a_manager_follows_an_overdue_warning_to_the_requests_behind_it(
     others = {repair.number for repair in campus["in_time"]}
     assert late <= listed and not others & listed
     assert RepairRequest.objects.overdue().count() == 2  # what the page said, in the database
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+
+    page.click("a.nav-manage")  # back in the command centre: last week's report
+    page.get_by_role("link", name="周报", exact=True).click()
+    page.wait_for_url("**/manage/reports/")
+    week = campus["last_week"].week
+    assert week == week_label(timezone.localdate() - timedelta(days=7))
+    page.get_by_role("link", name=week, exact=True).click()
+    page.wait_for_url(f"**/manage/reports/{week}/")
+    assert page.inner_text("h1") == f"周报 {week}"
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     page.context.close()
 
