@@ -26,7 +26,9 @@ from parcels.models import (
     Shelf,
     SizeClass,
     Station,
+    StationClosedDay,
 )
+from parcels.opening import StationCalendar
 
 DAYS = 30
 PER_DAY = 50
@@ -91,6 +93,7 @@ def seed_parcels(demo: DemoData) -> None:
     stations = [_station(demo, *row) for row in STATIONS]
     if Parcel.objects.filter(station__in=stations).exists():
         return
+    _closed_days(stations[1])
     for username, phone in PHONES.items():
         user = demo.users[username]
         if not user.phone:
@@ -121,11 +124,22 @@ def _station(demo: DemoData, code, name, name_en, building, shelves) -> Station:
     return station
 
 
+def _closed_days(station: Station) -> None:
+    """The west station closes for a stock-taking day a week ago and next week: its parcels'
+    deadlines count the open days around them."""
+    today = timezone.localdate()
+    for offset in (-7, 7):
+        StationClosedDay.objects.get_or_create(
+            station=station, date=today + timedelta(days=offset), defaults={"reason": "盘点"}
+        )
+
+
 def _history(demo: DemoData, stations: list[Station], rng: random.Random) -> None:
     now = timezone.now()
     clerk = demo.users["mailroom_clerk"]
     people = [demo.users[name] for name in PHONES]
     shelves = {s.pk: list(s.shelves.all()) for s in stations}
+    calendars = {s.pk: StationCalendar(s) for s in stations}
     carriers, weights = zip(*CARRIER_SHARE, strict=True)
     codes: set[tuple[int, str]] = set()
     parcels = []
@@ -137,6 +151,10 @@ def _history(demo: DemoData, stations: list[Station], rng: random.Random) -> Non
                 _parcel(station, arrived, rng, carriers, weights, people, shelves, codes, clerk)
             )
     _student_batch(demo, stations[0], parcels, shelves, codes, clerk, now)
+    for parcel in parcels:  # free storage and return count the station's open days
+        calendar = calendars[parcel.station_id]
+        parcel.free_until = calendar.add_open_days(parcel.arrived_at, parcel.station.free_days)
+        parcel.return_due_at = calendar.add_open_days(parcel.arrived_at, parcel.station.return_days)
     Parcel.objects.bulk_create(parcels, batch_size=500)
     _close_old(parcels, demo, rng, clerk, now)
 
@@ -163,8 +181,6 @@ def _parcel(station, arrived, rng, carriers, weights, people, shelves, codes, cl
         pickup_code=code,
         arrived_at=arrived,
         scanned_by=clerk,
-        free_until=arrived + timedelta(days=station.free_days),
-        return_due_at=arrived + timedelta(days=station.return_days),
     )
 
 
@@ -194,8 +210,6 @@ def _student_batch(demo, station, parcels, shelves, codes, clerk, now) -> None:
             pickup_code=_code(station, shelf, 2, rng, codes),
             arrived_at=now - timedelta(minutes=10 + index),
             scanned_by=clerk,
-            free_until=now + timedelta(days=station.free_days),
-            return_due_at=now + timedelta(days=station.return_days),
         )
         parcels.append(parcel)
 

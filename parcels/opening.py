@@ -41,10 +41,11 @@ class StationCalendar:
 
     def _closed_between(self, start: date, end: date) -> set[date]:
         own = StationClosedDay.objects.filter(station=self.station, date__range=(start, end))
-        dates = own.values_list("date", flat=True)
+        # unordered: SQLite refuses ORDER BY (the models' default) inside a UNION
+        dates = own.order_by().values_list("date", flat=True)
         if self.station.closed_on_holidays:
             holidays = CalendarDay.objects.filter(date__range=(start, end), is_workday=False)
-            dates = dates.union(holidays.values_list("date", flat=True))
+            dates = dates.union(holidays.order_by().values_list("date", flat=True))
         return set(dates)
 
     def add_open_days(self, moment: datetime, days: int) -> datetime:

@@ -7,13 +7,29 @@ from rest_framework import serializers
 
 from logistics.api.serializers import StrictCharField, UserBriefSerializer
 from parcels.arrivals import MAX_ROWS
-from parcels.models import Carrier, Parcel, Pickup, SizeClass, Station
+from parcels.models import Carrier, Parcel, Pickup, SizeClass, Station, StationClosedDay
 from parcels.recipients import mask_name
 from parcels.workflow import is_overdue
 
 
+class ClosedDaySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = StationClosedDay
+        fields = ["date", "reason"]
+        read_only_fields = fields
+
+
 class StationSerializer(serializers.ModelSerializer):
     building_name = serializers.CharField(source="building.localized_name", read_only=True)
+    closed_days = ClosedDaySerializer(
+        source="upcoming_closed_days",
+        many=True,
+        read_only=True,
+        help_text=_(
+            "The station's own closed days from today on (the next 60 days); with "
+            "closed_on_holidays it also closes on the campus calendar's holidays."
+        ),
+    )
 
     class Meta:
         model = Station
@@ -28,6 +44,8 @@ class StationSerializer(serializers.ModelSerializer):
             "closes_at",
             "free_days",
             "return_days",
+            "closed_on_holidays",
+            "closed_days",
             "is_active",
         ]
         read_only_fields = fields

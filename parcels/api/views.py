@@ -4,6 +4,9 @@ Stations: the active ones for everyone signed in. Parcels: a recipient's own; a 
 those of their stations; managers all. Another person's parcel is 404. Writes (arrivals, pickup,
 return) are the counter's: the station's clerks and managers, through the services."""
 
+from datetime import timedelta
+
+from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -18,7 +21,7 @@ from logistics.api.serializers import ErrorSerializer
 from parcels import returns, services
 from parcels.arrivals import arrivals_scan_in
 from parcels.filters import ParcelFilterSet
-from parcels.models import Parcel, Pickup, Proxy, Station
+from parcels.models import Parcel, Pickup, Proxy, Station, StationClosedDay
 from parcels.querysets import is_clerk, sees_all_stations
 from parcels.workflow import serves
 
@@ -40,9 +43,14 @@ class StationViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Station.objects.none()
+        today = timezone.localdate()
+        upcoming = StationClosedDay.objects.filter(
+            date__gte=today, date__lt=today + timedelta(days=60)
+        ).order_by("date")
         return (
             Station.objects.for_user(self.request.user)
             .select_related("building")
+            .prefetch_related(Prefetch("closed_days", upcoming, to_attr="upcoming_closed_days"))
             .order_by("code", "id")
         )
 

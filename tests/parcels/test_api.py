@@ -2,6 +2,8 @@
 arrivals (idempotent, one transaction, per-row errors), pickup and return through the
 services, the common error body, keyset pages and pinned query counts."""
 
+from datetime import timedelta
+
 import pytest
 from django.core.cache import cache
 from django.test import Client
@@ -10,7 +12,7 @@ from django.utils import timezone
 from logistics.roles import Role
 from logistics.tokens import api_token_issue
 from parcels import services
-from parcels.models import Parcel, Proxy, ReturnRecord
+from parcels.models import Parcel, Proxy, ReturnRecord, StationClosedDay
 from tests.logistics.factories import UserFactory
 from tests.parcels.factories import clerk_of, station_with_shelves
 
@@ -73,14 +75,22 @@ def test_it_answers_401_to_anonymous_callers(station):
 
 
 def test_stations_list_the_active_ones_by_page(station, zhang, django_assert_num_queries):
-    station_with_shelves(code="WEST")
+    west = station_with_shelves(code="WEST")
     station_with_shelves(code="GONE", is_active=False)
+    today = timezone.localdate()
+    for days, place in ((-1, west), (2, west), (3, station), (90, west)):
+        StationClosedDay.objects.create(
+            station=place, date=today + timedelta(days=days), reason="盘点"
+        )
     client = as_user(zhang)
-    with django_assert_num_queries(3):  # session, user, the page
-        body = client.get(BASE + "stations/", {"page_size": 1}).json()
-    assert [row["code"] for row in body["results"]] == ["EAST"]
-    second = client.get(body["next"]).json()
-    assert [row["code"] for row in second["results"]] == ["WEST"] and second["next"] is None
+    with django_assert_num_queries(4):  # session, user, the page, their closed days
+        body = client.get(BASE + "stations/", {"page_size": 2}).json()
+    assert [row["code"] for row in body["results"]] == ["EAST", "WEST"]
+    east, west_row = body["results"]
+    assert east["closed_on_holidays"] is True
+    assert east["closed_days"] == [{"date": str(today + timedelta(days=3)), "reason": "盘点"}]
+    assert [day["date"] for day in west_row["closed_days"]] == [str(today + timedelta(days=2))]
+    assert body["next"] is None
 
 
 def test_a_recipient_lists_their_own_and_another_persons_parcel_is_404(
