@@ -198,3 +198,17 @@ def test_the_command_needs_a_url(settings):
     settings.SUPERVISION_PUSH_URL = ""
     with pytest.raises(CommandError, match="SUPERVISION_PUSH_URL"):
         call_command("push_supervision")
+
+
+def test_the_delivery_log_is_the_outbox_list_in_the_admin(city_url, client):
+    from tests.logistics.factories import UserFactory
+
+    supervision.push(timezone.localdate() - timedelta(days=1))
+    (row,) = rows()
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+
+    page = client.get("/admin/logistics/outboxmessage/", {"channel__exact": "supervision"})
+
+    assert page.status_code == 200
+    assert str(row.id) in page.content.decode()
+    assert client.get(f"/admin/logistics/outboxmessage/{row.id}/change/").status_code == 200
