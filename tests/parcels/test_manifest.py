@@ -214,3 +214,19 @@ def test_only_the_stations_clerks_may_import(station, clerk):
     )
     assert not Parcel.objects.exists()
     assert as_user(clerk).get(own).status_code == 200
+
+
+def test_the_page_is_in_chinese(station, clerk):
+    html = as_user(clerk, "zh-hans").get(reverse("parcels:manifest", args=[station.pk]))
+    html = html.content.decode()
+    for text in (
+        "到件清单导入",
+        "检查并入库",
+        "模板（XLSX）",
+        "快递单号",
+        "收件人姓名",
+        "留空为小件",
+    ):
+        assert text in html, text
+    for english in ("Manifest import", "Check and store", "Template (", "Recipient name"):
+        assert english not in html, english
