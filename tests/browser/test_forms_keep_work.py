@@ -1,7 +1,8 @@
 """Forms that keep the user's work, in a real browser (#12 item 6): the error summary and its
 focus, one row for a double tap, a draft kept when offline, photos checked before upload with a
 preview (a notice's PDFs too), photos kept when the form comes back with an error, and following
-an already reported fault instead of reporting it again. Each test checks what was saved, not only what is shown."""
+an already reported fault instead of reporting it again. Each test checks what was saved, not
+only what is shown."""
 
 import io
 
