@@ -358,6 +358,20 @@ def _read_period(
 # --- reading -----------------------------------------------------------------------------------
 
 
+def change_of(value: float | None, previous: float | None) -> float | None:
+    """value − previous, or None when either is missing."""
+    if value is None or previous is None:
+        return None
+    return value - previous
+
+
+def went_better(good: str, change: float | None) -> bool | None:
+    """Whether `change` went the `good` way (None: no change, nothing to compare, a volume)."""
+    if not change or good == NEUTRAL:
+        return None
+    return (change < 0) if good == DOWN else (change > 0)
+
+
 @dataclass(frozen=True)
 class Reading:
     """One indicator for one scope and period, with the period before it, as pages show it."""
@@ -374,17 +388,12 @@ class Reading:
 
     @property
     def change(self) -> float | None:
-        if self.value is None or self.previous is None:
-            return None
-        return self.value - self.previous
+        return change_of(self.value, self.previous)
 
     @property
     def better(self) -> bool | None:
         """Whether the change went the good way (None: no change or nothing to compare)."""
-        change = self.change
-        if not change or self.indicator.good == NEUTRAL:
-            return None
-        return (change < 0) if self.indicator.good == DOWN else (change > 0)
+        return went_better(self.indicator.good, self.change)
 
     @property
     def link(self) -> str | None:

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from logistics import spreadsheets
-from logistics.indicators import DOWN, NEUTRAL, Unit, format_value
+from logistics.indicators import Unit, change_of, format_value, went_better
 from logistics.models import WeeklyReport
 from logistics.spreadsheets import Export, ExportColumn
 
@@ -41,17 +41,12 @@ class Line:
 
     @property
     def change(self) -> float | None:
-        if self.value is None or self.previous is None:
-            return None
-        return self.value - self.previous
+        return change_of(self.value, self.previous)
 
     @property
     def better(self) -> bool | None:
         """Whether the change went the good way (None: none, or a volume)."""
-        change = self.change
-        if not change or self.good == NEUTRAL:
-            return None
-        return change < 0 if self.good == DOWN else change > 0
+        return went_better(self.good, self.change)
 
     @property
     def shown(self) -> str:
