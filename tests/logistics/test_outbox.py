@@ -237,6 +237,45 @@ def test_it_sends_the_email_with_a_full_link(student):
     assert email.extra_headers["X-Portal-Delivery"] == str(message.id)
 
 
+def test_it_writes_a_registered_kinds_email_at_delivery_in_the_recipients_language(
+    student, monkeypatch
+):
+    from django.utils import translation
+    from django.utils.translation import gettext_lazy
+
+    seen = {}
+
+    def build(message, payload):
+        seen["language"] = translation.get_language()
+        return outbox.EmailContent(
+            subject=payload["title"],
+            body=f"report {payload['data']['week']}",
+            html="<p>report</p>",
+            attachments=(outbox.Attachment("report.bin", b"42", "application/octet-stream"),),
+        )
+
+    monkeypatch.setattr(outbox, "_EMAIL_BUILDERS", {})
+    outbox.register_email_content("test.report", build)
+    student.language = "zh-hans"
+    student.save(update_fields=["language"])
+    notify(
+        recipients=[student],
+        kind="test.report",
+        title=gettext_lazy("Weekly report %(week)s"),
+        params={"week": "2026-W48"},
+        data={"week": "2026-W48"},
+    )
+
+    outbox.deliver(str(OutboxMessage.objects.get(channel="email").id))
+
+    (email,) = mail.outbox
+    assert seen["language"] == "zh-hans"
+    assert (email.subject, email.body) == ("周报 2026-W48", "report 2026-W48")
+    assert email.alternatives[0] == ("<p>report</p>", "text/html")
+    assert email.attachments == [("report.bin", b"42", "application/octet-stream")]
+    assert email.extra_headers["X-Portal-Delivery"]
+
+
 # --- Publishing and relay, in-process -----------------------------------------------------------
 
 
