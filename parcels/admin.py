@@ -70,16 +70,30 @@ class StationAdmin(admin.ModelAdmin):
                 **scopes, staff_scopes__department=station.department_id
             )
         users = users.distinct().order_by("username")
+        holders = set(
+            User.objects.filter(pk__in=users, groups__name=Role.MAILROOM_CLERK).values_list(
+                "pk", flat=True
+            )
+        )
+        no_role = _("(without the mailroom clerk role: not a clerk yet)")
         rows = format_html_join(
             "",
-            '<li><a href="{}">{} {}</a></li>',
+            '<li><a href="{}">{} {}</a> {}</li>',
             (
-                (reverse("admin:logistics_user_change", args=[u.pk]), u.username, u.display_name)
+                (
+                    reverse("admin:logistics_user_change", args=[u.pk]),
+                    u.username,
+                    u.display_name,
+                    "" if u.pk in holders else no_role,
+                )
                 for u in users
             ),
         )
         add = format_html(
             '<p class="help">{}</p>',
-            _("Add a clerk on their account: a staff scope, role mailroom clerk, this building."),
+            _(
+                "Add a clerk on their account: the mailroom clerk role, and a staff scope with "
+                "that role and this building (or unit)."
+            ),
         )
         return format_html("<ul>{}</ul>{}", rows, add) if rows else add

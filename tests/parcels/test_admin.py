@@ -105,10 +105,13 @@ def test_the_change_page_lists_the_stations_clerks(admin_client):
     clerk = clerk_of(station, username="clerk-east")
     elsewhere = UserFactory(username="clerk-west", roles=[Role.MAILROOM_CLERK])
     StaffScope.objects.create(user=elsewhere, role=Role.MAILROOM_CLERK, building=BuildingFactory())
+    scoped_only = UserFactory(username="clerk-norole")
+    StaffScope.objects.create(user=scoped_only, role=Role.MAILROOM_CLERK, building=station.building)
     html = admin_client.get(reverse("admin:parcels_station_change", args=[station.pk])).content
     html = html.decode()
     assert reverse("admin:logistics_user_change", args=[clerk.pk]) in html
     assert "clerk-west" not in html
+    assert html.count("without the mailroom clerk role") == 1  # clerk-norole's line only
     assert admin_client.get(reverse("admin:parcels_station_changelist")).status_code == 200
 
 
