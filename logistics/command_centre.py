@@ -47,18 +47,24 @@ class Access:
     def default_scope(self) -> Scope:
         return SITE if self.everything else self.units[0]
 
+    def __post_init__(self):
+        self._names = {
+            Scope(kind, place.pk): place
+            for kind, places in (
+                (ScopeKind.CAMPUS, self.campuses),
+                (ScopeKind.BUILDING, self.buildings),
+                (ScopeKind.DEPARTMENT, self.departments),
+            )
+            for place in places
+        }
+
     def name(self, scope: Scope) -> str:
         if scope.kind == ScopeKind.SITE:
             return str(SITE_NAME)
-        places = {
-            ScopeKind.CAMPUS: self.campuses,
-            ScopeKind.BUILDING: self.buildings,
-            ScopeKind.DEPARTMENT: self.departments,
-        }[scope.kind]
-        for place in places:
-            if place.pk == scope.id:
-                return str(place)
-        return f"{ScopeKind(scope.kind).label} {scope.id}"  # a place removed since
+        place = self._names.get(scope)
+        if place is None:
+            return f"{ScopeKind(scope.kind).label} {scope.id}"  # a place removed since
+        return str(place)
 
     def attention_scopes(self, chosen: Scope | None) -> list[Scope] | None:
         """The scopes "needs me today" looks at: a chosen campus with its buildings and
