@@ -52,6 +52,7 @@ EXCLUDED = {
     "reviews:index-export": "CSV/XLSX download",
     "parcels:index": "redirects to parcels:mine or the clerk's counter (both listed)",
     "parcels:peak-export": "CSV/XLSX download",
+    "parcels:manifest-template": "CSV/XLSX download",
 }
 
 
