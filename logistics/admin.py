@@ -23,6 +23,7 @@ from logistics.models import (
     StaffScope,
     User,
     WebhookEndpoint,
+    WeeklyReport,
 )
 from logistics.roles import role_labels
 from logistics.tokens import api_token_issue, api_token_revoke
@@ -142,6 +143,26 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
     list_select_related = ["department"]
     search_fields = ["name", "url"]
     autocomplete_fields = ["department"]
+
+
+@admin.register(WeeklyReport)
+class WeeklyReportAdmin(admin.ModelAdmin):
+    """Read-only: beat builds each week's report once (logistics.reports). Deleting the latest
+    (of the last three weeks) has the next morning's run build and mail it again."""
+
+    list_display = ["week", "start", "attention", "built_at", "mailed_at"]
+    fields = ["week", "start", "attention", "built_at", "mailed_at"]
+    readonly_fields = fields
+    date_hierarchy = "start"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("snapshot")
 
 
 @admin.register(OutboxMessage)

@@ -447,6 +447,11 @@ ADMIN_EXCEPTIONS: dict[str, Rule] = {
         expect={("get", ADMIN): HIDDEN},
         why="the example user has no public page, so the shortcut answers 404 even to staff",
     ),
+    "admin:logistics_weeklyreport_add": rule(
+        get="staff",
+        expect={("get", ADMIN): DENIED},
+        why="weekly reports are built by beat, never added by hand",
+    ),
     "admin:logistics_outboxmessage_add": rule(
         get="staff",
         expect={("get", ADMIN): DENIED},

@@ -198,6 +198,13 @@ def test_a_holiday_week_sends_both_missed_weeks_on_the_first_working_day(registr
     assert build.weeks_due(tuesday) == [BEFORE, WEEK]
 
 
+def test_a_deleted_latest_report_is_built_again(week_values):
+    build.report_build(start=BEFORE, now=at(WEEK)).delete()
+    mailed = build.report_build(start=BEFORE - timedelta(days=7), now=at(WEEK))
+    WeeklyReport.objects.filter(pk=mailed.pk).update(mailed_at=at(WEEK))
+    assert build.weeks_due(NEXT_MONDAY) == [BEFORE, WEEK]
+
+
 def test_a_portal_without_reports_starts_with_last_week(registry):
     assert build.weeks_due(NEXT_MONDAY + timedelta(days=10)) == [NEXT_MONDAY]
 
