@@ -34,6 +34,7 @@ EXCLUDED = {
     "repairs:similar": "htmx fragment of repairs:create",
     "repairs:photo": "image download",
     "repairs:export": "CSV/XLSX download",
+    "reports:xlsx": "XLSX download of a weekly report",
     "dining:staff-dish-search": "htmx fragment of dining:staff-menu",
     "dining:staff-import-template": "CSV download",
     "dining:openmensa-list": "text feed list for openmensa.org",

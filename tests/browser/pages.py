@@ -152,6 +152,13 @@ PAGES: list[Page] = [
     Page("home", ANON, STUDENT, TECHNICIAN, DISPATCHER, CANTEEN, MANAGER),
     Page("command-centre", MANAGER, SUPERVISOR, DISPATCHER, DORMS),
     Page("manager-overview", MANAGER, SUPERVISOR),
+    Page("reports:list", MANAGER, SUPERVISOR),
+    Page(
+        "reports:detail",
+        MANAGER,
+        SUPERVISOR,
+        kwargs=lambda: {"week": first("logistics.WeeklyReport").week},
+    ),
     Page("login", ANON),
     Page("logout", STUDENT),
     Page("notifications:list", STUDENT, TECHNICIAN),
