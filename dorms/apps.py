@@ -15,12 +15,13 @@ class DormsConfig(AppConfig):
         from logistics.sections import register_home_section, register_overview_section
         from repairs.public import register_outage_provider
 
-        from . import daily, indicators, sections
+        from . import daily, events, indicators, sections
         from .outages import active_outages
 
         register_scope_area("dorms")
         daily.register()
         indicators.register()
+        events.register()
         register_outage_provider(active_outages)
         register_home_section(
             "dorms.my-building",
@@ -45,6 +46,12 @@ class DormsConfig(AppConfig):
         register_beat_entry(
             "dorms-release-due",
             task="dorms.tasks.bulk_release_due",
+            schedule=60,
+            options={"expires": 60},
+        )
+        register_beat_entry(
+            "dorms-announce-outages",
+            task="dorms.tasks.bulk_announce_outages",
             schedule=60,
             options={"expires": 60},
         )

@@ -21,7 +21,7 @@ from logistics.models import Building, Campus, Department, Room, User
 from logistics.notifications import notify
 from logistics.uploads import CleanDocument
 
-from . import errors
+from . import errors, events
 from .models import (
     Audience,
     Kind,
@@ -291,6 +291,7 @@ def _start_delivery(notice: Notice) -> None:
 
     delivery, _created = NoticeDelivery.objects.get_or_create(notice=notice)
     transaction.on_commit(lambda: deliver_notice.delay(delivery.pk))
+    events.notice_published(notice)
 
 
 def _notification_text(notice: Notice) -> tuple[str, str]:

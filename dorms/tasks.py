@@ -38,3 +38,11 @@ def report_overdue_hazards() -> int:
     from dorms.inspections.services import hazards_report_overdue
 
     return hazards_report_overdue()
+
+
+@shared_task(name="dorms.tasks.bulk_announce_outages", ignore_result=True)
+def announce_outages() -> int:
+    """Tells subscribed school IT systems of the outages that have started (once each)."""
+    from dorms.events import outages_announce_started
+
+    return outages_announce_started()

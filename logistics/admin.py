@@ -136,13 +136,97 @@ class NotificationPreferenceAdmin(admin.ModelAdmin):
     autocomplete_fields = ["user"]
 
 
+def event_type_choices() -> list[tuple[str, str]]:
+    """Every type of the catalogue, and each app's prefix ("repairs." = all of repairs')."""
+    from logistics.events import event_types
+
+    kinds = event_types()
+    prefixes = sorted({kind.key.split(".")[0] + "." for kind in kinds})
+    every = _("every event of %(prefix)s…")
+    return [(p, every % {"prefix": p}) for p in prefixes] + [
+        (kind.key, f"{kind.key} — {kind.label}") for kind in kinds
+    ]
+
+
+class WebhookEndpointForm(forms.ModelForm):
+    event_types = forms.MultipleChoiceField(
+        label=gettext_lazy("event types"),
+        choices=(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=gettext_lazy("Integration events it receives (generic JSON only)."),
+    )
+
+    class Meta:
+        model = WebhookEndpoint
+        fields = [
+            "name",
+            "url",
+            "style",
+            "secret",
+            "notifications",
+            "kinds",
+            "department",
+            "event_types",
+            "owner",
+            "language",
+            "is_active",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = event_type_choices()
+        # A finer prefix saved through the API ("repairs.request.") stays choosable here.
+        known = {value for value, _label in choices}
+        extra = [(v, v) for v in self.instance.event_types or [] if v not in known]
+        self.fields["event_types"].choices = choices + extra
+
+    def clean(self):
+        data = super().clean()
+        if data.get("event_types") and data.get("style") != WebhookEndpoint.Style.GENERIC:
+            self.add_error(
+                "event_types", _("Only a generic JSON endpoint receives integration events.")
+            )
+        return data
+
+
 @admin.register(WebhookEndpoint)
 class WebhookEndpointAdmin(admin.ModelAdmin):
-    list_display = ["name", "url", "department", "is_active", "created_at"]
-    list_filter = ["is_active", "department"]
-    list_select_related = ["department"]
-    search_fields = ["name", "url"]
-    autocomplete_fields = ["department"]
+    form = WebhookEndpointForm
+    list_display = [
+        "name",
+        "url",
+        "owner",
+        "department",
+        "is_active",
+        "consecutive_failures",
+        "disabled_at",
+        "created_at",
+    ]
+    list_filter = ["is_active", "notifications", "department"]
+    list_select_related = ["department", "owner"]
+    search_fields = ["name", "url", "owner__username"]
+    autocomplete_fields = ["department", "owner"]
+    readonly_fields = ["consecutive_failures", "disabled_at"]
+    actions = ["send_test_event"]
+
+    def save_model(self, request, obj, form, change):
+        if change and "is_active" in form.changed_data and obj.is_active:
+            # Switched on again by hand: a fresh count (as webhook_endpoint_update does).
+            obj.consecutive_failures, obj.disabled_at = 0, None
+        super().save_model(request, obj, form, change)
+
+    @admin.action(description=gettext_lazy("Send a test event to the selected endpoints"))
+    def send_test_event(self, request, queryset):
+        from logistics.webhooks import webhook_endpoint_ping
+
+        sent = [webhook_endpoint_ping(endpoint=e) for e in queryset.filter(is_active=True)]
+        self.message_user(
+            request,
+            ngettext("%(count)d test event queued.", "%(count)d test events queued.", len(sent))
+            % {"count": len(sent)},
+            messages.SUCCESS,
+        )
 
 
 @admin.register(WeeklyReport)
@@ -169,12 +253,21 @@ class WeeklyReportAdmin(admin.ModelAdmin):
 class OutboxMessageAdmin(admin.ModelAdmin):
     """Read-only: rows are written by notify(); a failed row can be queued once more."""
 
-    list_display = ["id", "channel", "status", "recipient", "endpoint", "attempts", "created_at"]
+    list_display = [
+        "id",
+        "channel",
+        "status",
+        "recipient",
+        "endpoint",
+        "attempts",
+        "response_status",
+        "created_at",
+    ]
     list_filter = ["status", "channel"]
     list_select_related = ["recipient", "endpoint"]
-    search_fields = ["id", "recipient__username", "last_error"]
+    search_fields = ["id", "event_id", "recipient__username", "last_error"]
     date_hierarchy = "created_at"
-    actions = ["requeue"]
+    actions = ["requeue", "resend"]
 
     def has_add_permission(self, request):
         return False
@@ -194,6 +287,40 @@ class OutboxMessageAdmin(admin.ModelAdmin):
             % {"count": count},
             messages.SUCCESS,
         )
+
+    @admin.action(description=gettext_lazy("Send the selected webhook deliveries again"))
+    def resend(self, request, queryset):
+        from logistics.webhooks import webhook_delivery_resend
+        from logistics.workflow import DomainError
+
+        sent, refused = 0, 0
+        for delivery in queryset.select_related("endpoint"):
+            try:
+                webhook_delivery_resend(delivery=delivery)
+                sent += 1
+            except DomainError:
+                refused += 1
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d delivery sent again as a new one.",
+                "%(count)d deliveries sent again as new ones.",
+                sent,
+            )
+            % {"count": sent},
+            messages.SUCCESS,
+        )
+        if refused:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d left out: not a webhook, on its way, or its endpoint is off.",
+                    "%(count)d left out: not webhooks, on their way, or their endpoint is off.",
+                    refused,
+                )
+                % {"count": refused},
+                messages.WARNING,
+            )
 
 
 @transaction.atomic

@@ -16,7 +16,8 @@ class LogisticsConfig(AppConfig):
             outbox,
             resilience,  # noqa: F401  (connects the per-request Redis flag)
         )
-        from logistics.api.permissions import register_scope_area
+        from logistics.api.permissions import register_scope, register_scope_area
+        from logistics.events import register_event_type
         from logistics.reports import mail as reports_mail
         from logistics.schedule import register_core_entries
         from logistics.sections import register_overview_section
@@ -27,6 +28,13 @@ class LogisticsConfig(AppConfig):
         register_scope_area("places")
         register_scope_area("notifications")
         register_scope_area("supervision")  # the city supervision export reads
+        register_scope("webhooks:manage")
+        register_event_type(
+            "webhooks.endpoint.ping",
+            version=1,
+            label=_("Test event"),
+            description=_("Sent when the endpoint's owner asks for a test; carries nothing else."),
+        )
         install()
         outbox.register_email_content(reports_mail.KIND, reports_mail.email_content)
         register_overview_section(

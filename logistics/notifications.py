@@ -167,7 +167,7 @@ def _webhook_messages(kind: str, payload: dict, department) -> list[OutboxMessag
     scope = Q(department__isnull=True)
     if department is not None:
         scope |= Q(department=department)
-    endpoints = WebhookEndpoint.objects.filter(scope, is_active=True)
+    endpoints = WebhookEndpoint.objects.filter(scope, is_active=True, notifications=True)
     return [
         OutboxMessage(channel=OutboxMessage.Channel.WEBHOOK, endpoint=endpoint, payload=payload)
         for endpoint in endpoints

@@ -11,6 +11,7 @@ import hmac
 import json
 import logging
 import time
+import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Callable
@@ -44,6 +45,8 @@ CLAIM_SECONDS = 90
 RELAY_BATCH = 500
 KEEP_SENT = timedelta(days=30)
 PURGE_BATCH = 10_000
+# How much of a receiver's answer the delivery log keeps.
+RESPONSE_KEEP = 2000
 
 Status = OutboxMessage.Status
 Channel = OutboxMessage.Channel
@@ -54,6 +57,19 @@ UNTIL_ACCEPTED = (Channel.SUPERVISION,)
 
 class PermanentError(Exception):
     """A delivery that can never succeed (no address, endpoint switched off): no retries."""
+
+
+class EndpointOff(PermanentError):
+    """The endpoint was switched off or removed before the delivery went out."""
+
+
+class Refused(Exception):
+    """The receiver answered, but not with success: its status and the start of its answer
+    go into the delivery log."""
+
+    def __init__(self, message: str, *, status: int | None, body: bytes = b""):
+        super().__init__(message)
+        self.response = _response(status, body)
 
 
 # --- Publishing ---------------------------------------------------------------------------------
@@ -165,13 +181,20 @@ def deliver(message_id: str) -> bool:
     if message is None:
         return False
     try:
-        SENDERS[message.channel](message)
+        response = SENDERS[message.channel](message) or {}
     except Exception as exc:  # noqa: BLE001 — every failure is recorded on the row and retried
         _record_failure(message, exc)
         return False
     _settle(
-        message, status=Status.SENT, sent_at=timezone.now(), next_attempt_at=None, last_error=""
+        message,
+        status=Status.SENT,
+        sent_at=timezone.now(),
+        next_attempt_at=None,
+        last_error="",
+        **response,
     )
+    if message.endpoint_id:
+        _endpoint_answered(message.endpoint_id)
     return True
 
 
@@ -219,16 +242,51 @@ def _record_failure(message: OutboxMessage, exc: Exception) -> None:
         error,
     )
     exhausted = message.attempts >= MAX_ATTEMPTS and message.channel not in UNTIL_ACCEPTED
-    if isinstance(exc, PermanentError) or exhausted:
+    given_up = isinstance(exc, PermanentError) or exhausted
+    if given_up:
         changes = {"status": Status.FAILED, "next_attempt_at": None}
     else:
-        delay = min(BACKOFF_BASE_SECONDS * 2 ** (message.attempts - 1), BACKOFF_MAX_SECONDS)
         changes = {
             "status": Status.PENDING,
             "published_at": None,
-            "next_attempt_at": timezone.now() + timedelta(seconds=delay),
+            "next_attempt_at": timezone.now() + timedelta(seconds=backoff(message.attempts)),
         }
-    _settle(message, last_error=error, **changes)
+    response = getattr(exc, "response", None) or {"response_status": None, "response_body": ""}
+    _settle(message, last_error=error, **changes, **response)
+    if given_up and message.endpoint_id and not isinstance(exc, EndpointOff):
+        _endpoint_gave_up(message.endpoint_id)
+
+
+def backoff(attempts: int) -> int:
+    """Seconds to wait after the `attempts`-th failed attempt: 1, 2, 4 … minutes, at most 1 h."""
+    return min(BACKOFF_BASE_SECONDS * 2 ** (attempts - 1), BACKOFF_MAX_SECONDS)
+
+
+# --- Endpoint health ----------------------------------------------------------------------------
+
+
+def _endpoint_answered(endpoint_id: int) -> None:
+    WebhookEndpoint.objects.filter(pk=endpoint_id, consecutive_failures__gt=0).update(
+        consecutive_failures=0
+    )
+
+
+def _endpoint_gave_up(endpoint_id: int) -> None:
+    """Counts a delivery given up; the one that reaches WEBHOOK_DISABLE_AFTER switches the
+    endpoint off (a conditional UPDATE, so its owner is told once)."""
+    WebhookEndpoint.objects.filter(pk=endpoint_id).update(
+        consecutive_failures=F("consecutive_failures") + 1
+    )
+    limit = settings.WEBHOOK_DISABLE_AFTER
+    if limit <= 0:
+        return
+    switched_off = WebhookEndpoint.objects.filter(
+        pk=endpoint_id, is_active=True, consecutive_failures__gte=limit
+    ).update(is_active=False, disabled_at=timezone.now())
+    if switched_off:
+        from logistics.webhooks import webhook_endpoint_disabled
+
+        webhook_endpoint_disabled(endpoint_id=endpoint_id)
 
 
 # --- Senders ------------------------------------------------------------------------------------
@@ -342,16 +400,13 @@ def webhook_signature(secret: str, timestamp: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
 
 
-def send_webhook(message: OutboxMessage) -> None:
-    endpoint = message.endpoint
-    if endpoint is None or not endpoint.is_active:
-        raise PermanentError("webhook endpoint removed or switched off")
-    if not endpoint.url.startswith(("http://", "https://")):
-        raise PermanentError("webhook URL must be http(s)")
+def send_webhook(message: OutboxMessage) -> dict:
+    """A notification to a group bot, in its message format and language."""
+    endpoint = _usable_endpoint(message)
     with i18n.in_language(endpoint.language) as language:
         payload = localized_payload(message.payload, language)
         content = WEBHOOK_BODIES[endpoint.style](message, payload)
-    answer = post_signed(
+    status, answer = post_signed(
         _webhook_url(endpoint),
         endpoint.secret,
         content,
@@ -359,27 +414,51 @@ def send_webhook(message: OutboxMessage) -> None:
         delivery=message.id,
     )
     if endpoint.style != WebhookEndpoint.Style.GENERIC:
-        _check_robot_answer(answer)
+        _check_robot_answer(status, answer)
+    return _response(status, answer)
 
 
-def send_supervision(message: OutboxMessage) -> None:
+def send_event(message: OutboxMessage) -> dict:
+    """An integration event: its envelope as stored, the same bytes on every attempt."""
+    endpoint = _usable_endpoint(message)
+    status, answer = post_signed(
+        _webhook_url(endpoint),
+        endpoint.secret,
+        message.payload,
+        event=message.payload["type"],
+        delivery=message.id,
+    )
+    return _response(status, answer)
+
+
+def _usable_endpoint(message: OutboxMessage) -> WebhookEndpoint:
+    endpoint = message.endpoint
+    if endpoint is None or not endpoint.is_active:
+        raise EndpointOff("webhook endpoint removed or switched off")
+    if not endpoint.url.startswith(("http://", "https://")):
+        raise PermanentError("webhook URL must be http(s)")
+    return endpoint
+
+
+def send_supervision(message: OutboxMessage) -> dict:
     """The city supervision document of a day (logistics.supervision), as stored, to
     SUPERVISION_PUSH_URL, signed like a webhook with SUPERVISION_PUSH_SECRET."""
     url = settings.SUPERVISION_PUSH_URL
     if not url.startswith(("http://", "https://")):
         raise PermanentError("SUPERVISION_PUSH_URL is not set to an http(s) address")
-    post_signed(
+    status, answer = post_signed(
         url,
         settings.SUPERVISION_PUSH_SECRET,
         message.payload,
         event="supervision.daily",
         delivery=message.id,
     )
+    return _response(status, answer)
 
 
-def post_signed(url: str, secret: str, content: dict, *, event: str, delivery) -> bytes:
-    """POSTs `content` as JSON with the portal's signature headers; returns the start of the
-    answer. A non-2xx answer raises HTTPError, which counts as a failed attempt."""
+def post_signed(url: str, secret: str, content: dict, *, event: str, delivery) -> tuple[int, bytes]:
+    """POSTs `content` as JSON with the portal's signature headers; returns the status and the
+    start of a 2xx answer. Any other answer raises Refused (a failed attempt, logged with it)."""
     body = json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode()
     timestamp = str(int(time.time()))
     request = urllib.request.Request(  # noqa: S310 — callers check the scheme
@@ -395,8 +474,17 @@ def post_signed(url: str, secret: str, content: dict, *, event: str, delivery) -
             "X-Portal-Signature": webhook_signature(secret, timestamp, body),
         },
     )
-    with urllib.request.urlopen(request, timeout=settings.WEBHOOK_TIMEOUT) as response:  # noqa: S310
-        return response.read(4096)
+    try:
+        with urllib.request.urlopen(request, timeout=settings.WEBHOOK_TIMEOUT) as response:  # noqa: S310
+            return response.status, response.read(RESPONSE_KEEP)
+    except urllib.error.HTTPError as exc:
+        answer = exc.read(RESPONSE_KEEP)
+        raise Refused(f"HTTP Error {exc.code}: {exc.reason}", status=exc.code, body=answer)
+
+
+def _response(status: int | None, body: bytes) -> dict:
+    text = body[:RESPONSE_KEEP].decode("utf-8", errors="replace").replace("\x00", "")
+    return {"response_status": status, "response_body": text}
 
 
 def _generic_body(message: OutboxMessage, payload: dict) -> dict:
@@ -442,14 +530,14 @@ def _webhook_url(endpoint: WebhookEndpoint) -> str:
     return endpoint.url + ("&" if "?" in endpoint.url else "?") + query
 
 
-def _check_robot_answer(answer: bytes) -> None:
+def _check_robot_answer(status: int, answer: bytes) -> None:
     # DingTalk and WeCom answer 200 even when they refuse; the verdict is errcode in the body.
     try:
         result = json.loads(answer)
     except ValueError:
-        raise RuntimeError(f"robot answered no JSON: {answer[:200]!r}")
+        raise Refused(f"robot answered no JSON: {answer[:200]!r}", status=status, body=answer)
     if not isinstance(result, dict) or result.get("errcode") != 0:
-        raise RuntimeError(f"robot refused the message: {result}")
+        raise Refused(f"robot refused the message: {result}", status=status, body=answer)
 
 
 SENDERS = {
@@ -457,4 +545,5 @@ SENDERS = {
     Channel.DIGEST: send_digest,
     Channel.WEBHOOK: send_webhook,
     Channel.SUPERVISION: send_supervision,
+    Channel.EVENT: send_event,
 }

@@ -344,6 +344,9 @@ SERVER_EMAIL = env.str("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
 # --- Webhooks (group bots) ----------------------------------------------------------------------
 
 WEBHOOK_TIMEOUT = env.float("WEBHOOK_TIMEOUT", default=5.0)
+# An endpoint is switched off (and its owner told) after this many deliveries in a row were
+# given up (each after its retries); 0 never switches one off.
+WEBHOOK_DISABLE_AFTER = env.int("WEBHOOK_DISABLE_AFTER", default=5)
 
 # --- REST API -----------------------------------------------------------------------------------
 

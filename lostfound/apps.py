@@ -16,6 +16,7 @@ class LostfoundConfig(AppConfig):
         from logistics.schedule import register_beat_entry
         from logistics.sections import register_home_section, register_overview_section
         from lostfound.daily import register as register_daily_figures
+        from lostfound.events import register as register_events
         from lostfound.indicators import register as register_indicators
         from lostfound.reviews import register as register_reviews
         from lostfound.sections import (
@@ -27,6 +28,7 @@ class LostfoundConfig(AppConfig):
         register_reviews()
         register_daily_figures()
         register_indicators()
+        register_events()
         register_overview_section(
             "lostfound.figures",
             title=_("Lost and found"),

@@ -14,6 +14,7 @@ class ParcelsConfig(AppConfig):
         from logistics.roles import Role
         from logistics.schedule import register_beat_entry
         from logistics.sections import register_home_section, register_overview_section
+        from parcels.events import register as register_events
         from parcels.figures import register as register_daily_figures
         from parcels.indicators import register as register_indicators
         from parcels.reviews import register as register_reviews
@@ -22,6 +23,7 @@ class ParcelsConfig(AppConfig):
         register_reviews()
         register_daily_figures()
         register_indicators()
+        register_events()
         register_overview_section(
             "parcels.figures",
             title=_("Parcels"),

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from logistics import workflow
-from parcels import carriers, services
+from parcels import carriers, events, services
 from parcels.errors import ConcurrentUpdate
 from parcels.models import Carrier, DeliveryPreference, Parcel, ParcelEvent, Shelf, Station
 from parcels.opening import StationCalendar
@@ -93,6 +93,7 @@ def _store_all(station, rows, guesses, known, by) -> list[RowResult]:
     _route(station, parcels, now)
     Parcel.objects.bulk_create(parcels)
     ParcelEvent.objects.bulk_create(_timelines(parcels, matches, by, now))
+    events.parcels_arrived(parcels)
     for i, parcel in zip(new, parcels, strict=True):
         results[i] = RowResult(i, True, parcel)
     for index, guess in enumerate(guesses):  # the same number twice in one call

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from logistics import workflow
-from parcels import carriers
+from parcels import carriers, events
 from parcels.errors import (
     ConcurrentUpdate,
     InvalidTrackingNumber,
@@ -158,6 +158,7 @@ def _store(station, guess, match: Match, by, size_class, carrier, arrived_at, sl
     record(parcel, by=by, action="scanned_in", from_status="", data=scanned_in_data(parcel, match))
     if match.user is not None:
         arrival_route(parcel=parcel, by=by)
+    events.parcels_arrived([parcel])
     return parcel
 
 
@@ -465,6 +466,7 @@ def parcels_hand_over(
     if proxy is not None:
         Proxy.objects.filter(pk=proxy.pk, used_at__isnull=True).update(used_at=now)
     pickup_event_record(pickup, count=len(parcels), url=parcels[0].get_absolute_url())
+    events.parcels_picked_up(parcels, pickup)
     return pickup
 
 

@@ -18,6 +18,7 @@ class RepairsConfig(AppConfig):
         from logistics.sections import register_home_section, register_overview_section
         from repairs.choices import connect as connect_choices
         from repairs.daily import register as register_daily_figures
+        from repairs.events import register as register_events
         from repairs.indicators import register as register_indicators
         from repairs.reviews import register as register_reviews
         from repairs.sections import (
@@ -31,6 +32,7 @@ class RepairsConfig(AppConfig):
         connect_choices()
         register_daily_figures()
         register_indicators()
+        register_events()
 
         register_home_section(
             "repairs.my-requests",

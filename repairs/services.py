@@ -31,7 +31,7 @@ from django.utils.translation import gettext_lazy as _
 
 from logistics.workcalendar import WorkCalendar
 from logistics.workflow import DomainError
-from repairs import dispatch, reviews, sla, sweeps
+from repairs import dispatch, events, reviews, sla, sweeps
 from repairs.errors import AlreadyAssigned, AlreadyRated, InvalidTransition, OwnRequest
 from repairs.models import Category, RepairEvent, RepairFollower, RepairPhoto, RepairRequest
 from repairs.querysets import dispatchers_for
@@ -138,6 +138,7 @@ def repair_request_create(
         data=data,
     )
     _notify_filed(repair)
+    events.request_filed(repair)
     return repair
 
 

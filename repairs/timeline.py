@@ -16,6 +16,7 @@ from django.urls import NoReverseMatch
 from django.utils.translation import gettext_lazy as _
 
 from logistics import workflow
+from repairs import events
 from repairs.errors import ConcurrentUpdate, InvalidTransition
 from repairs.models import RepairEvent, RepairPhoto, RepairRequest
 
@@ -102,6 +103,7 @@ def record(
         )
         photo.image.save(image.name, image.file, save=False)
         photo.save()
+    events.status_changed(event)
     return event
 
 

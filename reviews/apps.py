@@ -17,7 +17,10 @@ class ReviewsConfig(AppConfig):
         from logistics.schedule import register_beat_entry
         from logistics.sections import register_home_section, register_overview_section
         from reviews import daily, indicators, report, sections
+        from reviews.complaints import events as complaint_events
         from reviews.complaints import sections as complaints_sections
+
+        complaint_events.register()
 
         register_home_section(
             "reviews.to-review",

@@ -11,7 +11,11 @@ from logistics.models import StaffScope
 from logistics.roles import Role
 from tests.logistics.factories import DepartmentFactory, UserFactory
 
-pytest_plugins = ["tests.fixtures.celery_worker", "tests.fixtures.http_receiver"]
+pytest_plugins = [
+    "tests.fixtures.celery_worker",
+    "tests.fixtures.events",
+    "tests.fixtures.http_receiver",
+]
 
 
 def _missing_services() -> list[str]:

@@ -1,6 +1,8 @@
 """API permissions: sign-in, token scopes (<area>:read / <area>:write) and manager writes.
 
-Each app registers its areas with `register_scope_area("<area>")` in `AppConfig.ready()`.
+Each app registers its areas with `register_scope_area("<area>")` in `AppConfig.ready()`; a
+scope outside that pattern (`webhooks:manage`) with `register_scope(...)`, and a view asks for
+it with `required_scope = "…"` instead of `scope_area`.
 """
 
 from django.utils.translation import gettext_lazy as _
@@ -12,6 +14,7 @@ LEVELS = ("read", "write")
 
 # Filled by the apps (the core too) from AppConfig.ready(): the core names no app.
 _scope_areas: list[str] = []
+_single_scopes: list[str] = []
 
 
 def register_scope_area(area: str) -> None:
@@ -20,17 +23,27 @@ def register_scope_area(area: str) -> None:
         _scope_areas.append(area)
 
 
+def register_scope(scope: str) -> None:
+    """Adds one scope that is not a read/write pair, e.g. `webhooks:manage`."""
+    if scope not in _single_scopes:
+        _single_scopes.append(scope)
+
+
 def scope_areas() -> tuple[str, ...]:
     return tuple(_scope_areas)
 
 
 def all_scopes() -> tuple[str, ...]:
-    """Every scope a token may hold, in the order the areas registered."""
-    return tuple(f"{area}:{level}" for area in _scope_areas for level in LEVELS)
+    """Every scope a token may hold, in the order the areas registered, then the single ones."""
+    pairs = (f"{area}:{level}" for area in _scope_areas for level in LEVELS)
+    return (*pairs, *_single_scopes)
 
 
 def required_scope(view, request) -> str | None:
-    """The scope a request needs: the view's `scope_area` plus read or write by method."""
+    """The scope a request needs: the view's `required_scope`, else its `scope_area` plus read
+    or write by method."""
+    if scope := getattr(view, "required_scope", None):
+        return scope
     area = getattr(view, "scope_area", None)
     if area is None:
         return None

@@ -88,7 +88,8 @@ class NotificationPreference(models.Model):
 
 
 class WebhookEndpoint(models.Model):
-    """A group bot (WeCom/DingTalk style) that receives signed JSON for chosen kinds."""
+    """A receiver of signed JSON: a group bot (WeCom/DingTalk style) hearing notifications of
+    chosen kinds, and/or a school IT system hearing integration events of chosen types."""
 
     class Style(models.TextChoices):
         GENERIC = "generic", _("Generic JSON (signed)")
@@ -126,7 +127,36 @@ class WebhookEndpoint(models.Model):
         default=settings.LANGUAGE_CODE,
         help_text=_("The language of the messages this group receives."),
     )
+    notifications = models.BooleanField(
+        _("receives notifications"),
+        default=True,
+        help_text=_("Send it the notifications of the kinds above (a group bot)."),
+    )
+    event_types = models.JSONField(
+        _("event types"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "Integration events it receives: types from the catalogue or prefixes "
+            "(e.g. 'repairs.'); empty means none."
+        ),
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="webhook_endpoints",
+        help_text=_("Who manages it through the API and hears when it is switched off."),
+    )
     is_active = models.BooleanField(_("active"), default=True)
+    consecutive_failures = models.PositiveIntegerField(
+        _("failed deliveries in a row"), default=0, editable=False
+    )
+    disabled_at = models.DateTimeField(
+        _("switched off automatically at"), null=True, blank=True, editable=False
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -146,6 +176,7 @@ class OutboxMessage(models.Model):
         WEBHOOK = "webhook", _("Webhook")
         DIGEST = "digest", _("Daily digest")
         SUPERVISION = "supervision", _("City supervision")
+        EVENT = "event", _("Integration event")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
@@ -183,18 +214,33 @@ class OutboxMessage(models.Model):
         related_name="deliveries",
     )
     payload = models.JSONField(_("payload"), default=dict)
+    event_id = models.UUIDField(
+        _("event id"),
+        null=True,
+        blank=True,
+        help_text=_("The integration event delivered; a re-send carries the same id."),
+    )
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     published_at = models.DateTimeField(_("last published at"), null=True, blank=True)
     next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
+    response_status = models.PositiveSmallIntegerField(_("response status"), null=True, blank=True)
+    response_body = models.TextField(
+        _("response body"), blank=True, help_text=_("The start of the receiver's last answer.")
+    )
 
     class Meta:
         verbose_name = _("outbox message")
         verbose_name_plural = _("outbox messages")
         ordering = ["created_at"]
-        indexes = [models.Index(fields=["status", "published_at"], name="outbox_relay_idx")]
+        indexes = [
+            models.Index(fields=["status", "published_at"], name="outbox_relay_idx"),
+            # An endpoint's delivery log, newest first (the API's deliveries list).
+            models.Index(fields=["endpoint", "-created_at", "-id"], name="outbox_endpoint_log_idx"),
+            models.Index(fields=["event_id"], name="outbox_event_idx"),
+        ]
         constraints = [
             # The city supervision push sends each day's document once (logistics.supervision).
             models.UniqueConstraint(

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from logistics.uploads import clean_image
 from logistics.workflow import InvalidInput, NotAllowed, Notifier, transition
+from lostfound import events
 from lostfound.errors import ConcurrentUpdate, InvalidTransition
 from lostfound.models import (
     Category,
@@ -580,4 +581,5 @@ def _returned(claim: Claim, *, by: User) -> Claim:
     from lostfound.reviews import handover_event_record
 
     handover_event_record(claim)
+    events.item_returned(claim)
     return claim

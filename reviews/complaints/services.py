@@ -32,7 +32,7 @@ from logistics.workcalendar import WorkCalendar
 from reviews.errors import ConcurrentUpdate, InvalidTransition
 from reviews.models import Complaint, ComplaintEntry
 
-from . import deadlines, routing
+from . import deadlines, events, routing
 from .workflow import OPEN_STATUSES, TRANSITIONS, acknowledge_overdue_q, resolve_overdue_q
 
 if TYPE_CHECKING:
@@ -433,6 +433,7 @@ def _escalate_one(pk: int, *, now: datetime, deadline: str) -> bool:
         return False  # escalated by another sweep, or handled meanwhile
     complaint = Complaint.objects.select_related("department").get(pk=pk)
     _record(complaint, by=None, action="escalated", level=1, deadline=deadline)
+    events.complaint_overdue(complaint, deadline=deadline, now=now)
     _notify(
         complaint,
         action="escalated",

@@ -71,4 +71,5 @@ def test_it_offers_a_read_and_a_write_scope_for_every_registered_area():
         "parcels",
         "supervision",
     } == areas
-    assert set(all_scopes()) == {f"{a}:{level}" for a in areas for level in ("read", "write")}
+    pairs = {f"{a}:{level}" for a in areas for level in ("read", "write")}
+    assert set(all_scopes()) == pairs | {"webhooks:manage"}

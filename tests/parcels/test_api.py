@@ -279,10 +279,11 @@ def test_a_bulk_arrival_costs_the_same_queries_for_3_rows_or_30(
 
     # session, user, the station, the numbers in care, savepoint, the recipients, the shelves,
     # their fill, the codes taken, the station's closed days, the preferences, the open notices
-    # (locked), the new notice, the parcels, their timelines, release, the answer's parcels
-    with django_assert_num_queries(17):
+    # (locked), the new notice, the parcels, their timelines, the endpoints hearing arrivals
+    # (logistics.events), release, the answer's parcels
+    with django_assert_num_queries(18):
         assert post(client, ARRIVALS, {"station": "EAST", "parcels": rows(0, 3)}).status_code == 201
-    with django_assert_num_queries(16):  # the notice is open now: nothing to insert
+    with django_assert_num_queries(17):  # the notice is open now: nothing to insert
         assert (
             post(client, ARRIVALS, {"station": "EAST", "parcels": rows(100, 30)}).status_code == 201
         )
