@@ -29,7 +29,7 @@ from django.test import Client
 from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, path, reverse
 
 from logistics import kept
-from logistics.models import Notification
+from logistics.models import Notification, WebhookEndpoint
 from logistics.roles import Role
 from tests.dining.factories import (
     DishFactory,
@@ -116,6 +116,26 @@ def _api(attr=None, *, write="manager"):
 
 def _category(cast):
     return {"pk": CategoryFactory().pk}
+
+
+WEBHOOKS = "integrators, logistics managers and superusers; each sees only the endpoints they own"
+
+
+def _webhook(**methods):
+    """An endpoint of the manager's: a superuser who does not own it gets 404 like anyone's."""
+
+    def endpoint(cast):
+        owner = cast.users[MANAGER]
+        return {
+            "pk": WebhookEndpoint.objects.create(
+                owner=owner, name="IT", url="https://it.example/", secret="s" * 20
+            ).pk
+        }
+
+    expect = {(m, ADMIN): HIDDEN for m, preset in methods.items() if preset == "manager"}
+    if methods.get("get") == "method-login":  # the role is checked before the method
+        expect |= {("get", a): DENIED for a in (STUDENT, OTHER, TECH, ELSEWHERE)}
+    return rule(kwargs=endpoint, expect=expect, why=WEBHOOKS, **methods)
 
 
 def _category_code(cast):
@@ -400,6 +420,12 @@ RULES: dict[str, Rule] = {
     "notification-detail": rule(get="owner", kwargs=_pk("notification")),
     "notification-read": rule(post="owner", kwargs=_pk("notification")),
     "notification-read-all": rule(post="login"),
+    "webhook-list": rule(get="manager", post="manager", why=WEBHOOKS),
+    "webhook-event-types": rule(get="manager", why=WEBHOOKS),
+    "webhook-detail": _webhook(get="manager", put="manager", patch="manager", delete="manager"),
+    "webhook-deliveries": _webhook(get="manager"),
+    "webhook-resend": _webhook(get="method-login", post="manager"),
+    "webhook-test": _webhook(get="method-login", post="manager"),
     # --- repairs API and Open311 ---------------------------------------------------------------
     "repairs-api:category-list": _api(),
     "repairs-api:category-detail": rule(get="login", patch="manager", kwargs=_category),

@@ -22,7 +22,7 @@ from schemathesis import checks
 
 from dining.models import Meal
 from logistics.api.permissions import all_scopes
-from logistics.models import Notification
+from logistics.models import Notification, WebhookEndpoint
 from logistics.tokens import api_token_issue
 from reviews.models import FollowUp
 from tests.dining.factories import (
@@ -127,6 +127,9 @@ def reachable(places, manager) -> dict[str, int]:
     review = ReviewFactory(event=event, stars=1)
     follow_up = FollowUp.objects.create(review=review, department=department, role="manager")
     notification = Notification.objects.create(recipient=manager, kind="tests.x", title="x")
+    endpoint = WebhookEndpoint.objects.create(
+        owner=manager, name="IT", url="https://it.example/", secret="s" * 20, notifications=False
+    )
     ids = {
         "dining/canteens": canteen.pk,
         "dining/dishes": dish.pk,
@@ -147,6 +150,7 @@ def reachable(places, manager) -> dict[str, int]:
         "reviews/reviews": review.pk,
         "parcels/parcels": ParcelFactory().pk,
         "parcels/stations": StationFactory().pk,
+        "webhooks": endpoint.pk,
     }
     return {f"/api/v1/{prefix}/{{id}}/": pk for prefix, pk in ids.items()}
 

@@ -3,11 +3,12 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
-from logistics.api import notifications, places, supervision, views
+from logistics.api import notifications, places, supervision, views, webhooks
 
 router = DefaultRouter(trailing_slash=True)
 places.register(router)
 notifications.register(router)
+webhooks.register(router)
 
 urlpatterns = [
     path("me/", views.MeView.as_view(), name="api-me"),
