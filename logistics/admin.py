@@ -263,7 +263,7 @@ class OutboxMessageAdmin(admin.ModelAdmin):
         "response_status",
         "created_at",
     ]
-    list_filter = ["status", "channel"]
+    list_filter = ["status", "channel", "endpoint"]
     list_select_related = ["recipient", "endpoint"]
     search_fields = ["id", "event_id", "recipient__username", "last_error"]
     date_hierarchy = "created_at"
