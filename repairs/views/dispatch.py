@@ -21,7 +21,7 @@ from logistics.keyset import keyset_page, other_params
 from logistics.views.actions import as_domain_error, form_error
 from logistics.workflow import show_error
 from repairs import services
-from repairs.choices import building_choices, category_choices, technician_choices
+from repairs.choices import queue_choices
 from repairs.filters import RepairRequestFilterSet
 from repairs.forms import BulkAssignForm, assigned_count, technicians
 from repairs.models import RepairRequest
@@ -69,8 +69,7 @@ def queue(request):
     count_key = f"repairs:queue:{request.user.pk}:{query}"
     page = keyset_page(request, requests, PAGE_SIZE, count_key=count_key)
     data = filterset.form.data
-    technicians, categories = technician_choices(), category_choices()
-    buildings = building_choices()
+    technicians, categories, buildings = queue_choices()
     context = {
         "filterset": filterset,
         "page": page,
