@@ -1,8 +1,6 @@
 """The dorms indicators (logistics.indicators), read from the daily figures (dorms/daily.py):
 outages going on, the acknowledgement rate and hazards past their fix deadline."""
 
-from urllib.parse import urlencode
-
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -20,25 +18,16 @@ ACK_RATE_THRESHOLD = 80
 HAZARDS_THRESHOLD = 0
 
 
-def _link(name: str, scope: ind.Scope, **params) -> str:
-    if scope.kind == Kind.BUILDING:
-        params["building"] = scope.id
-    query = urlencode(params)
-    return reverse(name) + (f"?{query}" if query else "")
+BY_BUILDING = {Kind.BUILDING: "building"}  # the notice and hazard lists filter by building
+_building_outages = ind.link_to("dorms:index", BY_BUILDING, kind="outage")
+_acks = ind.link_to("dorms:index", BY_BUILDING, requires_ack="true")
+_hazards = ind.link_to("dorms:hazards", BY_BUILDING, overdue="1")
 
 
 def _outages(scope: ind.Scope) -> str:
     if scope.kind == Kind.BUILDING:  # the building's outage notices
-        return _link("dorms:index", scope, kind="outage")
+        return _building_outages(scope)
     return reverse("dorms:outages")
-
-
-def _acks(scope: ind.Scope) -> str:
-    return _link("dorms:index", scope, requires_ack="true")
-
-
-def _hazards(scope: ind.Scope) -> str:
-    return _link("dorms:hazards", scope, overdue=1)
 
 
 def register() -> None:

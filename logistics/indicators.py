@@ -9,7 +9,8 @@ its source keeps (logistics.daily), never from the source tables::
         ind.Indicator(
             "repairs.overdue", _("Overdue requests"), unit=ind.Unit.COUNT, good=ind.DOWN,
             value=ind.latest("repairs.overdue"), threshold=10,
-            drill_down=lambda scope: reverse("repairs:queue") + "?overdue=true",
+            drill_down=ind.link_to("repairs:queue", {ind.ScopeKind.BUILDING: "building"},
+                                   overdue="true"),
         ),
         ind.Indicator(
             "repairs.completion_p90", _("Time to complete, 90th percentile"), unit=ind.Unit.HOURS,
@@ -35,10 +36,12 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -159,6 +162,28 @@ def get(key: str) -> Indicator:
 
 def services() -> list[str]:
     return [service for service, keys in _SERVICES.items() if keys]
+
+
+# --- drill-down links -------------------------------------------------------------------------
+
+
+def link_to(
+    url_name: str, scope_params: Mapping[str, str] | None = None, **filters: str
+) -> Callable[[Scope], str]:
+    """A `drill_down`: the page `url_name` with `filters`, narrowed to the scope's place by the
+    page's own filter — `scope_params` maps a scope kind to the query parameter that takes that
+    place's id (``{ScopeKind.BUILDING: "building"}``). A kind the page cannot filter by (and
+    the site) opens it unnarrowed, so the link still shows the rows, among others."""
+    scope_params = dict(scope_params or {})
+
+    def link(scope: Scope) -> str:
+        params = dict(filters)
+        if name := scope_params.get(scope.kind):
+            params[name] = str(scope.id)
+        query = urlencode(params)
+        return reverse(url_name) + (f"?{query}" if query else "")
+
+    return link
 
 
 # --- value functions ---------------------------------------------------------------------------

@@ -242,8 +242,10 @@ class StationStock:
 
 
 def stations_now(now: datetime) -> list[StationStock]:
-    """Every active station's stock and the fill of each shelf. Three queries."""
-    stations = {s.pk: StationStock(s) for s in Station.objects.filter(is_active=True)}
+    """Every active station's stock and the fill of each shelf (each station with its
+    building's `campus_id`). Three queries."""
+    active = Station.objects.filter(is_active=True).annotate(campus_id=F("building__campus_id"))
+    stations = {s.pk: StationStock(s) for s in active}
     shelves = Shelf.objects.filter(station__in=list(stations)).order_by("station_id", "number")
     in_stock = Parcel.objects.filter(status__in=IN_STOCK, station__in=list(stations)).order_by()
     fill = {

@@ -18,8 +18,19 @@ def _peak(scope: ind.Scope) -> str:
     return reverse("parcels:peak")
 
 
+# The peak page lists the stations of a building, campus or unit ("Stations now").
+_stations_of = ind.link_to(
+    "parcels:peak",
+    {
+        ind.ScopeKind.BUILDING: "building",
+        ind.ScopeKind.CAMPUS: "campus",
+        ind.ScopeKind.DEPARTMENT: "department",
+    },
+)
+
+
 def _stations(scope: ind.Scope) -> str:
-    return reverse("parcels:peak") + "#stations"
+    return _stations_of(scope) + "#stations"
 
 
 def register() -> None:

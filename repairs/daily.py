@@ -43,6 +43,7 @@ from .figures import (
     repeat_fault_rows,
 )
 from .models import Category, RepairRequest
+from .querysets import department_q
 from .workflow import OPEN_STATUSES
 
 SOURCE = "repairs"
@@ -69,8 +70,7 @@ def scopes() -> list[tuple[str, int, Q]]:
     units = StaffScope.objects.filter(role=Role.REPAIR_DISPATCHER).order_by()
     departments = units.exclude(department=None).values_list("department_id", flat=True)
     for department_id in sorted(set(departments)):
-        condition = Q(team_id=department_id) | Q(category__department_id=department_id)
-        found.append((Kind.DEPARTMENT, department_id, condition))
+        found.append((Kind.DEPARTMENT, department_id, department_q(department_id)))
     for building_id in sorted(
         set(units.exclude(building=None).values_list("building_id", flat=True))
     ):

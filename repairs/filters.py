@@ -11,6 +11,7 @@ from logistics.filters import IntegerFilter, SearchFilterSet
 from logistics.forms import IsoDateRangeWidget
 from logistics.models import Room
 from repairs.models import Category, RepairEvent, RepairRequest
+from repairs.querysets import department_q
 from repairs.workflow import OPEN_STATUSES, overdue_q
 
 # "R000123", "r123" or "#123": a request's number typed into the search box; bare digits
@@ -43,6 +44,8 @@ class RepairRequestFilterSet(SearchFilterSet):
     campus = django_filters.CharFilter(
         field_name="building__campus__code", label=_("Campus code"), max_length=32
     )
+    campus_id = IntegerFilter(field_name="building__campus_id", label=_("Campus id"))
+    department = IntegerFilter(method="filter_department", label=_("Department id"))
     urgency = django_filters.MultipleChoiceFilter(
         choices=RepairRequest.Urgency.choices, label=_("Urgency"), distinct=False
     )
@@ -74,6 +77,8 @@ class RepairRequestFilterSet(SearchFilterSet):
             "category",
             "building",
             "campus",
+            "campus_id",
+            "department",
             "urgency",
             "assignee",
             "unassigned",
@@ -113,6 +118,11 @@ class RepairRequestFilterSet(SearchFilterSet):
             Q(pk=value) | Q(parent_id=value) | Q(parent__parent_id=value)
         ).values("pk")
         return queryset.filter(category_id__in=family)
+
+    def filter_department(self, queryset, name, value):
+        if value is None:
+            return queryset
+        return queryset.filter(department_q(value))
 
     def filter_unassigned(self, queryset, name, value):
         if value is None:

@@ -7,8 +7,6 @@ the moment, kept for every building too. docs/indicators.md lists them.
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -29,16 +27,18 @@ def figures_page(scope: Scope) -> str:
     return reverse("repairs:figures")
 
 
+# The queue's filters by place: the same requests as the scope's daily rows.
+QUEUE_SCOPES = {
+    ScopeKind.BUILDING: "building",
+    ScopeKind.CAMPUS: "campus_id",
+    ScopeKind.DEPARTMENT: "department",
+}
+
+
 def queue(**filters: str):
-    """The dispatcher's queue with `filters`, narrowed to the scope's building where it is one."""
-
-    def link(scope: Scope) -> str:
-        params = {"filtered": "1", **filters}
-        if scope.kind == ScopeKind.BUILDING:
-            params["building"] = str(scope.id)
-        return f"{reverse('repairs:queue')}?{urlencode(params)}"
-
-    return link
+    """The dispatcher's queue with `filters` (every state unless they say), narrowed to the
+    scope's place."""
+    return ind.link_to("repairs:queue", QUEUE_SCOPES, filtered="1", **filters)
 
 
 def register() -> None:

@@ -135,6 +135,11 @@ LIST_DEFERRED = (
 )
 
 
+def department_q(department_id: int) -> Q:
+    """The requests of a department (a unit): its team's or its categories'."""
+    return Q(team_id=department_id) | Q(category__department_id=department_id)
+
+
 def dispatcher_scope(user: User) -> Q:
     """The requests a repair dispatcher serves: their scoped units, or all when unscoped."""
     scopes = list(user.scoped(Role.REPAIR_DISPATCHER).values_list("department_id", "building_id"))
@@ -143,7 +148,7 @@ def dispatcher_scope(user: User) -> Q:
     q = Q(pk__in=[])
     for department_id, building_id in scopes:
         if department_id:
-            q |= Q(team_id=department_id) | Q(category__department_id=department_id)
+            q |= department_q(department_id)
         if building_id:
             q |= Q(building_id=building_id)
     return q

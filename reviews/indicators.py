@@ -34,14 +34,7 @@ def ranking(event_type: str = ""):
 
 def complaints(**filters: str):
     """The complaints inbox with `filters`, the department's where the scope is one."""
-
-    def link(scope: Scope) -> str:
-        params = dict(filters)
-        if scope.kind == ScopeKind.DEPARTMENT:
-            params["department"] = str(scope.id)
-        return f"{reverse('reviews:complaint-list')}?{urlencode(params)}"
-
-    return link
+    return ind.link_to("reviews:complaint-list", {ScopeKind.DEPARTMENT: "department"}, **filters)
 
 
 def service_label(service: str):

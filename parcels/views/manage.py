@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET
 
 from logistics.charts import Series, line_chart
 from logistics.forms import IsoDateInput
+from logistics.models import Building, Campus, Department
 from logistics.spreadsheets import (
     DATE,
     INTEGER,
@@ -40,6 +41,10 @@ class PeriodForm(forms.Form):
         choices=[("days", _("Days")), ("carriers", _("Carriers"))], required=False
     )
     format = forms.ChoiceField(choices=[("csv", "CSV"), ("xlsx", "XLSX")], required=False)
+    # The stations of one place (a command centre drill-down): "Stations now" lists only them.
+    building = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    campus = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    department = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
     def clean(self):
         cleaned = super().clean()
@@ -59,6 +64,22 @@ class PeriodForm(forms.Form):
         if (end - start).days >= MAX_DAYS:
             start = end - timedelta(days=DEFAULT_DAYS - 1)
         return start, end
+
+    def place(self) -> tuple[str, object] | None:
+        """The place whose stations are listed: ("building"|"campus"|"department", the place;
+        None when it does not exist), or None for every station. A query only when given."""
+        data = self.cleaned_data if self.is_valid() else {}
+        for name, model in PLACES:
+            if data.get(name):
+                return name, model.objects.filter(pk=data[name]).first()
+        return None
+
+
+PLACES = (("building", Building), ("campus", Campus), ("department", Department))
+
+
+def _at(stock: figures.StationStock, name: str, place) -> bool:
+    return getattr(stock.station, f"{name}_id") == getattr(place, "pk", None)
 
 
 def _allowed(request) -> None:
@@ -101,6 +122,8 @@ def _page(request, form: PeriodForm, status: int = 200):
     data = figures.period_figures(start=start, end=end, now=now)
     ahead = figures.forecast(today=timezone.localdate(now))
     stations = figures.stations_now(now)
+    place = form.place() if form.is_bound else None
+    listed = [s for s in stations if _at(s, *place)] if place else stations
     context = {
         "form": form,
         "start": start,
@@ -108,7 +131,10 @@ def _page(request, form: PeriodForm, status: int = 200):
         "presets": _presets(timezone.localdate()),
         "figures": data,
         "forecast": ahead,
-        "stations": stations,
+        "stations": listed,
+        "place": place[1] if place else None,
+        "narrowed": place is not None,
+        "place_params": {name: form.cleaned_data.get(name) for name, _m in PLACES if place},
         "chart": _chart(data, ahead),
         "peak_days": figures.PEAK_DAYS,
         "weekday_factors": list(zip(WEEKDAYS, ahead.weekday_factors, strict=True)),

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from logistics.keyset import keyset_page, other_params
+from logistics.models import Campus, Department
 from logistics.views.actions import as_domain_error, form_error
 from logistics.workflow import show_error
 from repairs import services
@@ -36,6 +37,8 @@ SCOPE_KEYS = (
     "category",
     "building",
     "campus",
+    "campus_id",
+    "department",
     "urgency",
     "assignee",
     "unassigned",
@@ -83,8 +86,21 @@ def queue(request):
         "building_options": options_html(buildings, data.get("building")),
         "status_options": options_html(RepairRequest.Status.choices, *data.getlist("status")),
         "links": role_links(request.user),
+        "narrowed": narrowed_to(filterset.form),
     }
     return render(request, "repairs/queue.html", context)
+
+
+def narrowed_to(form) -> list[tuple[str, str, int]]:
+    """The places a drill-down link narrowed the queue to that its form does not offer (a
+    campus, a unit): (parameter, name, id), to show and keep them. A query only when given."""
+    data = form.cleaned_data if form.is_valid() else {}
+    found = []
+    for name, model in (("campus_id", Campus), ("department", Department)):
+        if (pk := data.get(name)) is not None:
+            place = model.objects.filter(pk=pk).first()
+            found.append((name, str(place) if place else str(pk), pk))
+    return found
 
 
 def options_html(choices, *selected) -> str:

@@ -6,11 +6,12 @@ from datetime import date, datetime, timedelta
 import pytest
 from django.core.management import call_command
 from django.test.utils import override_settings
+from django.urls import reverse
 from django.utils import timezone
 
 from logistics import daily, indicators
 from logistics.daily import Figure
-from logistics.indicators import DOWN, SITE, UP, Indicator, Period, Scope, Unit
+from logistics.indicators import DOWN, SITE, UP, Indicator, Period, Scope, ScopeKind, Unit
 from logistics.models import DailyFigure, IndicatorValue
 
 pytestmark = pytest.mark.django_db
@@ -230,3 +231,19 @@ def test_the_backfill_command_computes_the_indicators_of_its_days(registry):
         "refresh_daily_figures", "--start", MONDAY.isoformat(), "--end", MONDAY.isoformat()
     )
     assert IndicatorValue.objects.get(key="test.done", period=Period.DAY, start=MONDAY).value == 3
+
+
+def test_link_to_narrows_by_the_page_filter_of_the_scopes_kind():
+    link = indicators.link_to(
+        "reviews:complaint-list",
+        {ScopeKind.DEPARTMENT: "department", ScopeKind.CAMPUS: "campus_id"},
+        overdue="true",
+    )
+    page = reverse("reviews:complaint-list")
+
+    assert link(Scope(ScopeKind.DEPARTMENT, 4)) == f"{page}?overdue=true&department=4"
+    assert link(Scope(ScopeKind.CAMPUS, 2)) == f"{page}?overdue=true&campus_id=2"
+    # a kind the page cannot filter by, and the site: the page with the fixed filters alone
+    assert link(Scope(ScopeKind.BUILDING, 9)) == f"{page}?overdue=true"
+    assert link(SITE) == f"{page}?overdue=true"
+    assert indicators.link_to("reviews:complaint-list")(SITE) == page

@@ -171,3 +171,46 @@ def test_the_peak_page_links_each_station_with_overdue_parcels_to_them(client, s
     page = client.get(indicators.get("parcels.overdue").link(SITE)).content.decode()
     for station in (east, west):  # one overdue parcel each
         assert reverse("parcels:overdue", args=[station.pk]) in page
+
+
+def test_a_buildings_overdue_link_lists_only_that_buildings_stations(client, stations, manager):
+    east, west = stations
+    history(east, west)
+    compute()
+    client.force_login(manager)
+    scope = Scope(Kind.BUILDING, east.building_id)
+    [reading] = indicators.read(
+        period=Period.DAY, day=timezone.localdate(), scopes=[scope], keys=["parcels.overdue"]
+    )
+
+    response = client.get(reading.link)
+
+    listed = response.context["stations"]
+    assert [stock.station for stock in listed] == [east]
+    assert sum(stock.overdue for stock in listed) == reading.value == 1
+    page = response.content.decode()
+    assert reverse("parcels:overdue", args=[east.pk]) in page
+    assert reverse("parcels:overdue", args=[west.pk]) not in page
+
+
+def test_a_campus_or_units_link_lists_their_stations(client, stations, manager):
+    east, west = stations
+    client.force_login(manager)
+    campus = Scope(Kind.CAMPUS, west.building.campus_id)
+    unit = Scope(Kind.DEPARTMENT, west.department_id)
+
+    on_campus = client.get(indicators.get("parcels.in_stock").link(campus)).context["stations"]
+    of_unit = client.get(indicators.get("parcels.in_stock").link(unit)).context["stations"]
+
+    campus_stations = {s for s in (east, west) if s.building.campus_id == campus.id}
+    assert {stock.station for stock in on_campus} == campus_stations
+    assert [stock.station for stock in of_unit] == [west]
+
+
+def test_a_place_that_does_not_exist_lists_no_station(client, stations, manager):
+    client.force_login(manager)
+
+    response = client.get(reverse("parcels:peak") + "?building=999999")
+
+    assert response.status_code == 200
+    assert response.context["stations"] == []

@@ -12,7 +12,7 @@ from logistics import daily, indicators
 from logistics.indicators import SITE, Period, Scope, ScopeKind
 from repairs.models import RepairRequest
 from repairs.workflow import OPEN_STATUSES
-from tests.logistics.factories import BuildingFactory, RoomFactory
+from tests.logistics.factories import BuildingFactory, DepartmentFactory, RoomFactory
 from tests.repairs.factories import CategoryFactory
 from tests.repairs.test_figures import filed
 
@@ -221,3 +221,40 @@ def test_a_past_days_states_are_rebuilt_from_the_times(db):
             assert (found["repairs.open"], found["repairs.overdue"]) == want, (days, scope)
     week_before = indicators.read(period=Period.DAY, day=first, keys=["repairs.overdue"])
     assert week_before[0].attention
+
+
+def test_a_buildings_overdue_link_opens_the_queue_with_the_requests_behind_it(
+    client, manager, campus
+):
+    for hours in (30, 40):
+        filed(hours, room=RoomFactory(building=campus["east"]), completion_due_at_h=6)
+    filed(30, room=RoomFactory(building=campus["west"]), completion_due_at_h=6)
+    now = timezone.now()
+    compute(now)
+    east = Scope(ScopeKind.BUILDING, campus["east"].pk)
+    [reading] = indicators.read(
+        period=Period.DAY, day=timezone.localdate(now), scopes=[east], keys=["repairs.overdue"]
+    )
+    client.force_login(manager)
+
+    page = client.get(reading.link).context["page"]
+
+    behind = RepairRequest.objects.filter(building=campus["east"]).overdue(now)
+    listed = {repair.pk for repair in page.object_list}
+    assert listed == set(behind.values_list("pk", flat=True))
+    assert len(listed) == reading.value == 2
+
+
+def test_a_units_link_narrows_the_queue_to_the_units_requests(client, manager):
+    """A department scope (a dispatcher's unit): its team's and its categories' requests."""
+    unit = DepartmentFactory()
+    mine = filed(3, category=CategoryFactory(department=unit))
+    theirs = filed(3)
+    client.force_login(manager)
+    link = indicators.get("repairs.open").link(Scope(ScopeKind.DEPARTMENT, unit.pk))
+
+    response = client.get(link)
+
+    assert {repair.pk for repair in response.context["page"].object_list} == {mine.pk}
+    assert theirs.pk not in {repair.pk for repair in response.context["page"].object_list}
+    assert str(unit) in response.content.decode()  # the page says what it is narrowed to
