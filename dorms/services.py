@@ -37,7 +37,6 @@ from .richtext import plain_text
 from .workflow import NOTICE_MACHINE, lead_time_message, lead_time_shortfall, publish_errors
 
 Status = Notice.Status
-DELIVERY_BATCH = 500
 PUSH_INTERVAL = timedelta(hours=1)
 EDITABLE = (
     *("title", "body", "title_en", "body_en", "kind", "utility", "publish_at", "valid_until"),
@@ -324,9 +323,11 @@ def _split_push(notice: Notice, users: list[User], now: datetime) -> tuple[list,
     return [u for u in users if u.pk not in recent], [u for u in users if u.pk in recent]
 
 
-def notice_deliver_batch(*, delivery_id: int, batch_size: int = DELIVERY_BATCH) -> bool:
-    """Delivers the next batch of a notice's recipients; True while more remain. The batch's
-    notifications and the cursor commit together, so a second run sends nothing twice."""
+def notice_deliver_batch(*, delivery_id: int, batch_size: int | None = None) -> bool:
+    """Delivers the next batch (`DORMS_DELIVERY_BATCH`) of a notice's recipients; True while
+    more remain. The batch's notifications and the cursor commit together, so a second run
+    sends nothing twice and a run killed mid-batch leaves that batch to the next one."""
+    batch_size = batch_size or settings.DORMS_DELIVERY_BATCH
     now = timezone.now()
     with transaction.atomic():
         delivery = (

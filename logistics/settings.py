@@ -484,6 +484,12 @@ SUPERVISION_PUSH_SECRET = env.str("SUPERVISION_PUSH_SECRET", default="")
 # The weekly report (logistics.reports): the roles whose holders receive it every Monday.
 WEEKLY_REPORT_ROLES = env.list("WEEKLY_REPORT_ROLES", default=["logistics_manager"])
 
+# --- Dorms --------------------------------------------------------------------------------------
+
+# Residents a notice is delivered to per transaction: the batch's notifications, outbox rows and
+# cursor commit together, so a worker killed mid-batch loses only that batch's uncommitted work.
+DORMS_DELIVERY_BATCH = env.int("DORMS_DELIVERY_BATCH", default=500)
+
 # --- Lost and found -----------------------------------------------------------------------------
 
 # Whether visitors without a session see the board of found items (signed-in users always do).

@@ -8,12 +8,10 @@ a socket server in a thread that accepts and never answers.
 
 import json
 import logging
-import os
 import shutil
 import signal
 import socket
 import subprocess
-import sys
 import threading
 from decimal import Decimal
 from pathlib import Path
@@ -43,10 +41,8 @@ from tests.dining.factories import (
     canteen_staff_for,
 )
 from tests.fixtures.celery_worker import (
-    BASE_DIR,
     CeleryWorker,
-    _wait_ready,
-    database_url,
+    new_worker,
     wait_until,
 )
 from tests.logistics.factories import RoomFactory, UserFactory
@@ -305,36 +301,10 @@ def webhook_ids(receiver) -> list[str]:
 
 def start_worker(redis_url: str, log_path: Path) -> CeleryWorker:
     """A Celery worker on the private Redis (the session's worker consumes the shared one)."""
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tests.settings",
-        "DATABASE_URL": database_url(django_settings.DATABASES["default"]),
-        "REDIS_URL": redis_url,
-        "PYTHONPATH": str(BASE_DIR),
-    }
-    env.pop("CELERY_BROKER_URL", None)
-    command = [
-        str(Path(sys.executable).with_name("celery")),
-        *("-A", "logistics", "worker", "--pool=solo", "-Q", "interactive,bulk", "-l", "info"),
-        *("-n", f"resilience-{os.getpid()}@%h", "--without-gossip", "--without-mingle"),
-        "--without-heartbeat",
-    ]
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            command, cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT
-        )
-    worker = CeleryWorker(process=process, log_path=log_path)
-    _wait_ready(worker)
-    return worker
-
-
-def stop_worker(worker: CeleryWorker) -> None:
-    worker.process.terminate()
-    try:
-        worker.process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        worker.process.kill()
-        worker.process.wait()
+    private = new_worker(log_path, name="resilience", REDIS_URL=redis_url)
+    private.env.pop("CELERY_BROKER_URL", None)
+    private.start()
+    return private
 
 
 # --- Redis stopped ------------------------------------------------------------------------------
@@ -363,7 +333,7 @@ def test_it_signs_in_browses_and_files_with_redis_stopped_and_delivers_once_it_i
     assert set(rows.values_list("status", "published_at")) == {(OutboxMessage.Status.PENDING, None)}
 
     private_redis.start()
-    worker = start_worker(private_redis.url, tmp_path / "worker.log")
+    private_worker = start_worker(private_redis.url, tmp_path / "worker.log")
     try:
 
         def all_sent() -> bool:
@@ -377,7 +347,7 @@ def test_it_signs_in_browses_and_files_with_redis_stopped_and_delivers_once_it_i
         sentinel = str(OutboxMessage.objects.filter(channel="webhook").latest("created_at").id)
         wait_until(lambda: sentinel in webhook_ids(http_receiver), what="the sentinel webhook")
     finally:
-        stop_worker(worker)
+        private_worker.stop()
 
     assert sorted(webhook_ids(http_receiver)) == sorted([*ids, sentinel])  # each exactly once
     browse(client)  # still signed in, now through Redis again
