@@ -7,7 +7,8 @@ import re
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.db.models import Q
+from django.db.models import Q, QuerySet
+from django.db.models.functions import Right
 
 from logistics.models import Room
 
@@ -61,12 +62,20 @@ def _by_campus_id(hint: str):
     return found[0] if len(found) == 1 else None
 
 
-def _by_name_and_tail(name: str, tail: str) -> Match:
-    users = list(
+def named_with_tail(name: str, tail: str) -> QuerySet:
+    """The active accounts of this name whose phone ends in `tail` (four digits), through the
+    user's (name, last four digits) indexes; `phone__endswith` could use none. Unordered: the
+    caller wants one account or none, and an ORDER BY username could walk that index instead."""
+    return (
         get_user_model()
-        .objects.filter(Q(display_name=name) | Q(last_name=name), is_active=True)
-        .filter(phone__endswith=tail)[:2]
+        .objects.alias(tail=Right("phone", 4))
+        .filter(Q(display_name=name) | Q(last_name=name), tail=tail, is_active=True)
+        .order_by()
     )
+
+
+def _by_name_and_tail(name: str, tail: str) -> Match:
+    users = list(named_with_tail(name, tail)[:2])
     user = users[0] if len(users) == 1 else None
     return Match(user, name=name[:100], phone_tail=tail, how="name_phone" if user else "")
 

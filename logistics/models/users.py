@@ -6,6 +6,8 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import RegexValidator
 from django.db import models
+from django.db.models import F
+from django.db.models.functions import Right
 from django.utils.translation import gettext_lazy as _
 
 from logistics.roles import Role, role_labels
@@ -59,6 +61,12 @@ class User(AbstractUser):
         verbose_name = _("user")
         verbose_name_plural = _("users")
         ordering = ["username"]
+        indexes = [
+            # A parcel's label names its recipient by name and the phone's last four digits
+            # (parcels.recipients): one index per name column the lookup ORs.
+            models.Index(F("display_name"), Right("phone", 4), name="logistics_user_name_tail"),
+            models.Index(F("last_name"), Right("phone", 4), name="logistics_user_last_tail"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_display_name()} ({self.username})"
