@@ -3,6 +3,10 @@ within what the user may see (404 otherwise), ask the rule table whether the act
 (403 when the user may not take it at all), validate the action's form, call the service, and
 answer with a message and a redirect, or an htmx partial.
 
+A form with photos that comes back with an input error is shown again instead (`form_page`):
+a redirect cannot carry chosen files, so the page draws the form filled in, with each error
+beside its field and the photos kept for the user (logistics.kept), like every page form.
+
 An app subclasses ObjectActionView with its queryset, its rule table and its actions."""
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.utils.functional import Promise
 from django.views import View
 
+from logistics.forms import PhotosField, keep_photos_for
 from logistics.workflow import DomainError, InvalidInput, StateMachine, show_error
 
 
@@ -43,6 +48,10 @@ def as_domain_error(error: ValidationError) -> InvalidInput:
 def form_error(form: forms.Form) -> InvalidInput:
     text = " ".join(str(m) for errors in form.errors.values() for m in errors)
     return InvalidInput(text, fields=form.errors)
+
+
+def holds_photos(form: forms.Form | None) -> bool:
+    return form is not None and any(isinstance(f, PhotosField) for f in form.fields.values())
 
 
 class ObjectActionView(LoginRequiredMixin, View):
@@ -69,6 +78,13 @@ class ObjectActionView(LoginRequiredMixin, View):
             return redirect(self.success_url(request, obj))
         return redirect(self.gone_url(request, obj))
 
+    def form_page(
+        self, request: HttpRequest, obj: Model, *, action: str, form: forms.Form
+    ) -> HttpResponse | None:
+        """The page (or htmx partial) that shows `form` again with its errors and kept photos,
+        status 400; None where the app has none (a message and a redirect then)."""
+        return None
+
     def success_url(self, request: HttpRequest, obj: Model) -> str:
         return obj.get_absolute_url()
 
@@ -81,19 +97,32 @@ class ObjectActionView(LoginRequiredMixin, View):
         rule = self.machine[action]
         if not rule.allowed(request.user, obj):
             raise PermissionDenied
+        form = None
         try:
             self.machine.check(obj, action, request.user)
             form = spec.form(**self.form_kwargs(request, action))
+            keep_photos_for(form, request.user)
             if not form.is_valid():
                 raise form_error(form)
             try:
                 spec.call(obj, request.user, form.cleaned_data)
             except ValidationError as error:
                 raise as_domain_error(error) from None
+        except InvalidInput as error:
+            if holds_photos(form):
+                if form.is_valid():  # the service refused it: its errors go on the form
+                    show_error(request, error, form)
+                page = self.form_page(request, obj, action=action, form=form)
+                if page is not None:
+                    return page
+            return self._refused(request, obj, error)
         except DomainError as error:
-            if not request.htmx:
-                show_error(request, error)
-            return self.answer(request, obj, ok=False, text=str(error.message))
+            return self._refused(request, obj, error)
         if not request.htmx:
             messages.success(request, str(spec.done))
         return self.answer(request, obj, ok=True, text=str(spec.done))
+
+    def _refused(self, request: HttpRequest, obj: Model, error: DomainError) -> HttpResponse:
+        if not request.htmx:
+            show_error(request, error)
+        return self.answer(request, obj, ok=False, text=str(error.message))

@@ -3,9 +3,12 @@ the repairs' rule table, forms and service calls.
 
 A refused action (wrong state, someone else was faster, bad input) becomes a message and a
 redirect back, or the updated job card for htmx; an action the user may not take at all is the
-403 page and a request the user may not see is 404. Never a 500.
+403 page and a request the user may not see is 404. Never a 500. A comment or a completion with
+photos that comes back with an error is the request's page (or the job card) with the form
+filled in and the photos kept.
 """
 
+from django import forms as django_forms
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -16,7 +19,8 @@ from logistics.views.actions import Action, ObjectActionView
 from repairs import forms, services
 from repairs.models import RepairRequest
 from repairs.views.common import safe_next, visible_requests
-from repairs.views.workbench import done_today, job_queryset
+from repairs.views.request_page import detail_queryset, request_page
+from repairs.views.workbench import done_today, job_queryset, with_complete_form
 from repairs.workflow import TRANSITIONS
 
 ACTIONS: dict[str, Action] = {
@@ -114,6 +118,17 @@ def _review_input(data: dict) -> dict:
     return {"scores": scores, "anonymous": bool(data.get("anonymous"))}
 
 
+def action_forms(actions: list[str], bound: dict | None = None) -> dict:
+    """The forms of `actions` as the request's page shows them, `bound` ones (name -> form)
+    instead of new ones; every field id is id_<action>_<field>."""
+    forms = {}
+    for name in actions:
+        form = (bound or {}).get(name) or ACTIONS[name].form()
+        form.auto_id = f"id_{name}_%s"
+        forms[name] = form
+    return forms
+
+
 class RepairActionView(ObjectActionView):
     machine = TRANSITIONS
     actions = ACTIONS
@@ -135,7 +150,26 @@ class RepairActionView(ObjectActionView):
         out of band; otherwise a redirect back."""
         if not request.htmx:
             return super().answer(request, obj, ok=ok, text=text)
+        return self._card(request, obj, ok=ok, text=text)
+
+    def form_page(
+        self, request: HttpRequest, obj: RepairRequest, *, action: str, form: django_forms.Form
+    ) -> HttpResponse:
+        """The job card (htmx: 200, which htmx swaps in) or the request's page (400) with `form`
+        filled in."""
+        if request.htmx:
+            text = str(_("Please correct the marked fields."))
+            return self._card(request, obj, ok=False, text=text, form=form)
+        repair = detail_queryset(request.user).get(pk=obj.pk)
+        forms = action_forms(repair.allowed_actions(request.user), bound={action: form})
+        return request_page(request, repair, forms, status=400)
+
+    def _card(
+        self, request: HttpRequest, obj: RepairRequest, *, ok: bool, text: str, form=None
+    ) -> HttpResponse:
         job = job_queryset(request.user).filter(pk=obj.pk).first()
+        if job is not None:
+            with_complete_form(job, form)
         context = {
             "job": job,
             "card_message": text,

@@ -7,6 +7,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from repairs.forms import CompleteForm
 from repairs.models import RepairPhoto, RepairRequest
 from repairs.views.common import is_technician, require, role_links
 
@@ -32,15 +33,24 @@ def done_today(user) -> int:
     )
 
 
+def with_complete_form(job: RepairRequest, form: CompleteForm | None = None) -> RepairRequest:
+    """Gives the job card its "complete" form (`form`: one that came back with errors), with
+    ids of its own on a page of many cards."""
+    job.complete_form = form or CompleteForm()
+    job.complete_form.auto_id = f"id_complete_{job.pk}_%s"
+    return job
+
+
 @login_required
 @require_GET
 def workbench(request):
     require(is_technician(request.user))
-    jobs = list(
-        job_queryset(request.user)
+    jobs = [
+        with_complete_form(job)
+        for job in job_queryset(request.user)
         .open()
         .order_by(F("completion_due_at").asc(nulls_last=True), "created_at", "id")
-    )
+    ]
     context = {
         "jobs": jobs,
         "done_today": done_today(request.user),

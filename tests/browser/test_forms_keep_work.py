@@ -11,12 +11,13 @@ from django.utils import translation
 from PIL import Image
 
 from dorms.forms import AttachmentsField
+from logistics.models import PendingUpload
 from logistics.roles import Role
 from repairs import services
-from repairs.models import RepairFollower, RepairRequest
+from repairs.models import RepairFollower, RepairPhoto, RepairRequest
 from reviews.models import Complaint
 from tests.logistics.factories import DepartmentFactory, RoomFactory, UserFactory
-from tests.repairs.factories import CategoryFactory
+from tests.repairs.factories import CategoryFactory, RepairRequestFactory
 
 pytestmark = [
     pytest.mark.browser,
@@ -165,6 +166,54 @@ def test_it_keeps_the_chosen_photos_when_the_report_comes_back_with_an_error(ope
     assert repair.description == "The tap drips all night"
     photo = repair.photos.get()  # the kept one, without choosing it again
     assert photo.image.storage.exists(photo.image.name)
+
+
+def test_it_keeps_the_photo_of_the_finished_work_when_marking_completed_fails(open_as):
+    technician = UserFactory(username="t2024501", roles=[Role.TECHNICIAN])
+    job = RepairRequestFactory(assigned=True, assignee=technician, description="Tap drips")
+    services.repair_request_start(repair=job, by=technician)
+    page = open_as(technician)
+    page.goto(job.get_absolute_url())
+    complete = page.locator("form[action$='/complete/']")
+    complete.locator("textarea[name=note]").fill("New washer")
+    # A photo the browser cannot tell is broken (right type and size), beside a good one.
+    broken = {"name": "blurry.jpg", "mimeType": "image/jpeg", "buffer": b"not a photo at all"}
+    finished = {"name": "finished.jpg", "mimeType": "image/jpeg", "buffer": jpeg()}
+    complete.locator("input[name=photos]").set_input_files([finished, broken])
+    with page.expect_navigation():
+        complete.locator("button[type=submit]").click()
+
+    job.refresh_from_db()
+    assert job.status == RepairRequest.Status.IN_PROGRESS and not job.photos.exists()
+    complete = page.locator("form[action$='/complete/']")
+    assert complete.is_visible()  # its <details> is open again
+    summary = page.locator("[data-error-summary]")
+    assert "blurry.jpg" in summary.inner_text()
+    assert page.evaluate("document.activeElement.hasAttribute('data-error-summary')")
+    assert complete.locator("textarea[name=note]").input_value() == "New washer"
+    kept = complete.locator("[data-kept-photos] li")
+    assert kept.count() == 1 and kept.locator("img[alt='finished.jpg']").count() == 1
+    assert page.evaluate(
+        "document.querySelector('[data-kept-photos] img').complete && "
+        "document.querySelector('[data-kept-photos] img').naturalWidth > 0"
+    )  # the preview loads
+    assert complete.locator("input[name=photos_kept]").count() == 1
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+
+    complete.locator("input[name=labour_minutes]").fill("20")
+    with page.expect_navigation():
+        complete.locator("button[type=submit]").click()
+
+    assert "The job is marked completed." in page.inner_text("main")
+    job.refresh_from_db()
+    assert (job.status, job.resolution_note, job.labour_minutes) == (
+        RepairRequest.Status.COMPLETED,
+        "New washer",
+        20,
+    )
+    photo = job.photos.get(kind=RepairPhoto.Kind.COMPLETION)  # the kept one, not chosen again
+    assert photo.image.storage.exists(photo.image.name)
+    assert not PendingUpload.objects.exists()
 
 
 def test_it_checks_a_notices_attachments_and_previews_only_photos(page, live_server):

@@ -2,6 +2,7 @@
 
 import datetime
 import io
+import re
 from decimal import Decimal
 
 import pytest
@@ -322,6 +323,22 @@ def test_it_creates_a_dish_with_a_photo(staff, client, window, settings, tmp_pat
     assert response.status_code == 302
     dish = Dish.objects.get()
     assert dish.photo.name.startswith("dining/dishes/") and dish.photo.name.endswith(".png")
+
+
+def test_a_dish_that_comes_back_keeps_its_photo(staff, client, window, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    url = reverse("dining:staff-dish-new", args=[window.canteen.slug])
+    first = client.post(url, _dish_data(price="-1", photo_upload=_png()))
+
+    html = first.content.decode()
+    assert first.status_code == 200 and not Dish.objects.exists()
+    assert "data-error-summary" in html and 'alt="pork.png"' in html
+    [token] = re.findall(r'name="photo_upload_kept" value="([^"]+)"', html)
+
+    second = client.post(url, _dish_data(photo_upload_kept=token))
+    assert second.status_code == 302
+    dish = Dish.objects.get()
+    assert dish.photo and dish.photo.storage.exists(dish.photo.name)
 
 
 def test_it_refuses_a_photo_that_is_no_image(staff, client, window):

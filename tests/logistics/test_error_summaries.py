@@ -18,7 +18,8 @@ ANSWERED_ELSEWHERE = {
     "lostfound/found_detail.html": "action forms: a redirect with a message (ObjectActionView)",
     "parcels/detail.html": "the move form: a redirect with a message",
     "parcels/scan.html": "the scan answers in its htmx result card (_scan_result.html)",
-    "repairs/includes/_actions.html": "action forms: a redirect or the card, with a message",
+    "repairs/includes/_actions.html": "the one-tap and reason forms: a redirect with a message "
+    "(comment and complete, which carry photos, come back with their summary)",
     "reviews/complaints/includes/_actions.html": "action forms: a redirect with a message",
 }
 

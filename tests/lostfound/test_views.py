@@ -1,6 +1,7 @@
 """The lost-and-found pages: the board, an item's page, reporting, the desk, categories; what
 each person may see (others' objects 404) and that hidden traits never leak."""
 
+import re
 import uuid
 from datetime import timedelta
 
@@ -258,6 +259,29 @@ def test_the_desk_intake_stores_and_labels(desk, desk_staff, second_desk_staff):
     client_for(second_desk_staff).post(reverse("lostfound:confirm-intake", args=[item.pk]))
     item.refresh_from_db()
     assert item.status == "stored"
+
+
+def test_a_desk_intake_that_comes_back_keeps_its_photos(desk, desk_staff, media_root):
+    client = client_for(desk_staff)
+    data = {
+        "category": category("phone").pk,
+        "description": "黑色手机",
+        "found_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+        "storage_place": "保险柜",
+        "desk": desk.pk,
+        "photos": [image_upload("front.jpg"), image_upload("back.png", fmt="PNG")],
+    }
+    first = client.post(reverse("lostfound:intake"), data)  # no place: an error
+
+    html = first.content.decode()
+    assert first.status_code == 400 and not FoundItem.objects.exists()
+    assert 'alt="front.jpg"' in html and 'alt="back.png"' in html
+    tokens = re.findall(r'name="photos_kept" value="([^"]+)"', html)
+    assert len(tokens) == 2
+
+    data |= {"place_text": "图书馆", "photos": [], "photos_kept": tokens}
+    assert client.post(reverse("lostfound:intake"), data).status_code == 302
+    assert FoundItem.objects.get().photos.count() == 2
 
 
 def test_managers_edit_categories(student, manager):

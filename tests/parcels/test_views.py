@@ -1,16 +1,20 @@
 """The parcels pages: the counter (scan-in over htmx, carrier, unknown recipients, pickup) and
 the recipient's pages, with their scope."""
 
+import re
+
 import pytest
 from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
+from logistics.models import PendingUpload
 from logistics.roles import Role
 from parcels import pickup, services
-from parcels.models import Parcel
+from parcels.models import Parcel, Pickup
 from tests.logistics.factories import UserFactory
 from tests.parcels.factories import clerk_of, station_with_shelves
+from tests.repairs.factories import image_upload, media_root  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -133,6 +137,30 @@ def test_it_hands_over_everything_the_qr_code_names_in_one_click(station, clerk,
     response = client.post(url, {"q": token, "parcels": ids})
     assert response.status_code == 302
     assert Parcel.objects.filter(status="picked_up").count() == 3
+
+
+@pytest.mark.usefixtures("media_root")
+def test_a_handover_that_comes_back_keeps_its_photo(station, clerk, zhang):
+    services.parcel_scan_in(
+        station=station, number="SF1000000000009", by=clerk, recipient_hint="2024001"
+    )
+    client = as_user(clerk)
+    url = reverse("parcels:pickup", args=[station.pk])
+    token = pickup.qr_token(zhang)
+    first = client.post(url, {"q": token, "parcels": [], "photo": [image_upload("proof.jpg")]})
+
+    html = first.content.decode()
+    assert first.status_code == 200 and not Pickup.objects.exists()  # no parcel ticked
+    assert "data-error-summary" in html and 'alt="proof.jpg"' in html
+    [kept] = re.findall(r'name="photo_kept" value="([^"]+)"', html)
+    assert reverse("kept-photo", kwargs={"token": kept}) in html
+
+    parcel = Parcel.objects.get()
+    second = client.post(url, {"q": token, "parcels": [parcel.pk], "photo_kept": kept})
+    assert second.status_code == 302
+    handover = Pickup.objects.get()
+    assert handover.photo and handover.photo.storage.exists(handover.photo.name)
+    assert not PendingUpload.objects.exists()
 
 
 def test_it_says_a_wrong_code_is_wrong(station, clerk):

@@ -11,7 +11,7 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from logistics.models import Notification, StaffScope
+from logistics.models import Notification, PendingUpload, StaffScope
 from repairs import services
 from repairs.models import RepairFollower, RepairPhoto, RepairRequest
 from tests.logistics.factories import BuildingFactory, RoomFactory, UserFactory
@@ -737,13 +737,108 @@ def test_it_answers_a_card_with_the_error_when_the_job_moved_on(client, technici
     assert "no longer in a state" in response.text
 
 
-def test_it_refuses_bad_labour_minutes_with_a_message(client, technician, job):
+def test_it_answers_bad_labour_minutes_beside_the_field(client, technician, job):
     as_user(client, technician)
     services.repair_request_start(repair=job, by=technician)
-    response = client.post(reverse("repairs:complete", args=[job.pk]), {"labour_minutes": "-5"})
-    assert "greater than or equal to 0" in messages_of(response)[0]
+    response = client.post(
+        reverse("repairs:complete", args=[job.pk]), {"labour_minutes": "-5", "note": "Fixed"}
+    )
+    assert response.status_code == 400
+    assert (
+        "data-error-summary" in response.text
+        and 'href="#id_complete_labour_minutes"' in response.text
+    )
+    assert "greater than or equal to 0" in response.text
+    assert "Fixed</textarea>" in response.text  # what was typed is kept
     job.refresh_from_db()
     assert job.status == Status.IN_PROGRESS
+
+
+def kept_tokens(response, field="photos") -> list[str]:
+    return re.findall(rf'name="{field}_kept" value="([^"]+)"', response.text)
+
+
+def test_a_completion_that_comes_back_keeps_its_photo(client, technician, job):
+    as_user(client, technician)
+    services.repair_request_start(repair=job, by=technician)
+    url = reverse("repairs:complete", args=[job.pk])
+    first = client.post(url, {"labour_minutes": "-5", "photos": [image_upload("done.jpg")]})
+
+    assert first.status_code == 400 and not job.photos.exists()
+    [token] = kept_tokens(first)
+    assert 'alt="done.jpg"' in first.text and "kept from before" in first.text
+    assert reverse("kept-photo", kwargs={"token": token}) in first.text  # the preview
+    # the one-tap forms and the language switch lead back to the request's page
+    assert f'name="next" value="{job.get_absolute_url()}"' in first.text
+
+    second = client.post(url, {"labour_minutes": "20", "photos_kept": token})
+    assert second.status_code == 302
+    job.refresh_from_db()
+    assert (job.status, job.labour_minutes) == (Status.COMPLETED, 20)
+    photo = job.photos.get(kind=RepairPhoto.Kind.COMPLETION)
+    assert photo.image.storage.exists(photo.image.name)
+    assert not PendingUpload.objects.exists()
+
+
+def test_a_job_card_that_comes_back_keeps_its_photo(client, technician, job):
+    as_user(client, technician)
+    htmx = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": f"job-{job.pk}"}
+    url = reverse("repairs:complete", args=[job.pk])
+    first = client.post(
+        url, {"labour_minutes": "99999", "photos": [image_upload("done.jpg")]}, **htmx
+    )
+
+    assert first.status_code == 200  # htmx swaps 200s only
+    assert first.text.lstrip().startswith(f'<article class="card job-card" id="job-{job.pk}"')
+    assert "Please correct the marked fields." in first.text
+    assert '<details class="action-details" open>' in first.text
+    assert f'id="id_complete_{job.pk}_labour_minutes"' in first.text
+    [token] = kept_tokens(first)
+    assert 'alt="done.jpg"' in first.text
+
+    second = client.post(url, {"labour_minutes": "30", "photos_kept": token}, **htmx)
+    assert "The job is marked completed." in second.text
+    job.refresh_from_db()
+    assert job.status == Status.COMPLETED
+    assert job.photos.filter(kind=RepairPhoto.Kind.COMPLETION).count() == 1
+
+
+def test_a_comment_that_comes_back_keeps_its_photo(client, student, room, category):
+    repair = file_request(student, room, category)
+    as_user(client, student)
+    url = reverse("repairs:comment", args=[repair.pk])
+    first = client.post(url, {"note": "x" * 2001, "photos": [image_upload("spark.png", fmt="PNG")]})
+
+    assert first.status_code == 400 and not repair.photos.exists()
+    assert 'href="#id_comment_note"' in first.text
+    assert '<details class="action-details" open>' in first.text
+    [token] = kept_tokens(first)
+    assert 'alt="spark.png"' in first.text
+
+    second = client.post(url, {"note": "It sparks now", "photos_kept": token})
+    assert second.status_code == 302
+    event = repair.events.get(action="comment")
+    assert (event.note, event.photos.count()) == ("It sparks now", 1)
+
+
+def test_another_persons_kept_photo_is_refused_on_an_action_form(
+    client, student, other_student, room, category
+):
+    repair = file_request(student, room, category)
+    url = reverse("repairs:comment", args=[repair.pk])
+    as_user(client, other_student)
+    theirs = file_request(other_student, room, category)
+    first = client.post(
+        reverse("repairs:comment", args=[theirs.pk]),
+        {"note": "x" * 2001, "photos": [image_upload()]},
+    )
+    [token] = kept_tokens(first)
+
+    as_user(client, student)
+    response = client.post(url, {"note": "Mine", "photos_kept": token})
+    assert response.status_code == 400
+    assert "could not be kept" in response.text
+    assert not repair.events.filter(action="comment").exists()
 
 
 def test_it_hands_a_job_back_and_it_leaves_the_workbench(client, technician, job):
