@@ -44,6 +44,15 @@ PAGES = [
     (None, "/dining/", "dining-today", ("mobile", "desktop")),
     ("canteen_staff", "/dining/staff/", "dining-staff-home", ("mobile",)),
     ("logistics_manager", "/dining/figures/", "dining-figures", ("desktop",)),
+    # The menu editor at 360 px: the first published menu of the staff's grid, rows as cards.
+    (
+        "canteen_staff",
+        "/dining/staff/",
+        "dining-menu-editor",
+        ("mobile",),
+        {"click": "main a.menu-cell.status-published", "full_page": True},
+    ),
+    (None, "/dining/canteens/mh-1/prices/", "dining-price-board", ("mobile",)),
     # Reviews: student2's finished repair waiting for a rating and complaint awaiting confirmation.
     (
         "student2",

@@ -157,9 +157,8 @@ class RepairActionView(ObjectActionView):
     ) -> HttpResponse:
         """The job card (htmx: 200, which htmx swaps in) or the request's page (400) with `form`
         filled in."""
-        if request.htmx:
-            text = str(_("Please correct the marked fields."))
-            return self._card(request, obj, ok=False, text=text, form=form)
+        if request.htmx:  # the form's error summary says it
+            return self._card(request, obj, ok=False, text="", form=form)
         repair = detail_queryset(request.user).get(pk=obj.pk)
         forms = action_forms(repair.allowed_actions(request.user), bound={action: form})
         return request_page(request, repair, forms, status=400)

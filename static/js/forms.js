@@ -167,6 +167,17 @@
     setBusy(form, true);
   }, true);
 
+  // A card that htmx swapped in with its form's errors: the focus goes to its summary.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var box = event.target;
+    var summary = box && box.isConnected && box.querySelector
+      ? box.querySelector("[data-error-summary]")
+      : null;
+    if (summary) {
+      summary.focus();
+    }
+  });
+
   document.addEventListener("htmx:afterRequest", function (event) {
     var form = event.detail.elt && event.detail.elt.closest ? event.detail.elt.closest("form") : null;
     if (form) {

@@ -149,7 +149,20 @@ def _kept_umbrella() -> dict[str, Any]:
 
 PAGES: list[Page] = [
     # --- core ---------------------------------------------------------------------------------
-    Page("home", ANON, STUDENT, TECHNICIAN, DISPATCHER, CANTEEN, MANAGER),
+    Page(
+        "home",
+        ANON,
+        STUDENT,
+        TEACHER,
+        TECHNICIAN,
+        DISPATCHER,
+        CANTEEN,
+        DORMS,
+        MAILROOM,
+        LOSTFOUND,
+        MANAGER,
+        SUPERVISOR,
+    ),
     Page("command-centre", MANAGER, SUPERVISOR, DISPATCHER, DORMS),
     Page("manager-overview", MANAGER, SUPERVISOR),
     Page("reports:list", MANAGER, SUPERVISOR),

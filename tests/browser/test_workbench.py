@@ -2,10 +2,12 @@
 "completed today" count follows, messages sit on the card tapped, and no CSP violation fires."""
 
 import pytest
+from playwright.sync_api import expect
 
 from logistics.roles import Role
-from repairs.models import RepairRequest
+from repairs.models import RepairPhoto, RepairRequest
 from tests.browser.conftest import CSP_VIOLATIONS
+from tests.browser.test_forms_keep_work import jpeg
 from tests.logistics.factories import UserFactory
 from tests.repairs.factories import RepairRequestFactory
 
@@ -49,6 +51,32 @@ def test_it_updates_the_count_and_the_card_without_csp_violations(open_as, jobs)
     message = bench.locator(f"#job-{first.pk} [role=status]")
     assert "completed" in message.inner_text()
     assert bench.locator(f"#job-{second.pk} [role=status]").count() == 0
+
+
+def test_a_card_that_comes_back_keeps_the_photo_of_the_finished_work(open_as, jobs):
+    technician, first, _second = jobs
+    bench = open_as(technician)
+    bench.goto("/repairs/workbench/")
+    card = bench.locator(f"#job-{first.pk}")
+    card.locator("summary", has_text="Complete").click()
+    broken = {"name": "blurry.jpg", "mimeType": "image/jpeg", "buffer": b"not a photo"}
+    finished = {"name": "tap.jpg", "mimeType": "image/jpeg", "buffer": jpeg()}
+    card.locator("input[name=photos]").set_input_files([finished, broken])
+    card.locator("form[action$='/complete/'] button[type=submit]").click()
+
+    card.locator("[data-error-summary]").wait_for()
+    assert "blurry.jpg" in card.locator("[data-error-summary]").inner_text()
+    # the focus goes to the summary once the card is in place
+    expect(card.locator("[data-error-summary]")).to_be_focused()
+    assert card.locator("[data-kept-photos] img[alt='tap.jpg']").count() == 1
+    assert not RepairRequest.objects.get(pk=first.pk).photos.exists()
+
+    card.locator("input[name=labour_minutes]").fill("15")
+    card.locator("form[action$='/complete/'] button[type=submit]").click()
+    bench.locator("#done-today", has_text="1 completed today").wait_for()
+    done = RepairRequest.objects.get(pk=first.pk)
+    assert (done.status, done.labour_minutes) == (RepairRequest.Status.COMPLETED, 15)
+    assert done.photos.filter(kind=RepairPhoto.Kind.COMPLETION).count() == 1
 
 
 def test_it_shows_the_offline_message_on_the_card_tapped(open_as, jobs):

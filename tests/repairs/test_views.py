@@ -790,7 +790,8 @@ def test_a_job_card_that_comes_back_keeps_its_photo(client, technician, job):
 
     assert first.status_code == 200  # htmx swaps 200s only
     assert first.text.lstrip().startswith(f'<article class="card job-card" id="job-{job.pk}"')
-    assert "Please correct the marked fields." in first.text
+    assert "data-error-summary" in first.text
+    assert f'href="#id_complete_{job.pk}_labour_minutes"' in first.text
     assert '<details class="action-details" open>' in first.text
     assert f'id="id_complete_{job.pk}_labour_minutes"' in first.text
     [token] = kept_tokens(first)
