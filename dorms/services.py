@@ -34,7 +34,13 @@ from .models import (
 )
 from .querysets import managed_building_ids, recipients_of
 from .richtext import plain_text
-from .workflow import NOTICE_MACHINE, lead_time_message, lead_time_shortfall, publish_errors
+from .workflow import (
+    NOTICE_MACHINE,
+    draft_errors,
+    lead_time_message,
+    lead_time_shortfall,
+    publish_errors,
+)
 
 Status = Notice.Status
 PUSH_INTERVAL = timedelta(hours=1)
@@ -140,6 +146,8 @@ def notice_save(
             setattr(notice, name, value)
     if notice.kind != Kind.OUTAGE:
         notice.utility = ""
+    if problems := draft_errors(notice):
+        raise workflow.InvalidInput(fields=problems)
     notice.audience = audience.audience
     notice.campus = audience.resolved_campus()
     notice.save()

@@ -69,15 +69,20 @@ def lead_time_message(rule: LeadTimeRule) -> str:
     )
 
 
+def draft_errors(notice: Notice) -> dict[str, list[str]]:
+    """What stops a notice from being saved even as a draft, by field."""
+    if notice.is_outage and not notice.utility:
+        return {"utility": [str(_("Say which utility is stopped."))]}
+    return {}
+
+
 def publish_errors(notice: Notice) -> dict[str, list[str]]:
     """What stops a notice from being published, by field."""
-    errors: dict[str, list[str]] = {}
+    errors = draft_errors(notice)
     needs_expiry = notice.kind in (Kind.OUTAGE, Kind.EMERGENCY)
     if needs_expiry and notice.valid_until is None:
         errors["valid_until"] = [str(_("Outages and emergencies need a 'valid until' time."))]
     if notice.is_outage:
-        if not notice.utility:
-            errors["utility"] = [str(_("Say which utility is stopped."))]
         if notice.starts_at is None or notice.ends_at is None:
             errors["starts_at"] = [str(_("An outage needs its start and end."))]
         elif notice.ends_at <= notice.starts_at:

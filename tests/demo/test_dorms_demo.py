@@ -34,6 +34,7 @@ def test_it_plans_a_water_outage_tomorrow_and_keeps_a_past_power_cut(seeded):
 
 def test_about_70_percent_acknowledged_the_safety_notice(seeded):
     notice = Notice.objects.get(requires_ack=True, ack_deadline__gt=timezone.now())
+    assert notice.kind == "safety"
     residents = User.objects.filter(dorm_room__building__code__in=["D1", "D2"]).count()
     acknowledged = NoticeRead.objects.filter(notice=notice, acknowledged_at__isnull=False).count()
     assert 0.65 <= acknowledged / residents <= 0.75

@@ -37,3 +37,14 @@ def test_it_writes_about_1500_parcels_in_every_situation(seeded):
     waiting = parcels.filter(recipient__username="student", status="waiting")
     assert waiting.filter(arrived_at__gt=timezone.now() - timezone.timedelta(hours=1)).count() == 3
     assert not parcels.filter(events__isnull=True).exists()
+
+
+def test_the_parcels_arrived_over_the_last_30_days_with_numbers_their_carriers_print(seeded):
+    from parcels.carriers import guess
+
+    now = timezone.now()
+    arrivals = [now - arrived for arrived in Parcel.objects.values_list("arrived_at", flat=True)]
+    assert timezone.timedelta(days=29) < max(arrivals) <= timezone.timedelta(days=31)
+    assert len({age.days for age in arrivals}) >= 30  # every day of the month, not a few
+    for number, carrier in Parcel.objects.values_list("tracking_number", "carrier"):
+        assert carrier in guess(number).candidates, (number, carrier)

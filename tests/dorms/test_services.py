@@ -10,6 +10,7 @@ from dorms.models import Notice, NoticeDelivery, NoticeRead
 from dorms.services import AudienceSpec
 from logistics import workflow
 from logistics.models import Notification
+from logistics.roles import Role
 from tests.dorms.factories import (
     NoticeFactory,
     dorm_manager_of,
@@ -17,7 +18,12 @@ from tests.dorms.factories import (
     resident_of,
     water_outage,
 )
-from tests.logistics.factories import BuildingFactory, RoomFactory
+from tests.logistics.factories import (
+    BuildingFactory,
+    DepartmentFactory,
+    RoomFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -140,8 +146,11 @@ def test_it_lets_an_emergency_repair_be_announced_while_it_happens(dorm_manager,
     assert notice.is_active_outage
 
 
-def test_it_requires_valid_until_for_emergencies(dorm_manager, building):
-    notice = _draft(dorm_manager, [building], kind="emergency")
+@pytest.mark.parametrize(
+    "data", [{"kind": "emergency"}, {"kind": "outage", "utility": "water"}], ids=lambda d: d["kind"]
+)
+def test_it_requires_valid_until_for_emergencies_and_outages(dorm_manager, building, data):
+    notice = _draft(dorm_manager, [building], **data)
     with pytest.raises(workflow.InvalidInput) as raised:
         services.notice_publish(notice=notice, by=dorm_manager)
     assert "valid_until" in raised.value.fields
@@ -244,6 +253,31 @@ def test_a_floor_audience_reaches_only_that_floor(building):
     notice.targets.create(building=building, floor=3)
     services.notice_deliver_batch(delivery_id=_delivery(notice).pk)
     assert list(Notification.objects.values_list("recipient_id", flat=True)) == [upstairs.pk]
+
+
+@pytest.mark.parametrize(
+    ("audience", "target", "reached"),
+    [
+        ("roles", {"role": "teacher"}, {"teacher"}),
+        ("departments", {"department": "office"}, {"teacher"}),
+        ("campus", {}, {"teacher", "resident"}),
+    ],
+)
+def test_a_role_department_or_campus_audience_reaches_exactly_its_people(
+    building, audience, target, reached
+):
+    office = DepartmentFactory(code="HQ", campus=building.campus)
+    people = {
+        "teacher": UserFactory(username="t1", roles=[Role.TEACHER], department=office),
+        "resident": resident_of(RoomFactory(building=building), "s1"),
+    }
+    resident_of(RoomFactory(building=BuildingFactory(code="W1")), "s2")  # another campus
+    UserFactory(username="t2", roles=[Role.STUDENT], department=DepartmentFactory(code="X"))
+    notice = published(campus=building.campus, audience=audience)
+    notice.targets.create(**{k: office if v == "office" else v for k, v in target.items()})
+    services.notice_deliver_batch(delivery_id=_delivery(notice).pk)
+    got = set(Notification.objects.values_list("recipient_id", flat=True))
+    assert got == {people[name].pk for name in reached}
 
 
 def test_it_counts_an_avoided_report_once(building, student):

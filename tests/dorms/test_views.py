@@ -88,6 +88,14 @@ def test_the_form_offers_only_the_managers_buildings(
     assert not Notice.objects.exists()
 
 
+def test_an_outage_without_its_utility_is_answered_on_the_form(client, dorm_manager, building):
+    client = _client(client, dorm_manager)
+    response = client.post(reverse("dorms:notice-create"), _form(building, kind="outage"))
+    assert response.status_code == 400
+    assert response.context["form"].errors["utility"] == ["请选择停供类型。"]
+    assert not Notice.objects.exists()
+
+
 def test_publishing_a_water_outage_20_hours_ahead_asks_for_a_reason(client, dorm_manager, building):
     client = _client(client, dorm_manager)
     starts = timezone.now() + timedelta(hours=20)
