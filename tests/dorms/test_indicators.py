@@ -48,9 +48,17 @@ def hazard(room, *, deadline_in: float, created_hours_ago: float = 200, **fields
     )
 
 
+def earlier_today():
+    """A moment today (local) and past, whatever the time: halfway from midnight to now."""
+    now = timezone.now()
+    midnight = daily.day_bounds(timezone.localdate(now))[0]
+    return midnight + (now - midnight) / 2
+
+
 def acknowledgements(notice, residents, *, on_time: int, late: int = 0) -> None:
+    after = notice.ack_deadline + (timezone.now() - notice.ack_deadline) / 2  # late, not ahead
     for n, person in enumerate(residents[: on_time + late]):
-        at = notice.ack_deadline - H if n < on_time else notice.ack_deadline + H
+        at = notice.ack_deadline - H if n < on_time else after
         NoticeRead.objects.create(notice=notice, user=person, acknowledged_at=at)
 
 
@@ -61,13 +69,15 @@ def campus_data(db):
     west_room = RoomFactory(building=west, number="201", floor=2)
     east_people = [resident_of(east_rooms[n % 3], f"e{n}") for n in range(6)]
     west_people = [resident_of(west_room, f"w{n}") for n in range(4)]
-    # outages: one going on in both buildings, one in east only, one over, one withdrawn
-    water_outage([east, west], starts_in=-2 * H)
-    water_outage([east], starts_in=-1 * H)
-    water_outage([west], starts_in=-30 * H, lasts=3 * H)
-    water_outage([west], starts_in=-1 * H, withdraws=True)
-    # acknowledgements: due today (an hour ago) in both buildings, and due two days ago in east
-    today_notice = published(buildings=[east, west], requires_ack=True, ack_deadline=ago(1))
+    # outages: one going on in both buildings, one in east only, one over, one withdrawn; each
+    # published an hour before it started
+    water_outage([east, west], starts_in=-2 * H, published_at=ago(3))
+    water_outage([east], starts_in=-1 * H, published_at=ago(2))
+    water_outage([west], starts_in=-30 * H, lasts=3 * H, published_at=ago(31))
+    water_outage([west], starts_in=-1 * H, withdraws=True, published_at=ago(2))
+    # acknowledgements: due earlier today in both buildings, and due two days ago in east
+    deadline = earlier_today()
+    today_notice = published(buildings=[east, west], requires_ack=True, ack_deadline=deadline)
     acknowledgements(today_notice, east_people, on_time=4, late=1)
     acknowledgements(today_notice, west_people, on_time=1)
     earlier = published(buildings=[east], requires_ack=True, ack_deadline=ago(48))
@@ -144,7 +154,11 @@ def test_a_past_days_states_are_those_at_its_end(campus_data):
     yesterday = timezone.localdate() - timedelta(days=1)
     midnight = daily.day_bounds(yesterday)[1]
     outages = Notice.objects.filter(
-        kind="outage", withdraws=False, starts_at__lte=midnight, ends_at__gt=midnight
+        kind="outage",
+        withdraws=False,
+        published_at__lte=midnight,
+        starts_at__lte=midnight,
+        ends_at__gt=midnight,
     )
     hazards = Hazard.objects.filter(deadline__lt=midnight).exclude(fixed_at__lte=midnight)
     found = values(Period.DAY, yesterday)

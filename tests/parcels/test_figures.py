@@ -201,7 +201,8 @@ def test_it_exports_the_days_with_the_forecast_and_the_carriers(client, station,
     refresh()
     client_of(client, manager)
     today = timezone.localdate()
-    query = {"start": (today - timedelta(days=2)).isoformat(), "end": today.isoformat()}
+    # 2.5 days ago is the day before yesterday or the day before that, as the clock goes
+    query = {"start": (today - timedelta(days=3)).isoformat(), "end": today.isoformat()}
     response = client.get(reverse("parcels:peak-export"), {**query, "headers": "keys"})
     assert response.status_code == 200
     rows = list(
@@ -209,7 +210,7 @@ def test_it_exports_the_days_with_the_forecast_and_the_carriers(client, station,
     )
     history = [r for r in rows if r["kind"] == "history"]
     assert [r["day"] for r in history] == [
-        (today - timedelta(days=n)).isoformat() for n in (2, 1, 0)
+        (today - timedelta(days=n)).isoformat() for n in (3, 2, 1, 0)
     ]
     assert sum(int(r["arrived"]) for r in history) == 6  # the JD parcel came six days ago
     assert len([r for r in rows if r["kind"] == "forecast"]) == 6  # after today
