@@ -8,7 +8,8 @@ from logistics.forms import (
     IsoDateInput,
     IsoDateTimeInput,
     PhotosField,
-    keep_photos_for,
+    PortalForm,
+    PortalModelForm,
     limit_photos,
 )
 from logistics.tabular import MAX_BYTES
@@ -19,7 +20,7 @@ from .models import DISH_EDITABLE_FIELDS, Allergen, Dish, DishCategory, MenuTemp
 MONEY = {"required": False, "min_value": 0, "max_digits": 8, "decimal_places": 2}
 
 
-class DishForm(forms.ModelForm):
+class DishForm(PortalModelForm):
     """Every field of a dish; the photo is checked and re-encoded (logistics.uploads)."""
 
     photo_upload = PhotosField(
@@ -44,10 +45,9 @@ class DishForm(forms.ModelForm):
             ),
         }
 
-    def __init__(self, *args, canteen, owner=None, **kwargs):
+    def __init__(self, *args, canteen, **kwargs):
         super().__init__(*args, **kwargs)
         self.canteen = canteen
-        keep_photos_for(self, owner)
         limit_photos(self)
         self.fields["window"].queryset = Window.objects.filter(canteen=canteen)
         self.fields["category"].queryset = DishCategory.objects.all()
@@ -74,7 +74,7 @@ class DishForm(forms.ModelForm):
         return data
 
 
-class MenuItemForm(forms.Form):
+class MenuItemForm(PortalForm):
     """One dish on the menu with that day's prices (empty: the dish's standard price)."""
 
     dish = forms.IntegerField(widget=forms.HiddenInput)
@@ -88,7 +88,7 @@ MenuItemFormSet = forms.formset_factory(
 )
 
 
-class PublishForm(forms.Form):
+class PublishForm(PortalForm):
     """Publish now or at a time; the reason acknowledges price rule warnings."""
 
     publish_at = forms.DateTimeField(
@@ -105,7 +105,7 @@ class PublishForm(forms.Form):
     )
 
 
-class CopyForm(forms.Form):
+class CopyForm(PortalForm):
     """Copy a previous day or week into this date (drafts)."""
 
     from_date = forms.DateField(label=_("Copy from"), widget=IsoDateInput)
@@ -118,7 +118,7 @@ class CopyForm(forms.Form):
     all_meals = forms.BooleanField(label=_("All meals (not only this one)"), required=False)
 
 
-class TemplateForm(forms.Form):
+class TemplateForm(PortalForm):
     """Apply a weekly template to the week of this date."""
 
     template = forms.ModelChoiceField(label=_("Weekly template"), queryset=MenuTemplate.objects)
@@ -133,7 +133,7 @@ class TemplateForm(forms.Form):
             ]
 
 
-class ImportForm(forms.Form):
+class ImportForm(PortalForm):
     file = forms.FileField(
         label=_("CSV or XLSX file"),
         help_text=_("The first row names the columns, as in the template."),

@@ -29,9 +29,18 @@ class PortalForm(forms.Form):
         keep_photos_for(self, owner)
 
 
+class PortalModelForm(forms.ModelForm):
+    """PortalForm's rules for a model form: labels without a colon, photos kept for `owner`."""
+
+    def __init__(self, *args, owner=None, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        keep_photos_for(self, owner)
+
+
 def keep_photos_for(form, owner) -> None:
     """Lets the form's photo fields keep their photos for `owner` when it comes back with errors
-    (PortalForm does it; a ModelForm calls it from its __init__)."""
+    (PortalForm and PortalModelForm do it; ObjectActionView for any action form)."""
     for field in form.fields.values():
         if isinstance(field, PhotosField):
             field.owner = owner

@@ -6,7 +6,13 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from logistics.forms import IsoDateTimeInput, PhotosField, PortalForm, limit_photos
+from logistics.forms import (
+    IsoDateTimeInput,
+    PhotosField,
+    PortalForm,
+    PortalModelForm,
+    limit_photos,
+)
 from logistics.models import Building
 from lostfound.models import Category, Desk, Disposal, FoundItem
 from lostfound.services import MAX_PHOTOS
@@ -194,7 +200,7 @@ class LostReportForm(PortalForm):
         }
 
 
-class CategoryForm(forms.ModelForm):
+class CategoryForm(PortalModelForm):
     class Meta:
         model = Category
         fields = [

@@ -8,13 +8,13 @@ from django.utils.translation import gettext_lazy as _
 
 from dining.models import PriceRule
 from dining.pricing.services import RULE_FIELDS, rule_requirements
-from logistics.forms import IsoDateInput
+from logistics.forms import IsoDateInput, PortalForm, PortalModelForm
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 366
 
 
-class PriceRuleForm(forms.ModelForm):
+class PriceRuleForm(PortalModelForm):
     """A rule; the numbers a kind needs are checked here and again by the service."""
 
     class Meta:
@@ -32,7 +32,7 @@ class PriceRuleForm(forms.ModelForm):
         return cleaned
 
 
-class PeriodForm(forms.Form):
+class PeriodForm(PortalForm):
     """A period of whole days (both ends included); the last 30 days by default."""
 
     start = forms.DateField(label=_("From"), required=False, widget=IsoDateInput)

@@ -31,6 +31,7 @@ from dining import cache, selectors, services
 from dining import reviews as dish_reviews
 from dining.models import Canteen, ClosedDay, Meal, MenuItem, OpeningHours
 from dining.selectors import DishFilter
+from logistics.forms import PortalForm
 from reviews.services import author_shown, event_review
 
 logger = logging.getLogger(__name__)
@@ -52,7 +53,7 @@ class Page:
 TOMORROW = "tomorrow"
 
 
-class MenuFilterForm(forms.Form):
+class MenuFilterForm(PortalForm):
     """The filters of /dining/ (GET); choices come from the cached catalogue."""
 
     canteen = forms.ChoiceField(label=_("Canteen"), required=False)

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from logistics import notifications as service
+from logistics.forms import PortalForm
 from logistics.keyset import keyset_page, other_params
 
 PAGE_SIZE = 20
@@ -68,7 +69,7 @@ def bell(request):
     return render(request, "includes/_bell.html", {"unread_notification_count": count})
 
 
-class PreferenceForm(forms.Form):
+class PreferenceForm(PortalForm):
     email_enabled = forms.BooleanField(
         label=gettext_lazy("Send me notifications by e-mail"), required=False
     )

@@ -9,11 +9,12 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from logistics.forms import PortalForm
 from logistics.places import IMPORT_KINDS, place_import
 from logistics.tabular import MAX_BYTES
 
 
-class PlaceImportForm(forms.Form):
+class PlaceImportForm(PortalForm):
     kind = forms.ChoiceField(
         label=gettext_lazy("What the file holds"),
         choices=[("buildings", gettext_lazy("Buildings")), ("rooms", gettext_lazy("Rooms"))],

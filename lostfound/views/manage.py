@@ -26,7 +26,7 @@ def categories(request):
 def category_edit(request, pk: int | None = None):
     require(request.user.is_manager)
     category = get_object_or_404(Category, pk=pk) if pk else Category()
-    form = CategoryForm(request.POST or None, instance=category, label_suffix="")
+    form = CategoryForm(request.POST or None, instance=category)
     if request.method == "POST" and form.is_valid():
         try:
             services.category_save(category=form.instance, by=request.user)

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from logistics.charts import Series, line_chart
-from logistics.forms import IsoDateInput
+from logistics.forms import IsoDateInput, PortalForm
 from logistics.models import Building, Campus, Department
 from logistics.spreadsheets import (
     DATE,
@@ -32,7 +32,7 @@ PRESETS = (7, 30, 90, 365)
 WEEKDAYS = (_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun"))
 
 
-class PeriodForm(forms.Form):
+class PeriodForm(PortalForm):
     """A period of whole days (both ends included, at most two years), in the site's zone."""
 
     start = forms.DateField(label=_("From"), required=False, widget=IsoDateInput)

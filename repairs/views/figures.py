@@ -12,7 +12,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 
-from logistics.forms import IsoDateInput
+from logistics.forms import IsoDateInput, PortalForm
 from logistics.spreadsheets import export_response
 from repairs import export
 from repairs.daily import daily_repair_figures, figures_scope
@@ -23,7 +23,7 @@ DEFAULT_DAYS = 30
 PRESETS = (7, 30, 90, 365)
 
 
-class PeriodForm(forms.Form):
+class PeriodForm(PortalForm):
     """A period of whole days (both ends included), in the site's time zone."""
 
     start = forms.DateField(label=gettext_lazy("From"), required=False, widget=IsoDateInput)

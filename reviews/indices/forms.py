@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from logistics.forms import IsoDateInput, IsoMonthInput
+from logistics.forms import IsoDateInput, IsoMonthInput, PortalForm
 from reviews.models import IndexRow, Subject
 from reviews.registry import event_types
 
@@ -24,7 +24,7 @@ class EventTypeField(forms.ChoiceField):
         super().__init__(label=_("Service"), required=False, choices=event_type_choices, **kwargs)
 
 
-class RankingForm(forms.Form):
+class RankingForm(PortalForm):
     """Which ranking: kind, period (day, week, month) and its start, service, minimum sample."""
 
     kind = forms.ChoiceField(
@@ -55,7 +55,7 @@ class RankingForm(forms.Form):
         }
 
 
-class TrendForm(forms.Form):
+class TrendForm(PortalForm):
     period = forms.ChoiceField(
         label=pgettext_lazy("trend step: by month or by week", "By"),
         required=False,
@@ -76,7 +76,7 @@ class MonthField(forms.DateField):
     default_error_messages = {"invalid": _("Enter a month as YYYY-MM.")}
 
 
-class ExportForm(forms.Form):
+class ExportForm(PortalForm):
     """The month of the assessment export, its format and service."""
 
     month = MonthField(label=_("Month"), required=False, widget=IsoMonthInput)

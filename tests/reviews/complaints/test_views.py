@@ -271,3 +271,17 @@ def test_it_sends_a_double_tapped_complaint_once(student, department):
 
     assert Complaint.objects.count() == 1
     assert second.status_code == 302 and second["Location"] == first["Location"]
+
+
+def test_it_names_what_a_complaint_is_about_with_chinese_punctuation(student):
+    dish = DishFactory(name="红烧肉")
+    dish.canteen.department = DepartmentFactory(code="dining")
+    dish.canteen.save(update_fields=["department"])
+    data = {"subject": f"dish:{dish.pk}", "kind": "complaint", "title": "Price", "body": "Up"}
+    browser(student).post(url("complaint-new"), data)
+    chinese = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    chinese.force_login(student)
+
+    page = chinese.get(Complaint.objects.get().get_absolute_url()).content.decode()
+    assert "菜品：红烧肉" in page
+    assert "Dish: " in browser(student).get(url("complaint-new"), {"subject": data["subject"]}).text
