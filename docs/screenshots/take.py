@@ -32,7 +32,6 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
-    "--lang=zh-CN",  # the browser's own widgets (date and time inputs) in Chinese too
 ]
 
 # (account, path, file name, widths[, options: click, query, full_page])
