@@ -124,9 +124,9 @@ def test_it_keeps_department_rows_for_a_dispatcher_of_one_department(db):
     filed(5, category=CategoryFactory(), team=unit)
     filed(5, category=CategoryFactory())
     refresh(days=2)
-    today = timezone.localdate()
+    day = timezone.localdate(timezone.now() - timedelta(hours=5))  # yesterday before 05:00
 
-    figures = daily_repair_figures(scope=figures_scope(dispatcher), start=today, end=today)
+    figures = daily_repair_figures(scope=figures_scope(dispatcher), start=day, end=day)
 
     assert figures.total == 2
 
