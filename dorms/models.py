@@ -108,6 +108,9 @@ class Notice(models.Model):
     search_tokens = SearchTokensField(sources=("title", "body"))
 
     objects = NoticeQuerySet.as_manager()
+    # On top of every list: pinned notices and emergencies. Lists show current notices, so an
+    # emergency leaves the top when it expires. `on_top` is the same rule for one notice.
+    ON_TOP = models.Q(pinned=True) | models.Q(kind=Kind.EMERGENCY)
 
     class Meta:
         verbose_name = _("notice")
@@ -135,6 +138,10 @@ class Notice(models.Model):
     @property
     def is_outage(self) -> bool:
         return self.kind == Kind.OUTAGE
+
+    @property
+    def on_top(self) -> bool:
+        return self.pinned or self.kind == Kind.EMERGENCY
 
     @property
     def is_frozen(self) -> bool:

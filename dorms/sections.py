@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from .acks import acknowledgement_rates
 from .inspections.models import Hazard
-from .models import Kind, Notice, NoticeRead
+from .models import Notice, NoticeRead
 from .outages import outages_for_user
 
 SHOWN = 3
@@ -26,17 +26,16 @@ def my_building_context(request: HttpRequest) -> dict:
     outages = list(outages_for_user(user, now=now)[:SHOWN])
     acked = NoticeRead.objects.filter(user=user, acknowledged_at__isnull=False).values("notice")
     ack_due = Q(requires_ack=True) & ~Q(pk__in=acked)
-    pinned_q = Q(pinned=True) | Q(kind=Kind.EMERGENCY)
     rows = list(
         Notice.objects.addressed_to(user)
         .current(now)
         .annotate(
-            attention=Case(When(pinned_q | ack_due, then=0), default=1),
+            attention=Case(When(Notice.ON_TOP | ack_due, then=0), default=1),
             ack_due=Case(When(ack_due, then=True), default=False, output_field=BooleanField()),
         )
         .order_by("attention", "-published_at", "-id")[: 4 * SHOWN]
     )
-    pinned = [n for n in rows if n.pinned or n.kind == Kind.EMERGENCY][:SHOWN]
+    pinned = [n for n in rows if n.on_top][:SHOWN]
     acks_due = [n for n in rows if n.ack_due and n not in pinned][:SHOWN]
     newest = [n for n in rows if n not in pinned and n not in acks_due]
     newest.sort(key=lambda n: (n.published_at, n.pk), reverse=True)

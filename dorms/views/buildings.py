@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from ..inspections.models import Hazard, RoomCheck
-from ..models import Kind, Notice, NoticeRead
+from ..models import Notice, NoticeRead
 from ..outages import outages_for_user
 
 SHOWN = 10
@@ -31,16 +31,8 @@ def my_building(request):
         "room": room,
         "building": room.building if room else None,
         "outages": list(outages_for_user(user, now=now)[:SHOWN]),
-        "pinned": list(
-            current.filter(Q(pinned=True) | Q(kind=Kind.EMERGENCY)).order_by(
-                "-published_at", "-id"
-            )[:SHOWN]
-        ),
-        "notices": list(
-            current.filter(pinned=False)
-            .exclude(kind=Kind.EMERGENCY)
-            .order_by("-published_at", "-id")[:SHOWN]
-        ),
+        "pinned": list(current.filter(Notice.ON_TOP).order_by("-published_at", "-id")[:SHOWN]),
+        "notices": list(current.exclude(Notice.ON_TOP).order_by("-published_at", "-id")[:SHOWN]),
         "acks_due": list(
             current.filter(requires_ack=True)
             .exclude(pk__in=acked)

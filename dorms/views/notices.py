@@ -3,7 +3,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -17,7 +16,7 @@ from .. import services
 from ..errors import LeadTimeWarning
 from ..filters import NoticeFilterSet
 from ..forms import CorrectionForm, NoticeForm, PublishForm
-from ..models import Kind, Notice, NoticeRead
+from ..models import Notice, NoticeRead
 from ..querysets import is_notice_manager
 from ..workflow import NOTICE_MACHINE
 
@@ -44,7 +43,7 @@ def get_managed_notice(user, pk: int) -> Notice:
 
 def pinned_notices(queryset):
     """Pinned notices and current emergencies (pinned until they expire), newest first."""
-    return queryset.current().filter(Q(pinned=True) | Q(kind=Kind.EMERGENCY))[:PINNED_SHOWN]
+    return queryset.current().filter(Notice.ON_TOP)[:PINNED_SHOWN]
 
 
 @login_required

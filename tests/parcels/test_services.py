@@ -7,7 +7,7 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
-from logistics.models import Notification
+from logistics.models import Notification, StaffScope
 from logistics.roles import Role
 from logistics.workflow import InvalidInput, NotAllowed
 from parcels import pickup, services
@@ -190,6 +190,25 @@ def test_it_rate_limits_wrong_codes(station, clerk, settings):
             pickup.lookup(station=station, text="1-1-0000", by=clerk)
     with pytest.raises(TooManyAttempts):
         pickup.lookup(station=station, text="1-1-0000", by=clerk)
+
+
+def test_the_wrong_code_limit_holds_per_station_and_per_clerk(station, clerk, settings):
+    settings.PARCELS_WRONG_CODES_PER_HOUR = 2
+    west = station_with_shelves(code="WEST", name="西区驿站", name_en="West station")
+    StaffScope.objects.create(user=clerk, role=Role.MAILROOM_CLERK, building=west.building)
+    colleague = clerk_of(station, "clerk2")
+    newcomer = clerk_of(west, "clerk3")
+    for who in (clerk, colleague, newcomer):
+        cache.delete_many(pickup._keys(station, who) + pickup._keys(west, who))
+    for _attempt in range(2):
+        with pytest.raises(NothingToPickUp):
+            pickup.lookup(station=station, text="1-1-0000", by=clerk)
+    with pytest.raises(TooManyAttempts):  # the station's limit: another clerk there too
+        pickup.lookup(station=station, text="1-1-0000", by=colleague)
+    with pytest.raises(TooManyAttempts):  # the clerk's limit: at another station too
+        pickup.lookup(station=west, text="1-1-0000", by=clerk)
+    with pytest.raises(NothingToPickUp):  # someone else at another station is not limited
+        pickup.lookup(station=west, text="1-1-0000", by=newcomer)
 
 
 def test_it_lets_a_proxy_collect_with_a_one_time_code(station, clerk, zhang):
