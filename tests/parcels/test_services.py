@@ -229,6 +229,16 @@ def test_it_lets_a_proxy_collect_with_a_one_time_code(station, clerk, zhang):
         pickup.lookup(station=station, text=proxy.code, by=clerk)
 
 
+def test_a_proxy_code_holds_for_its_day_only(station, clerk, zhang):
+    scan(station, clerk, "SF1000000000001", recipient_hint="2024001")
+    yesterday = timezone.localdate() - timedelta(days=1)
+    stale = services.proxy_create(recipient=zhang, proxy_name="李雷", valid_on=yesterday)
+    with pytest.raises(NothingToPickUp):
+        pickup.lookup(station=station, text=stale.code, by=clerk)
+    fresh = services.proxy_create(recipient=zhang, proxy_name="李雷")
+    assert len(pickup.lookup(station=station, text=fresh.code, by=clerk).parcels) == 1
+
+
 def test_it_limits_a_proxy_to_its_parcel(station, clerk, zhang, other_student):
     one, two = (
         scan(station, clerk, f"SF100000000000{n}", recipient_hint="2024001").parcel
