@@ -82,12 +82,32 @@ class Access:
         return [chosen, *inside]
 
 
-def access(user) -> Access | None:
-    """Who may open the command centre: None for anyone else, and for a unit head with no
-    building or department assigned (they have no unit to see)."""
+def sees_everything(user) -> bool:
+    return user.is_superuser or user.has_role(Role.LOGISTICS_MANAGER, Role.SUPERVISOR)
+
+
+def unit_head_scopes(user) -> list[StaffScope]:
+    """The user's StaffScope rows of the unit-head roles they hold (User.scope_rows: one query
+    per request, shared with the pages that narrow by scope)."""
+    held = {role for role in UNIT_HEAD_ROLES if user.has_role(role)}
+    return [scope for scope in user.scope_rows if scope.role in held] if held else []
+
+
+def may_open(user) -> bool:
+    """Who may open the command centre — the one rule the navigation's "Manage" and the page
+    follow: logistics managers, supervisors and superusers; a unit head (a repair dispatcher,
+    a dorm manager) with a building or department assigned. A unit head without one has no
+    unit to see: no link, and the page answers 403. No query but for unit heads (one)."""
     if not user.is_authenticated:
+        return False
+    return sees_everything(user) or bool(unit_head_scopes(user))
+
+
+def access(user) -> Access | None:
+    """What `user` may see in the command centre; None for whoever may not open it."""
+    if not may_open(user):
         return None
-    if user.is_superuser or user.has_role(Role.LOGISTICS_MANAGER, Role.SUPERVISOR):
+    if sees_everything(user):
         return Access(
             everything=True,
             campuses=list(Campus.objects.only("name", "name_en", "code")),
@@ -96,20 +116,12 @@ def access(user) -> Access | None:
                 Department.objects.only("name", "name_en", "code", "campus_id").order_by("code")
             ),
         )
-    held = [role for role in UNIT_HEAD_ROLES if user.has_role(role)]
-    if not held:
-        return None
-    scopes = StaffScope.objects.filter(user=user, role__in=held).select_related(
-        "building", "department"
-    )
     buildings, departments = {}, {}
-    for scope in scopes.order_by("pk"):
+    for scope in unit_head_scopes(user):
         if scope.building_id:
             buildings[scope.building_id] = scope.building
         if scope.department_id:
             departments[scope.department_id] = scope.department
-    if not buildings and not departments:
-        return None
     return Access(
         everything=False, buildings=list(buildings.values()), departments=list(departments.values())
     )

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
-from logistics.roles import UNIT_HEAD_ROLES, Role
+from logistics.roles import Role
 
 
 @dataclass(frozen=True)
@@ -49,11 +49,11 @@ def can_view_manager_overview(user) -> bool:
 
 
 def may_open_command_centre(user) -> bool:
-    """Whether the navigation offers the command centre: managers, supervisors and unit heads.
-    By role only (no query on every page); a unit head with no unit is told so by the page."""
-    return can_view_manager_overview(user) or (
-        user.is_authenticated and user.has_role(*UNIT_HEAD_ROLES)
-    )
+    """Whether the navigation offers the command centre: the page's own rule
+    (logistics.command_centre.may_open), so no one is shown a link that answers 403."""
+    from logistics.command_centre import may_open
+
+    return may_open(user)
 
 
 def portal_services() -> list[dict]:

@@ -34,11 +34,7 @@ def can_dispatch(user: User | None, repair: RepairRequest) -> bool:
 
 def _dispatcher_scopes(user: User) -> list[StaffScope]:
     """The user's dispatcher scopes, read once per user object (a list page asks per row)."""
-    scopes = getattr(user, "_repair_dispatcher_scopes", None)
-    if scopes is None:
-        scopes = list(user.scoped(Role.REPAIR_DISPATCHER))
-        user._repair_dispatcher_scopes = scopes
-    return scopes
+    return [scope for scope in user.scope_rows if scope.role == Role.REPAIR_DISPATCHER]
 
 
 def require(allowed: bool) -> None:

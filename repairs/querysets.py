@@ -142,7 +142,11 @@ def department_q(department_id: int) -> Q:
 
 def dispatcher_scope(user: User) -> Q:
     """The requests a repair dispatcher serves: their scoped units, or all when unscoped."""
-    scopes = list(user.scoped(Role.REPAIR_DISPATCHER).values_list("department_id", "building_id"))
+    scopes = [
+        (scope.department_id, scope.building_id)
+        for scope in user.scope_rows
+        if scope.role == Role.REPAIR_DISPATCHER
+    ]
     if not scopes:
         return Q(pk__isnull=False)
     q = Q(pk__in=[])

@@ -96,6 +96,16 @@ class User(AbstractUser):
     def scoped(self, role: str) -> "models.QuerySet[StaffScope]":
         return self.staff_scopes.filter(role=role)
 
+    @cached_property
+    def scope_rows(self) -> list["StaffScope"]:
+        """Every StaffScope of this user (any role), with its building and department, read
+        once per request: the navigation's "Manage" and the pages that narrow by scope share
+        it. Filter by `role` in Python; `scoped(role)` is the queryset for subqueries."""
+        if not self.pk:
+            return []
+        rows = self.staff_scopes.select_related("building", "department").order_by("pk")
+        return list(rows)
+
 
 class StaffScope(models.Model):
     """Limits a staff role of a user to the units they serve: a department and/or a building."""

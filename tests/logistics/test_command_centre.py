@@ -174,6 +174,26 @@ def test_the_navigation_offers_it_to_managers_and_unit_heads_only(client, manage
     assert f'href="{reverse("manager-overview")}"' not in page(client, dispatcher).content.decode()
 
 
+def test_the_link_and_the_page_follow_one_rule(client, manager, student, registry):
+    """Whoever sees "Manage" opens the page; whoever does not gets 403 there — an unscoped
+    dispatcher or dorm manager (a unit head with no unit) included."""
+    cast = [
+        (manager, True),
+        (unit_head(building=BuildingFactory()), True),
+        (unit_head(Role.DORM_MANAGER, department=DepartmentFactory()), True),
+        (UserFactory(roles=[Role.REPAIR_DISPATCHER]), False),
+        (UserFactory(roles=[Role.DORM_MANAGER]), False),
+        (unit_head(Role.MAILROOM_CLERK, building=BuildingFactory()), False),
+        (student, False),
+    ]
+    for user, allowed in cast:
+        assert command_centre.may_open(user) is allowed, user
+        client.force_login(user)
+        home = client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        assert (f'class="nav-manage" href="{URL}"' in home) is allowed, user
+        assert client.get(URL).status_code == (200 if allowed else 403), user
+
+
 # --- needs me today ------------------------------------------------------------------------------
 
 

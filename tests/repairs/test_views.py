@@ -664,11 +664,12 @@ def test_it_counts_open_jobs_per_technician(
     )
     RepairRequestFactory(assignee=technician, status=Status.CLOSED)
     as_user(client, dispatcher)
-    # session, user, roles, the one aggregate query of the technicians, whatever their number
-    with django_assert_num_queries(4):
+    # session, user, roles, the one aggregate query of the technicians, whatever their number,
+    # and the dispatcher's scopes for the navigation's "Manage" (command_centre.may_open)
+    with django_assert_num_queries(5):
         response = client.get(reverse("repairs:workload"))
     UserFactory.create_batch(3, roles=["technician"])
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         client.get(reverse("repairs:workload"))
     rows = {row.pk: row for row in response.context["rows"]}
     assert (rows[technician.pk].open_jobs, rows[technician.pk].overdue) == (3, 1)
