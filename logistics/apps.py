@@ -27,7 +27,7 @@ class LogisticsConfig(AppConfig):
         register_core_entries(relay_interval=settings.OUTBOX_RELAY_INTERVAL)
         register_scope_area("places")
         register_scope_area("notifications")
-        register_scope_area("supervision")  # the city supervision export reads
+        register_scope("supervision:read")  # the city export is read only: no write scope
         register_scope("webhooks:manage")
         register_event_type(
             "webhooks.endpoint.ping",

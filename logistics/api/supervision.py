@@ -84,7 +84,7 @@ class SupervisionDailyView(APIView):
     docs/schemas/supervision-daily.v1.json; `?format=xlsx` gives the same as a spreadsheet."""
 
     permission_classes = [SupervisionPermission]
-    scope_area = "supervision"
+    required_scope = "supervision:read"
     schema = SupervisionSchema()
     renderer_classes = [renderers.JSONRenderer, XlsxRenderer]
 

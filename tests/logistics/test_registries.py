@@ -69,7 +69,7 @@ def test_it_offers_a_read_and_a_write_scope_for_every_registered_area():
         "dorms",
         "lostfound",
         "parcels",
-        "supervision",
     } == areas
     pairs = {f"{a}:{level}" for a in areas for level in ("read", "write")}
-    assert set(all_scopes()) == pairs | {"webhooks:manage"}
+    # the city supervision export is read only: no write scope offered
+    assert set(all_scopes()) == pairs | {"supervision:read", "webhooks:manage"}

@@ -2,10 +2,14 @@
 one error body for a missing, malformed or future date."""
 
 import datetime
+import importlib
 
 import pytest
+from django.apps import apps as django_apps
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from logistics.models import ApiToken
 from logistics.roles import Role
 from logistics.spreadsheets import XLSX_TYPE
 from logistics.tokens import api_token_issue
@@ -52,6 +56,35 @@ def test_a_token_needs_supervision_read(client, integrator, city_day):
     assert allowed.status_code == 200
     assert refused.status_code == 403
     assert "supervision:read" in refused.json()["detail"]
+
+
+def test_there_is_no_write_scope_to_issue():
+    with pytest.raises(ValidationError) as refused:
+        api_token_issue(user=UserFactory(), name="city", scopes=["supervision:write"])
+    assert "supervision:write" in str(refused.value)
+
+
+def test_a_stored_token_that_still_holds_the_old_write_scope_reads_and_loses_it(
+    client, integrator, city_day
+):
+    token, raw = api_token_issue(user=integrator, name="city", scopes=["supervision:read"])
+    # issued before the write scope was dropped: stored unknown scopes break nothing
+    ApiToken.objects.filter(pk=token.pk).update(scopes=["supervision:read", "supervision:write"])
+    other, _raw = api_token_issue(user=integrator, name="repairs", scopes=["repairs:read"])
+
+    response = client.get(URL, {"date": today()}, HTTP_AUTHORIZATION=f"Bearer {raw}")
+    assert response.status_code == 200
+    post = client.post(URL, {}, HTTP_AUTHORIZATION=f"Bearer {raw}")
+    assert post.status_code == 405  # nothing to write, whatever the token holds
+
+    migration = importlib.import_module("logistics.migrations.0012_drop_supervision_write_scope")
+    migration.drop_scope(django_apps, None)
+    token.refresh_from_db()
+    other.refresh_from_db()
+    assert token.scopes == ["supervision:read"]
+    assert other.scopes == ["repairs:read"]
+    again = client.get(URL, {"date": today()}, HTTP_AUTHORIZATION=f"Bearer {raw}")
+    assert again.status_code == 200
 
 
 @pytest.mark.parametrize("role", [Role.STUDENT, Role.TECHNICIAN, Role.CANTEEN_STAFF])
