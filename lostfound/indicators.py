@@ -5,10 +5,9 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from logistics import indicators as ind
-from lostfound.daily import FOUND, PAST_HOLDING, RETURNED
+from lostfound.daily import FOUND, FOUND_RETURNED, PAST_HOLDING, period_return_rate
 
-# Fewer than this share of items returned (returned ÷ found in the period) needs a look at how
-# owners learn of their items.
+# Fewer than this share of the items found returned needs a look at how owners learn of them.
 RETURN_RATE_THRESHOLD = 30
 # Items past their holding period should be disposed of (or handed to the police); more than
 # this many still at a desk's shelves is a backlog.
@@ -21,6 +20,12 @@ def _figures(scope: ind.Scope) -> str:
 
 def _past_holding(scope: ind.Scope) -> str:
     return reverse("lostfound:figures") + "#past-holding"
+
+
+def _return_rate(rows) -> float | None:
+    """The figures page's return rate (lostfound.daily.period_return_rate), as a percentage."""
+    rate = period_return_rate(rows[FOUND_RETURNED])
+    return None if rate is None else 100 * rate
 
 
 def register() -> None:
@@ -40,10 +45,11 @@ def register() -> None:
                 _("Return rate"),
                 unit=ind.Unit.PERCENT,
                 good=ind.UP,
-                value=ind.rate(RETURNED, base="found"),
+                value=_return_rate,
+                figures=(FOUND_RETURNED,),
                 threshold=RETURN_RATE_THRESHOLD,
                 drill_down=_figures,
-                help_text=_("Items returned ÷ items found in the period."),
+                help_text=_("Of the items found in the period, the share returned so far."),
             ),
             ind.Indicator(
                 "lostfound.past_holding",

@@ -92,7 +92,7 @@ def _category_rows(data: LostFoundFigures, categories: dict) -> list[dict]:
                 "found": found,
                 "returned": returned,
                 "disposed": disposed,
-                "rate": percent(returned / found if found else None),
+                "rate": percent(data.category_return_rate(code)),
             }
         )
     return sorted(rows, key=lambda r: (-r["found"], r["name"]))

@@ -87,6 +87,13 @@ def test_the_period_adds_up_by_month_and_category(history):
         0,
     )
     assert (november.found, november.returned, november.disposed) == (1, 1, 1)
+    # the return rate is that of the items found: October's keys returned in November count
+    # for October (3 of 4), November's one return was of an October item (0 of 1)
+    assert october.return_rate == pytest.approx(0.75)
+    assert november.return_rate == 0
+    assert figures.found_returned == 3
+    assert figures.category_return_rate("keys") == pytest.approx(2 / 3)
+    assert figures.category_return_rate("umbrella") == 0
     assert figures.by_category == {"keys": [3, 2, 0], "phone": [1, 1, 0], "umbrella": [1, 0, 1]}
     # Waits of 3, 24 and 700 hours: the median is the middle one (within the histogram's 1 %).
     assert figures.median_return_hours == pytest.approx(24, rel=0.02)
