@@ -1,20 +1,26 @@
 """The reviews tables of the weekly report (logistics.reports): complaints closed within their
 deadline by unit, and the satisfaction rankings of the services and of the units — from the
-stored indicator values and the week's index rows, never from the reviews themselves."""
+stored indicator values and the week's index rows, never from the reviews themselves — and the
+complaints open and overdue when the report is built (two small grouped queries)."""
 
 from __future__ import annotations
 
 from datetime import date
+from urllib.parse import urlencode
 
+from django.db.models import Count
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from logistics import indicators as ind
 from logistics import reports
 from logistics.indicators import SITE, Period, Scope, ScopeKind, Unit
 from logistics.models import Department, IndicatorValue
+from reviews.complaints.workflow import OPEN_STATUSES, overdue_q
 from reviews.indices.forms import DEFAULT_MIN_REVIEWS
 from reviews.indices.querysets import ranking
-from reviews.models import IndexRow, Subject
+from reviews.models import Complaint, IndexRow, Subject
 
 COMPLAINTS = "reviews.complaints"
 ON_TIME = "reviews.complaints_on_time"
@@ -83,6 +89,48 @@ def complaints_table(start: date) -> reports.Table | None:
     )
 
 
+def open_complaints_table(start: date) -> reports.Table:
+    """The complaints open now and overdue now (reviews.complaints.workflow's rule, as the
+    inbox's "Overdue" filter), the site and each unit with any open, the most overdue first;
+    linked to the inbox's overdue complaints. "Now" is when the report is built: the Monday
+    after the week, not its end (a state, not the week's)."""
+    now = timezone.now()
+    counts = (
+        Complaint.objects.filter(status__in=OPEN_STATUSES)
+        .order_by()
+        .values_list("department_id")
+        .annotate(open=Count("pk"), overdue=Count("pk", filter=overdue_q(now)))
+    )
+    by_unit = {unit_id: (n_open, n_overdue) for unit_id, n_open, n_overdue in counts}
+    units = Department.objects.in_bulk(list(by_unit)) if by_unit else {}
+    rows = [
+        [_name(units[unit_id]), n_open, n_overdue]
+        for unit_id, (n_open, n_overdue) in sorted(
+            by_unit.items(), key=lambda item: (-item[1][1], -item[1][0], item[0])
+        )
+        if unit_id in units
+    ]
+    site = [
+        _("Whole site"),
+        sum(n for n, _late in by_unit.values()),
+        sum(late for _n, late in by_unit.values()),
+    ]
+    return reports.Table(
+        columns=[
+            reports.Column("unit", _("Service unit")),
+            reports.Column("open", _("Open now"), Unit.COUNT),
+            reports.Column("overdue", _("Overdue now"), Unit.COUNT),
+        ],
+        rows=[site, *rows],
+        note=_(
+            "Complaints and suggestions waiting for their unit when this report was built; "
+            "overdue: past the deadline to acknowledge or to resolve. The most overdue first."
+        ),
+        link=f"{reverse('reviews:complaint-list')}?{urlencode({'overdue': 'true'})}",
+        link_label=_("The overdue complaints"),
+    )
+
+
 def services_table(start: date) -> reports.Table | None:
     """The services by their satisfaction this week (mean stars), best first."""
     keys = [i.key for i in ind.all_indicators() if i.key.startswith(SATISFACTION)]
@@ -136,6 +184,12 @@ def register() -> None:
     """Called from ReviewsConfig.ready()."""
     reports.register_report_section(
         "reviews.complaints", title=_("Complaints"), build=complaints_table, order=10
+    )
+    reports.register_report_section(
+        "reviews.complaints_open",
+        title=_("Complaints open and overdue now"),
+        build=open_complaints_table,
+        order=15,
     )
     reports.register_report_section(
         "reviews.services",

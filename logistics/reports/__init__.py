@@ -51,6 +51,8 @@ class Table:
     columns: Sequence[Column]
     rows: Sequence[Sequence[Any]]
     note: Text | Callable[[], str] = ""
+    link: str = ""  # a page of the portal with the rows behind the table (a path)
+    link_label: Text = ""
 
 
 @dataclass(frozen=True)

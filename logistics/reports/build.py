@@ -281,6 +281,8 @@ def _sections(start: date) -> list[dict[str, Any]]:
                     {"key": c.key, "label": texts(c.label), "unit": c.unit} for c in table.columns
                 ],
                 "rows": [[_cell(value) for value in row] for row in table.rows],
+                "link": table.link,
+                "link_label": texts(table.link_label) if table.link else None,
             }
         )
     return result

@@ -88,7 +88,7 @@ def email_content(message: OutboxMessage, payload: dict) -> outbox.EmailContent:
     report = WeeklyReport.objects.filter(week=week).first()
     if report is None:
         raise outbox.PermanentError(f"weekly report {week!r} no longer exists")
-    shown = report_view(report)
+    shown = report_view(report, url=outbox.absolute_url)
     context = {
         "shown": shown,
         "report": report,

@@ -77,9 +77,12 @@ class ReportView:
         return [line for group in self.groups for line in group["lines"] if line.attention]
 
 
-def report_view(report: WeeklyReport, *, compared: WeeklyReport | None = None) -> ReportView:
+def report_view(
+    report: WeeklyReport, *, compared: WeeklyReport | None = None, url=lambda path: path
+) -> ReportView:
     """The report in the active language; the change column against `compared` (another
-    stored report) or, by default, against the week before as it stood when this was built."""
+    stored report) or, by default, against the week before as it stood when this was built.
+    `url` turns a section's link (a path) into what the reader follows (e-mail: a full URL)."""
     data = report.snapshot
     meta = data.get("indicators", {})
     earlier = None
@@ -93,7 +96,7 @@ def report_view(report: WeeklyReport, *, compared: WeeklyReport | None = None) -
             groups.append({"key": service["key"], "label": pick(service["label"]), "lines": found})
     labels = {s["key"]: pick(s["label"]) for s in data.get("services", [])}
     worst = [_worst(entry, meta, labels) for entry in data.get("worst", [])]
-    sections = [_section(section) for section in data.get("sections", [])]
+    sections = [_section(section, url) for section in data.get("sections", [])]
     return ReportView(report, compared, groups, worst, sections)
 
 
@@ -143,7 +146,7 @@ def _chinese() -> bool:
     return (translation.get_language() or "").startswith("zh")
 
 
-def _section(section: dict) -> dict[str, Any]:
+def _section(section: dict, url) -> dict[str, Any]:
     columns = [
         {"key": c["key"], "label": pick(c["label"]), "unit": c["unit"]} for c in section["columns"]
     ]
@@ -157,7 +160,19 @@ def _section(section: dict) -> dict[str, Any]:
         "note": pick(section["note"]) if section.get("note") else "",
         "columns": columns,
         "rows": rows,
+        "lines": [_text_line(row, columns) for row in rows],
+        "link": url(section["link"]) if section.get("link") else "",
+        "link_label": pick(section.get("link_label")),
     }
+
+
+def _text_line(row: list[dict], columns: list[dict]) -> str:
+    """A row for a plain-text body: "<first cell>: <label> <value>, …"."""
+    colon, comma = ("：", "，") if _chinese() else (": ", ", ")
+    rest = comma.join(
+        f"{c['label']} {cell['shown']}" for cell, c in zip(row[1:], columns[1:], strict=True)
+    )
+    return f"{row[0]['shown']}{colon}{rest}"
 
 
 def _cell(value, column: dict) -> dict[str, Any]:
