@@ -2,13 +2,14 @@
 
 Each day holds the figures of the requests *filed* that day — how many, in which states,
 categories and buildings, how fast they were answered and completed (sum, count and a
-histogram for the 90th percentile), on time against their SLA, reopened — for the whole site and
-for each unit a repair dispatcher is scoped to (a building or a department, the same rule as
-`dispatcher_scope`). A request that changes later (completed next week) makes beat rewrite the
-day it was filed (`changed_days`). Each day's rows also hold states: the open and the overdue
-requests (today: of the moment; a past day: as of its end, rebuilt from the requests' times,
-`_states`) and the repeat faults of the 90 days to its end — for the same scopes, and for every
-building (the indicators' "per building", repairs/indicators.py).
+histogram for the 90th percentile), on time against their SLA, reopened — for the whole site,
+for each campus (the requests of its buildings) and for each unit a repair dispatcher is scoped
+to (a building or a department, the same rule as `dispatcher_scope`). A request that changes
+later (completed next week) makes beat rewrite the day it was filed (`changed_days`). Each
+day's rows also hold states: the open and the overdue requests (today: of the moment; a past
+day: as of its end, rebuilt from the requests' times, `_states`) and the repeat faults of the
+90 days to its end — for the same scopes, and for every building (the indicators' "per
+building", repairs/indicators.py).
 
 `daily_repair_figures` builds the page's `RepairFigures` from these rows alone.
 """
@@ -24,7 +25,7 @@ from django.utils import timezone, translation
 
 from logistics import daily
 from logistics.daily import Figure
-from logistics.models import Building, DailyFigure, StaffScope, User
+from logistics.models import Building, Campus, DailyFigure, StaffScope, User
 from logistics.roles import Role
 
 from .figures import (
@@ -65,8 +66,11 @@ def register() -> None:
 
 
 def scopes() -> list[tuple[str, int, Q]]:
-    """The site, and every single unit a repair dispatcher is scoped to, with its condition."""
+    """The site, every campus (the requests of its buildings: the command centre's campus
+    filter), and every single unit a repair dispatcher is scoped to, with its condition."""
     found = [(Kind.SITE, 0, Q())]
+    for campus_id in Campus.objects.order_by("pk").values_list("pk", flat=True):
+        found.append((Kind.CAMPUS, campus_id, Q(building__campus_id=campus_id)))
     units = StaffScope.objects.filter(role=Role.REPAIR_DISPATCHER).order_by()
     departments = units.exclude(department=None).values_list("department_id", flat=True)
     for department_id in sorted(set(departments)):

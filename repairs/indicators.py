@@ -1,8 +1,8 @@
 """The repairs indicators (logistics.indicators), computed from the daily rows of repairs/daily.py.
 
-Volumes, times and rates are those of the requests filed in the period (the site and each unit
-a dispatcher is scoped to); the open and overdue requests and the repeat faults are states of
-the moment, kept for every building too. docs/indicators.md lists them.
+Volumes, times and rates are those of the requests filed in the period (the site, each campus
+and each unit a dispatcher is scoped to); the open and overdue requests and the repeat faults
+are states of the moment, kept for every building too. docs/indicators.md lists them.
 """
 
 from __future__ import annotations

@@ -12,7 +12,12 @@ from logistics import daily, indicators
 from logistics.indicators import SITE, Period, Scope, ScopeKind
 from repairs.models import RepairRequest
 from repairs.workflow import OPEN_STATUSES
-from tests.logistics.factories import BuildingFactory, DepartmentFactory, RoomFactory
+from tests.logistics.factories import (
+    BuildingFactory,
+    CampusFactory,
+    DepartmentFactory,
+    RoomFactory,
+)
 from tests.repairs.factories import CategoryFactory
 from tests.repairs.test_figures import filed
 
@@ -258,3 +263,28 @@ def test_a_units_link_narrows_the_queue_to_the_units_requests(client, manager):
     assert {repair.pk for repair in response.context["page"].object_list} == {mine.pk}
     assert theirs.pk not in {repair.pk for repair in response.context["page"].object_list}
     assert str(unit) in response.content.decode()  # the page says what it is narrowed to
+
+
+def test_the_command_centre_filtered_by_campus_shows_that_campus_repairs_only(client, manager):
+    north, south = CampusFactory(), CampusFactory()
+    for _ in range(3):
+        filed(0.1, room=RoomFactory(building=BuildingFactory(campus=north)))
+    filed(0.1, room=RoomFactory(building=BuildingFactory(campus=south)))
+    filed(0.1, room=None, building=None, place_text="操场")  # on no campus: the site's only
+    compute(timezone.now())
+    client.force_login(manager)
+
+    def shown(query):
+        response = client.get("/manage/", query, HTTP_ACCEPT_LANGUAGE="en")
+        assert response.status_code == 200
+        groups = response.context["services"]
+        trends = {t.indicator.key: t for g in groups if g.service == "repairs" for t in g.trends}
+        return {key: trend.periods[0].value for key, trend in trends.items()}
+
+    assert shown({"campus": north.pk})["repairs.open"] == "3"
+    assert shown({"campus": north.pk})["repairs.filed"] == "3"
+    assert shown({"campus": south.pk})["repairs.open"] == "1"
+    assert shown({})["repairs.open"] == "5"
+    link = indicators.get("repairs.open").link(Scope(ScopeKind.CAMPUS, south.pk))
+    listed = client.get(link).context["page"].object_list
+    assert [repair.building.campus_id for repair in listed] == [south.pk]
