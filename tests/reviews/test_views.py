@@ -201,7 +201,8 @@ def test_a_low_score_reaches_the_dispatcher_who_calls_and_closes(
     client.force_login(dispatcher)
     url = reverse("reviews:follow-up-list")
     client.get(url)
-    with django_assert_num_queries(5):  # a cursor page: no count
+    # a cursor page: no count; and the dispatcher's scopes for the navigation's "Manage"
+    with django_assert_num_queries(6):
         page = client.get(url).content.decode()
     assert event.title in page
     detail = client.get(follow_up.get_absolute_url()).content.decode()
