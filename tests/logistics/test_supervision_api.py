@@ -77,7 +77,7 @@ def test_a_stored_token_that_still_holds_the_old_write_scope_reads_and_loses_it(
     post = client.post(URL, {}, HTTP_AUTHORIZATION=f"Bearer {raw}")
     assert post.status_code == 405  # nothing to write, whatever the token holds
 
-    migration = importlib.import_module("logistics.migrations.0012_drop_supervision_write_scope")
+    migration = importlib.import_module("logistics.migrations.0013_drop_supervision_write_scope")
     migration.drop_scope(django_apps, None)
     token.refresh_from_db()
     other.refresh_from_db()

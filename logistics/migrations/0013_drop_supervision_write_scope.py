@@ -16,6 +16,6 @@ def drop_scope(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("logistics", "0011_integration_events")]
+    dependencies = [("logistics", "0012_user_name_phone_tail_indexes")]
 
     operations = [migrations.RunPython(drop_scope, migrations.RunPython.noop)]
