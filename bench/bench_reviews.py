@@ -235,7 +235,9 @@ def load(total: int, peak: int, students, made) -> dict:
                 )
             event_at = at - datetime.timedelta(hours=2)
             source = f"b{event_id}"
-            events.append((event_id, kind, source, served, stamp(event_at), "服务", "", "t"))
+            events.append(
+                (event_id, kind, source, served, stamp(event_at), "服务", "Service", "", "t")
+            )
             links.extend((event_id, s) for s in (campus, *about))
             answered = (not is_repair) or n < repairs
             if is_repair:
@@ -272,6 +274,7 @@ def write(events, links, invitations, reviews) -> dict:
                 "served_id",
                 "occurred_at",
                 "title",
+                "title_en",
                 "url",
                 "verified",
                 "created_at",
