@@ -278,6 +278,8 @@ def pages(args) -> dict:
                 sys.exit(f"{path} as {user.username}: {response.status_code}")
         with CaptureQueriesContext(connection) as queries:
             client.get(path)
+        # counted now: every request (request_started) empties the connection's query log
+        count = len(queries)
         timings = []
         deadline = time.monotonic() + args.max_seconds
         while len(timings) < args.samples and time.monotonic() < deadline:
@@ -286,7 +288,7 @@ def pages(args) -> dict:
             timings.append(time.perf_counter() - started)
         results[name] = {
             "path": path,
-            "queries": len(queries),
+            "queries": count,
             "bytes": len(response.content),
             **_stats(timings),
         }
