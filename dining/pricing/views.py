@@ -12,7 +12,7 @@ import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Max
+from django.db.models import OuterRef, Subquery
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,7 +26,7 @@ from dining.figures import (
     index_chart,
     index_series,
 )
-from dining.models import Canteen, Dish, PriceRule, PriceViolation
+from dining.models import Canteen, Dish, PriceChange, PriceRule, PriceViolation
 from dining.pricing import services as pricing
 from dining.pricing.filters import PriceViolationFilterSet
 from dining.pricing.forms import ExportForm, FiguresForm, PeriodForm, PriceRuleForm
@@ -67,10 +67,13 @@ def price_board(request, slug: str):
     """明码标价: every dish a canteen offers, its prices per tier, unit, portion and the date
     its standard price last changed."""
     canteen = get_object_or_404(Canteen.objects.public().select_related("building"), slug=slug)
+    # The newest change of each dish through price_change_dish_idx (dish, -changed_at): one
+    # index row per dish, however long the history (a Max over the join read all of it).
+    last_change = PriceChange.objects.filter(dish=OuterRef("pk")).order_by("-changed_at")
     dishes = (
         Dish.objects.filter(canteen=canteen, is_active=True)
         .select_related("category")
-        .annotate(last_change=Max("price_changes__changed_at"))
+        .annotate(last_change=Subquery(last_change.values("changed_at")[:1]))
         .order_by("category__sort_order", "category__code", "name")
     )
     groups = []
