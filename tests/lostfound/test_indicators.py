@@ -54,6 +54,13 @@ def disposed(found: FoundItem, *, hours_ago: float) -> None:
     )
 
 
+def earlier_today() -> float:
+    """Hours ago of a moment today (local) and past, whatever the time: halfway from midnight."""
+    now = timezone.now()
+    midnight = daily.day_bounds(timezone.localdate(now))[0]
+    return (now - midnight).total_seconds() / 3600 / 2
+
+
 @pytest.fixture
 def desks(db):
     library = DeskFactory(code="LIB")
@@ -64,10 +71,11 @@ def desks(db):
     returned(item(library, hours_ago=200), hours_ago=28)
     returned(item(canteen, hours_ago=40), hours_ago=4)
     item(canteen, hours_ago=2)
-    # past their holding period: two still open, one returned late (yesterday: still open)
+    # past their holding period: two still open, one returned late today (at yesterday's end
+    # still open)
     item(library, hours_ago=300, holding_days=5)
     item(canteen, hours_ago=400, holding_days=7)
-    returned(item(library, hours_ago=500, holding_days=7), hours_ago=1)
+    returned(item(library, hours_ago=500, holding_days=7), hours_ago=earlier_today())
     disposed(item(canteen, hours_ago=600, holding_days=7), hours_ago=100)
     now = timezone.now()
     days = [timezone.localdate(now) - timedelta(days=n) for n in range(20)]
@@ -127,7 +135,7 @@ def test_each_desk_scope_has_its_own_rows(desks):
 
 def test_a_past_day_counts_the_items_past_holding_at_its_end(desks):
     yesterday = timezone.localdate() - timedelta(days=1)
-    # the item returned an hour ago was still at the desk at midnight; the disposed one was not
+    # the item returned today was still at the desk at midnight; the disposed one was not
     assert values(Period.DAY, yesterday)["lostfound.past_holding"] == 3
     # 15 days ago only the item disposed of four days ago had come to the end of its holding
     long_ago = timezone.localdate() - timedelta(days=15)
@@ -135,12 +143,19 @@ def test_a_past_day_counts_the_items_past_holding_at_its_end(desks):
 
 
 def test_a_low_return_rate_needs_attention(desks, settings):
+    """On a day of known items (not today: just after midnight today has found nothing yet)."""
+    library, _canteen = desks
     settings.INDICATOR_THRESHOLDS = {"lostfound.return_rate": 90}
+    day = timezone.localdate() - timedelta(days=18)  # no item of the fixture that day
+    noon = daily.day_bounds(day)[0] + timedelta(hours=12)
+    hours = (timezone.now() - noon).total_seconds() / 3600
+    item(library, hours_ago=hours)
+    returned(item(library, hours_ago=hours + 1), hours_ago=hours - 1)
     now = timezone.now()
-    days = [timezone.localdate(now)]
-    indicators.refresh(days=days, now=now)
-    [reading] = indicators.read(period=Period.DAY, day=days[0], keys=["lostfound.return_rate"])
-    assert reading.value < 90 and reading.attention
+    daily.refresh(days=[day], now=now, only="lostfound")
+    indicators.refresh(days=[day], now=now)
+    [reading] = indicators.read(period=Period.DAY, day=day, keys=["lostfound.return_rate"])
+    assert reading.value == pytest.approx(50) and reading.attention
 
 
 def test_each_drill_down_opens_for_a_manager(client, desks, manager):
