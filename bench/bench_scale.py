@@ -437,7 +437,7 @@ def explain_one() -> None:
 def explain(args) -> None:
     results = {}
     for size, database in databases(args).items():
-        env = {**env_for(database), "DJANGO_SETTINGS_MODULE": "logistics.settings"}
+        env = {**env_for(database), "DJANGO_SETTINGS_MODULE": "bench.settings_dining"}
         out = subprocess.run(
             [sys.executable, __file__, "explain-one"],
             cwd=BASE_DIR,
@@ -477,7 +477,7 @@ def profile(args) -> None:
     """Each endpoint in process through Django's WSGI handler (no server, no client): the wall
     time per request without a profiler, then cProfile's functions by own and by total time."""
     database = next(iter(databases(args).values()))
-    env = {**env_for(database), "DJANGO_SETTINGS_MODULE": "logistics.settings"}
+    env = {**env_for(database), "DJANGO_SETTINGS_MODULE": "bench.settings_dining"}
     command = [sys.executable, __file__, "profile-one", "--sizes", args.sizes.split(",")[0]]
     command += ["--requests", str(args.requests), "--top", str(args.top), "--only", args.only]
     subprocess.run(command, cwd=BASE_DIR, env=env, check=True)
@@ -561,6 +561,11 @@ ENDPOINTS = [
     ("figures", "logistics_manager", "/repairs/figures/"),
     ("figures, 7 days", "logistics_manager", "/repairs/figures/?start={start_7}"),
     ("figures, 365 days", "logistics_manager", "/repairs/figures/?start={start_365}"),
+    # What every signed-in page pays before its own work (bench/constant.py): the session and
+    # the user; and an empty page in the shared layout. A page's share of the ceiling cannot
+    # pass these.
+    ("floor: signed-in constant", "repair_dispatcher", "/bench/signed-in/"),
+    ("floor: empty page", "repair_dispatcher", "/bench/empty/"),
 ]
 CEILING = ("bare constant", None, "/bench/constant/")
 TARGETS = {"queue": 0.10, "detail": 0.15, "API list, page 1": 0.15}
@@ -579,7 +584,8 @@ def serve(args) -> None:
         servers["ceiling"] = (bare, port, None)
         for size, database in databases(args).items():
             info = read_info(database)
-            server, port = bench_overhead.start(env_for(database), "logistics.settings", args)
+            # the portal's settings and URLs with the floors beside them (bench/urls_dining.py)
+            server, port = bench_overhead.start(env_for(database), "bench.settings_dining", args)
             servers[size] = (server, port, info)
             for name, who, path in endpoints:
                 status = _check(port, path.format(**info), info["cookies"][who])
