@@ -39,3 +39,20 @@ proc_name = "campus-portal"
 # gunicorn ≥ 25 opens a control socket in $HOME; the portal is managed by systemd signals instead,
 # and several instances on one machine (web, bench) would fight over one socket path.
 control_socket_disable = True
+
+
+# Garbage collection tuned for a request server (docs/performance.md, "Garbage collection"):
+# gen0 collections every 50,000 allocations rather than 700 (a list page builds hundreds of
+# model instances and collected several times per request), and the objects of the loaded
+# application — Django, the apps, the URLconf — frozen out of the collector's walks.
+# GUNICORN_GC_THRESHOLD="" keeps Python's defaults.
+_gc_threshold = os.environ.get("GUNICORN_GC_THRESHOLD", "50000,20,100")
+
+
+def post_worker_init(worker):
+    """After the worker has loaded the application, before its first request."""
+    import gc
+
+    if _gc_threshold:
+        gc.freeze()
+        gc.set_threshold(*(int(n) for n in _gc_threshold.split(",")))
