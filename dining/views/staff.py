@@ -377,8 +377,9 @@ def staff_sold_out(request, pk: int):
 def staff_import(request, slug: str):
     """Upload menu rows (CSV/XLSX); all imported, or every bad row listed and nothing kept."""
     canteen = _canteen(request, slug)
-    form = ImportForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
+    posted = request.method == "POST"  # bound even when nothing came (no file chosen)
+    form = ImportForm(request.POST if posted else None, request.FILES if posted else None)
+    if posted and form.is_valid():
         report = services.menus_import(
             by=request.user, canteen=canteen, upload=form.cleaned_data["file"]
         )
@@ -391,7 +392,8 @@ def staff_import(request, slug: str):
             request, "dining/staff/import_result.html", {"report": report, "canteen": canteen}
         )
     context = {"form": form, "canteen": canteen, "columns": COLUMNS}
-    return render(request, "dining/staff/import.html", context)
+    # what was wrong is on the page; the status says so too, as on every app's forms
+    return render(request, "dining/staff/import.html", context, status=400 if form.errors else 200)
 
 
 @login_required
@@ -454,4 +456,6 @@ def staff_dish_edit(request, slug: str, pk: int | None = None):
             messages.success(request, _("The dish was saved."))
             return redirect("dining:staff-dishes", slug=canteen.slug)
     context = {"canteen": canteen, "dish": dish, "form": form, "zero": Decimal("0")}
-    return render(request, "dining/staff/dish_form.html", context)
+    return render(
+        request, "dining/staff/dish_form.html", context, status=400 if form.errors else 200
+    )

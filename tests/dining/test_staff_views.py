@@ -283,6 +283,14 @@ def test_it_lists_bad_rows_and_imports_nothing(staff, client, window):
     assert not MenuItem.objects.exists()
 
 
+def test_an_import_without_a_file_says_so_with_a_400(staff, client, window):
+    url = reverse("dining:staff-import", args=[window.canteen.slug])
+    response = client.post(url, {})
+    assert response.status_code == 400
+    assert "data-error-summary" in response.content.decode()
+    assert not MenuItem.objects.exists()
+
+
 def test_it_offers_the_import_template(staff, client, window):
     url = reverse("dining:staff-import-template", args=[window.canteen.slug])
     response = client.get(url)
@@ -331,7 +339,7 @@ def test_a_dish_that_comes_back_keeps_its_photo(staff, client, window, settings,
     first = client.post(url, _dish_data(price="-1", photo_upload=_png()))
 
     html = first.content.decode()
-    assert first.status_code == 200 and not Dish.objects.exists()
+    assert first.status_code == 400 and not Dish.objects.exists()
     assert "data-error-summary" in html and 'alt="pork.png"' in html
     [token] = re.findall(r'name="photo_upload_kept" value="([^"]+)"', html)
 
@@ -346,7 +354,7 @@ def test_it_refuses_a_photo_that_is_no_image(staff, client, window):
     upload = _upload("<?php echo 1; ?>", name="x.png")
     url = reverse("dining:staff-dish-new", args=[window.canteen.slug])
     response = client.post(url, _dish_data(photo_upload=upload))
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "not a JPEG, PNG or WebP" in response.content.decode()
     assert not Dish.objects.exists()
 
@@ -369,7 +377,8 @@ def test_it_refuses_a_duplicate_dish_name(staff, client, window):
     DishFactory(canteen=window.canteen, name="红烧肉")
     url = reverse("dining:staff-dish-new", args=[window.canteen.slug])
     response = client.post(url, _dish_data())
-    assert response.status_code == 200
+    assert response.status_code == 400
+    assert "data-error-summary" in response.content.decode()
     assert Dish.objects.count() == 1
 
 
