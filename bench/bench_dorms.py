@@ -32,7 +32,6 @@ import argparse
 import io
 import json
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -204,21 +203,11 @@ def notices(buildings, history: int) -> None:
 # --- Measurements ---------------------------------------------------------------------------------
 
 
-def _stats(timings: list[float]) -> dict:
-    centiles = statistics.quantiles(timings, n=100) if len(timings) > 1 else timings * 99
-    return {
-        "samples": len(timings),
-        "mean_ms": round(statistics.fmean(timings) * 1000, 1),
-        "p50_ms": round(centiles[49] * 1000, 1),
-        "p95_ms": round(centiles[94] * 1000, 1),
-        "max_ms": round(max(timings) * 1000, 1),
-    }
-
-
 def measure(name: str, call, args, *, samples: int | None = None, warm: int = 3) -> dict:
     """Runs `call(n)` up to `samples` times within --max-seconds; the first call's queries are
     counted. `call` returns a response."""
     from django.db import connection
+    from run import timings_summary
 
     for n in range(warm):
         call(-1 - n)
@@ -243,7 +232,7 @@ def measure(name: str, call, args, *, samples: int | None = None, warm: int = 3)
         "queries": len(queries),
         "status": first.status_code,
         "errors": errors,
-        **_stats(timings),
+        **timings_summary(timings),
     }
     print(f"{name}: {result}", file=sys.stderr)
     return result

@@ -33,7 +33,6 @@ import argparse
 import io
 import json
 import os
-import statistics
 import sys
 import time
 from datetime import UTC, datetime, timedelta
@@ -236,25 +235,11 @@ def beat_runs(runs: int) -> dict:
     return result
 
 
-def _stats(timings: list[float]) -> dict:
-    ordered = sorted(timings)
-
-    def at(fraction: float) -> float:
-        return round(ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] * 1000, 1)
-
-    return {
-        "samples": len(ordered),
-        "p50_ms": at(0.5),
-        "p95_ms": at(0.95),
-        "max_ms": round(ordered[-1] * 1000, 1),
-        "mean_ms": round(statistics.fmean(ordered) * 1000, 1),
-    }
-
-
 def pages(args) -> dict:
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
+    from run import timings_summary
 
     from logistics.models import Building, Campus, User
 
@@ -290,7 +275,7 @@ def pages(args) -> dict:
             "path": path,
             "queries": count,
             "bytes": len(response.content),
-            **_stats(timings),
+            **timings_summary(timings),
         }
         print(f"{name}: {results[name]}", file=sys.stderr)
     return results

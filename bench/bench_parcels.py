@@ -278,21 +278,11 @@ def insert_waiting(total: int, students: list[int], stations: list) -> None:
 # --- Measurements ---------------------------------------------------------------------------------
 
 
-def _stats(timings: list[float]) -> dict:
-    centiles = statistics.quantiles(timings, n=100) if len(timings) > 1 else timings * 99
-    return {
-        "samples": len(timings),
-        "mean_ms": round(statistics.fmean(timings) * 1000, 1),
-        "p50_ms": round(centiles[49] * 1000, 1),
-        "p95_ms": round(centiles[94] * 1000, 1),
-        "max_ms": round(max(timings) * 1000, 1),
-    }
-
-
 def measure(name: str, call, args, *, warm: int = 5) -> dict:
     """Runs `call(n)` up to --samples times within --max-seconds; `call` returns a response (or
     None for a service call). The first call's queries are counted."""
     from django.db import connection
+    from run import timings_summary
 
     for n in range(warm):
         call(-1 - n)
@@ -317,7 +307,7 @@ def measure(name: str, call, args, *, warm: int = 5) -> dict:
         "queries": len(queries),
         "status": getattr(first, "status_code", None),
         "errors": errors,
-        **_stats(timings),
+        **timings_summary(timings),
     }
     print(f"{name}: {result}", file=sys.stderr)
     return result
