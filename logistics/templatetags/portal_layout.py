@@ -10,6 +10,7 @@ new role, another name, another language) is simply another entry, so nothing is
 the entries are bounded (least recently used go first) and a restart clears them.
 """
 
+import re
 import threading
 from collections import OrderedDict
 from urllib.parse import quote
@@ -29,7 +30,7 @@ BELL = "\ue000bell\ue000"
 CSRF = "\ue000csrf\ue000"
 PATH = "\ue000path\ue000"
 LOGIN_NEXT = "\ue000next\ue000"
-SLOTS = (BELL, CSRF, PATH, LOGIN_NEXT)
+SLOT = re.compile("\ue000(?:bell|csrf|path|next)\ue000")
 
 
 class Fragments:
@@ -108,16 +109,19 @@ def site_header(context) -> str:
 
 
 def fill(text: str, context) -> str:
-    """The cached header with this request's bell, token and path."""
+    """The cached header with this request's bell, token and path, in one pass: what a slot
+    receives (a path, a name) is never read again for slots."""
     request = context.get("request")
-    if BELL in text:
-        bell = context.template.engine.get_template("includes/_bell.html").render(context)
-        text = text.replace(BELL, bell)
-    if CSRF in text:
-        text = text.replace(CSRF, escape(str(context.get("csrf_token") or "")))
     path = request.get_full_path() if request is not None else ""
-    if PATH in text:
-        text = text.replace(PATH, escape(context.get("page_path") or path))
-    if LOGIN_NEXT in text:
-        text = text.replace(LOGIN_NEXT, escape(quote(path, safe="/")))
-    return text
+
+    def value(slot) -> str:
+        name = slot.group(0)
+        if name == BELL:
+            return context.template.engine.get_template("includes/_bell.html").render(context)
+        if name == CSRF:
+            return escape(str(context.get("csrf_token") or ""))
+        if name == PATH:
+            return escape(context.get("page_path") or path)
+        return escape(quote(path, safe="/"))  # LOGIN_NEXT
+
+    return SLOT.sub(value, text)
