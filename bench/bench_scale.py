@@ -314,7 +314,7 @@ def write_info() -> None:
         user = User.objects.get(username=username)
         store = __import__(settings.SESSION_ENGINE, fromlist=["SessionStore"]).SessionStore()
         store[SESSION_KEY] = str(user.pk)
-        store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        store[BACKEND_SESSION_KEY] = "logistics.backends.PortalModelBackend"
         store[HASH_SESSION_KEY] = user.get_session_auth_hash()
         store.set_expiry(7 * 86400)
         store.save()

@@ -43,6 +43,7 @@ from django_cas_ng.models import SESSION_KEY_MAXLENGTH, ProxyGrantingTicket, Ses
 from django_cas_ng.utils import get_cas_client, get_service_url
 from lxml import etree
 
+from logistics.backends import SessionUserMixin
 from logistics.i18n import normalize_language
 from logistics.roles import Role
 
@@ -231,8 +232,9 @@ def verify_ticket(request, ticket: str, service: str) -> tuple[str | None, dict]
     return username, attributes or {}
 
 
-class PortalCASBackend(CASBackend):
-    """Validates a CAS ticket, creates the user on first login and re-syncs profile and roles."""
+class PortalCASBackend(SessionUserMixin, CASBackend):
+    """Validates a CAS ticket, creates the user on first login and re-syncs profile and roles;
+    reads the session's user with its roles and unread count (logistics.backends)."""
 
     def authenticate(self, request, ticket, service):
         username, attributes = verify_ticket(request, ticket, service)

@@ -184,7 +184,11 @@ def notifications_for(user: User) -> QuerySet[Notification]:
 
 
 def unread_notification_count(user: User) -> int:
-    """One COUNT over the (recipient, read_at) index."""
+    """One COUNT over the (recipient, read_at) index; none for the request's own user, whose
+    count came with their row (logistics.backends)."""
+    known = getattr(user, "_unread_count", None)
+    if known is not None:
+        return known
     return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
 
 
@@ -201,6 +205,7 @@ def notification_mark_read(*, notification: Notification) -> Notification:
 
 def notifications_mark_all_read(*, user: User) -> int:
     """Marks all of `user`'s unread notifications read; returns how many."""
+    user.__dict__.pop("_unread_count", None)  # the count read with the user is past
     return Notification.objects.filter(recipient=user, read_at__isnull=True).update(
         read_at=timezone.now()
     )

@@ -215,6 +215,9 @@ CAS_ENABLED = bool(CAS_SERVER_URL)
 # django-axes first: it refuses a locked-out account or address before any password is checked.
 AUTHENTICATION_BACKENDS = [
     "logistics.safeguards.LoginLimitBackend",
+    # The session's user with its roles and unread count in one query (logistics.backends).
+    "logistics.backends.PortalModelBackend",
+    # Only for sessions signed in before PortalModelBackend: a session names its backend.
     "django.contrib.auth.backends.ModelBackend",
 ]
 if CAS_ENABLED:

@@ -98,9 +98,9 @@ def test_the_dish_catalogue_pins_its_queries_and_pages_by_cursor(
     url = reverse("dining:staff-dishes", args=[canteen.slug])
     DishFactory(canteen=canteen, window=WindowFactory(canteen=canteen))
     client.get(url)  # the session
-    # user, roles, the canteens the staff may edit, the canteen, the page's dishes (with
-    # category and window), the bell (the session is in Redis)
-    (only,) = walk(client, url, django_assert_num_queries, 6)
+    # user (with its roles and unread count), the canteens the staff may edit, the canteen, the
+    # page's dishes (with category and window) (the session is in Redis)
+    (only,) = walk(client, url, django_assert_num_queries, 4)
     # Two categories sorted alike (a tie the names and then the ids break), windows, one off offer.
     veg, staple = DishCategoryFactory(code="veg"), DishCategoryFactory(code="staple")
     staple.sort_order = veg.sort_order
@@ -115,7 +115,7 @@ def test_the_dish_catalogue_pins_its_queries_and_pages_by_cursor(
         )
     DishFactory(category=veg)  # another canteen's
 
-    pages = walk(client, url, django_assert_num_queries, 6)
+    pages = walk(client, url, django_assert_num_queries, 4)
 
     expected = Dish.objects.filter(canteen=canteen).order_by("category__sort_order", "name", "pk")
     assert [len(p) for p in pages] == [3, 3, 2]
@@ -168,9 +168,9 @@ def test_the_violations_pin_their_queries_and_page_by_cursor(
     north, south = CanteenFactory(), CanteenFactory()
     violation(north)
     client.get(url)
-    # user, roles, the filters' canteen and rule choices, the capped count, the page (with
-    # rule, menu, canteen, window, dish and who acknowledged), the bell
-    walk(client, url, django_assert_num_queries, 7)
+    # user (with its roles and unread count), the filters' canteen and rule choices, the capped
+    # count, the page (with rule, menu, canteen, window, dish and who acknowledged)
+    walk(client, url, django_assert_num_queries, 5)
     same_moment = timezone.now() - datetime.timedelta(hours=1)  # a tie the ids break
     for n in range(7):
         violation(
@@ -179,7 +179,7 @@ def test_the_violations_pin_their_queries_and_page_by_cursor(
             when=same_moment if n < 4 else None,
         )
 
-    pages = walk(client, url, django_assert_num_queries, 7)
+    pages = walk(client, url, django_assert_num_queries, 5)
 
     expected = PriceViolation.objects.order_by("-created_at", "-id")
     assert [len(p) for p in pages] == [3, 3, 2]
@@ -208,13 +208,14 @@ def test_my_favourites_pin_their_queries(student, django_assert_num_queries):
     url = reverse("dining:favourites")
     FavouriteFactory(user=student, dish=DishFactory(allergens=["milk"]))
     client.get(url)
-    # session, user, the dishes (with canteen and category), their allergens, the bell
-    with django_assert_num_queries(5):
+    # session, user (with its roles and unread count), the dishes (with canteen and category), their
+    # allergens
+    with django_assert_num_queries(3):
         client.get(url)
     for n in range(5):
         FavouriteFactory(user=student, dish=DishFactory(allergens=["soy", "eggs"][: n % 3]))
     FavouriteFactory(dish=DishFactory())  # someone else's
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(3):
         response = client.get(url)
     assert len(response.context["dishes"]) == 6
 
@@ -239,12 +240,13 @@ def test_the_menu_builders_dish_search_pins_its_queries(django_assert_num_querie
     url = reverse("dining:staff-dish-search", args=[canteen.slug])
     DishFactory(canteen=canteen, name="红烧肉")
     client.get(url, {"q": "红烧"})
-    # user, roles, the canteens the staff may edit, the canteen, the dishes
-    with django_assert_num_queries(5):
+    # user (with its roles and unread count), the canteens the staff may edit, the canteen, the
+    # dishes
+    with django_assert_num_queries(4):
         client.get(url, {"q": "红烧"})
     for n in range(6):
         DishFactory(canteen=canteen, name=f"红烧鱼{n}", category=DishCategoryFactory(code=f"c{n}"))
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         response = client.get(url, {"q": "红烧"})
     assert len(response.context["results"]) == 7
 
@@ -254,13 +256,13 @@ def test_the_price_rules_pin_their_queries(manager, django_assert_num_queries):
     url = reverse("dining:price-rules")
     PriceRuleFactory()
     client.get(url)
-    # user, roles, the bell, the rules (with canteen and category), the form's canteen and
-    # category choices
-    with django_assert_num_queries(6):
+    # user (with its roles and unread count), the rules (with canteen and category), the form's
+    # canteen and category choices
+    with django_assert_num_queries(4):
         client.get(url)
     for n in range(5):
         PriceRuleFactory(canteen=CanteenFactory(), category=DishCategoryFactory(code=f"c{n}"))
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(4):
         response = client.get(url)
     assert len(response.context["rules"]) == 6
 

@@ -188,8 +188,9 @@ def test_it_lists_violations_in_a_fixed_number_of_queries(
     for _ in range(4):
         _violation(canteen, reason="原因", by=manager)
     client.force_login(manager)
-    # user, roles, bell; the canteen and rule choices of the filters; the count, the page
-    with django_assert_num_queries(7):
+    # user (with its roles and unread count); the canteen and rule choices of the filters; the
+    # count, the page
+    with django_assert_num_queries(5):
         response = client.get(reverse("dining:violations"))
     assert response.content.decode().count("原因") == 4
 

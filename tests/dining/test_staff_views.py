@@ -125,13 +125,14 @@ def test_it_renders_the_menu_page_in_a_fixed_number_of_queries(
         MenuItemFactory(menu=menu)
     MenuTemplateFactory(canteen=window.canteen)
     client.get(_menu_url(window))  # warm the session
-    # user, roles, scopes, canteen, window, menu, items with dishes, templates, windows, bell
-    with django_assert_num_queries(10):
+    # user (with its roles and unread count), scopes, canteen, window, menu, items with dishes,
+    # templates, windows
+    with django_assert_num_queries(8):
         response = client.get(_menu_url(window))
     assert response.status_code == 200
     for _ in range(5):
         MenuItemFactory(menu=menu)
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(8):
         client.get(_menu_url(window))
 
 
@@ -408,11 +409,11 @@ def test_it_renders_the_staff_home_in_a_fixed_number_of_queries(
         window = WindowFactory(canteen=CanteenFactory(slug=slug))
         MenuItemFactory(menu=MenuFactory(window=window, date=timezone.localdate()))
     client.get(reverse("dining:staff-home"))
-    # user, roles, canteens, their windows, the menus of both days, bell
-    with django_assert_num_queries(6):
+    # user (with its roles and unread count), canteens, their windows, the menus of both days
+    with django_assert_num_queries(4):
         client.get(reverse("dining:staff-home"))
     WindowFactory(canteen=CanteenFactory(slug="c"))
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(4):
         assert client.get(reverse("dining:staff-home")).status_code == 200
 
 

@@ -90,7 +90,7 @@ def test_the_notice_list_costs_the_same_for_more_rows(
     for index in range(2):
         published(buildings=[building], title=f"通知{index}")
     client.get(NOTICES)
-    with django_assert_num_queries(6) as few:
+    with django_assert_num_queries(5) as few:
         client.get(NOTICES)
     for index in range(10):
         notice = published(buildings=[building], title=f"更多{index}")

@@ -321,7 +321,7 @@ def test_the_hazard_list_costs_the_same_for_more_hazards(
     url = reverse("dorms:hazards")
     client.get(url)
     # 5, and the manager's scopes for the navigation's "Manage" (command_centre.may_open)
-    with django_assert_num_queries(6) as few:
+    with django_assert_num_queries(4) as few:
         assert client.get(url).status_code == 200
     record(rooms[1], 25)
     with django_assert_num_queries(len(few)):
@@ -339,7 +339,7 @@ def test_round_detail_costs_the_same_for_more_rooms(
     services.room_check_record(inspection_round=planned, room=rooms[0], by=inspector)
     client.get(url)
     # 10, and the manager's scopes for the navigation's "Manage" (command_centre.may_open)
-    with django_assert_num_queries(11) as few:
+    with django_assert_num_queries(9) as few:
         client.get(url)
     for number in range(300, 320):
         room = RoomFactory(building=rooms[0].building, number=str(number), floor=3)
@@ -436,7 +436,7 @@ def test_my_building_shows_my_rooms_inspection_results(
     client.force_login(resident)
     url = reverse("dorms:my-building")
     client.get(url)
-    with django_assert_num_queries(14) as few:
+    with django_assert_num_queries(12) as few:
         page = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert planned.title in page and "Smoking" in page
     services.hazard_add(check=RoomCheck.objects.get(), spec=HazardSpec(kind="wiring"), by=inspector)

@@ -215,7 +215,7 @@ def test_the_list_costs_the_same_for_more_notices(
     for index in range(3):
         published(buildings=[building], title=f"通知{index}")
     client.get(reverse("dorms:index"))
-    with django_assert_num_queries(7) as few:
+    with django_assert_num_queries(5) as few:
         client.get(reverse("dorms:index"))
     for index in range(15):
         published(buildings=[building], title=f"更多{index}", pinned=index < 3)

@@ -119,6 +119,7 @@ def cas(cas_server, live_server, settings, roles):
     settings.AUTHENTICATION_BACKENDS = [
         "logistics.safeguards.LoginLimitBackend",
         "logistics.cas.PortalCASBackend",
+        "logistics.backends.PortalModelBackend",
         "django.contrib.auth.backends.ModelBackend",
     ]
     settings.CAS_ROLE_MAP = ROLE_MAP

@@ -361,9 +361,9 @@ def _fill(n_buildings, places, *also: Scope):
                 store(indicator.key, scope, 50, period=period)
 
 
-# session, user, the user's roles, campuses, buildings, departments, today's alerts with since
-# when, three periods' readings, the sparklines, the bell's unread count
-QUERIES = 11
+# session, user (with its roles and unread count), campuses, buildings, departments, today's alerts
+# with since when, three periods' readings, the sparklines
+QUERIES = 9
 
 
 @pytest.mark.parametrize(("per_service", "n_buildings"), [(3, 1), (8, 12)])

@@ -195,11 +195,11 @@ def test_it_renders_the_home_page_in_a_fixed_number_of_queries(
     client, student, registry, django_assert_num_queries
 ):
     client.force_login(student)
-    # user, roles (for the Manage link), recent notifications, unread count; the session is cached
+    # user (with its roles and unread count), recent notifications; the session is cached
     for batch in (3, 10):
         for n in range(batch):
             Notification.objects.create(recipient=student, kind="test", title=f"Note {n}")
-        with django_assert_num_queries(4):
+        with django_assert_num_queries(2):
             assert client.get("/").status_code == 200
 
 

@@ -108,8 +108,9 @@ def test_the_page_shows_them_to_managers_only(history, manager, student, django_
     assert client_for(student).get(url, query).status_code == 403
     client = client_for(manager)
     client.get(url, query)
-    # Session, user, roles, the rows (one query for every figure and day), categories, buildings.
-    with django_assert_num_queries(6):
+    # Session, user (with its roles and unread count), the rows (one query for every figure and
+    # day), categories, buildings.
+    with django_assert_num_queries(4):
         page = client.get(url, query).content.decode()
     assert "2026-10" in page and "2026-11" in page and "60%" in page
     assert "图书馆" in page or "Library" in page

@@ -240,8 +240,8 @@ def test_the_disposal_pages_from_proposal_to_register(
         disposal_approve(disposal=d, by=second_desk_staff)
     url = reverse("lostfound:register")
     second.get(url)
-    # Session, user, desks, the page of rows (one join), the bell.
-    with django_assert_num_queries(5):
+    # Session, user (with its roles and unread count), desks, the page of rows (one join).
+    with django_assert_num_queries(3):
         page = second.get(url).content.decode()
     assert all(i.number in page for i in items)
     assert "校爱心屋" in page

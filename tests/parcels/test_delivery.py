@@ -168,8 +168,9 @@ def test_the_run_page_lists_by_building_and_records_a_stop(
     client = as_user(clerk)
     url = reverse("parcels:delivery-run", args=[station.pk])
     client.get(url)
-    # session, user, roles, the station in scope, the run (parcels, recipients, buildings)
-    with django_assert_num_queries(5):
+    # session, user (with its roles and unread count), the station in scope, the run (parcels,
+    # recipients, buildings)
+    with django_assert_num_queries(3):
         html = client.get(url).content.decode()
     assert html.count('class="card delivery-stop"') == 2 and "Admin building" in html
     missing = client.post(url, {"building": office.pk, "parcels": [parcels[0].pk]})

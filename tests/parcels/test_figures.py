@@ -187,7 +187,7 @@ def test_it_keeps_the_pages_query_count_whatever_the_stations_hold(
     client_of(client, manager)
     url = reverse("parcels:peak")
     client.get(url)
-    with django_assert_num_queries(9) as few:  # session, user, 3 stations now, rows, carriers…
+    with django_assert_num_queries(7) as few:  # session, user, 3 stations now, rows, carriers…
         client.get(url)
     a_busy_week(station)
     station_with_shelves(code="WEST")

@@ -150,8 +150,9 @@ def test_the_overdue_page_lists_by_age_with_a_pinned_query_count(
     client = as_user(clerk)
     url = reverse("parcels:overdue", args=[station.pk])
     client.get(url)
-    # session, user, roles, the station in scope, one page of parcels (with the recipients)
-    with django_assert_num_queries(5):
+    # session, user (with its roles and unread count), the station in scope, one page of parcels
+    # (with the recipients)
+    with django_assert_num_queries(3):
         response = client.get(url)
     html = response.content.decode()
     assert response.status_code == 200

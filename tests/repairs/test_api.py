@@ -389,10 +389,11 @@ def test_it_lists_requests_in_queries_independent_of_the_page_size(
     for repair in RepairRequestFactory.create_batch(12, assigned=True):
         RepairPhotoFactory(request=repair)
     client = as_user(client, manager)
-    # user, roles, page (four joins), technicians, photos (lists are not counted)
-    with django_assert_num_queries(5):
+    # user (with its roles and unread count), page (four joins), technicians, photos (lists are not
+    # counted)
+    with django_assert_num_queries(4):
         small = client.get(REQUESTS + "?page_size=2")
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         large = client.get(REQUESTS + "?page_size=12")
     assert len(small.json()["results"]) == 2
     assert len(large.json()["results"]) == 12
@@ -406,7 +407,7 @@ def test_it_lists_the_timeline_in_a_fixed_number_of_queries(
         RepairPhotoFactory(request=repair, event=RepairEventFactory(request=repair))
     client = as_user(client, student)
     # session, user, the request, page, photos (lists are not counted)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         body = client.get(detail(repair, "events")).json()
     assert len(body["results"]) == 5
     assert all(len(e["photos"]) == 1 for e in body["results"])

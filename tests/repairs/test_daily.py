@@ -191,8 +191,9 @@ def test_the_figures_page_reads_only_daily_rows_in_the_same_queries_for_any_peri
         counts.append(len(queries))
 
     assert counts[0] == counts[1]
-    # session, user, roles, the daily rows, category names, building names
-    assert counts[0] == 6
+    # the user with its roles (the session is cached), the daily rows, category names, building
+    # names
+    assert counts[0] == 4
 
 
 def test_it_registers_the_daily_figures_beat_entry_and_the_repairs_source():

@@ -147,13 +147,13 @@ def test_it_renders_the_queue_with_cached_choices_in_six_queries(
     forget()
     client.force_login(dispatcher)
     client.get(reverse("repairs:queue"))  # builds the choices
-    # session, user, roles, dispatcher scopes, count, rows (four joins)
+    # session, user (with its roles and unread count), dispatcher scopes, count, rows (four joins)
     for total in (3, 30):
         RepairRequestFactory.create_batch(total - RepairRequest.objects.count())
         RepairRequestFactory(assigned=True, assignee=technician)
         forget("technicians")  # the factory's saves dropped them: build them once more
         client.get(reverse("repairs:queue"))
-        with django_assert_num_queries(6):
+        with django_assert_num_queries(4):
             response = client.get(reverse("repairs:queue"))
         assert len(response.context["page"]) == min(total + 1, 25)
     assert [label for _pk, label in response.context["technicians"]] == [
@@ -183,12 +183,12 @@ def test_it_renders_a_request_page_in_a_fixed_number_of_queries(
 ):
     repair = RepairRequestFactory(assigned=True, assignee=technician, team=DepartmentFactory())
     client.force_login(manager)
-    # user, roles, the request (four joins), its technician, its team, events (with their
-    # actors), their photos, unread notifications, the assign form's technicians
+    # user (with its roles and unread count), the request (four joins), its technician, its team,
+    # events (with their actors), their photos, the assign form's technicians
     for events in (1, 6):
         while repair.events.count() < events:
             RepairPhotoFactory(request=repair, event=RepairEventFactory(request=repair))
-        with django_assert_num_queries(9):
+        with django_assert_num_queries(7):
             response = client.get(repair.get_absolute_url())
         assert response.status_code == 200
         assert technician.get_display_name() in response.text

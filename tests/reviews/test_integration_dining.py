@@ -184,11 +184,11 @@ def test_it_reads_the_dish_page_in_a_fixed_number_of_queries(
     client.force_login(student)
     _reviewed(dish, today, 5)
     client.get(dish.get_absolute_url())  # warm the session and the per-process caches
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(12):
         client.get(dish.get_absolute_url())
     for stars in (4, 3, 2, 1, 5, 4):  # more reviews than the page lists: the same queries
         _reviewed(dish, today, stars)
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(12):
         client.get(dish.get_absolute_url())
 
 

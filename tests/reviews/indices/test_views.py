@@ -105,12 +105,12 @@ def test_it_reads_the_ranking_in_fixed_queries(manager, ranked, django_assert_nu
     client = client_for(manager)
     url = reverse("reviews:index-overview")
     query = {"period": "month", "start": MONTH.isoformat(), "min_reviews": 0}
-    # session, user, roles, count, rows (with subject and department)
-    with django_assert_num_queries(5):
+    # session, user (with its roles and unread count), count, rows (with subject and department)
+    with django_assert_num_queries(3):
         client.get(url, query)
     for n in range(10):
         month_row(SubjectFactory(kind=Subject.Kind.UNIT), reviews=n)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(3):
         assert len(client.get(url, query).context["rows"]) == 13
 
 
@@ -157,8 +157,8 @@ def test_it_draws_weeks_in_fixed_queries(manager, ranked, django_assert_num_quer
         IndexRowFactory(subject=ranked["poor"], period="week", period_start=start)
     client = client_for(manager)
     url = reverse("reviews:index-subject", args=[ranked["poor"].pk])
-    # session, user, roles, subject, rows
-    with django_assert_num_queries(5):
+    # session, user (with its roles and unread count), subject, rows
+    with django_assert_num_queries(3):
         response = client.get(url, {"period": "week"})
     assert len(response.context["rows"]) == 5
 
@@ -178,8 +178,8 @@ def test_it_shows_staff_their_own_and_their_units_subjects_only(staff_member, ra
 
 def test_it_reads_my_scores_in_fixed_queries(staff_member, ranked, django_assert_num_queries):
     client = client_for(staff_member)
-    # session, user, roles, departments, subjects, rows
-    with django_assert_num_queries(6):
+    # session, user (with its roles and unread count), departments, subjects, rows
+    with django_assert_num_queries(4):
         client.get(reverse("reviews:index-mine"))
 
 
