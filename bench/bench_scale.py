@@ -47,6 +47,8 @@ BASE_DIR = run.BASE_DIR
 RESULTS = BASE_DIR / "bench" / "results"
 SIZES = {"100k": 100_000, "1m": 1_000_000}
 RARE = "zircon"
+# the key of the cookies of sessions signed in through Django's ModelBackend (write_info)
+LEGACY = " (ModelBackend)"
 TEXTS = [
     "灯不亮，开关按了没反应",
     "卫生间水管漏水，地面积水",
@@ -310,15 +312,23 @@ def write_info() -> None:
     from repairs.models import RepairRequest
 
     cookies = {}
+    # A session names the backend that signed it in: the portal's reads the user with its roles
+    # and unread count in one query; Django's ModelBackend (sessions signed in before it) does
+    # not — the "… (ModelBackend session)" rows of ENDPOINTS, side by side in one run.
+    backends = {
+        "": "logistics.backends.PortalModelBackend",
+        LEGACY: "django.contrib.auth.backends.ModelBackend",
+    }
     for username in ("repair_dispatcher", "logistics_manager"):
         user = User.objects.get(username=username)
-        store = __import__(settings.SESSION_ENGINE, fromlist=["SessionStore"]).SessionStore()
-        store[SESSION_KEY] = str(user.pk)
-        store[BACKEND_SESSION_KEY] = "logistics.backends.PortalModelBackend"
-        store[HASH_SESSION_KEY] = user.get_session_auth_hash()
-        store.set_expiry(7 * 86400)
-        store.save()
-        cookies[username] = f"{settings.SESSION_COOKIE_NAME}={store.session_key}"
+        for suffix, backend in backends.items():
+            store = __import__(settings.SESSION_ENGINE, fromlist=["SessionStore"]).SessionStore()
+            store[SESSION_KEY] = str(user.pk)
+            store[BACKEND_SESSION_KEY] = backend
+            store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+            store.set_expiry(7 * 86400)
+            store.save()
+            cookies[username + suffix] = f"{settings.SESSION_COOKIE_NAME}={store.session_key}"
     requests = RepairRequest.objects.order_by("-created_at", "-id")
     total = requests.count()
     deep = requests.values("created_at", "id")[min(50 * 1999, total - 50) - 1]
@@ -566,6 +576,11 @@ ENDPOINTS = [
     # pass these.
     ("floor: signed-in constant", "repair_dispatcher", "/bench/signed-in/"),
     ("floor: empty page", "repair_dispatcher", "/bench/empty/"),
+    # The same through a session of Django's ModelBackend: the user, its roles and its unread
+    # count in three queries, as before logistics/backends.py.
+    ("floor: empty page (ModelBackend session)", "repair_dispatcher" + LEGACY, "/bench/empty/"),
+    ("queue (ModelBackend session)", "repair_dispatcher" + LEGACY, "/repairs/queue/"),
+    ("detail (ModelBackend session)", "logistics_manager" + LEGACY, "/repairs/{detail_id}/"),
 ]
 CEILING = ("bare constant", None, "/bench/constant/")
 TARGETS = {"queue": 0.10, "detail": 0.15, "API list, page 1": 0.15}

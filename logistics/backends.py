@@ -12,77 +12,64 @@ copy, and a sign-in reads the roles afresh (`User.role_names` is computed on fir
 `PortalModelBackend` (passwords) and `logistics.cas.PortalCASBackend` (campus CAS) both read the
 session's user this way. Django's own ModelBackend stays listed after them in settings only so
 that sessions signed in before it keep working (a session names the backend that signed it in);
-those read the user the old way until they end. An API token's user comes with its roles the
-same way (`role_list`, in logistics.api.authentication's one query for the token).
+those read the user the old way until they end.
 """
+
+from functools import cache
 
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
-from django.db.models import Aggregate, CharField, Count, IntegerField, OuterRef, Subquery
+from django.db import connections, router
 
 from logistics.models import Notification, User
 
 # Role (group) names joined by the ASCII unit separator, which no name holds.
 SEPARATOR = "\x1f"
+_JOINED = {
+    "postgresql": "STRING_AGG({}, CHR(31))",
+    "sqlite": "GROUP_CONCAT({}, CHAR(31))",
+}
 
 
-class _Joined(Aggregate):
-    """The values of a group of rows as one string joined by SEPARATOR (PostgreSQL's
-    STRING_AGG, SQLite's GROUP_CONCAT)."""
+@cache
+def session_user_sql(alias: str) -> str:
+    """The user's row with `_role_list` (its group names, joined by SEPARATOR) and
+    `_unread_count` (its unread notifications): two index lookups beside the row.
 
-    function = "STRING_AGG"
-    template = "%(function)s(%(expressions)s, CHR(31))"
-    output_field = CharField()
-
-    def as_sqlite(self, compiler, connection, **extra_context):
-        return super().as_sql(
-            compiler,
-            connection,
-            function="GROUP_CONCAT",
-            template="%(function)s(%(expressions)s, CHAR(31))",
-            **extra_context,
-        )
-
-
-def role_list(user_ref: str = "pk") -> Subquery:
-    """A subquery of the group names of the user at `user_ref` of the outer query, joined."""
-    names = (
-        Group.objects.filter(user=OuterRef(user_ref))
-        .values("user")
-        .annotate(names=_Joined("name"))
-        .values("names")
+    Written once per process rather than built by the ORM per request: compiling the same query
+    with its two subqueries took the ORM about 2.5 ms a request (bench/bench_scale.py's
+    machine), several times what the database takes to answer it."""
+    connection = connections[alias]
+    q = connection.ops.quote_name
+    through = User.groups.through._meta
+    joined = _JOINED[connection.vendor].format(f"g.{q('name')}")
+    # Only quoted table and column names of the models go into the text; the id is a parameter.
+    return (
+        f"SELECT u.*, "  # noqa: S608
+        f"(SELECT {joined} FROM {q(Group._meta.db_table)} g "
+        f"JOIN {q(through.db_table)} ug ON ug.{q('group_id')} = g.{q('id')} "
+        f"WHERE ug.{q('user_id')} = u.{q('id')}) AS {q('_role_list')}, "
+        f"(SELECT COUNT(*) FROM {q(Notification._meta.db_table)} n "
+        f"WHERE n.{q('recipient_id')} = u.{q('id')} AND n.{q('read_at')} IS NULL) "
+        f"AS {q('_unread_count')} "
+        f"FROM {q(User._meta.db_table)} u WHERE u.{q('id')} = %s"
     )
-    return Subquery(names, output_field=CharField())
 
 
 def remember_roles(user: User, joined: str | None) -> User:
-    """Puts the roles `role_list` read where `User.role_names` (a cached_property) keeps them."""
+    """Puts the roles read with the user where `User.role_names` (a cached_property) keeps
+    them."""
     user.__dict__["role_names"] = frozenset(joined.split(SEPARATOR)) if joined else frozenset()
     return user
 
 
-def session_users():
-    """Users with `_role_list` (their group names, joined) and `_unread_count` (their unread
-    notifications) read in the same query: two index lookups beside the user's row."""
-    unread = (
-        Notification.objects.filter(recipient=OuterRef("pk"), read_at__isnull=True)
-        .values("recipient")
-        .annotate(n=Count("*"))
-        .values("n")
-    )
-    return User._default_manager.annotate(
-        _role_list=role_list(),
-        _unread_count=Subquery(unread, output_field=IntegerField()),
-    )
-
-
 def read_session_user(backend: ModelBackend, user_id) -> User | None:
-    try:
-        user = session_users().get(pk=user_id)
-    except User.DoesNotExist:
-        return None
-    if not backend.user_can_authenticate(user):
+    """The user `user_id` with its roles and unread count, or None (unknown or inactive)."""
+    alias = router.db_for_read(User)
+    users = User._default_manager.db_manager(alias).raw(session_user_sql(alias), [user_id])
+    user = next(iter(users), None)
+    if user is None or not backend.user_can_authenticate(user):
         return None
     remember_roles(user, user.__dict__.pop("_role_list"))
     user._unread_count = user._unread_count or 0

@@ -6,7 +6,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 
-from logistics.backends import remember_roles, role_list
 from logistics.models import ApiToken
 from logistics.models.tokens import hash_token
 
@@ -30,17 +29,14 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         return self.authenticate_token(raw)
 
     def authenticate_token(self, raw: str):
-        # the token, its user and the user's roles in one query (logistics.backends)
         token = (
             ApiToken.objects.active()
             .select_related("user")
-            .annotate(_role_list=role_list("user_id"))
             .filter(key_hash=hash_token(raw))
             .first()
         )
         if token is None or not token.user.is_active:
             raise exceptions.AuthenticationFailed(_("Invalid, expired or revoked token."))
-        remember_roles(token.user, token._role_list)
         now = timezone.now()
         if token.last_used_at is None or token.last_used_at < now - LAST_USED_RESOLUTION:
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
