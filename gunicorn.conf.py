@@ -46,7 +46,24 @@ control_socket_disable = True
 # model instances and collected several times per request), and the objects of the loaded
 # application — Django, the apps, the URLconf — frozen out of the collector's walks.
 # GUNICORN_GC_THRESHOLD="" keeps Python's defaults.
-_gc_threshold = os.environ.get("GUNICORN_GC_THRESHOLD", "50000,20,100")
+def _gc_thresholds(text: str) -> tuple[int, ...]:
+    """GUNICORN_GC_THRESHOLD read when gunicorn loads this file: a wrong value stops the start
+    with a message naming it, not every worker at its birth."""
+    if not text.strip():
+        return ()
+    try:
+        values = tuple(int(n) for n in text.split(","))
+    except ValueError:
+        values = ()
+    if not 1 <= len(values) <= 3 or min(values) < 0:
+        raise SystemExit(
+            "GUNICORN_GC_THRESHOLD must be one to three whole numbers of 0 or more separated by "
+            f"commas, such as 50000,20,100, or empty for Python's defaults; it is {text!r}"
+        )
+    return values
+
+
+_gc_threshold = _gc_thresholds(os.environ.get("GUNICORN_GC_THRESHOLD", "50000,20,100"))
 
 
 def post_worker_init(worker):
@@ -55,4 +72,4 @@ def post_worker_init(worker):
 
     if _gc_threshold:
         gc.freeze()
-        gc.set_threshold(*(int(n) for n in _gc_threshold.split(",")))
+        gc.set_threshold(*_gc_threshold)

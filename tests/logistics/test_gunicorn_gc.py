@@ -43,3 +43,17 @@ def test_the_thresholds_come_from_the_environment():
 def test_empty_keeps_pythons_defaults_and_freezes_nothing():
     gc = worker_gc(GUNICORN_GC_THRESHOLD="")
     assert gc == {"threshold": [700, 10, 10], "frozen": 0}
+
+
+def test_a_wrong_value_stops_the_start_with_a_message_naming_it():
+    for wrong in ("50000;20", "many", "1,2,3,4", "-1"):
+        out = subprocess.run(
+            [sys.executable, "-c", PROBE],
+            cwd=ROOT,
+            env={**os.environ, "GUNICORN_GC_THRESHOLD": wrong},
+            capture_output=True,
+            text=True,
+        )
+        assert out.returncode != 0
+        assert "GUNICORN_GC_THRESHOLD must be one to three whole numbers" in out.stderr
+        assert repr(wrong) in out.stderr
