@@ -1,6 +1,7 @@
 """The dispatcher's pages: the queue (filters, bulk assign) and the workload per technician."""
 
 import hashlib
+from html import escape
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -11,7 +12,6 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
@@ -104,15 +104,15 @@ def narrowed_to(form) -> list[tuple[str, str, int]]:
 
 
 def options_html(choices, *selected) -> str:
-    """A dropdown's <option>s: joined in Python, about a tenth of the template loop's cost."""
+    """A dropdown's <option>s, escaped and joined in plain Python: format_html per option cost
+    the queue about 0.8 ms for its 80-odd options, the template loop ten times that."""
     chosen = {str(value) for value in selected if value}
-    return format_html_join(
-        "",
-        '<option value="{}"{}>{}</option>',
-        (
-            (value, mark_safe(" selected") if str(value) in chosen else "", label)  # noqa: S308
+    return mark_safe(  # noqa: S308 (every value and label is escaped here)
+        "".join(
+            f'<option value="{escape(str(value))}"'
+            f"{' selected' if str(value) in chosen else ''}>{escape(str(label))}</option>"
             for value, label in choices
-        ),
+        )
     )
 
 

@@ -591,6 +591,24 @@ def test_it_sorts_the_queue_by_due_time(client, dispatcher):
     assert [r.pk for r in page.object_list] == [sooner.pk, later.pk]
 
 
+def test_the_queue_s_dropdowns_keep_the_chosen_filters_and_escape_names(
+    client, dispatcher, category
+):
+    building = BuildingFactory(name_en='Hall "A" <east> & co')
+    as_user(client, dispatcher)
+    url = reverse("repairs:queue")
+    html = client.get(
+        f"{url}?category={category.pk}&building={building.pk}&status=submitted&status=on_hold"
+    ).text
+
+    chosen = re.findall(r'<option value="([^"]*)" selected>', html)
+    assert sorted(chosen) == sorted([str(category.pk), str(building.pk), "submitted", "on_hold"])
+    assert f'<option value="{building.pk}" selected>' in html
+    assert "Hall &quot;A&quot; &lt;east&gt; &amp; co" in html
+    assert 'Hall "A" <east>' not in html
+    assert ">Submitted</option>" in html  # the states in the page's language
+
+
 def test_it_reports_filters_it_does_not_understand_and_never_fails(client, dispatcher):
     response = as_user(client, dispatcher).get(
         reverse("repairs:queue") + "?status=bogus&category=abc&created_after=yesterday&page=x"
