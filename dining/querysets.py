@@ -19,13 +19,12 @@ if TYPE_CHECKING:
 
 def staff_canteen_filter(user: AnyUser, prefix: str = "") -> Q:
     """The canteens a canteen_staff user serves: scoped buildings or departments."""
-    scopes = list(user.scoped(Role.CANTEEN_STAFF).values_list("department_id", "building_id"))
     q = Q(pk__in=[])
-    for department_id, building_id in scopes:
-        if department_id:
-            q |= Q(**{f"{prefix}department_id": department_id})
-        if building_id:
-            q |= Q(**{f"{prefix}building_id": building_id})
+    for scope in user.scopes(Role.CANTEEN_STAFF):
+        if scope.department_id:
+            q |= Q(**{f"{prefix}department_id": scope.department_id})
+        if scope.building_id:
+            q |= Q(**{f"{prefix}building_id": scope.building_id})
     return q
 
 

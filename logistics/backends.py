@@ -1,13 +1,15 @@
-"""The signed-in user as every request reads it: one query for the user, their roles and the
-bell's unread count.
+"""The signed-in user as every request reads it: one query for the user, their roles, their
+staff scopes and the bell's unread count.
 
 Every page asks who the user is (the session's user row), which roles they hold (the navigation,
-every permission rule) and, on every page with the shared header and every poll of the bell, how
-many notifications they have not read. Django reads these in three queries; `get_user` here reads
-them in one, as two subqueries of the user's row, and leaves the answers where `User.role_names`
-and `logistics.notifications.unread_notification_count` look first. Both are as of the start of
-the request, like the user row itself; a request that changes them (marking all read) drops its
-copy, and a sign-in reads the roles afresh (`User.role_names` is computed on first use).
+every permission rule), which units a unit head serves (their StaffScope rows: the navigation's
+"Manage", every list narrowed by scope) and, on every page with the shared header and every poll
+of the bell, how many notifications they have not read. Django reads these in four queries;
+`get_user` here reads them in one, as three subqueries of the user's row, and leaves the answers
+where `User.role_names`, `User.scope_rows` and
+`logistics.notifications.unread_notification_count` look first. All are as of the start of the
+request, like the user row itself; a request that changes them (marking all read) drops its
+copy, and a sign-in reads them afresh (the user's cached properties are computed on first use).
 
 `PortalModelBackend` (passwords) and `logistics.cas.PortalCASBackend` (campus CAS) both read the
 session's user this way. Django's own ModelBackend stays listed after them in settings only so
@@ -22,34 +24,46 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.db import connections, router
 
-from logistics.models import Notification, User
+from logistics.models import Notification, StaffScope, User
 
-# Role (group) names joined by the ASCII unit separator, which no name holds.
+# Role (group) names, and staff scopes, joined by the ASCII unit separator, which no name holds;
+# a scope's fields (id, role, department, building) by the record separator.
 SEPARATOR = "\x1f"
+FIELDS = "\x1e"
 _JOINED = {
     "postgresql": "STRING_AGG({}, CHR(31))",
     "sqlite": "GROUP_CONCAT({}, CHAR(31))",
 }
+_FIELD = {"postgresql": "CHR(30)", "sqlite": "CHAR(30)"}
+SCOPE_COLUMNS = ("id", "role", "department_id", "building_id")
 
 
 @cache
 def session_user_sql(alias: str) -> str:
-    """The user's row with `_role_list` (its group names, joined by SEPARATOR) and
-    `_unread_count` (its unread notifications): two index lookups beside the row.
+    """The user's row with `_role_list` (its group names, joined by SEPARATOR), `_scope_list`
+    (its StaffScope rows, joined by SEPARATOR, their fields by FIELDS) and `_unread_count` (its
+    unread notifications): three index lookups beside the row.
 
     Written once per process rather than built by the ORM per request: compiling the same query
-    with its two subqueries took the ORM about 2.5 ms a request (bench/bench_scale.py's
+    with its subqueries took the ORM about 2.5 ms a request (bench/bench_scale.py's
     machine), several times what the database takes to answer it."""
     connection = connections[alias]
     q = connection.ops.quote_name
     through = User.groups.through._meta
-    joined = _JOINED[connection.vendor].format(f"g.{q('name')}")
+    join = _JOINED[connection.vendor]
+    roles = f"g.{q('name')}"
+    scope = f" || {_FIELD[connection.vendor]} || ".join(
+        f"COALESCE(CAST(s.{q(column)} AS TEXT), '')" for column in SCOPE_COLUMNS
+    )
     # Only quoted table and column names of the models go into the text; the id is a parameter.
     return (
         f"SELECT u.*, "  # noqa: S608
-        f"(SELECT {joined} FROM {q(Group._meta.db_table)} g "
+        f"(SELECT {join.format(roles)} FROM {q(Group._meta.db_table)} g "
         f"JOIN {q(through.db_table)} ug ON ug.{q('group_id')} = g.{q('id')} "
         f"WHERE ug.{q('user_id')} = u.{q('id')}) AS {q('_role_list')}, "
+        f"(SELECT {join.format(scope)} "
+        f"FROM {q(StaffScope._meta.db_table)} s "
+        f"WHERE s.{q('user_id')} = u.{q('id')}) AS {q('_scope_list')}, "
         f"(SELECT COUNT(*) FROM {q(Notification._meta.db_table)} n "
         f"WHERE n.{q('recipient_id')} = u.{q('id')} AND n.{q('read_at')} IS NULL) "
         f"AS {q('_unread_count')} "
@@ -64,14 +78,37 @@ def remember_roles(user: User, joined: str | None) -> User:
     return user
 
 
+def remember_scopes(user: User, joined: str | None) -> User:
+    """Puts the staff scopes read with the user where `User.scope_rows` (a cached_property)
+    keeps them: StaffScope rows with their ids, in the order of their ids; their building and
+    department are read when asked for (`logistics.command_centre.access` reads them at once)."""
+    names = [field.attname for field in StaffScope._meta.concrete_fields]
+    rows = []
+    for record in joined.split(SEPARATOR) if joined else ():
+        pk, role, department_id, building_id = record.split(FIELDS)
+        read = {"id": int(pk), "user_id": user.pk, "role": role}
+        read |= {"department_id": _id(department_id), "building_id": _id(building_id)}
+        row = StaffScope.from_db(user._state.db, names, [read[name] for name in names])
+        StaffScope.user.field.set_cached_value(row, user)
+        rows.append(row)
+    user.__dict__["scope_rows"] = sorted(rows, key=lambda row: row.pk)
+    return user
+
+
+def _id(text: str) -> int | None:
+    return int(text) if text else None
+
+
 def read_session_user(backend: ModelBackend, user_id) -> User | None:
-    """The user `user_id` with its roles and unread count, or None (unknown or inactive)."""
+    """The user `user_id` with its roles, staff scopes and unread count, or None (unknown or
+    inactive)."""
     alias = router.db_for_read(User)
     users = User._default_manager.db_manager(alias).raw(session_user_sql(alias), [user_id])
     user = next(iter(users), None)
     if user is None or not backend.user_can_authenticate(user):
         return None
     remember_roles(user, user.__dict__.pop("_role_list"))
+    remember_scopes(user, user.__dict__.pop("_scope_list"))
     user._unread_count = user._unread_count or 0
     return user
 

@@ -11,7 +11,7 @@ from functools import reduce
 from operator import or_
 
 from django.apps import apps
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import OuterRef, Q, Subquery, prefetch_related_objects
 from django.utils.translation import gettext_lazy as _
 
 from logistics import indicators
@@ -90,7 +90,7 @@ def unit_head_scopes(user) -> list[StaffScope]:
     """The user's StaffScope rows of the unit-head roles they hold (User.scope_rows: one query
     per request, shared with the pages that narrow by scope)."""
     held = {role for role in UNIT_HEAD_ROLES if user.has_role(role)}
-    return [scope for scope in user.scope_rows if scope.role in held] if held else []
+    return user.scopes(*held) if held else []
 
 
 def may_open(user) -> bool:
@@ -117,7 +117,10 @@ def access(user) -> Access | None:
             ),
         )
     buildings, departments = {}, {}
-    for scope in unit_head_scopes(user):
+    scopes = unit_head_scopes(user)
+    # the session's user brings its scopes without their units (logistics.backends)
+    prefetch_related_objects(scopes, "building", "department")
+    for scope in scopes:
         if scope.building_id:
             buildings[scope.building_id] = scope.building
         if scope.department_id:

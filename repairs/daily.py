@@ -255,7 +255,7 @@ def figures_scope(user: User) -> tuple[str, int] | None:
         return (Kind.SITE, 0)
     if not user.has_role(Role.REPAIR_DISPATCHER):
         return None
-    units = list(user.scoped(Role.REPAIR_DISPATCHER).values_list("department_id", "building_id"))
+    units = [(s.department_id, s.building_id) for s in user.scopes(Role.REPAIR_DISPATCHER)]
     if not units:
         return (Kind.SITE, 0)
     if len(units) == 1:

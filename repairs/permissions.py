@@ -34,7 +34,7 @@ def can_dispatch(user: User | None, repair: RepairRequest) -> bool:
 
 def _dispatcher_scopes(user: User) -> list[StaffScope]:
     """The user's dispatcher scopes, read once per user object (a list page asks per row)."""
-    return [scope for scope in user.scope_rows if scope.role == Role.REPAIR_DISPATCHER]
+    return user.scopes(Role.REPAIR_DISPATCHER)
 
 
 def require(allowed: bool) -> None:

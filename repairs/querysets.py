@@ -142,11 +142,7 @@ def department_q(department_id: int) -> Q:
 
 def dispatcher_scope(user: User) -> Q:
     """The requests a repair dispatcher serves: their scoped units, or all when unscoped."""
-    scopes = [
-        (scope.department_id, scope.building_id)
-        for scope in user.scope_rows
-        if scope.role == Role.REPAIR_DISPATCHER
-    ]
+    scopes = [(s.department_id, s.building_id) for s in user.scopes(Role.REPAIR_DISPATCHER)]
     if not scopes:
         return Q(pk__isnull=False)
     q = Q(pk__in=[])

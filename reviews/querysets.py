@@ -37,11 +37,7 @@ def sees_everything(user: AnyUser) -> bool:
 def staff_department_ids(user: AnyUser, *roles: str) -> list[int]:
     """Departments the user serves through a StaffScope (of the given roles, or any); from
     User.scope_rows, read once per request."""
-    return [
-        scope.department_id
-        for scope in user.scope_rows
-        if scope.department_id and (not roles or scope.role in roles)
-    ]
+    return [scope.department_id for scope in user.scopes(*roles) if scope.department_id]
 
 
 def answered_subjects_q(user: AnyUser) -> Q | None:
@@ -145,7 +141,7 @@ def follow_ups_for(user: AnyUser) -> QuerySet[FollowUp]:
         return follow_ups.none()
     q = Q(pk__in=[])
     for role in roles:
-        if not user.scoped(role).exists():
+        if not user.scopes(role):
             # Staff without a scope serve the whole campus, as dispatchers do in repairs.
             q |= Q(role=role)
         else:

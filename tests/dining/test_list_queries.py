@@ -98,9 +98,10 @@ def test_the_dish_catalogue_pins_its_queries_and_pages_by_cursor(
     url = reverse("dining:staff-dishes", args=[canteen.slug])
     DishFactory(canteen=canteen, window=WindowFactory(canteen=canteen))
     client.get(url)  # the session
-    # user (with its roles and unread count), the canteens the staff may edit, the canteen, the
-    # page's dishes (with category and window) (the session is in Redis)
-    (only,) = walk(client, url, django_assert_num_queries, 4)
+    # user (with its roles, scopes and unread count), the canteen (of those the staff may edit,
+    # from the scopes: no query), the page's dishes (with category and window) (the session is in
+    # Redis)
+    (only,) = walk(client, url, django_assert_num_queries, 3)
     # Two categories sorted alike (a tie the names and then the ids break), windows, one off offer.
     veg, staple = DishCategoryFactory(code="veg"), DishCategoryFactory(code="staple")
     staple.sort_order = veg.sort_order
@@ -115,7 +116,7 @@ def test_the_dish_catalogue_pins_its_queries_and_pages_by_cursor(
         )
     DishFactory(category=veg)  # another canteen's
 
-    pages = walk(client, url, django_assert_num_queries, 4)
+    pages = walk(client, url, django_assert_num_queries, 3)
 
     expected = Dish.objects.filter(canteen=canteen).order_by("category__sort_order", "name", "pk")
     assert [len(p) for p in pages] == [3, 3, 2]
@@ -240,13 +241,13 @@ def test_the_menu_builders_dish_search_pins_its_queries(django_assert_num_querie
     url = reverse("dining:staff-dish-search", args=[canteen.slug])
     DishFactory(canteen=canteen, name="红烧肉")
     client.get(url, {"q": "红烧"})
-    # user (with its roles and unread count), the canteens the staff may edit, the canteen, the
-    # dishes
-    with django_assert_num_queries(4):
+    # user (with its roles, scopes and unread count), the canteen (of those the staff may edit,
+    # from the scopes: no query), the dishes
+    with django_assert_num_queries(3):
         client.get(url, {"q": "红烧"})
     for n in range(6):
         DishFactory(canteen=canteen, name=f"红烧鱼{n}", category=DishCategoryFactory(code=f"c{n}"))
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         response = client.get(url, {"q": "红烧"})
     assert len(response.context["results"]) == 7
 

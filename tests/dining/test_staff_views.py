@@ -125,14 +125,14 @@ def test_it_renders_the_menu_page_in_a_fixed_number_of_queries(
         MenuItemFactory(menu=menu)
     MenuTemplateFactory(canteen=window.canteen)
     client.get(_menu_url(window))  # warm the session
-    # user (with its roles and unread count), scopes, canteen, window, menu, items with dishes,
+    # user (with its roles, scopes and unread count), canteen, window, menu, items with dishes,
     # templates, windows
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         response = client.get(_menu_url(window))
     assert response.status_code == 200
     for _ in range(5):
         MenuItemFactory(menu=menu)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         client.get(_menu_url(window))
 
 

@@ -85,8 +85,8 @@ def test_the_ack_view_costs_the_same_for_more_residents(
     client.force_login(manager)
     url = reverse("dorms:notice-acks", args=[notice.pk])
     client.get(url)
-    # 12, and the manager's scopes for the navigation's "Manage" (command_centre.may_open)
-    with django_assert_num_queries(11) as few:
+    # 12; the manager's scopes for the navigation's "Manage" come with the session's user
+    with django_assert_num_queries(10) as few:
         client.get(url)
     for index in range(20):
         resident_of(RoomFactory(building=buildings[index % 2]), f"more{index}")

@@ -1,5 +1,5 @@
-"""The session's user is read with its roles and the bell's unread count in one query
-(logistics.backends): what it reads is what the separate queries read, a change shows at the
+"""The session's user is read with its roles, staff scopes and the bell's unread count in one
+query (logistics.backends): what it reads is what the separate queries read, a change shows at the
 next request, sessions signed in before keep working, a wrong password is checked once."""
 
 import pytest
@@ -10,14 +10,14 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from logistics.backends import PortalModelBackend
-from logistics.models import Notification, User
+from logistics.models import Notification, StaffScope, User
 from logistics.notifications import (
     notifications_mark_all_read,
     notify,
     unread_notification_count,
 )
 from logistics.roles import Role
-from tests.logistics.factories import UserFactory
+from tests.logistics.factories import BuildingFactory, DepartmentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "right-pass-123"
@@ -62,12 +62,41 @@ def test_what_it_reads_is_what_the_separate_queries_read(student):
     assert unread_notification_count(user) == unread_notification_count(plain) == 2
 
 
+def test_its_staff_scopes_are_the_rows_the_separate_query_reads(student, django_assert_num_queries):
+    department, building = DepartmentFactory(), BuildingFactory()
+    student.groups.add(*Group.objects.filter(name__in=[Role.REPAIR_DISPATCHER, Role.DORM_MANAGER]))
+    StaffScope.objects.create(user=student, role=Role.DORM_MANAGER, building=building)
+    StaffScope.objects.create(
+        user=student, role=Role.REPAIR_DISPATCHER, department=department, building=building
+    )
+    StaffScope.objects.create(user=student, role=Role.REPAIR_DISPATCHER, department=department)
+    plain = User.objects.get(pk=student.pk)
+
+    with django_assert_num_queries(1):
+        user = PortalModelBackend().get_user(student.pk)
+        rows = user.scope_rows
+
+    def fields(scopes):
+        return [(s.pk, s.user_id, s.role, s.department_id, s.building_id) for s in scopes]
+
+    assert fields(rows) == fields(plain.scope_rows)
+    assert user.scopes() == rows
+    assert user.scopes(Role.DORM_MANAGER) == rows[:1]
+    assert user.scopes(Role.REPAIR_DISPATCHER, Role.TECHNICIAN) == rows[1:]
+    assert [type(row.pk) for row in rows] == [int] * 3
+    assert all(not row._state.adding and row.user is user for row in rows)
+    # their units are read when asked for, as the rows of the separate query hold them
+    assert rows[0].building == plain.scope_rows[0].building == building
+    assert rows[2].department == department
+
+
 def test_a_user_without_roles_or_notifications_reads_empty(db):
     bare = UserFactory(username="nobody")
 
     user = PortalModelBackend().get_user(bare.pk)
 
     assert user.role_names == frozenset()
+    assert user.scope_rows == []
     assert unread_notification_count(user) == 0
     assert PortalModelBackend().get_user(bare.pk + 10_000) is None
 
@@ -88,6 +117,22 @@ def test_changes_show_at_the_next_request(client, student):
     response = client.get(bell)
     assert request_user(response).role_names == {Role.STUDENT}
     assert response.context["unread_notification_count"] == 0
+
+
+def test_a_scope_given_or_taken_shows_at_the_next_request(client, db):
+    dispatcher = UserFactory(username="d1", roles=[Role.REPAIR_DISPATCHER])
+    client.force_login(dispatcher)
+    bell = reverse("notifications:bell")
+    assert request_user(client.get(bell)).scope_rows == []
+
+    scope = StaffScope.objects.create(
+        user=dispatcher, role=Role.REPAIR_DISPATCHER, building=BuildingFactory()
+    )
+    rows = request_user(client.get(bell)).scope_rows
+    assert [(row.pk, row.building_id) for row in rows] == [(scope.pk, scope.building_id)]
+
+    scope.delete()
+    assert request_user(client.get(bell)).scope_rows == []
 
 
 def test_marking_all_read_drops_the_count_read_with_the_user(student):

@@ -24,7 +24,7 @@ from tests.repairs.factories import (
 )
 
 Status = RepairRequest.Status
-QUEUE_QUERIES = 7
+QUEUE_QUERIES = 6
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root", "english")]
 
 
@@ -631,7 +631,7 @@ def test_it_renders_the_queue_in_a_fixed_number_of_queries(
     client, dispatcher, technician, category, django_assert_num_queries
 ):
     as_user(client, dispatcher)
-    # the user with its roles and unread count, dispatcher scopes, count, rows' keys,
+    # the user with its roles, scopes and unread count, count, rows' keys,
     # technicians, categories, buildings (the session is cached); and the rows not in the cache
     # yet, read whole in one query
     for total in (3, 30):
@@ -684,13 +684,12 @@ def test_it_counts_open_jobs_per_technician(
     )
     RepairRequestFactory(assignee=technician, status=Status.CLOSED)
     as_user(client, dispatcher)
-    # the user with its roles and unread count, the one aggregate query of the technicians,
-    # whatever their number, and the dispatcher's scopes for the navigation's "Manage"
-    # (command_centre.may_open); the session is cached
-    with django_assert_num_queries(3):
+    # the user with its roles, scopes (for the navigation's "Manage") and unread count, and the
+    # one aggregate query of the technicians, whatever their number; the session is cached
+    with django_assert_num_queries(2):
         response = client.get(reverse("repairs:workload"))
     UserFactory.create_batch(3, roles=["technician"])
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(2):
         client.get(reverse("repairs:workload"))
     rows = {row.pk: row for row in response.context["rows"]}
     assert (rows[technician.pk].open_jobs, rows[technician.pk].overdue) == (3, 1)
@@ -967,9 +966,9 @@ def test_it_shows_a_dispatcher_the_queue_card_of_their_scope_on_the_home_page(
     # Warm the cached parts of the other sections (dining's canteens and allergens), which an
     # earlier test may or may not have left in the cache.
     client.get(reverse("home"))
-    # The card's counts and first five beside the other sections'; the dispatcher's scopes are
-    # read once (User.scope_rows), for the card, the other sections and the "Manage" link.
-    with django_assert_num_queries(8):
+    # The card's counts and first five beside the other sections'; the dispatcher's scopes came
+    # with the session's user (User.scope_rows), for the card, the other sections and "Manage".
+    with django_assert_num_queries(7):
         html = client.get(reverse("home")).text
     card = html[html.index("Dispatch queue") :]
     assert "2 waiting for a technician" in card
@@ -980,7 +979,7 @@ def test_it_shows_a_dispatcher_the_queue_card_of_their_scope_on_the_home_page(
     assert f'href="{queue}?unassigned=true"' in card
     assert f'href="{queue}?overdue=true"' in card
     RepairRequestFactory.create_batch(6, room=RoomFactory(building=building))
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         html = client.get(reverse("home")).text
     assert "8 waiting for a technician" in html
 

@@ -143,14 +143,14 @@ def test_the_staff_review_list_pins_its_queries_and_keeps_its_filter(
     url = reverse("reviews:review-list")
     reviews(1, stars=1, department=department)
     client.get(url)
-    # user (with its roles and unread count), the staff's departments, the page's reviews, their
+    # user (with its roles, unread count and the staff's departments), the page's reviews, their
     # photos
-    walk(client, url, django_assert_num_queries, 4, "stars_max=2")
+    walk(client, url, django_assert_num_queries, 3, "stars_max=2")
     low = reviews(4, stars=2, department=department)
     reviews(3, stars=5, department=department)
     reviews(2, stars=1)  # another unit's
 
-    pages = walk(client, url, django_assert_num_queries, 4, "stars_max=2")
+    pages = walk(client, url, django_assert_num_queries, 3, "stars_max=2")
 
     expected = Review.objects.filter(event__department=department, stars__lte=2)
     assert [len(p) for p in pages] == [2, 2, 1]
@@ -164,16 +164,16 @@ def test_my_reviews_page_pins_its_queries(student, django_assert_num_queries):
     ServiceEventFactory(served=student)
     ReviewFactory(event=ServiceEventFactory(served=student))
     client.get(url)
-    # user (with its roles and unread count), the events to review, my reviews (with event), their
-    # photos, the complaints link's rule — however many (at most 50 of each: bounded by
-    # construction)
-    with django_assert_num_queries(5):
+    # user (with its roles, unread count and scopes, which the complaints link's rule reads), the
+    # events to review, my reviews (with event), their photos — however many (at most 50 of each:
+    # bounded by construction)
+    with django_assert_num_queries(4):
         client.get(url)
     for n in range(5):
         ServiceEventFactory(served=student, department=DepartmentFactory())
         review = ReviewFactory(event=ServiceEventFactory(served=student))
         ReviewPhoto.objects.create(review=review, image=f"reviews/{n}.jpg")
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         response = client.get(url)
     assert (len(response.context["waiting"]), len(response.context["mine"])) == (6, 6)
 
@@ -197,14 +197,13 @@ def test_the_follow_up_page_pins_its_queries_and_pages_by_cursor(
     url = reverse("reviews:follow-up-list")
     low_scores(1)
     client.get(url)
-    # user (with its roles and unread count), whether the dispatcher is scoped (the list), the page
-    # (with review, event, author and department), the dispatcher's scopes (the navigation's
-    # "Manage")
-    walk(client, url, django_assert_num_queries, 4)
+    # user (with its roles, unread count and scopes: whether the dispatcher is scoped costs no
+    # query), the page (with review, event, author and department)
+    walk(client, url, django_assert_num_queries, 2)
     FollowUp.objects.update(created_at=timezone.now() - datetime.timedelta(hours=1))
     expected = low_scores(7)  # the first one and three more at the same moment: a tie
 
-    pages = walk(client, url, django_assert_num_queries, 4)
+    pages = walk(client, url, django_assert_num_queries, 2)
 
     assert [len(p) for p in pages] == [3, 3, 2]
     assert flat(pages) == [f.pk for f in expected]
@@ -252,16 +251,16 @@ def test_my_complaints_pin_their_queries_and_page_by_cursor(
     url = reverse("reviews:complaint-list")
     complaints(1, author=student)
     client.get(url)
-    # user (with its roles and unread count), the staff departments (none: no inbox), the page (with
+    # user (with its roles, unread count and staff departments: none, no inbox), the page (with
     # department)
-    walk(client, url, django_assert_num_queries, 3)
+    walk(client, url, django_assert_num_queries, 2)
     complaints(7, author=student)
     complaints(2)  # someone else's
     Complaint.objects.filter(
         pk__in=Complaint.objects.filter(author=student).values("pk")[:4]
     ).update(created_at=timezone.now() - datetime.timedelta(hours=1))
 
-    pages = walk(client, url, django_assert_num_queries, 3)
+    pages = walk(client, url, django_assert_num_queries, 2)
 
     mine = Complaint.objects.filter(author=student).order_by("-created_at", "-id")
     assert [len(p) for p in pages] == [3, 3, 2]
@@ -364,14 +363,14 @@ def test_the_follow_ups_api_pins_its_queries_and_pages_by_cursor(django_assert_n
     url = "/api/v1/reviews/follow-ups/"
     low_scores(1)
     client.get(url)
-    # user (with its roles and unread count), the dispatcher's scopes, the page (with review, event,
-    # author, department), the photos
-    walk_api(client, url, django_assert_num_queries, 4)
+    # user (with its roles, unread count and scopes: whether the dispatcher is scoped costs no
+    # query), the page (with review, event, author, department), the photos
+    walk_api(client, url, django_assert_num_queries, 3)
     low_scores(6)
     done = FollowUp.objects.order_by("id")[:2]
     FollowUp.objects.filter(pk__in=[f.pk for f in done]).update(status=FollowUp.Status.DONE)
 
-    pages = walk_api(client, url, django_assert_num_queries, 4, page_size=3)
+    pages = walk_api(client, url, django_assert_num_queries, 3, page_size=3)
 
     # open ones first ("done" sorts after "open"), newest first within each
     expected = FollowUp.objects.order_by("status", "-created_at", "-id")
@@ -391,10 +390,10 @@ def test_the_complaints_api_pages_by_cursor(django_assert_num_queries):
     client = api_for(staff)
     client.get("/api/v1/reviews/complaints/")
 
-    # user (with its roles and unread count), the staff's departments, the page, the entries (with
+    # user (with its roles, unread count and the staff's departments), the page, the entries (with
     # who wrote them)
     pages = walk_api(
-        client, "/api/v1/reviews/complaints/", django_assert_num_queries, 4, page_size=3
+        client, "/api/v1/reviews/complaints/", django_assert_num_queries, 3, page_size=3
     )
 
     expected = Complaint.objects.filter(department=department).order_by("-created_at", "-id")

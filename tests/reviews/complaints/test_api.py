@@ -128,7 +128,7 @@ def test_it_lists_with_a_fixed_number_of_queries(
         )
     client = api(staff)
     client.get(URL)  # warm the session
-    # session, user (with its roles and unread count), staff departments, rows, entries (lists are
+    # session, user (with its roles, unread count and staff departments), rows, entries (lists are
     # not counted)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         assert len(client.get(URL).json()["results"]) == Complaint.objects.count()

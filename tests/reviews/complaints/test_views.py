@@ -186,9 +186,8 @@ def test_it_lists_with_a_fixed_number_of_queries(
         )
     client = browser(staff)
     client.get(url("complaint-list"))
-    # session, user (with its roles and unread count), staff departments (read once per request),
-    # rows (a cursor page: no count)
-    with django_assert_num_queries(3):
+    # user (with its roles, unread count and staff departments), rows (a cursor page: no count)
+    with django_assert_num_queries(2):
         client.get(url("complaint-list"))
 
 

@@ -178,8 +178,8 @@ def test_it_shows_staff_their_own_and_their_units_subjects_only(staff_member, ra
 
 def test_it_reads_my_scores_in_fixed_queries(staff_member, ranked, django_assert_num_queries):
     client = client_for(staff_member)
-    # session, user (with its roles and unread count), departments, subjects, rows
-    with django_assert_num_queries(4):
+    # session, user (with its roles, unread count and departments), subjects, rows
+    with django_assert_num_queries(3):
         client.get(reverse("reviews:index-mine"))
 
 
