@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from logistics.models.places import BilingualName, code_validator
 from logistics.search import SearchIndex, SearchTokensField
 
-from .querysets import RepairRequestQuerySet
+from .querysets import PHOTO_ORDER, RepairRequestQuerySet
 
 
 class Trade(models.TextChoices):
@@ -277,6 +277,14 @@ class RepairRequest(models.Model):
         if self.building_id:
             return " ".join(p for p in (str(self.building), self.place_text) if p)
         return self.place_text
+
+    @property
+    def photos_in_order(self) -> list["RepairPhoto"]:
+        """Its photos, oldest first: the list `RepairRequestQuerySet.with_photos()` read with
+        the row, else one query."""
+        if "photo_list" in self.__dict__:
+            return self.photo_list
+        return list(self.photos.order_by(*PHOTO_ORDER))
 
     # The rules live in repairs.workflow (it reads this model, so it is imported at call time).
 

@@ -13,7 +13,7 @@ import re
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, Prefetch
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -22,7 +22,7 @@ from logistics.models import ApiToken, Building, Campus, Room
 from logistics.models.tokens import hash_token
 from logistics.privacy import mask
 from logistics.validation import parse_aware_datetime, validate_text
-from repairs.models import Category, CategoryQuestion, RepairPhoto, RepairRequest
+from repairs.models import Category, CategoryQuestion, RepairRequest
 from repairs.workflow import OPEN_STATUSES
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
@@ -158,11 +158,10 @@ def request_to_dict(repair: RepairRequest, *, detailed: bool, media_url: str | N
 
 
 def requests_queryset():
-    photos = Prefetch("photos", queryset=RepairPhoto.objects.order_by("created_at", "id"))
     return (
         RepairRequest.objects.with_related()
         .select_related("category__department")
-        .prefetch_related(photos)
+        .with_photos()
         .order_by("-created_at", "-id")
     )
 

@@ -151,7 +151,7 @@ def _request_dicts(request, repairs: list[RepairRequest]) -> list[dict]:
         visible = set(mine.values_list("pk", flat=True))
     result = []
     for repair in repairs:
-        photos = list(repair.photos.all())
+        photos = repair.photos_in_order
         media_url = photo_url(photos[0], request) if photos else None
         detailed = repair.pk in visible
         result.append(open311.request_to_dict(repair, detailed=detailed, media_url=media_url))

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
 from django.db import models
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet
 
 from logistics.roles import Role
 
@@ -92,12 +92,20 @@ class RepairRequestQuerySet(models.QuerySet):
             .defer("search_tokens")
         )
 
+    def with_photos(self) -> RepairRequestQuerySet:
+        """Each request's photos, oldest first, as the list `photo_list`
+        (`RepairRequest.photos_in_order` reads it; the API and Open311 write them). A list, not
+        the related manager's cache: that one builds a queryset per row, about 2 ms of a 50-row
+        page (docs/performance.md)."""
+        from repairs.models import RepairPhoto
+
+        photos = RepairPhoto.objects.order_by(*PHOTO_ORDER)
+        return self.prefetch_related(Prefetch("photos", queryset=photos, to_attr="photo_list"))
+
     def for_api(self) -> RepairRequestQuerySet:
         """The API's representation (repairs.api.serializers): the detail page's four joins,
         each narrowed to the columns it writes (a person: id, username, names), the technician
         by primary key in one narrow query, the team only as its id."""
-        from django.db.models import Prefetch
-
         deferred = [
             f"{relation}__{field.name}"
             for relation, kept in API_RELATED.items()
@@ -111,6 +119,9 @@ class RepairRequestQuerySet(models.QuerySet):
             .prefetch_related(Prefetch("assignee", queryset=people))
         )
 
+
+# The order a request's photos are shown and written in.
+PHOTO_ORDER = ("created_at", "id")
 
 # What a list shows of a person (User.get_display_name reads the names).
 PERSON_FIELDS = ("id", "username", "display_name", "first_name", "last_name")

@@ -199,7 +199,7 @@ class RepairRequestSerializer(serializers.ModelSerializer):
         for name in _PLAIN:
             data[name] = getattr(repair, name)
         data["rated_at"] = None if repair.rated_at is None else stamp(repair.rated_at)
-        data["photos"] = [_photo(photo, request, stamp) for photo in repair.photos.all()]
+        data["photos"] = [_photo(photo, request, stamp) for photo in repair.photos_in_order]
         return data
 
     def _stamp_and_labels(self):

@@ -103,11 +103,10 @@ class RepairRequestViewSet(
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return RepairRequest.objects.none()
-        photos = Prefetch("photos", queryset=RepairPhoto.objects.order_by("created_at", "id"))
         return (
             RepairRequest.objects.for_user(self.request.user)
             .for_api()
-            .prefetch_related(photos)
+            .with_photos()
             .order_by("-created_at", "-id")
         )
 

@@ -1,6 +1,8 @@
 """The repairs REST API: scoping, filing with photos, every workflow action, errors, filters,
 the timeline, categories, token scopes and pinned query counts."""
 
+import datetime
+
 import pytest
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -381,6 +383,23 @@ def test_it_answers_400_to_a_bad_filter_value(client, manager):
     response = as_user(client, manager).get(REQUESTS + "?status=broken&building=x")
     assert response.status_code == 400
     assert {"status", "building"} <= set(response.json()["fields"])
+
+
+def test_it_writes_a_request_s_photos_oldest_first_in_the_list_and_on_its_own(client, manager):
+    repair = RepairRequestFactory()
+    newer, older = RepairPhotoFactory(request=repair), RepairPhotoFactory(request=repair)
+    older.created_at = newer.created_at - datetime.timedelta(minutes=5)  # the higher id, older
+    older.save(update_fields=["created_at"])
+    RepairPhotoFactory(request=RepairRequestFactory())  # another request's
+    client = as_user(client, manager)
+
+    (row,) = [r for r in client.get(REQUESTS).json()["results"] if r["id"] == repair.pk]
+    alone = client.get(f"{REQUESTS}{repair.pk}/").json()
+
+    assert [p["id"] for p in row["photos"]] == [older.pk, newer.pk]
+    assert alone["photos"] == row["photos"]
+    # read without with_photos(), the same list by a query of its own
+    assert RepairRequest.objects.get(pk=repair.pk).photos_in_order == [older, newer]
 
 
 def test_it_lists_requests_in_queries_independent_of_the_page_size(
