@@ -91,6 +91,19 @@ def test_the_board_costs_the_same_queries_for_more_rows(
         client.get(reverse("lostfound:index"))
 
 
+def test_the_board_shows_each_items_first_photo(student, desk, media_root):
+    items = [FoundItemFactory(desk=desk) for _ in range(3)]
+    first = {item.pk: FoundItemPhotoFactory(item=item) for item in items[:2]}
+    later = [FoundItemPhotoFactory(item=item) for item in items[:2]]
+
+    html = client_for(student).get(reverse("lostfound:index")).content.decode()
+
+    for photo in first.values():
+        assert f'src="{photo.get_absolute_url()}"' in html
+    assert not any(photo.get_absolute_url() in html for photo in later)
+    assert html.count('class="lf-thumb"') == 2  # the third item has none
+
+
 def test_an_items_page_hides_traits_from_all_but_its_desk(
     student, other_student, manager, desk, desk_staff, other_desk_staff
 ):
