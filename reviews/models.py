@@ -218,6 +218,14 @@ class Review(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("reviews:review-detail", args=[self.pk])
 
+    @property
+    def photos_in_order(self) -> list["ReviewPhoto"]:
+        """Its photos, oldest first: the list `reviews_for()` read with the row
+        (`photo_list`), else one query."""
+        if "photo_list" in self.__dict__:
+            return self.photo_list
+        return list(self.photos.all())
+
 
 class ReviewPhoto(models.Model):
     """A photo of a review (at most three), re-encoded and stored under a generated name."""

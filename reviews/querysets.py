@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from logistics.roles import STAFF_ROLES, Role
@@ -91,7 +91,9 @@ def is_review_staff(user: AnyUser) -> bool:
 
 
 def reviews_for(user: AnyUser) -> QuerySet[Review]:
-    reviews = Review.objects.select_related("event", "author").prefetch_related("photos")
+    # Photos as a plain list per review (docs/architecture.md): Review.photos_in_order.
+    photos = Prefetch("photos", to_attr="photo_list")
+    reviews = Review.objects.select_related("event", "author").prefetch_related(photos)
     if not user.is_authenticated:
         return reviews.none()
     if sees_everything(user):

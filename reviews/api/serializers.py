@@ -36,7 +36,7 @@ class ReviewSerializer(serializers.ModelSerializer):
     )
     event_title = serializers.CharField(source="event.title", read_only=True)
     department = serializers.IntegerField(source="event.department_id", read_only=True)
-    photos = ReviewPhotoSerializer(many=True, read_only=True)
+    photos = ReviewPhotoSerializer(many=True, read_only=True, source="photos_in_order")
 
     class Meta:
         model = Review

@@ -22,7 +22,7 @@ from logistics.api.exceptions import error_response
 from logistics.api.serializers import ErrorSerializer
 from reviews import services
 from reviews.filters import ReviewFilterSet
-from reviews.models import FollowUp, Review, ReviewPhoto, ServiceEvent
+from reviews.models import FollowUp, Review, ServiceEvent
 from reviews.querysets import (
     can_moderate,
     events_for,
@@ -71,7 +71,7 @@ class ReviewViewSet(
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Review.objects.none()
-        # reviews_for prefetches the photos (ordered by the model's Meta).
+        # reviews_for reads the photos as a list (Review.photos_in_order).
         return reviews_for(self.request.user).order_by("-created_at", "-id")
 
     def _fresh(self, review):
@@ -168,7 +168,7 @@ class FollowUpViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return FollowUp.objects.none()
-        photos = Prefetch("review__photos", queryset=ReviewPhoto.objects.order_by("created_at"))
+        photos = Prefetch("review__photos", to_attr="photo_list")  # Review.photos_in_order
         follow_ups = follow_ups_for(self.request.user).prefetch_related(photos)
         wanted = self.request.query_params.get("status")
         if wanted in FollowUp.Status.values:

@@ -136,7 +136,7 @@ def review_edit(request, pk: int):
         )
         return redirect(review)
     kind = _event_kind(review.event)
-    existing = list(review.photos.all())
+    existing = list(review.photos_in_order)
     if request.method == "POST":
         form = ReviewForm(
             request.POST,

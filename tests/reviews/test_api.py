@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from logistics.tokens import api_token_issue
-from reviews.models import FollowUp, Review
+from reviews.models import FollowUp, Review, ReviewPhoto
 from reviews.services import review_create
 from tests.logistics.factories import UserFactory
 from tests.reviews.factories import ReviewFactory, ServiceEventFactory
@@ -97,6 +97,25 @@ def test_the_list_pins_its_queries(client, manager, django_assert_num_queries):
     client.get(REVIEWS)
     with django_assert_num_queries(3):  # lists are not counted
         assert len(client.get(REVIEWS).json()["results"]) == 3
+
+
+def test_a_reviews_photos_come_oldest_first_in_lists_and_follow_ups(client, manager):
+    event = ServiceEventFactory()
+    review = review_create(event=event, by=event.served, stars=1)
+    newer = ReviewPhoto.objects.create(review=review, image="reviews/newer.jpg")
+    older = ReviewPhoto.objects.create(review=review, image="reviews/older.jpg")
+    ReviewPhoto.objects.filter(pk=older.pk).update(created_at=newer.created_at - timedelta(hours=1))
+    ReviewPhoto.objects.create(review=ReviewFactory(), image="reviews/other.jpg")  # another's
+    client.force_login(manager)
+
+    listed = {r["id"]: r for r in client.get(REVIEWS).json()["results"]}[review.pk]
+    alone = client.get(f"{REVIEWS}{review.pk}/").json()
+    (follow_up,) = client.get(FOLLOW_UPS).json()["results"]
+
+    assert [p["id"] for p in listed["photos"]] == [older.pk, newer.pk]
+    assert alone["photos"] == listed["photos"] == follow_up["review"]["photos"]
+    # read without reviews_for(), the same list by a query of its own
+    assert Review.objects.get(pk=review.pk).photos_in_order == [older, newer]
 
 
 def test_my_events_say_what_is_still_to_review(client, student, django_assert_num_queries):
