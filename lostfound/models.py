@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from logistics.models.places import BilingualName, code_validator
+from logistics.models.uploads import ListedPhotos
 from logistics.search import SearchIndex, SearchTokensField
 
 from .querysets import (
@@ -94,7 +95,7 @@ class Desk(BilingualName):
         return comma.join(str(p) for p in parts if p)
 
 
-class FoundItem(models.Model):
+class FoundItem(ListedPhotos, models.Model):
     """A found item, from its report (or the desk's intake) to its return or disposal.
 
     `hidden_traits` is what only the owner would know; only the item's desk ever reads it.

@@ -7,6 +7,7 @@ from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from logistics.models.places import BilingualName, code_validator
+from logistics.models.uploads import ListedPhotos
 from logistics.search import SearchIndex, SearchTokensField
 
 from .querysets import PHOTO_ORDER, RepairRequestQuerySet
@@ -108,7 +109,7 @@ class CategoryQuestion(models.Model):
         return self.label
 
 
-class RepairRequest(models.Model):
+class RepairRequest(ListedPhotos, models.Model):
     """One repair work order, from report to closing; its timeline is RepairEvent."""
 
     class Status(models.TextChoices):
@@ -221,6 +222,7 @@ class RepairRequest(models.Model):
     search_tokens = SearchTokensField(sources=("description", "place_text"))
 
     objects = RepairRequestQuerySet.as_manager()
+    photo_order = PHOTO_ORDER  # photos_in_order when the list was not read with the row
 
     class Meta:
         verbose_name = _("repair request")
@@ -277,14 +279,6 @@ class RepairRequest(models.Model):
         if self.building_id:
             return " ".join(p for p in (str(self.building), self.place_text) if p)
         return self.place_text
-
-    @property
-    def photos_in_order(self) -> list["RepairPhoto"]:
-        """Its photos, oldest first: the list `RepairRequestQuerySet.with_photos()` read with
-        the row, else one query."""
-        if "photo_list" in self.__dict__:
-            return self.photo_list
-        return list(self.photos.order_by(*PHOTO_ORDER))
 
     # The rules live in repairs.workflow (it reads this model, so it is imported at call time).
 

@@ -93,14 +93,13 @@ class RepairRequestQuerySet(models.QuerySet):
         )
 
     def with_photos(self) -> RepairRequestQuerySet:
-        """Each request's photos, oldest first, as the list `photo_list`
-        (`RepairRequest.photos_in_order` reads it; the API and Open311 write them). A list, not
-        the related manager's cache: that one builds a queryset per row, about 2 ms of a 50-row
-        page (docs/performance.md)."""
+        """Each request's photos, oldest first, as a plain list (`RepairRequest.
+        photos_in_order` reads it; the API and Open311 write them)."""
+        from logistics.models.uploads import photo_list_prefetch
         from repairs.models import RepairPhoto
 
         photos = RepairPhoto.objects.order_by(*PHOTO_ORDER)
-        return self.prefetch_related(Prefetch("photos", queryset=photos, to_attr="photo_list"))
+        return self.prefetch_related(photo_list_prefetch(queryset=photos))
 
     def for_api(self) -> RepairRequestQuerySet:
         """The API's representation (repairs.api.serializers): the detail page's four joins,

@@ -18,6 +18,7 @@ from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from logistics.models.places import BilingualName
+from logistics.models.uploads import ListedPhotos
 from logistics.search import SearchIndex, SearchTokensField
 
 STARS = [MinValueValidator(1), MaxValueValidator(5)]
@@ -163,7 +164,7 @@ class ReviewQuerySet(models.QuerySet):
         return self.filter(is_hidden=False)
 
 
-class Review(models.Model):
+class Review(ListedPhotos, models.Model):
     """The person served's rating of one event: stars, dimension scores, a comment, photos."""
 
     # One review per event, and an event belongs to one person: enforced by the database.
@@ -217,14 +218,6 @@ class Review(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("reviews:review-detail", args=[self.pk])
-
-    @property
-    def photos_in_order(self) -> list["ReviewPhoto"]:
-        """Its photos, oldest first: the list `reviews_for()` read with the row
-        (`photo_list`), else one query."""
-        if "photo_list" in self.__dict__:
-            return self.photo_list
-        return list(self.photos.all())
 
 
 class ReviewPhoto(models.Model):

@@ -11,9 +11,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from logistics.models.uploads import photo_list_prefetch
 from logistics.roles import STAFF_ROLES, Role
 
 from .models import FollowUp, Review, ServiceEvent
@@ -91,8 +92,8 @@ def is_review_staff(user: AnyUser) -> bool:
 
 
 def reviews_for(user: AnyUser) -> QuerySet[Review]:
-    # Photos as a plain list per review (docs/architecture.md): Review.photos_in_order.
-    photos = Prefetch("photos", to_attr="photo_list")
+    # Photos as a plain list per review, oldest first (ReviewPhoto.Meta): Review.photos_in_order.
+    photos = photo_list_prefetch()
     reviews = Review.objects.select_related("event", "author").prefetch_related(photos)
     if not user.is_authenticated:
         return reviews.none()

@@ -3,7 +3,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -11,6 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from logistics import idempotency
 from logistics.keyset import keyset_page, other_params
+from logistics.models.uploads import photo_list_prefetch
 from logistics.uploads import private_image_response
 from logistics.workflow import DomainError, show_error
 from lostfound import services
@@ -35,10 +35,10 @@ def board(request):
     """Found items, newest first: category, place, date, photo, public description."""
     if not (request.user.is_authenticated or board_is_public()):
         return redirect_to_login(request.get_full_path())
-    # The photos as a plain list per item (docs/architecture.md, "Lists, search and pagination").
-    photos = Prefetch("photos", queryset=FoundItemPhoto.objects.all(), to_attr="photo_list")
     items = (
-        FoundItem.objects.board().select_related("category", "building").prefetch_related(photos)
+        FoundItem.objects.board()
+        .select_related("category", "building")
+        .prefetch_related(photo_list_prefetch())  # FoundItem.photos_in_order
     )
     filters = FoundItemFilterSet(request.GET, queryset=items)
     shown = filters.qs if filters.is_valid() else items.none()

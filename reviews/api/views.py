@@ -7,7 +7,6 @@ longer editable), 400 for field errors, 403 for PermissionDenied.
 """
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -20,6 +19,7 @@ from rest_framework.response import Response
 
 from logistics.api.exceptions import error_response
 from logistics.api.serializers import ErrorSerializer
+from logistics.models.uploads import photo_list_prefetch
 from reviews import services
 from reviews.filters import ReviewFilterSet
 from reviews.models import FollowUp, Review, ServiceEvent
@@ -168,7 +168,7 @@ class FollowUpViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return FollowUp.objects.none()
-        photos = Prefetch("review__photos", to_attr="photo_list")  # Review.photos_in_order
+        photos = photo_list_prefetch("review__photos")  # Review.photos_in_order
         follow_ups = follow_ups_for(self.request.user).prefetch_related(photos)
         wanted = self.request.query_params.get("status")
         if wanted in FollowUp.Status.values:
