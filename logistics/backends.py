@@ -81,14 +81,18 @@ def remember_roles(user: User, joined: str | None) -> User:
 def remember_scopes(user: User, joined: str | None) -> User:
     """Puts the staff scopes read with the user where `User.scope_rows` (a cached_property)
     keeps them: StaffScope rows with their ids, in the order of their ids; their building and
-    department are read when asked for (`logistics.command_centre.access` reads them at once)."""
-    names = [field.attname for field in StaffScope._meta.concrete_fields]
+    department are read when asked for (`logistics.command_centre.access` reads them at once).
+    A column the SQL does not read (one added to the model later) is deferred, as `.only()`
+    leaves it: read on first use."""
+    read = {*SCOPE_COLUMNS, "user_id"}
+    # from_db takes the values in the model's field order, leaving out the deferred ones.
+    names = [f.attname for f in StaffScope._meta.concrete_fields if f.attname in read]
     rows = []
     for record in joined.split(SEPARATOR) if joined else ():
         pk, role, department_id, building_id = record.split(FIELDS)
-        read = {"id": int(pk), "user_id": user.pk, "role": role}
-        read |= {"department_id": _id(department_id), "building_id": _id(building_id)}
-        row = StaffScope.from_db(user._state.db, names, [read[name] for name in names])
+        value = {"id": int(pk), "role": role, "user_id": user.pk}
+        value |= {"department_id": _id(department_id), "building_id": _id(building_id)}
+        row = StaffScope.from_db(user._state.db, names, [value[name] for name in names])
         StaffScope.user.field.set_cached_value(row, user)
         rows.append(row)
     user.__dict__["scope_rows"] = sorted(rows, key=lambda row: row.pk)
