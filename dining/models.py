@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from logistics.i18n import join_list
+from logistics.models.loading import QuickLoad
 from logistics.models.places import BilingualName, code_validator
 from logistics.search import SearchIndex, SearchTokensField
 
@@ -277,7 +278,7 @@ def portion_label(grams: int | None, words: str) -> str:
     return join_list(part for part in (weight, words) if part)
 
 
-class Menu(models.Model):
+class Menu(QuickLoad, models.Model):
     """What one window of a canteen serves at one meal on one date, and at which prices."""
 
     class Status(models.TextChoices):
@@ -336,7 +337,7 @@ class Menu(models.Model):
         return f"{self.canteen} {self.window} {self.date} {self.get_meal_display()}"
 
 
-class MenuItem(models.Model):
+class MenuItem(QuickLoad, models.Model):
     """A dish on a menu at that day's prices, with the live sold-out switch."""
 
     menu = models.ForeignKey(
@@ -412,7 +413,7 @@ class MenuTemplateItem(models.Model):
         return f"{self.template} {self.weekday} {self.meal} {self.dish}"
 
 
-class PriceChange(models.Model):
+class PriceChange(QuickLoad, models.Model):
     """Every change of a dish's price (standard or on a menu), with who, when and why."""
 
     class Tier(models.TextChoices):
@@ -517,7 +518,7 @@ class PriceRule(models.Model):
         return self.name
 
 
-class PriceViolation(models.Model):
+class PriceViolation(QuickLoad, models.Model):
     """A rule broken by a published (or blocked) menu; warnings carry the staff's reason."""
 
     rule = models.ForeignKey(

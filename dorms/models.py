@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from logistics.models.loading import QuickLoad
 from logistics.roles import Role
 from logistics.search import SearchIndex, SearchTokensField
 
@@ -40,7 +41,7 @@ class Audience(models.TextChoices):
     DEPARTMENTS = "departments", _("Departments")
 
 
-class Notice(models.Model):
+class Notice(QuickLoad, models.Model):
     """A notice to residents or the campus (宿舍及楼宇信息); an outage names its utility, start
     and end. Title, body and kind are frozen once published: a correction is a new notice."""
 
@@ -166,7 +167,7 @@ class Notice(models.Model):
         )
 
 
-class NoticeTarget(models.Model):
+class NoticeTarget(QuickLoad, models.Model):
     """One part of a notice's audience: the campus, a building, a floor of a building, a room,
     a role or a department. A notice reaches the union of its targets."""
 
@@ -212,7 +213,7 @@ def attachment_path(instance, filename: str) -> str:
     return f"dorms/notices/{uuid.uuid4().hex}{filename[filename.rfind('.') :]}"
 
 
-class NoticeAttachment(models.Model):
+class NoticeAttachment(QuickLoad, models.Model):
     """A PDF or image attached to a notice; checked by content and stored under a random name."""
 
     notice = models.ForeignKey(Notice, on_delete=models.CASCADE, related_name="attachments")
@@ -233,7 +234,7 @@ class NoticeAttachment(models.Model):
         return reverse("dorms:attachment", args=[self.notice_id, self.pk])
 
 
-class NoticeRead(models.Model):
+class NoticeRead(QuickLoad, models.Model):
     """That a person read a notice (one row per person and notice), and acknowledged it."""
 
     notice = models.ForeignKey(Notice, on_delete=models.CASCADE, related_name="reads")

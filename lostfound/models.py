@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from logistics.models.loading import QuickLoad
 from logistics.models.places import BilingualName, code_validator
 from logistics.models.uploads import ListedPhotos
 from logistics.search import SearchIndex, SearchTokensField
@@ -95,7 +96,7 @@ class Desk(BilingualName):
         return comma.join(str(p) for p in parts if p)
 
 
-class FoundItem(ListedPhotos, models.Model):
+class FoundItem(ListedPhotos, QuickLoad, models.Model):
     """A found item, from its report (or the desk's intake) to its return or disposal.
 
     `hidden_traits` is what only the owner would know; only the item's desk ever reads it.
@@ -300,7 +301,7 @@ def photo_path(instance, filename: str) -> str:
     return f"lostfound/{filename}"
 
 
-class FoundItemPhoto(models.Model):
+class FoundItemPhoto(QuickLoad, models.Model):
     """A photo of a found item, re-encoded through logistics.uploads, under a generated name."""
 
     item = models.ForeignKey(
@@ -321,7 +322,7 @@ class FoundItemPhoto(models.Model):
         return reverse("lostfound:found-photo", args=[self.item_id, self.pk])
 
 
-class FoundItemEvent(models.Model):
+class FoundItemEvent(QuickLoad, models.Model):
     """One entry of an item's timeline: who did what, when (intake, confirmation, return …)."""
 
     item = models.ForeignKey(
@@ -349,7 +350,7 @@ class FoundItemEvent(models.Model):
         return f"{self.item_id} {self.action}"
 
 
-class LostReport(models.Model):
+class LostReport(QuickLoad, models.Model):
     """An owner's report of a lost item; matched against found items."""
 
     class Status(models.TextChoices):
@@ -419,7 +420,7 @@ class LostReport(models.Model):
         return " ".join(p for p in (str(self.building or ""), self.place_text) if p)
 
 
-class Match(models.Model):
+class Match(QuickLoad, models.Model):
     """A proposed pairing of a lost report with a found item; a declined one is never proposed
     again (one row per pair)."""
 
@@ -456,7 +457,7 @@ class Match(models.Model):
         return f"{self.lost_report_id} ~ {self.found_item_id} ({self.score:.2f})"
 
 
-class Claim(models.Model):
+class Claim(QuickLoad, models.Model):
     """An owner's claim of a found item: their answers to the hidden-trait questions, the desk's
     decision, and the one-time handover code."""
 

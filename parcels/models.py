@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from logistics.models.loading import QuickLoad
 from logistics.models.places import BilingualName, code_validator
 from logistics.search import SearchIndex, SearchTokensField
 
@@ -96,7 +97,7 @@ class StationClosedDay(models.Model):
         return f"{self.station.code} {self.date} {self.reason}".strip()
 
 
-class Shelf(models.Model):
+class Shelf(QuickLoad, models.Model):
     """A shelf of a station: numbered, with layers of one size class and a capacity per layer.
     The oversized class is a floor area (one layer)."""
 
@@ -143,7 +144,7 @@ class Carrier(models.TextChoices):
     OTHER = "other", _("Other carrier")
 
 
-class Parcel(models.Model):
+class Parcel(QuickLoad, models.Model):
     """One parcel from scan-in to pickup, delivery or return; its timeline is ParcelEvent."""
 
     class Status(models.TextChoices):
@@ -342,7 +343,7 @@ class Parcel(models.Model):
         return self.recipient_id is None
 
 
-class ParcelEvent(models.Model):
+class ParcelEvent(QuickLoad, models.Model):
     """One entry of a parcel's timeline: scanned in, notified, reminded, moved, picked up …"""
 
     parcel = models.ForeignKey(
@@ -456,7 +457,7 @@ class Proxy(models.Model):
         return self.proxy_user.get_display_name() if self.proxy_user_id else self.proxy_name
 
 
-class Pickup(models.Model):
+class Pickup(QuickLoad, models.Model):
     """The proof of one handover: which parcels (Parcel.pickup), who collected them (the
     recipient or a proxy), how they were identified, which clerk, where and when."""
 

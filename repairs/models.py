@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from logistics.models.loading import QuickLoad
 from logistics.models.places import BilingualName, code_validator
 from logistics.models.uploads import ListedPhotos
 from logistics.search import SearchIndex, SearchTokensField
@@ -64,7 +65,7 @@ class Category(BilingualName):
         return reverse("repairs:create") + f"?category={self.pk}"
 
 
-class CategoryQuestion(models.Model):
+class CategoryQuestion(QuickLoad, models.Model):
     """An extra question a category asks when a request is filed (an Open311 attribute)."""
 
     class Kind(models.TextChoices):
@@ -109,7 +110,7 @@ class CategoryQuestion(models.Model):
         return self.label
 
 
-class RepairRequest(ListedPhotos, models.Model):
+class RepairRequest(ListedPhotos, QuickLoad, models.Model):
     """One repair work order, from report to closing; its timeline is RepairEvent."""
 
     class Status(models.TextChoices):
@@ -302,7 +303,7 @@ class RepairRequest(ListedPhotos, models.Model):
         return TRANSITIONS.allowed_actions(self, user)
 
 
-class RepairEvent(models.Model):
+class RepairEvent(QuickLoad, models.Model):
     """One entry of a request's timeline: who did what, when, with a note and photos."""
 
     request = models.ForeignKey(
@@ -358,7 +359,7 @@ class RepairFollower(models.Model):
         return f"{self.user_id} follows {self.repair_id}"
 
 
-class RepairPhoto(models.Model):
+class RepairPhoto(QuickLoad, models.Model):
     """A photo of a request (the report or the completed work), stored under a generated name."""
 
     class Kind(models.TextChoices):

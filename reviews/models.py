@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from logistics.models.loading import QuickLoad
 from logistics.models.places import BilingualName
 from logistics.models.uploads import ListedPhotos
 from logistics.search import SearchIndex, SearchTokensField
@@ -71,7 +72,7 @@ class Subject(BilingualName):
         ]
 
 
-class ServiceEvent(models.Model):
+class ServiceEvent(QuickLoad, models.Model):
     """One service given to one person: what may be reviewed, once, by that person only."""
 
     event_type = models.CharField(_("event type"), max_length=64)
@@ -164,7 +165,7 @@ class ReviewQuerySet(models.QuerySet):
         return self.filter(is_hidden=False)
 
 
-class Review(ListedPhotos, models.Model):
+class Review(ListedPhotos, QuickLoad, models.Model):
     """The person served's rating of one event: stars, dimension scores, a comment, photos."""
 
     # One review per event, and an event belongs to one person: enforced by the database.
@@ -220,7 +221,7 @@ class Review(ListedPhotos, models.Model):
         return reverse("reviews:review-detail", args=[self.pk])
 
 
-class ReviewPhoto(models.Model):
+class ReviewPhoto(QuickLoad, models.Model):
     """A photo of a review (at most three), re-encoded and stored under a generated name."""
 
     review = models.ForeignKey(
@@ -273,7 +274,7 @@ class Moderation(models.Model):
         return f"{self.review_id} {self.action}"
 
 
-class FollowUp(models.Model):
+class FollowUp(QuickLoad, models.Model):
     """A call-back owed to a person who gave a low score (a repair rated 2 stars or fewer)."""
 
     class Status(models.TextChoices):
@@ -344,7 +345,7 @@ class ComplaintPolicy(models.Model):
         return f"{self.department}: {self.acknowledge_hours} h / {self.resolve_hours} h"
 
 
-class Complaint(models.Model):
+class Complaint(QuickLoad, models.Model):
     """A complaint or suggestion, routed to a department, followed until the author confirms."""
 
     class Kind(models.TextChoices):
@@ -463,7 +464,7 @@ class Complaint(models.Model):
         return TRANSITIONS.allowed_actions(self, user)
 
 
-class ComplaintEntry(models.Model):
+class ComplaintEntry(QuickLoad, models.Model):
     """One step in a complaint's timeline: filed, acknowledged, a reply, resolved, reopened …
 
     Replies are entries with ``action="reply"``; ``is_public`` ones may appear on the board.

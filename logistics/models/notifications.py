@@ -8,8 +8,10 @@ from django.db.models.fields.json import KeyTextTransform
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from .loading import QuickLoad
 
-class Notification(models.Model):
+
+class Notification(QuickLoad, models.Model):
     """A message to one user, shown in the in-app list; written in the caller's transaction."""
 
     recipient = models.ForeignKey(

@@ -5,12 +5,14 @@ from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from .loading import QuickLoad
+
 code_validator = RegexValidator(
     r"^[A-Za-z0-9][A-Za-z0-9_\-]*$", _("Use letters, digits, '-' and '_' only.")
 )
 
 
-class BilingualName(models.Model):
+class BilingualName(QuickLoad, models.Model):
     """A Chinese name with an optional English one, shown by the active language."""
 
     name = models.CharField(_("name"), max_length=100)
@@ -75,7 +77,7 @@ class Building(BilingualName):
         ]
 
 
-class Room(models.Model):
+class Room(QuickLoad, models.Model):
     """A room in a building (a dorm room, a classroom, an office …)."""
 
     class Kind(models.TextChoices):

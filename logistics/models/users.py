@@ -12,10 +12,12 @@ from django.utils.translation import gettext_lazy as _
 
 from logistics.roles import Role, role_labels
 
+from .loading import QuickLoad
+
 phone_validator = RegexValidator(r"^\+?[0-9\- ]{5,20}$", _("Enter a valid phone number."))
 
 
-class User(AbstractUser):
+class User(QuickLoad, AbstractUser):
     """A student, teacher or staff member; the username is the campus ID (学号/工号)."""
 
     username = models.CharField(
@@ -112,7 +114,7 @@ class User(AbstractUser):
         return list(rows)
 
 
-class StaffScope(models.Model):
+class StaffScope(QuickLoad, models.Model):
     """Limits a staff role of a user to the units they serve: a department and/or a building."""
 
     user = models.ForeignKey(
