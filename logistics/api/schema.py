@@ -1,6 +1,7 @@
 """OpenAPI (drf-spectacular): the bearer-token security scheme and the documented errors."""
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.authentication import SessionScheme
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import append_meta, build_bearer_security_scheme_object
@@ -50,6 +51,13 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
             )
         )
         return definition
+
+
+class PortalSessionScheme(SessionScheme):
+    """The pages' session cookie, as drf-spectacular describes DRF's session authentication
+    (the portal's is a subclass, which drf-spectacular does not match by itself)."""
+
+    target_class = "logistics.api.authentication.SessionAuthentication"
 
 
 class PortalAutoSchema(AutoSchema):

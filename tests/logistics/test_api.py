@@ -1,10 +1,12 @@
 """The REST API foundation over the places endpoints: access, errors, filters, query counts."""
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.core.management import call_command
+from django.test import Client
 
-from logistics.models import Building, Campus, Department, Room
+from logistics.models import Building, Campus, Department, Room, User
 from logistics.tokens import api_token_issue
 from tests.logistics.factories import (
     BuildingFactory,
@@ -51,6 +53,32 @@ def test_it_lists_buildings_for_a_signed_in_student(client, student, campus):
         "latitude": None,
         "longitude": None,
     }
+
+
+def test_a_session_call_works_with_the_user_itself_not_the_lazy_wrapper(client, student):
+    client.force_login(student)
+    response = client.get(BUILDINGS)
+
+    assert response.status_code == 200
+    # DRF hands its user to the view and sets it on the request: the row, not a wrapper of it
+    assert type(response.wsgi_request.user) is User
+    assert response.wsgi_request.user.pk == student.pk
+
+
+def test_a_session_write_without_the_csrf_token_is_refused(manager, campus):
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(manager)
+    body = {"campus": campus.pk, "code": "X1", "name": "新楼", "kind": "teaching"}
+
+    refused = post(browser, BUILDINGS, body)
+    assert refused.status_code == 403
+    assert refused.json()["code"] == "permission_denied"
+    assert "CSRF" in refused.json()["detail"]
+    assert not Building.objects.filter(code="X1").exists()
+
+    browser.get("/")  # a page with a form (the log-out button) sets the cookie
+    token = browser.cookies[settings.CSRF_COOKIE_NAME].value
+    assert post(browser, BUILDINGS, body, HTTP_X_CSRFTOKEN=token).status_code == 201
 
 
 def test_it_answers_401_with_the_error_body_when_anonymous(client):

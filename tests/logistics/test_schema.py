@@ -6,6 +6,7 @@ import datetime
 import re
 
 import pytest
+from django.conf import settings
 
 from dining.models import Meal
 from tests.dining.factories import CanteenFactory, OpeningHoursFactory
@@ -74,3 +75,17 @@ def test_the_places_api_refuses_what_the_schema_forbids(client, manager, change)
     )
     assert response.status_code == 400, response.content
     assert list(response.json()["fields"]) == list(change)
+
+
+def test_it_names_both_ways_in_the_session_cookie_and_the_bearer_token(client):
+    schema = client.get("/api/schema/", {"format": "json"}).json()
+    schemes = schema["components"]["securitySchemes"]
+    assert schemes["cookieAuth"] == {
+        "type": "apiKey",
+        "in": "cookie",
+        "name": settings.SESSION_COOKIE_NAME,
+    }
+    assert schemes["bearerAuth"]["scheme"] == "bearer"
+    listing = schema["paths"]["/api/v1/repairs/requests/"]["get"]
+    assert {"cookieAuth": []} in listing["security"]
+    assert {"bearerAuth": []} in listing["security"]
