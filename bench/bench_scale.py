@@ -100,6 +100,12 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--only", default="", help="endpoint names, separated by semicolons")
     parser.add_argument("--requests", type=int, default=300, help="(profile) per endpoint")
     parser.add_argument("--top", type=int, default=35, help="(profile) functions listed")
+    parser.add_argument(
+        "--ab-quick-load",
+        action="store_true",
+        help="(profile) time each endpoint with QuickLoad and with Django's from_db, "
+        "alternating in one process, instead of profiling",
+    )
     return parser.parse_args()
 
 
@@ -490,6 +496,7 @@ def profile(args) -> None:
     env = {**env_for(database), "DJANGO_SETTINGS_MODULE": "bench.settings_dining"}
     command = [sys.executable, __file__, "profile-one", "--sizes", args.sizes.split(",")[0]]
     command += ["--requests", str(args.requests), "--top", str(args.top), "--only", args.only]
+    command += ["--rounds", str(args.rounds)] + (["--ab-quick-load"] if args.ab_quick_load else [])
     subprocess.run(command, cwd=BASE_DIR, env=env, check=True)
 
 
@@ -527,6 +534,9 @@ def profile_one(args) -> None:
 
         for _n in range(20):
             one()
+        if args.ab_quick_load:
+            _ab_quick_load(name, one, args)
+            continue
         started = time.perf_counter()
         for _n in range(args.requests):
             one()
@@ -540,6 +550,32 @@ def profile_one(args) -> None:
         stats = pstats.Stats(profiler).strip_dirs()
         stats.sort_stats("tottime").print_stats(args.top)
         stats.sort_stats("cumulative").print_stats(args.top)
+
+
+def _ab_quick_load(name, one, args) -> None:
+    """Wall ms a request of `one` with QuickLoad's from_db and with Django's, alternating."""
+    from django.db.models import Model
+
+    from logistics.models.loading import QuickLoad
+
+    quick = QuickLoad.__dict__["from_db"]
+    django_way = classmethod(
+        lambda cls, db, names, values: Model.from_db.__func__(cls, db, names, values)
+    )
+    times = {"QuickLoad": [], "Django's from_db": []}
+    try:
+        for _round in range(args.rounds):
+            for label, method in (("QuickLoad", quick), ("Django's from_db", django_way)):
+                QuickLoad.from_db = method
+                started = time.perf_counter()
+                for _n in range(args.requests):
+                    one()
+                times[label].append((time.perf_counter() - started) / args.requests * 1000)
+    finally:
+        QuickLoad.from_db = quick
+    for label, values in times.items():
+        shown = ", ".join(f"{value:.2f}" for value in values)
+        print(f"## {name}, {label}: {statistics.median(values):.2f} ms a request ({shown})")
 
 
 def _phone() -> dict:
