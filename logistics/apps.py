@@ -2,6 +2,7 @@
 
 from django.apps import AppConfig
 from django.conf import settings
+from django.db.backends.signals import connection_created
 from django.utils.translation import gettext_lazy as _
 
 
@@ -17,6 +18,7 @@ class LogisticsConfig(AppConfig):
             resilience,  # noqa: F401  (connects the per-request Redis flag)
         )
         from logistics.api.permissions import register_scope, register_scope_area
+        from logistics.db_session import set_up_session
         from logistics.events import register_event_type
         from logistics.reports import mail as reports_mail
         from logistics.schedule import register_core_entries
@@ -36,6 +38,7 @@ class LogisticsConfig(AppConfig):
             description=_("Sent when the endpoint's owner asks for a test; carries nothing else."),
         )
         install()
+        connection_created.connect(set_up_session, dispatch_uid="logistics.db_session")
         outbox.register_email_content(reports_mail.KIND, reports_mail.email_content)
         register_overview_section(
             "logistics.weekly-reports",

@@ -125,6 +125,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
         "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5)
     )
+# PostgreSQL's Memoize plan node: off for the portal's sessions (logistics.db_session).
+DATABASE_MEMOIZE = env.bool("DATABASE_MEMOIZE", default=False)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     # WAL and a busy timeout let the embedded setup serve requests while a task writes.
