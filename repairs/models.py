@@ -303,8 +303,10 @@ class RepairRequest(ListedPhotos, QuickLoad, models.Model):
         return TRANSITIONS.allowed_actions(self, user)
 
 
-class RepairEvent(QuickLoad, models.Model):
+class RepairEvent(ListedPhotos, QuickLoad, models.Model):
     """One entry of a request's timeline: who did what, when, with a note and photos."""
+
+    photo_order = PHOTO_ORDER
 
     request = models.ForeignKey(
         RepairRequest, verbose_name=_("request"), on_delete=models.CASCADE, related_name="events"

@@ -95,11 +95,7 @@ class RepairRequestQuerySet(models.QuerySet):
     def with_photos(self) -> RepairRequestQuerySet:
         """Each request's photos, oldest first, as a plain list (`RepairRequest.
         photos_in_order` reads it; the API and Open311 write them)."""
-        from logistics.models.uploads import photo_list_prefetch
-        from repairs.models import RepairPhoto
-
-        photos = RepairPhoto.objects.order_by(*PHOTO_ORDER)
-        return self.prefetch_related(photo_list_prefetch(queryset=photos))
+        return self.prefetch_related(photo_lists())
 
     def for_api(self) -> RepairRequestQuerySet:
         """The API's representation (repairs.api.serializers): the detail page's four joins,
@@ -121,6 +117,16 @@ class RepairRequestQuerySet(models.QuerySet):
 
 # The order a request's photos are shown and written in.
 PHOTO_ORDER = ("created_at", "id")
+
+
+def photo_lists() -> Prefetch:
+    """The photos of each row read — requests or timeline events — oldest first, as a plain
+    list that their `photos_in_order` gives (logistics.models.uploads.ListedPhotos)."""
+    from logistics.models.uploads import photo_list_prefetch
+    from repairs.models import RepairPhoto
+
+    return photo_list_prefetch(queryset=RepairPhoto.objects.order_by(*PHOTO_ORDER))
+
 
 # What a list shows of a person (User.get_display_name reads the names).
 PERSON_FIELDS = ("id", "username", "display_name", "first_name", "last_name")

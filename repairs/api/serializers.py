@@ -353,7 +353,7 @@ class RateSerializer(serializers.Serializer):
 
 class RepairEventSerializer(serializers.ModelSerializer):
     actor = UserBriefSerializer(read_only=True, allow_null=True)
-    photos = RepairPhotoSerializer(many=True, read_only=True)
+    photos = RepairPhotoSerializer(many=True, read_only=True, source="photos_in_order")
 
     class Meta:
         model = RepairEvent

@@ -22,7 +22,8 @@ from logistics.api.serializers import ErrorSerializer
 from logistics.places import place_create, place_delete, place_update
 from repairs import services
 from repairs.filters import RepairCategoryFilterSet, RepairEventFilterSet, RepairRequestFilterSet
-from repairs.models import Category, CategoryQuestion, RepairEvent, RepairPhoto, RepairRequest
+from repairs.models import Category, CategoryQuestion, RepairEvent, RepairRequest
+from repairs.querysets import photo_lists
 
 from . import serializers as s
 
@@ -223,10 +224,9 @@ class RepairEventListView(generics.ListAPIView):
             return RepairEvent.objects.none()
         visible = RepairRequest.objects.for_user(self.request.user)
         repair = generics.get_object_or_404(visible, pk=self.kwargs["pk"])
-        photos = Prefetch("photos", queryset=RepairPhoto.objects.order_by("created_at", "id"))
         return (
             RepairEvent.objects.filter(request=repair)
             .select_related("actor")
-            .prefetch_related(photos)
+            .prefetch_related(photo_lists())
             .order_by("created_at", "id")
         )

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from logistics.i18n import join_list
 from repairs.models import RepairRequest
+from repairs.querysets import photo_lists
 from repairs.reviews import existing_repair_event, repair_review
 from repairs.views.common import action_label, role_links
 
@@ -18,14 +19,14 @@ def detail_queryset(user):
 
 def request_page(request, repair: RepairRequest, forms: dict, *, status: int = 200) -> HttpResponse:
     """The page of `repair` with the forms of its allowed actions (name -> form)."""
-    events = list(repair.events.select_related("actor").prefetch_related("photos"))
+    events = list(repair.events.select_related("actor").prefetch_related(photo_lists()))
     for event in events:
         event.label = action_label(event)
     actions = list(forms)
     context = {
         "repair": repair,
         "events": events,
-        "report_photos": [p for e in events for p in e.photos.all() if p.kind == "report"],
+        "report_photos": [p for e in events for p in e.photos_in_order if p.kind == "report"],
         "answers": _answers(repair),
         "links": role_links(request.user),
         "my_review": _my_review(repair, request.user),

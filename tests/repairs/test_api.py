@@ -6,12 +6,13 @@ import datetime
 import pytest
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 
 from logistics.api.exceptions import exception_handler
 from logistics.roles import Role
 from logistics.tokens import api_token_issue
 from repairs import errors, services
-from repairs.models import Category, RepairRequest
+from repairs.models import Category, RepairEvent, RepairRequest
 from tests.logistics.factories import RoomFactory, UserFactory
 from tests.repairs.factories import (
     CategoryFactory,
@@ -431,6 +432,29 @@ def test_it_lists_the_timeline_in_a_fixed_number_of_queries(
     assert len(body["results"]) == 5
     assert all(len(e["photos"]) == 1 for e in body["results"])
     assert len(client.get(detail(repair, "events") + "?action=nothing").json()["results"]) == 0
+
+
+def test_it_writes_an_event_s_photos_oldest_first_in_the_timeline_and_on_the_page(client, student):
+    repair = RepairRequestFactory(requester=student)
+    event = RepairEventFactory(request=repair, action="comment", note="又漏了")
+    newer = RepairPhotoFactory(request=repair, event=event, kind="other")
+    older = RepairPhotoFactory(request=repair, event=event, kind="other")
+    older.created_at = newer.created_at - datetime.timedelta(minutes=5)  # the higher id, older
+    older.save(update_fields=["created_at"])
+    RepairPhotoFactory(request=repair, event=RepairEventFactory(request=repair))  # another's
+    client = as_user(client, student)
+
+    (row,) = [
+        e for e in client.get(detail(repair, "events")).json()["results"] if e["id"] == event.pk
+    ]
+    page = client.get(repair.get_absolute_url()).text
+
+    assert [p["id"] for p in row["photos"]] == [older.pk, newer.pk]
+    older_url = reverse("repairs:photo", args=[repair.pk, older.pk])
+    newer_url = reverse("repairs:photo", args=[repair.pk, newer.pk])
+    assert page.index(older_url) < page.index(newer_url)
+    # read without the prefetch, the same list by a query of its own
+    assert RepairEvent.objects.get(pk=event.pk).photos_in_order == [older, newer]
 
 
 # --- Categories ---------------------------------------------------------------------------------
