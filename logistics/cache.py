@@ -5,12 +5,19 @@ request, or the breaker is open, it answers at once as if the key were absent an
 lost. A redis error (refused, timed out, reset) is logged once per request, counted by the
 breaker, and answered the same way. Inside `resilience.raising()` it raises instead, for the
 few callers that must tell "absent" from "unreachable" (dining's version tokens, /healthz).
+
+`get_or_build_many` reads many entries in one round trip and builds the missing ones together
+(a list page's rows, the queue's dropdowns).
 """
 
+import hashlib
 import socket
+from collections.abc import Callable, Hashable, Mapping
 
+from django.core.cache import cache
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache
+from django.db import connection
 from redis.exceptions import RedisError
 
 from logistics import resilience
@@ -74,3 +81,32 @@ class ResilientRedisCache(RedisCache):
 
     def clear(self):
         return self._call(False, super().clear)
+
+
+def get_or_build_many(keys: Mapping[Hashable, str], build: Callable[[list], Mapping], timeout):
+    """The cached values of many items in one round trip to the cache (`keys`: item -> its cache
+    key, a key that changes whenever the item's value would), the items missing there built
+    together by `build(missing items)` (item -> value; one query for all of them, not one each)
+    and stored in one more round trip. Returns item -> value in the order of `keys`; an item
+    that `build` did not return (deleted meanwhile) is left out. An unreachable cache is a miss
+    for every item (ResilientRedisCache): the values are built, never an error."""
+    found = cache.get_many(list(keys.values()))
+    missing = [item for item, key in keys.items() if key not in found]
+    built = build(missing) if missing else {}
+    if built:
+        cache.set_many({keys[item]: value for item, value in built.items()}, timeout)
+    values = {}
+    for item, key in keys.items():
+        if key in found:
+            values[item] = found[key]
+        elif item in built:
+            values[item] = built[item]
+    return values
+
+
+def state_key(prefix: str, *state) -> str:
+    """A cache key for what was drawn from `state` (an object's pk and its updated_at, the
+    language, the time zone …): a short digest, with the database's name added, since test
+    databases and a benchmark's share one Redis."""
+    parts = (*state, connection.settings_dict["NAME"])
+    return f"{prefix}:{hashlib.blake2b(repr(parts).encode(), digest_size=12).hexdigest()}"

@@ -11,6 +11,8 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from logistics.cache import get_or_build_many
+
 KINDS = ("technicians", "categories", "buildings")
 
 
@@ -28,12 +30,10 @@ def queue_choices() -> tuple[list, list, list]:
         return tuple(build() for build in builders.values())
     language = get_language()
     keys = {kind: _key(kind, language) for kind in KINDS}
-    found = cache.get_many(list(keys.values()))
-    missing = {keys[kind]: builders[kind]() for kind in KINDS if keys[kind] not in found}
-    if missing:
-        cache.set_many(missing, seconds)
-    found.update(missing)
-    return tuple(found[keys[kind]] for kind in KINDS)
+    found = get_or_build_many(
+        keys, lambda missing: {kind: builders[kind]() for kind in missing}, seconds
+    )
+    return tuple(found[kind] for kind in KINDS)
 
 
 def _technicians() -> list[tuple[str, str]]:

@@ -118,7 +118,7 @@ def _escalate_to_managers(now: datetime) -> int:
 def _escalate_one(pk: int, *, now: datetime, level: int) -> bool:
     rows = RepairRequest.objects.filter(
         pk=pk, escalation_level=level - 1, status__in=CLOCK_RUNNING
-    ).update(escalation_level=level, escalated_at=now)
+    ).update(escalation_level=level, escalated_at=now, updated_at=now)  # clients: it changed
     if not rows:
         return False
     repair = RepairRequest.objects.with_related().get(pk=pk)

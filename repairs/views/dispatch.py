@@ -1,13 +1,10 @@
 """The dispatcher's pages: the queue (filters, bulk assign) and the workload per technician."""
 
-import hashlib
 from html import escape
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -17,6 +14,7 @@ from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from logistics.cache import get_or_build_many, state_key
 from logistics.keyset import keyset_page, other_params
 from logistics.models import Campus, Department
 from logistics.views.actions import as_domain_error, form_error
@@ -123,18 +121,17 @@ def queue_rows(repairs) -> list[str]:
     changes after filing). `repairs` need only ROW_KEY_FIELDS: the rows missing in the cache
     are read whole in one query."""
     language, zone = get_language(), timezone.get_current_timezone_name()
-    keys = {_row_key(repair, language, zone): repair for repair in repairs}
-    found = cache.get_many(list(keys))
-    absent = [repair.pk for key, repair in keys.items() if key not in found]
-    whole = RepairRequest.objects.for_list().in_bulk(absent) if absent else {}
-    missing = {
-        key: render_to_string(ROW_TEMPLATE, {"repair": whole.get(repair.pk, repair)})
-        for key, repair in keys.items()
-        if key not in found
-    }
-    if missing:
-        cache.set_many(missing, ROW_SECONDS)
-    return [mark_safe(found.get(key) or missing[key]) for key in keys]  # noqa: S308 (rendered)
+    keys = {repair: _row_key(repair, language, zone) for repair in repairs}
+
+    def render_rows(missing):
+        whole = RepairRequest.objects.for_list().in_bulk([repair.pk for repair in missing])
+        return {
+            repair: render_to_string(ROW_TEMPLATE, {"repair": whole.get(repair.pk, repair)})
+            for repair in missing
+        }
+
+    rows = get_or_build_many(keys, render_rows, ROW_SECONDS)
+    return [mark_safe(rows[repair]) for repair in keys]  # noqa: S308 (rendered)
 
 
 ROW_TEMPLATE = "repairs/includes/_queue_row.html"
@@ -155,7 +152,8 @@ ROW_KEY_FIELDS = (
 
 
 def _row_key(repair, language: str, zone: str) -> str:
-    state = (
+    return state_key(
+        "repairs:queue-row",
         repair.pk,
         repair.updated_at.isoformat(),
         repair.status,
@@ -169,10 +167,7 @@ def _row_key(repair, language: str, zone: str) -> str:
         repair.is_overdue,
         language,
         zone,
-        connection.settings_dict["NAME"],
     )
-    digest = hashlib.blake2b(repr(state).encode(), digest_size=12).hexdigest()
-    return f"repairs:queue-row:{digest}"
 
 
 @login_required

@@ -8,6 +8,7 @@ from django.conf import settings as django_settings
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from repairs import services
 from repairs.choices import forget
 from repairs.filters import RepairRequestFilterSet
 from repairs.models import RepairRequest
@@ -16,6 +17,7 @@ from tests.repairs.factories import (
     RepairEventFactory,
     RepairPhotoFactory,
     RepairRequestFactory,
+    image_upload,
     media_root,  # noqa: F401  (fixture)
 )
 
@@ -230,3 +232,83 @@ def test_it_shows_a_request_s_new_state_in_its_cached_queue_row(client, dispatch
     services.repair_request_assign(repair=repair, technician=technician, by=dispatcher)
     [row] = client.get(reverse("repairs:queue")).context["rows"]
     assert f"<span>{technician.get_display_name()}</span>" in row
+
+
+# --- The API list's cached rows -----------------------------------------------------------------
+
+
+def _api_row(client, repair) -> dict:
+    rows = client.get(REQUESTS).json()["results"]
+    return next(row for row in rows if row["id"] == repair.pk)
+
+
+def test_it_lists_the_same_rows_from_the_cache_as_one_request_reads(
+    client, manager, technician, django_assert_num_queries
+):
+    repair = RepairRequestFactory(assigned=True, assignee=technician, answers={"where": "sink"})
+    RepairPhotoFactory(request=repair)
+    RepairRequestFactory(room=None, place_text="操场东侧")
+    client.force_login(manager)
+    first = client.get(REQUESTS).json()["results"]
+    # the session's user and the page's keys: the rows are the cache's
+    with django_assert_num_queries(2):
+        again = client.get(REQUESTS).json()["results"]
+    assert again == first
+    assert [list(row) for row in again] == [list(row) for row in first]  # the same key order
+    assert _api_row(client, repair) == client.get(f"{REQUESTS}{repair.pk}/").json()
+
+
+def test_it_shows_a_request_s_changes_in_its_cached_api_row_at_once(
+    client, student, dispatcher, technician
+):
+    repair = RepairRequestFactory(requester=student, status=Status.ACCEPTED)
+    client.force_login(dispatcher)
+    assert _api_row(client, repair)["assignee"] is None
+    services.repair_request_assign(repair=repair, technician=technician, by=dispatcher)
+    row = _api_row(client, repair)
+    assert row["assignee"]["id"] == technician.pk
+    assert row["status"] == "assigned"
+    # a comment with a photo changes no state, but the request's photos
+    services.repair_request_comment(
+        repair=repair, by=technician, note="", photos=[image_upload("leak.jpg")]
+    )
+    assert len(_api_row(client, repair)["photos"]) == 1
+    # the escalation sweep changes its level
+    RepairRequest.objects.filter(pk=repair.pk).update(
+        completion_due_at=timezone.now() - timedelta(hours=1)
+    )
+    services.repair_requests_sla_sweep(now=timezone.now())
+    assert _api_row(client, repair)["escalation_level"] == 1
+
+
+def test_it_tells_each_reader_of_a_cached_api_row_their_own_actions(
+    client, student, dispatcher, other_unit_staff
+):
+    unit = DepartmentFactory()
+    repair = RepairRequestFactory(requester=student, category__department=unit)
+    scoped = UserFactory(username="d3002", roles=["repair_dispatcher"])
+    scoped.staff_scopes.create(role="repair_dispatcher", department=unit)
+    client.force_login(dispatcher)
+    assert "accept" in _api_row(client, repair)["allowed_actions"]
+    client.force_login(student)
+    assert _api_row(client, repair)["allowed_actions"] == ["cancel", "comment"]
+    # a dispatcher of the category's unit: through its join, not a query per row
+    client.force_login(scoped)
+    assert "accept" in _api_row(client, repair)["allowed_actions"]
+    # staff of another unit see neither the row nor, by it, its actions
+    client.force_login(other_unit_staff)
+    assert client.get(REQUESTS).json()["results"] == []
+
+
+def test_it_tells_when_a_cached_api_row_became_overdue_without_a_write(
+    client, manager, technician, monkeypatch
+):
+    due = timezone.now() + timedelta(hours=2)
+    repair = RepairRequestFactory(assigned=True, assignee=technician, completion_due_at=due)
+    client.force_login(manager)
+    assert _api_row(client, repair)["is_overdue"] is False
+    later = due + timedelta(minutes=1)
+    monkeypatch.setattr(timezone, "now", lambda: later)  # the clock only: nothing is written
+    row = _api_row(client, repair)
+    assert row["is_overdue"] is True
+    assert RepairRequest.objects.get(pk=repair.pk).updated_at < due
