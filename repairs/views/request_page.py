@@ -3,9 +3,14 @@
 
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from logistics.cache import get_or_build_many, state_key
 from logistics.i18n import join_list
 from repairs.models import RepairRequest
 from repairs.querysets import photo_lists
@@ -19,18 +24,11 @@ def detail_queryset(user):
 
 def request_page(request, repair: RepairRequest, forms: dict, *, status: int = 200) -> HttpResponse:
     """The page of `repair` with the forms of its allowed actions (name -> form)."""
-    events = list(repair.events.select_related("actor").prefetch_related(photo_lists()))
-    for event in events:
-        event.label = action_label(event)
     actions = list(forms)
     context = {
         "repair": repair,
-        "events": events,
-        "report_photos": [p for e in events for p in e.photos_in_order if p.kind == "report"],
-        "answers": _answers(repair),
+        "about": _about(repair, request.user),
         "links": role_links(request.user),
-        "my_review": _my_review(repair, request.user),
-        "complaint_url": _complaint_url(repair, request.user),
         # The one-tap forms come back here, also from a page drawn at an action's address.
         "page_path": repair.get_absolute_url(),
         "actions": actions,
@@ -39,6 +37,53 @@ def request_page(request, repair: RepairRequest, forms: dict, *, status: int = 2
         "reason_actions": _reason_actions(actions, forms),
     }
     return render(request, "repairs/request_detail.html", context, status=status)
+
+
+# A renamed category, place or person shows on a request's page within these seconds; what
+# the request and its timeline are is in the key (_about).
+ABOUT_SECONDS = 300
+
+
+def _about(repair: RepairRequest, user) -> dict[str, str]:
+    """The request's facts and its timeline as HTML: read from the cache under the request's
+    state (its updated_at and its newest event, which a comment adds without a step), the
+    language, the time zone and whether the reader filed it (their review and complaint links);
+    drawn and stored when missing. What the reader may do is drawn apart, on every request."""
+    newest = repair.events.order_by("-id").values_list("id", flat=True).first()
+    own = repair.requester_id == user.pk
+    key = state_key(
+        "repairs:about",
+        repair.pk,
+        repair.updated_at.isoformat(),
+        newest,
+        own,
+        get_language(),
+        timezone.get_current_timezone_name(),
+    )
+    found = get_or_build_many(
+        {repair: key}, lambda _missing: {repair: _draw_about(repair, user)}, ABOUT_SECONDS
+    )
+    return found[repair]
+
+
+def _draw_about(repair: RepairRequest, user) -> dict[str, str]:
+    events = list(repair.events.select_related("actor").prefetch_related(photo_lists()))
+    for event in events:
+        event.label = action_label(event)
+    facts = {
+        "repair": repair,
+        "user": user,
+        "report_photos": [p for e in events for p in e.photos_in_order if p.kind == "report"],
+        "answers": _answers(repair),
+        "my_review": _my_review(repair, user),
+        "complaint_url": _complaint_url(repair, user),
+    }
+    return {
+        "facts": mark_safe(render_to_string("repairs/includes/_facts.html", facts)),  # noqa: S308
+        "timeline": mark_safe(  # noqa: S308 (rendered)
+            render_to_string("repairs/includes/_timeline.html", {"events": events})
+        ),
+    }
 
 
 def _my_review(repair, user):

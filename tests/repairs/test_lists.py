@@ -186,15 +186,53 @@ def test_it_renders_a_request_page_in_a_fixed_number_of_queries(
     repair = RepairRequestFactory(assigned=True, assignee=technician, team=DepartmentFactory())
     client.force_login(manager)
     # user (with its roles and unread count), the request (four joins), its technician, its team,
-    # events (with their actors), their photos, the assign form's technicians
+    # its newest event (the cached facts' and timeline's key), the assign form's technicians;
+    # when the facts and timeline are drawn: the events (with their actors) and their photos
     for events in (1, 6):
         while repair.events.count() < events:
             RepairPhotoFactory(request=repair, event=RepairEventFactory(request=repair))
-        with django_assert_num_queries(7):
+        with django_assert_num_queries(6 + 2):
             response = client.get(repair.get_absolute_url())
         assert response.status_code == 200
         assert technician.get_display_name() in response.text
-        assert len(response.context["events"]) == events
+        assert response.text.count('<li class="timeline-event') == events
+        with django_assert_num_queries(6):
+            again = client.get(repair.get_absolute_url())
+        assert again.context["about"] == response.context["about"]
+
+
+def test_it_shows_a_step_and_a_comment_on_a_request_s_cached_page_at_once(
+    client, student, dispatcher, technician
+):
+    repair = RepairRequestFactory(requester=student, status=Status.ACCEPTED)
+    client.force_login(student)
+    assert "老师傅" not in client.get(repair.get_absolute_url()).text
+    technician.display_name = "老师傅"
+    technician.save()
+    services.repair_request_assign(repair=repair, technician=technician, by=dispatcher)
+    page = client.get(repair.get_absolute_url()).text
+    assert "老师傅" in page
+    # a comment without photos changes nothing of the request itself: its newest event does
+    services.repair_request_comment(repair=repair, by=technician, note="明天上午九点到")
+    assert "明天上午九点到" in client.get(repair.get_absolute_url()).text
+
+
+def test_it_keeps_the_filer_s_own_links_on_a_request_s_cached_page_to_the_filer(
+    client, student, manager
+):
+    student.display_name = "王小明"
+    student.save()
+    repair = RepairRequestFactory(requester=student, completed=True)
+    services.repair_request_rate(repair=repair, by=student, rating=4)
+    client.force_login(student)
+    own = client.get(repair.get_absolute_url()).text
+    client.force_login(manager)
+    other = client.get(repair.get_absolute_url()).text
+    assert "Your review" in own and "Your review" not in other
+    def facts(page):
+        return page.split('<dl class="facts">')[1].split("</dl>")[0]
+
+    assert "王小明" in facts(other) and "王小明" not in facts(own)
 
 
 def test_it_serializes_a_request_as_the_declared_fields_do(rf, manager, technician):
