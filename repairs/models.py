@@ -233,6 +233,8 @@ class RepairRequest(ListedPhotos, QuickLoad, models.Model):
             models.Index(fields=["status", "completion_due_at"], name="repair_queue_idx"),
             models.Index(fields=["requester", "-created_at"], name="repair_requester_idx"),
             models.Index(fields=["assignee", "status"], name="repair_assignee_idx"),
+            # The newest change (RepairRequestQuerySet.last_change; daily figures' changed days)
+            models.Index(fields=["updated_at"], name="repair_updated_idx"),
             models.Index(fields=["room", "category", "created_at"], name="repair_repeat_idx"),
             # The dispatcher's queue: open requests, earliest due first. Partial, so the scan
             # never walks the finished ones (nearly all rows after a year). The statuses are

@@ -77,6 +77,11 @@ class RepairRequestQuerySet(models.QuerySet):
             "category", "building", "room__building", "requester", "assignee", "team"
         )
 
+    def last_change(self):
+        """When a request last changed (the newest updated_at; through its index): the
+        version of what a page of many requests shows, such as the queue's cached body."""
+        return self.order_by("-updated_at").values_list("updated_at", flat=True).first()
+
     def for_list(self) -> RepairRequestQuerySet:
         """What a list row shows (category, place, technician) in four joins, without the
         columns no row shows. The place's building is the request's own (filing sets it from

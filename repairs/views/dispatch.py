@@ -1,10 +1,14 @@
 """The dispatcher's pages: the queue (filters, bulk assign) and the workload per technician."""
 
+import time
 from html import escape
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -17,6 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 from logistics.cache import get_or_build_many, state_key
 from logistics.keyset import keyset_page, other_params
 from logistics.models import Campus, Department
+from logistics.templatetags.portal_layout import CSRF
 from logistics.views.actions import as_domain_error, form_error
 from logistics.workflow import show_error
 from repairs import services
@@ -58,7 +63,40 @@ def queue_filters(request) -> RepairRequestFilterSet:
 @login_required
 @require_GET
 def queue(request):
+    """The dispatcher's queue. Its body comes from the cache under everything it shows: the
+    dispatcher, their roles and scopes, the address with its filters, the language, the time
+    zone, when any request last changed (every change moves a request's updated_at) and the
+    current period of REPAIRS_QUEUE_SECONDS; the CSRF token of its bulk form is filled in per
+    request."""
     require(can_dispatch(request.user))
+    user = request.user
+    seconds = settings.REPAIRS_QUEUE_SECONDS  # the overdue marks, the count … are this old at most
+    if seconds > 0:
+        key = state_key(
+            "repairs:queue-body",
+            user.pk,
+            sorted(user.role_names),
+            [(s.role, s.department_id, s.building_id) for s in user.scope_rows],
+            request.get_full_path(),
+            get_language(),
+            timezone.get_current_timezone_name(),
+            RepairRequest.objects.last_change(),
+            int(time.time() // seconds),
+        )
+        body = cache.get(key)
+    if seconds <= 0 or body is None:
+        body = render_to_string(QUEUE_BODY, {**queue_body(request), "csrf_token": CSRF})
+        if seconds > 0:
+            cache.set(key, body, seconds)
+    body = mark_safe(body.replace(CSRF, escape(get_token(request))))  # noqa: S308 (drawn)
+    return render(request, "repairs/queue.html", {"body": body, "links": role_links(user)})
+
+
+QUEUE_BODY = "repairs/includes/_queue_body.html"
+
+
+def queue_body(request) -> dict:
+    """What the queue's body shows: the filter form, the count, the page of rows."""
     filterset = queue_filters(request)
     requests = filterset.qs
     if not filterset.form.cleaned_data.get("ordering"):
@@ -71,7 +109,7 @@ def queue(request):
     page = keyset_page(request, requests, PAGE_SIZE, count_key=count_key)
     data = filterset.form.data
     technicians, categories, buildings = queue_choices()
-    context = {
+    return {
         "filterset": filterset,
         "page": page,
         "rows": queue_rows(page),
@@ -83,10 +121,9 @@ def queue(request):
         "category_options": options_html(categories, data.get("category")),
         "building_options": options_html(buildings, data.get("building")),
         "status_options": options_html(RepairRequest.Status.choices, *data.getlist("status")),
-        "links": role_links(request.user),
         "narrowed": narrowed_to(filterset.form),
+        "request": request,
     }
-    return render(request, "repairs/queue.html", context)
 
 
 def narrowed_to(form) -> list[tuple[str, str, int]]:

@@ -1,6 +1,7 @@
 """The repair lists at scale: searching through indexes (numbers, rooms, Chinese text), the
 queue's cursor pages and cached dropdowns, the query counts of the queue and a request's page."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -146,6 +147,7 @@ def test_it_renders_the_queue_with_cached_choices_in_six_queries(
     client, dispatcher, technician, settings, django_assert_num_queries
 ):
     settings.REPAIRS_CHOICES_SECONDS = 300
+    settings.REPAIRS_QUEUE_SECONDS = 0  # the body drawn on every request, from the choices
     forget()
     client.force_login(dispatcher)
     client.get(reverse("repairs:queue"))  # builds the choices
@@ -165,6 +167,7 @@ def test_it_renders_the_queue_with_cached_choices_in_six_queries(
 
 def test_it_drops_cached_choices_when_they_change(client, dispatcher, settings):
     settings.REPAIRS_CHOICES_SECONDS = 300
+    settings.REPAIRS_QUEUE_SECONDS = 0  # the body drawn on every request, from the choices
     forget()
     client.force_login(dispatcher)
     assert client.get(reverse("repairs:queue")).context["technicians"] == []
@@ -178,6 +181,38 @@ def test_it_drops_cached_choices_when_they_change(client, dispatcher, settings):
     buildings = client.get(reverse("repairs:queue")).context["buildings"]
     assert str(room.building_id) in {pk for pk, _label in buildings}
     forget()
+
+
+def test_it_shows_a_change_to_any_request_in_the_queue_s_cached_body_at_once(
+    client, dispatcher, technician, student
+):
+    first = RepairRequestFactory(status=Status.ACCEPTED)
+    client.force_login(dispatcher)
+    assert first.number in client.get(reverse("repairs:queue")).text
+    filed = RepairRequestFactory(requester=student)  # a new request moves the newest change
+    page = client.get(reverse("repairs:queue")).text
+    assert filed.number in page
+    services.repair_request_assign(repair=first, technician=technician, by=dispatcher)
+    page = client.get(reverse("repairs:queue")).text
+    assert f"<span>{technician.get_display_name()}</span>" in page
+    services.repair_request_cancel(repair=filed, by=student)  # no longer open: off the queue
+    assert filed.number not in client.get(reverse("repairs:queue")).text
+
+
+def test_it_fills_the_readers_own_csrf_token_into_the_queue_s_cached_body(dispatcher):
+    from django.test import Client
+
+    repair = RepairRequestFactory(status=Status.ACCEPTED)
+    technician = UserFactory(roles=["technician"])
+    first, second = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+    first.force_login(dispatcher)
+    second.force_login(dispatcher)  # another session: another CSRF secret
+    first.get(reverse("repairs:queue"))  # draws the body
+    page = second.get(reverse("repairs:queue")).text  # the same body, from the cache
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    data = {"requests": [repair.pk], "technician": technician.pk, "csrfmiddlewaretoken": token}
+    assert second.post(reverse("repairs:assign-bulk"), data).status_code == 302
+    assert RepairRequest.objects.get(pk=repair.pk).assignee_id == technician.pk
 
 
 def test_it_renders_a_request_page_in_a_fixed_number_of_queries(
@@ -229,6 +264,7 @@ def test_it_keeps_the_filer_s_own_links_on_a_request_s_cached_page_to_the_filer(
     client.force_login(manager)
     other = client.get(repair.get_absolute_url()).text
     assert "Your review" in own and "Your review" not in other
+
     def facts(page):
         return page.split('<dl class="facts">')[1].split("</dl>")[0]
 
