@@ -403,9 +403,9 @@ LIST_COUNT_SECONDS = env.int("LIST_COUNT_SECONDS", default=60)
 # How long the repair queue's dropdown choices (repairs.choices) are kept; they are dropped on
 # every change a save makes, so this bounds only what QuerySet.update changes. 0: built per request.
 REPAIRS_CHOICES_SECONDS = env.int("REPAIRS_CHOICES_SECONDS", default=300)
-# The repair queue's body (repairs/views/dispatch.py) is kept at most this long; 0 draws it
-# on every request.
-REPAIRS_QUEUE_SECONDS = env.int("REPAIRS_QUEUE_SECONDS", default=60)
+# The repair queue's and a request page's bodies (repairs.views.common.cached_body) are kept at
+# most this long; 0 draws them on every request.
+REPAIRS_PAGE_SECONDS = env.int("REPAIRS_PAGE_SECONDS", default=60)
 # How long the figures of a dispatcher of several units (computed from the requests, not from
 # the daily rows) are kept per period; 0: computed per request.
 REPAIRS_LIVE_FIGURES_SECONDS = env.int("REPAIRS_LIVE_FIGURES_SECONDS", default=300)

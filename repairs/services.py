@@ -438,9 +438,9 @@ def repair_request_comment(
     if not note and not images:
         raise ValidationError({"note": _("Write a note or attach a photo.")})
     event = record(repair, by=by, action="comment", note=note, images=images)
-    if images:  # the request's photos changed: its lists' cached rows and API clients see it
-        repair.updated_at = timezone.now()
-        RepairRequest.objects.filter(pk=repair.pk).update(updated_at=repair.updated_at)
+    # Its timeline (and perhaps its photos) changed: cached pages and rows and API clients see it.
+    repair.updated_at = timezone.now()
+    RepairRequest.objects.filter(pk=repair.pk).update(updated_at=repair.updated_at)
     recipients = [repair.requester, repair.assignee if repair.assignee_id else None]
     notify_repair(repair, action="comment", recipients=recipients, by=by, body=note)
     return event

@@ -69,7 +69,8 @@ def _send_reminders(now: datetime) -> int:
 @transaction.atomic
 def _remind_one(pk: int, *, now: datetime) -> bool:
     rows = RepairRequest.objects.filter(pk=pk, reminder_sent_at__isnull=True).update(
-        reminder_sent_at=now
+        reminder_sent_at=now,
+        updated_at=now,  # its timeline grows: pages and clients see it
     )
     if not rows:
         return False

@@ -1,11 +1,24 @@
 """What the repairs pages share: who may use which page, scoped lookups, labels, safe redirects."""
 
+import time
+from collections.abc import Callable
+from html import escape
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from logistics.cache import state_key
 from logistics.roles import Role
+from logistics.templatetags.portal_layout import CSRF
 from repairs.models import RepairRequest
 
 PAGE_SIZE = 25
@@ -90,3 +103,41 @@ def role_links(user) -> dict:
         "workbench": is_technician(user),
         "qr": can_print_qr(user),
     }
+
+
+# --- Pages kept whole in the cache --------------------------------------------------------------
+
+
+def cached_body(request, name: str, parts: tuple, draw: Callable[[], Any]) -> Any:
+    """What `draw()` gives for a page's body (HTML with the CSRF slot, or a tuple holding it),
+    from the cache under everything it shows: the reader (who, their roles and scopes),
+    `parts` (the address, the request), the language, the time zone, when any request last
+    changed (every change to a request or its timeline moves its updated_at) and the current
+    period of REPAIRS_PAGE_SECONDS, which bounds what changes with the clock (overdue marks)
+    or without a request (a renamed place, a new technician). 0 draws on every request.
+    `draw` raises Http404 for a reader who may not see the page: nothing is kept then."""
+    seconds = settings.REPAIRS_PAGE_SECONDS
+    if seconds <= 0:
+        return draw()
+    user = request.user
+    key = state_key(
+        f"repairs:{name}",
+        user.pk,
+        sorted(user.role_names),
+        [(scope.role, scope.department_id, scope.building_id) for scope in user.scope_rows],
+        *parts,
+        get_language(),
+        timezone.get_current_timezone_name(),
+        RepairRequest.objects.last_change(),
+        int(time.time() // seconds),
+    )
+    value = cache.get(key)
+    if value is None:
+        value = draw()
+        cache.set(key, value, seconds)
+    return value
+
+
+def with_token(request, text: str) -> str:
+    """`text` drawn with the CSRF slot, holding this request's token: safe to show."""
+    return mark_safe(text.replace(CSRF, escape(get_token(request))))  # noqa: S308 (drawn)

@@ -1,14 +1,10 @@
 """The dispatcher's pages: the queue (filters, bulk assign) and the workload per technician."""
 
-import time
 from html import escape
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -29,7 +25,15 @@ from repairs.choices import queue_choices
 from repairs.filters import RepairRequestFilterSet
 from repairs.forms import BulkAssignForm, assigned_count, technicians
 from repairs.models import RepairRequest
-from repairs.views.common import PAGE_SIZE, can_dispatch, redirect_next, require, role_links
+from repairs.views.common import (
+    PAGE_SIZE,
+    cached_body,
+    can_dispatch,
+    redirect_next,
+    require,
+    role_links,
+    with_token,
+)
 from repairs.workflow import overdue_q
 
 # Filters that choose the queue's scope themselves; a search or a sort alone keeps the default
@@ -63,33 +67,16 @@ def queue_filters(request) -> RepairRequestFilterSet:
 @login_required
 @require_GET
 def queue(request):
-    """The dispatcher's queue. Its body comes from the cache under everything it shows: the
-    dispatcher, their roles and scopes, the address with its filters, the language, the time
-    zone, when any request last changed (every change moves a request's updated_at) and the
-    current period of REPAIRS_QUEUE_SECONDS; the CSRF token of its bulk form is filled in per
-    request."""
+    """The dispatcher's queue; its body from the cache (`cached_body`: the address with its
+    filters is in the key), the CSRF token of its bulk form filled in per request."""
     require(can_dispatch(request.user))
-    user = request.user
-    seconds = settings.REPAIRS_QUEUE_SECONDS  # the overdue marks, the count … are this old at most
-    if seconds > 0:
-        key = state_key(
-            "repairs:queue-body",
-            user.pk,
-            sorted(user.role_names),
-            [(s.role, s.department_id, s.building_id) for s in user.scope_rows],
-            request.get_full_path(),
-            get_language(),
-            timezone.get_current_timezone_name(),
-            RepairRequest.objects.last_change(),
-            int(time.time() // seconds),
-        )
-        body = cache.get(key)
-    if seconds <= 0 or body is None:
-        body = render_to_string(QUEUE_BODY, {**queue_body(request), "csrf_token": CSRF})
-        if seconds > 0:
-            cache.set(key, body, seconds)
-    body = mark_safe(body.replace(CSRF, escape(get_token(request))))  # noqa: S308 (drawn)
-    return render(request, "repairs/queue.html", {"body": body, "links": role_links(user)})
+
+    def draw() -> str:
+        return render_to_string(QUEUE_BODY, {**queue_body(request), "csrf_token": CSRF})
+
+    body = cached_body(request, "queue", (request.get_full_path(),), draw)
+    context = {"body": with_token(request, body), "links": role_links(request.user)}
+    return render(request, "repairs/queue.html", context)
 
 
 QUEUE_BODY = "repairs/includes/_queue_body.html"

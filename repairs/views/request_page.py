@@ -12,10 +12,11 @@ from django.utils.translation import gettext as _
 
 from logistics.cache import get_or_build_many, state_key
 from logistics.i18n import join_list
+from logistics.templatetags.portal_layout import CSRF
 from repairs.models import RepairRequest
 from repairs.querysets import photo_lists
 from repairs.reviews import existing_repair_event, repair_review
-from repairs.views.common import action_label, role_links
+from repairs.views.common import action_label, role_links, with_token
 
 
 def detail_queryset(user):
@@ -24,17 +25,36 @@ def detail_queryset(user):
 
 def request_page(request, repair: RepairRequest, forms: dict, *, status: int = 200) -> HttpResponse:
     """The page of `repair` with the forms of its allowed actions (name -> form)."""
+    return show_request_page(request, draw_request_page(request, repair, forms), status=status)
+
+
+def draw_request_page(request, repair: RepairRequest, forms: dict) -> tuple[str, str, str]:
+    """The page's title, its address and its body, with the CSRF slot for the forms' tokens."""
     actions = list(forms)
     context = {
         "repair": repair,
         "about": _about(repair, request.user),
-        "links": role_links(request.user),
         # The one-tap forms come back here, also from a page drawn at an action's address.
         "page_path": repair.get_absolute_url(),
         "actions": actions,
         "forms": forms,
         "one_tap": _one_tap(actions),
         "reason_actions": _reason_actions(actions, forms),
+        "request": request,
+        "csrf_token": CSRF,
+    }
+    body = render_to_string("repairs/includes/_request_body.html", context)
+    return f"{repair.number} {repair.category}", context["page_path"], body
+
+
+def show_request_page(request, drawn: tuple[str, str, str], *, status: int = 200) -> HttpResponse:
+    """The page around a drawn title and body, the body with this request's CSRF token."""
+    title, page_path, body = drawn
+    context = {
+        "title": title,
+        "body": with_token(request, body),
+        "links": role_links(request.user),
+        "page_path": page_path,  # the language switch leads back here, also from an action's
     }
     return render(request, "repairs/request_detail.html", context, status=status)
 

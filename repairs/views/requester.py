@@ -20,12 +20,13 @@ from repairs.querysets import similar_open_requests
 from repairs.views.actions import action_forms
 from repairs.views.common import (
     PAGE_SIZE,
+    cached_body,
     can_dispatch,
     is_technician,
     role_links,
     safe_next,
 )
-from repairs.views.request_page import detail_queryset, request_page
+from repairs.views.request_page import detail_queryset, draw_request_page, show_request_page
 from repairs.workflow import OPEN_STATUSES
 
 Status = RepairRequest.Status
@@ -228,5 +229,12 @@ def follow(request, pk: int):
 @login_required
 @require_GET
 def detail(request, pk: int):
-    repair = get_object_or_404(detail_queryset(request.user), pk=pk)
-    return request_page(request, repair, action_forms(repair.allowed_actions(request.user)))
+    """A request's page as it is first shown (no form filled in), kept whole per reader
+    (`cached_body`); 404 when the reader may not see the request."""
+
+    def draw() -> tuple[str, str, str]:
+        repair = get_object_or_404(detail_queryset(request.user), pk=pk)
+        forms = action_forms(repair.allowed_actions(request.user))
+        return draw_request_page(request, repair, forms)
+
+    return show_request_page(request, cached_body(request, "page", (pk,), draw))
