@@ -24,6 +24,7 @@ from repairs import services
 from repairs.filters import RepairCategoryFilterSet, RepairEventFilterSet, RepairRequestFilterSet
 from repairs.models import Category, CategoryQuestion, RepairEvent, RepairRequest
 from repairs.querysets import photo_lists
+from repairs.views.common import cached_body
 
 from . import serializers as s
 
@@ -112,8 +113,15 @@ class RepairRequestViewSet(
         return requests.order_by("-created_at", "-id")
 
     def list(self, request, *args, **kwargs):
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(self.get_serializer().listed(page))
+        """A page of the list, kept whole per reader and address like the queue (its links
+        and photos' addresses are absolute: the host is in the key)."""
+
+        def draw() -> dict:
+            page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+            return self.get_paginated_response(self.get_serializer().listed(page)).data
+
+        address = (request.build_absolute_uri("/"), request.get_full_path())
+        return Response(cached_body(request, "api-list", address, draw))
 
     def create(self, request, *args, **kwargs):
         """Files a request; photos go as repeated `photos` parts of a multipart body."""

@@ -20,6 +20,7 @@ from logistics.cache import state_key
 from logistics.roles import Role
 from logistics.templatetags.portal_layout import CSRF
 from repairs.models import RepairRequest
+from repairs.querysets import last_change
 
 PAGE_SIZE = 25
 
@@ -109,13 +110,14 @@ def role_links(user) -> dict:
 
 
 def cached_body(request, name: str, parts: tuple, draw: Callable[[], Any]) -> Any:
-    """What `draw()` gives for a page's body (HTML with the CSRF slot, or a tuple holding it),
-    from the cache under everything it shows: the reader (who, their roles and scopes),
-    `parts` (the address, the request), the language, the time zone, when any request last
-    changed (every change to a request or its timeline moves its updated_at) and the current
-    period of REPAIRS_PAGE_SECONDS, which bounds what changes with the clock (overdue marks)
-    or without a request (a renamed place, a new technician). 0 draws on every request.
-    `draw` raises Http404 for a reader who may not see the page: nothing is kept then."""
+    """What `draw()` gives for a page's body (HTML with the CSRF slot, a tuple holding it, an
+    API answer's data), from the cache under everything it shows: the reader (who, their
+    roles and scopes), `parts` (the address, the request), the language, the time zone, when
+    any request last changed (every change to a request or its timeline moves its updated_at)
+    and the current period of REPAIRS_PAGE_SECONDS, which bounds what changes with the clock
+    (overdue marks) or without a request (a renamed place, a new technician). 0 draws on every
+    request. `draw` raises for a reader who may not see the page (404), or for bad input
+    (400): nothing is kept then."""
     seconds = settings.REPAIRS_PAGE_SECONDS
     if seconds <= 0:
         return draw()
@@ -128,7 +130,7 @@ def cached_body(request, name: str, parts: tuple, draw: Callable[[], Any]) -> An
         *parts,
         get_language(),
         timezone.get_current_timezone_name(),
-        RepairRequest.objects.last_change(),
+        last_change(),
         int(time.time() // seconds),
     )
     value = cache.get(key)

@@ -409,13 +409,14 @@ def test_it_lists_requests_in_queries_independent_of_the_page_size(
     for repair in RepairRequestFactory.create_batch(12, assigned=True):
         RepairPhotoFactory(request=repair)
     client = as_user(client, manager)
-    # user (with its roles and unread count) and the page's keys (one join: the category's
-    # unit); lists are not counted. The rows not in the cache yet add three: read whole (four
-    # joins), their technicians, their photos.
-    with django_assert_num_queries(2 + 3):
+    # user (with its roles and unread count), when a request last changed (the page's key) and
+    # the page's keys (one join: the category's unit); lists are not counted. The rows not in
+    # the cache yet add three: read whole (four joins), their technicians, their photos.
+    with django_assert_num_queries(3 + 3):
         small = client.get(REQUESTS + "?page_size=2")
-    with django_assert_num_queries(2 + 3):
+    with django_assert_num_queries(3 + 3):
         large = client.get(REQUESTS + "?page_size=12")
+    # the same page again: kept whole (the user, the last change)
     with django_assert_num_queries(2):
         again = client.get(REQUESTS + "?page_size=12")
     assert len(small.json()["results"]) == 2
