@@ -46,7 +46,7 @@ from tests.fixtures.celery_worker import (
     wait_until,
 )
 from tests.logistics.factories import RoomFactory, UserFactory
-from tests.repairs.factories import CategoryFactory
+from tests.repairs.factories import CategoryFactory, RepairRequestFactory
 
 PASSWORD = "demo-pass-123"
 API_REQUESTS = "/api/v1/repairs/requests/"
@@ -351,6 +351,26 @@ def test_it_signs_in_browses_and_files_with_redis_stopped_and_delivers_once_it_i
 
     assert sorted(webhook_ids(http_receiver)) == sorted([*ids, sentinel])  # each exactly once
     browse(client)  # still signed in, now through Redis again
+
+
+@pytest.mark.redis
+def test_it_draws_the_kept_repairs_pages_while_redis_is_stopped(settings, private_redis, cast):
+    """The queue, a request's page and the API list are kept whole in Redis; without it each
+    is drawn from the database on every request."""
+    settings.CACHES = cache_at(private_redis.url)
+    dispatcher = UserFactory(username="d2024101", roles=[Role.REPAIR_DISPATCHER])
+    repair = RepairRequestFactory(requester=cast["student"], room=cast["room"])
+    private_redis.stop()
+    client = Client()
+    client.force_login(dispatcher)
+    for url in (reverse("repairs:queue"), repair.get_absolute_url(), API_REQUESTS):
+        for _ in range(2):
+            response = client.get(url)
+            assert response.status_code == 200, url
+            assert repair.number in response.content.decode(), url
+    client.post(reverse("repairs:accept", args=[repair.pk]), {"note": ""})
+    assert RepairRequest.objects.get(pk=repair.pk).status == RepairRequest.Status.ACCEPTED
+    assert "accepted" in client.get(API_REQUESTS).content.decode()
 
 
 @pytest.mark.redis
