@@ -247,7 +247,7 @@ class RepairRequestSerializer(serializers.ModelSerializer):
 
 
 # A cached row of the list: a renamed category, place or person shows within ROW_SECONDS;
-# everything of the request itself changes its updated_at (its photos and escalation included).
+# everything of the request itself changes its updated_at (its timeline, photos and escalation too).
 ROW_SECONDS = 300
 # What a list reads of each request: its row's cache key, the list's orders, and what the
 # viewer's actions and "overdue" read (a scoped dispatcher's: the category's unit).
