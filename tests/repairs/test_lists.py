@@ -428,3 +428,26 @@ def test_it_keeps_a_page_of_the_api_list_to_its_caller(client, student, other_st
     for user, own in ((student, mine), (other_student, theirs), (student, mine)):
         client.force_login(user)
         assert [row["id"] for row in client.get(REQUESTS).json()["results"]] == [own.pk]
+
+
+def test_it_answers_a_kept_page_of_the_api_list_with_the_text_a_drawn_one_has(
+    client, manager, settings
+):
+    RepairRequestFactory.create_batch(3, description="水管漏水 “quoted” \u2028")
+    client.force_login(manager)
+    settings.REPAIRS_PAGE_SECONDS = 0
+    drawn = client.get(REQUESTS)
+    pretty = client.get(REQUESTS, HTTP_ACCEPT="application/json; indent=2")
+    settings.REPAIRS_PAGE_SECONDS = 60
+    for answer in (drawn, pretty):
+        assert answer.status_code == 200
+    # kept as its text: the same bytes and type, and each indentation its own text
+    for _twice in range(2):
+        kept = client.get(REQUESTS)
+        assert (kept.content, kept["Content-Type"]) == (drawn.content, "application/json")
+        kept_pretty = client.get(REQUESTS, HTTP_ACCEPT="application/json; indent=2")
+        assert kept_pretty.content == pretty.content != drawn.content
+    assert len(kept.json()["results"]) == 3
+    # bad input is answered, never kept
+    assert client.get(REQUESTS + "?cursor=nonsense").status_code == 400
+    assert client.get(REQUESTS + "?cursor=nonsense").status_code == 400
