@@ -26,7 +26,9 @@ off) and one of bench/settings_bare.py, all pinned to --server-cpu; wrk (1 threa
 connections) pinned to --client-cpu. Each round runs every endpoint on every server for
 --seconds, the order rotating; ratios to the ceiling are taken within a round and their median
 reported, with p50/p99 latency and the worker's CPU per request. Writes
-bench/results/scale-<time>.json and prints a Markdown table.
+bench/results/scale-<time>.json and prints a Markdown table. --peer helpdesk adds
+django-helpdesk 2.6.1's ticket list at 100,000 tickets (bench/bench_helpdesk.py, prepared by its
+own `prepare`) to the rounds, served the same way, and prints the queue's req/s over it.
 """
 
 import argparse
@@ -98,6 +100,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--server-cpu", default="0", help="taskset CPU list of the servers")
     parser.add_argument("--client-cpu", default="1", help="taskset CPU list of wrk")
     parser.add_argument("--only", default="", help="endpoint names, separated by semicolons")
+    parser.add_argument(
+        "--peer",
+        choices=["helpdesk"],
+        help="(serve) also django-helpdesk's ticket list at 100,000 tickets (bench_helpdesk.py)",
+    )
     parser.add_argument("--requests", type=int, default=300, help="(profile) per endpoint")
     parser.add_argument("--top", type=int, default=35, help="(profile) functions listed")
     parser.add_argument(
@@ -619,6 +626,7 @@ ENDPOINTS = [
     ("detail (ModelBackend session)", "logistics_manager" + LEGACY, "/repairs/{detail_id}/"),
 ]
 CEILING = ("bare constant", None, "/bench/constant/")
+PEER = "peer"  # the key of the --peer server; its rows are the 100k size's
 TARGETS = {"queue": 0.10, "detail": 0.15, "API list, page 1": 0.15}
 
 
@@ -627,6 +635,9 @@ def serve(args) -> None:
 
     only = set(filter(None, args.only.split(";")))
     endpoints = [e for e in ENDPOINTS if not only or e[0] in only]
+    peer_endpoints = []
+    if args.peer and "100k" not in databases(args):
+        sys.exit("--peer holds 100,000 tickets: measure it beside --sizes 100k")
     servers = {}
     try:
         bare, port = bench_overhead.start(
@@ -642,13 +653,21 @@ def serve(args) -> None:
                 status = _check(port, path.format(**info), info["cookies"][who])
                 if status != 200:
                     sys.exit(f"{size} {name} answered {status}")
+        if args.peer:
+            import bench_helpdesk
+
+            # checks its endpoints answer the staff user's list (not a login redirect)
+            servers[PEER] = bench_helpdesk.start(args)
+            peer_endpoints = bench_helpdesk.ENDPOINTS
         rounds = []
         for number in range(args.rounds):
             result = {"ceiling": _wrk(servers["ceiling"], CEILING, args)}
             plan = [(size, e) for e in endpoints for size in databases(args)]
+            plan += [(PEER, e) for e in peer_endpoints]
             shift = number % len(plan)
             for size, endpoint in plan[shift:] + plan[:shift]:
-                result[f"{size} {endpoint[0]}"] = _wrk(servers[size], endpoint, args)
+                key = f"{'100k' if size == PEER else size} {endpoint[0]}"
+                result[key] = _wrk(servers[size], endpoint, args)
             result["ceiling again"] = _wrk(servers["ceiling"], CEILING, args)
             rounds.append(result)
             print(
@@ -662,14 +681,55 @@ def serve(args) -> None:
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": _machine(),
         "args": vars(args),
-        "data": {size: _size(info) for size, (_s, _p, info) in servers.items() if info},
+        "data": {
+            size: _size(info) for size, (_s, _p, info) in servers.items() if info and size != PEER
+        },
         "rounds": rounds,
-        "summary": summary(rounds, endpoints, list(databases(args))),
+        "summary": summary(rounds, endpoints + peer_endpoints, list(databases(args))),
     }
+    if args.peer:
+        peer_info = servers[PEER][2]
+        report["peer"] = {
+            **{k: peer_info[k] for k in ("database", "tickets", "open", "followups", "django")},
+            "queue_per_peer": peer_ratios(rounds, list(databases(args))),
+        }
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     (RESULTS / f"scale-{stamp}.json").write_text(json.dumps(report, indent=1, ensure_ascii=False))
     print(table(report["summary"]))
+    if args.peer:
+        print()
+        for label, value in report["peer"]["queue_per_peer"].items():
+            print(f"{label}: {value:.1f}× (median of the rounds' ratios)")
+
+
+def peer_ratios(rounds: list[dict], sizes: list[str]) -> dict:
+    """The portal's queue req/s over the peer's ticket list (page, and its JSON rows) req/s,
+    per size, each ratio taken within a round and the median reported; and over a whole view
+    of the list as a user sees it, the page and then its rows: one worker serves
+    1 / (1/page + 1/rows) such views a second."""
+    import bench_helpdesk
+
+    page, rows = (f"100k {bench_helpdesk.LIST_PAGE}", f"100k {bench_helpdesk.ROWS}")
+
+    def views(result: dict) -> float:
+        return 1 / (1 / result[page]["req_per_s"] + 1 / result[rows]["req_per_s"])
+
+    ratios = {}
+    for size in sizes:
+        queue = f"{size} queue"
+        if queue not in rounds[0]:
+            continue
+        for name in (bench_helpdesk.LIST_PAGE, bench_helpdesk.ROWS):
+            if f"100k {name}" in rounds[0]:
+                ratios[f"{size} queue ÷ {name} (100k)"] = statistics.median(
+                    r[queue]["req_per_s"] / r[f"100k {name}"]["req_per_s"] for r in rounds
+                )
+        if page in rounds[0] and rows in rounds[0]:
+            ratios[f"{size} queue ÷ a helpdesk list view, page and rows (100k)"] = (
+                statistics.median(r[queue]["req_per_s"] / views(r) for r in rounds)
+            )
+    return ratios
 
 
 def _size(info: dict) -> dict:
@@ -733,7 +793,8 @@ def _wrk(server, endpoint, args) -> dict:
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     latency = {
         f"p{p}_ms": round(bench_overhead._ms(value, unit), 2)
-        for p, value, unit in re.findall(r"^\s+(50|90|99)%\s+([\d.]+)(us|ms|s)$", out, re.M)
+        # wrk pads the unit to two characters: "1.07s " at a second and more
+        for p, value, unit in re.findall(r"^\s+(50|90|99)%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
     }
     return {
         "req_per_s": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
@@ -764,6 +825,8 @@ def summary(rounds: list[dict], endpoints, sizes: list[str]) -> dict:
     for name, _who, _path in endpoints:
         for size in sizes:
             key = f"{size} {name}"
+            if key not in rounds[0]:
+                continue  # the peer's endpoints at 1m
             runs = [r[key] for r in rounds]
             ratios = [
                 r[key]["req_per_s"]
@@ -800,7 +863,10 @@ def table(rows: dict) -> str:
     for name in names:
         cells = []
         for size in sizes:
-            row = rows[f"{size} {name}"]
+            row = rows.get(f"{size} {name}")
+            if row is None:  # the peer's endpoints at 1m
+                cells += ["–"] * 4
+                continue
             cells += [
                 f"{row['req_per_s']:.0f}",
                 f"{row['ratio'] * 100:.1f} %",
@@ -808,7 +874,9 @@ def table(rows: dict) -> str:
                 f"{row['cpu_ms']}",
             ]
         line = f"| {name} | " + " | ".join(cells) + " |"
-        if both:
+        if both and f"1m {name}" not in rows:
+            line += " – |"
+        elif both:
             small, large = rows[f"100k {name}"], rows[f"1m {name}"]
             growth = large["cpu_ms"] / small["cpu_ms"] if small["cpu_ms"] else 0
             line += f" {growth:.2f}× |"
