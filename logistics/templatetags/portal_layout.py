@@ -108,6 +108,40 @@ def site_header(context) -> str:
     return mark_safe(fill(text, context))  # noqa: S308 (rendered by the template, slots escaped)
 
 
+# A section's navigation, kept the same way (`{% include_kept %}`).
+fragments = Fragments()
+
+
+@register.simple_tag(takes_context=True)
+def include_kept(context, template_name: str, **inputs) -> str:
+    """`template_name` drawn from `inputs` alone — no other variable of the page reaches it, so
+    the key below names all it shows — once per process for each value of them, the language
+    and the URLconf, as the header is. For what every page of a section draws the same, a
+    section's navigation: its links' reversals and translations were a tenth of a kept page.
+
+        {% include_kept "repairs/includes/_subnav.html" current=url_name links=links %}
+    """
+    key = (
+        template_name,
+        get_language(),
+        settings.ROOT_URLCONF,
+        get_urlconf(),
+        tuple(sorted((name, _frozen(value)) for name, value in inputs.items())),
+    )
+    text = fragments.get(key)
+    if text is None:
+        text = context.template.engine.get_template(template_name).render(context.new(inputs))
+        fragments.put(key, text)
+    return mark_safe(text)  # noqa: S308 (rendered by the template)
+
+
+def _frozen(value):
+    """`value` as a key's part: a dict (a view's links) as its sorted items."""
+    if isinstance(value, dict):
+        return tuple(sorted((name, _frozen(item)) for name, item in value.items()))
+    return value
+
+
 def fill(text: str, context) -> str:
     """The cached header with this request's bell, token and path, in one pass: what a slot
     receives (a path, a name) is never read again for slots."""

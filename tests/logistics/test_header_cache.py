@@ -1,7 +1,8 @@
 """The shared header is rendered once per person, language and section and kept in the process
 (logistics/templatetags/portal_layout.py): what it shows is what an uncached render shows, no
 one sees another person's header, and what differs per request — the bell's count, the log-out
-form's CSRF token, the page's path — is this request's."""
+form's CSRF token, the page's path — is this request's. A section's navigation is kept the same
+way (`{% include_kept %}`), from its inputs alone."""
 
 import re
 
@@ -13,7 +14,7 @@ from django.urls import reverse
 
 from logistics.models import Notification
 from logistics.roles import Role
-from logistics.templatetags.portal_layout import Fragments, headers
+from logistics.templatetags.portal_layout import Fragments, fragments, headers
 
 pytestmark = pytest.mark.django_db
 TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
@@ -116,3 +117,40 @@ def test_the_kept_headers_are_bounded_least_recently_used_first():
     assert kept.get("a") == "A"  # a is now the most recent
     kept.put("c", "C")
     assert (kept.get("a"), kept.get("b"), kept.get("c")) == ("A", None, "C")
+
+
+def subnav(response) -> str:
+    return re.search(r'<nav class="repairs-nav".*?</nav>', response.content.decode(), re.S)[0]
+
+
+def test_a_sections_navigation_is_kept_per_page_and_roles(student, manager):
+    fragments.clear()
+    client = signed_in(student)
+    mine = subnav(client.get(reverse("repairs:mine")))
+    assert f'href="{reverse("repairs:mine")}" aria-current="page"' in mine
+    assert reverse("repairs:queue") not in mine
+    assert len(fragments._items) == 1
+    assert subnav(client.get(reverse("repairs:mine"))) == mine  # from the kept text
+    assert len(fragments._items) == 1
+    # another page marks itself; a dispatcher's has the queue; each language its own
+    assert 'aria-current="page">Report a fault' in subnav(client.get(reverse("repairs:create")))
+    staff = signed_in(manager)
+    assert f'href="{reverse("repairs:queue")}" aria-current="page"' in subnav(
+        staff.get(reverse("repairs:queue"))
+    )
+    assert reverse("repairs:queue") not in subnav(client.get(reverse("repairs:mine")))
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    assert ">我的报修<" in subnav(client.get(reverse("repairs:mine")))
+    assert len(fragments._items) == 4
+
+
+def test_a_kept_fragment_sees_only_its_inputs():
+    from django.template import Context, engines
+
+    fragments.clear()
+    page = engines["django"].from_string(
+        '{% load portal_layout %}{% include_kept "repairs/includes/_subnav.html" current="mine" %}'
+    )
+    # `links` is on the page but not passed: the kept text cannot depend on it unseen
+    shown = page.template.render(Context({"links": {"dispatch": True}}))
+    assert "aria-current" in shown and reverse("repairs:queue") not in shown
