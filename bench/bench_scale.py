@@ -25,10 +25,11 @@ serve: one gunicorn per database (the portal's settings, gthread 1 worker × 4 t
 off) and one of bench/settings_bare.py, all pinned to --server-cpu; wrk (1 thread, 8
 connections) pinned to --client-cpu. Each round runs every endpoint on every server for
 --seconds, the order rotating; ratios to the ceiling are taken within a round and their median
-reported, with p50/p99 latency and the worker's CPU per request. Writes
-bench/results/scale-<time>.json and prints a Markdown table. --peer helpdesk adds
-django-helpdesk 2.6.1's ticket list at 100,000 tickets (bench/bench_helpdesk.py, prepared by its
-own `prepare`) to the rounds, served the same way, and prints the queue's req/s over it.
+reported, with p50/p90/p95/p99 latency (bench/wrk_p95.lua adds the 95th) and the worker's CPU
+per request. Writes bench/results/scale-<time>.json and prints a Markdown table. --peer
+helpdesk adds django-helpdesk 2.6.1's ticket list at 100,000 tickets (bench/bench_helpdesk.py,
+prepared by its own `prepare`) to the rounds, served the same way, and prints the queue's req/s
+over it.
 """
 
 import argparse
@@ -781,6 +782,8 @@ def _wrk(server, endpoint, args) -> dict:
         f"-c{args.connections}",
         f"-d{args.seconds}s",
         "--latency",
+        "-s",
+        str(BASE_DIR / "bench" / "wrk_p95.lua"),
         *pairs,
         f"http://127.0.0.1:{port}{path}",
     ]
@@ -796,6 +799,8 @@ def _wrk(server, endpoint, args) -> dict:
         # wrk pads the unit to two characters: "1.07s " at a second and more
         for p, value, unit in re.findall(r"^\s+(50|90|99)%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
     }
+    if p95 := re.search(r"^p95_us (\d+)$", out, re.M):
+        latency["p95_ms"] = round(int(p95.group(1)) / 1000, 2)
     return {
         "req_per_s": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
         "cpu_ms_per_request": round(cpu / total * 1000, 2) if total and cpu else None,
@@ -838,6 +843,7 @@ def summary(rounds: list[dict], endpoints, sizes: list[str]) -> dict:
                 "ratio": round(statistics.median(ratios), 4),
                 "p50_ms": statistics.median(x.get("p50_ms", 0) for x in runs),
                 "p90_ms": statistics.median(x.get("p90_ms", 0) for x in runs),
+                "p95_ms": statistics.median(x.get("p95_ms", 0) for x in runs),
                 "p99_ms": statistics.median(x.get("p99_ms", 0) for x in runs),
                 "cpu_ms": statistics.median(x["cpu_ms_per_request"] or 0 for x in runs),
                 "errors": sum(x["errors"] for x in runs),
@@ -851,7 +857,9 @@ def summary(rounds: list[dict], endpoints, sizes: list[str]) -> dict:
 
 def table(rows: dict) -> str:
     sizes = [size for size in SIZES if any(key.startswith(f"{size} ") for key in rows)]
-    head = " | ".join(f"{s} req/s | % of ceiling | p50 / p90 / p99 ms | CPU ms/req" for s in sizes)
+    head = " | ".join(
+        f"{s} req/s | % of ceiling | p50 / p90 / p95 / p99 ms | CPU ms/req" for s in sizes
+    )
     both = len(sizes) == 2
     lines = [
         f"Ceiling (bare Django, constant view): {rows['ceiling']['req_per_s']} req/s (median).",
@@ -870,7 +878,7 @@ def table(rows: dict) -> str:
             cells += [
                 f"{row['req_per_s']:.0f}",
                 f"{row['ratio'] * 100:.1f} %",
-                f"{row['p50_ms']} / {row['p90_ms']} / {row['p99_ms']}",
+                f"{row['p50_ms']} / {row['p90_ms']} / {row['p95_ms']} / {row['p99_ms']}",
                 f"{row['cpu_ms']}",
             ]
         line = f"| {name} | " + " | ".join(cells) + " |"
