@@ -106,6 +106,12 @@ def parse_args() -> argparse.Namespace:
         choices=["helpdesk"],
         help="(serve) also django-helpdesk's ticket list at 100,000 tickets (bench_helpdesk.py)",
     )
+    parser.add_argument(
+        "--changes",
+        type=float,
+        default=0,
+        help="(serve) requests changed a second while measuring, in every database (Changes)",
+    )
     parser.add_argument("--requests", type=int, default=300, help="(profile) per endpoint")
     parser.add_argument("--top", type=int, default=35, help="(profile) functions listed")
     parser.add_argument(
@@ -640,6 +646,7 @@ def serve(args) -> None:
     if args.peer and "100k" not in databases(args):
         sys.exit("--peer holds 100,000 tickets: measure it beside --sizes 100k")
     servers = {}
+    changes = Changes({}, 0)
     try:
         bare, port = bench_overhead.start(
             env_for(next(iter(databases(args).values()))), "bench.settings_bare", args
@@ -660,6 +667,7 @@ def serve(args) -> None:
             # checks its endpoints answer the staff user's list (not a login redirect)
             servers[PEER] = bench_helpdesk.start(args)
             peer_endpoints = bench_helpdesk.ENDPOINTS
+        changes = Changes(databases(args), args.changes)
         rounds = []
         for number in range(args.rounds):
             result = {"ceiling": _wrk(servers["ceiling"], CEILING, args)}
@@ -676,6 +684,7 @@ def serve(args) -> None:
                 file=sys.stderr,
             )
     finally:
+        changes.stop()
         for server, _port, _info in servers.values():
             run.stop(server)
     report = {
@@ -686,6 +695,7 @@ def serve(args) -> None:
             size: _size(info) for size, (_s, _p, info) in servers.items() if info and size != PEER
         },
         "rounds": rounds,
+        "changes": changes.made,
         "summary": summary(rounds, endpoints + peer_endpoints, list(databases(args))),
     }
     if args.peer:
@@ -702,6 +712,51 @@ def serve(args) -> None:
         print()
         for label, value in report["peer"]["queue_per_peer"].items():
             print(f"{label}: {value:.1f}× (median of the rounds' ratios)")
+
+
+class Changes:
+    """With `per_second` > 0, a thread per database moves the `updated_at` of a random request
+    that often while the rounds run, as the writes of a busy campus do (a step, a comment):
+    every kept page of every reader is then drawn again at its next request (the key holds the
+    newest change), so the figures show what the pages answer between writes at that rate,
+    not only when nothing changes. The count of changes made is in the report."""
+
+    def __init__(self, databases: dict[str, str], per_second: float):
+        import threading
+
+        self.made: dict[str, int] = {}
+        self._stop = threading.Event()
+        self._threads = [
+            threading.Thread(target=self._write, args=(size, name, per_second), daemon=True)
+            for size, name in databases.items()
+            if per_second > 0
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    def _write(self, size: str, database: str, per_second: float) -> None:
+        import random
+
+        import psycopg2
+
+        connection = psycopg2.connect(host="127.0.0.1", user="postgres", dbname=database)
+        connection.autocommit = True
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT MIN(id), MAX(id) FROM repairs_repairrequest")
+            low, high = cursor.fetchone()
+            self.made[size] = 0
+            while not self._stop.wait(1 / per_second):
+                cursor.execute(
+                    "UPDATE repairs_repairrequest SET updated_at = clock_timestamp() WHERE id = %s",
+                    [random.randint(low, high)],  # noqa: S311 (a benchmark's choice)
+                )
+                self.made[size] += cursor.rowcount
+        connection.close()
+
+    def stop(self) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join()
 
 
 def peer_ratios(rounds: list[dict], sizes: list[str]) -> dict:
