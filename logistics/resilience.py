@@ -221,15 +221,20 @@ def _end_request(**kwargs) -> None:
     _failed_here.set(None)
 
 
+def reset() -> None:
+    """Closed breakers and no repairs pending, as a process starts (tests)."""
+    for breaker in BREAKERS.values():
+        breaker.reset()
+    for queue in _repairs.values():
+        queue.clear()
+
+
 def _settings_changed(*, setting, **kwargs) -> None:
     # A test pointing the cache or broker elsewhere starts with closed breakers.
     if setting in ("CACHES", "CELERY_BROKER_URL", "CELERY_BROKER_WRITE_URL") or setting.startswith(
         "REDIS_BREAKER_"
     ):
-        for breaker in BREAKERS.values():
-            breaker.reset()
-        for queue in _repairs.values():
-            queue.clear()
+        reset()
 
 
 request_started.connect(_begin_request, dispatch_uid="logistics.resilience.begin")

@@ -7,6 +7,8 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.utils import translation
 
+from logistics import resilience
+from logistics.api import throttling
 from logistics.models import StaffScope
 from logistics.roles import Role
 from tests.logistics.factories import DepartmentFactory, UserFactory
@@ -64,6 +66,16 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "redis" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_process_state():
+    # What a process keeps about Redis — the breakers, repairs pending, where the write limit
+    # counts — as a process starts, after each test: a drill that stops Redis and never brings
+    # it back must not leave the next test counting per process or refusing calls.
+    yield
+    resilience.reset()
+    throttling.reset()
 
 
 @pytest.fixture(autouse=True)

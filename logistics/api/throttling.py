@@ -21,6 +21,14 @@ _local_counts = LocMemCache("write-throttle", {"OPTIONS": {"MAX_ENTRIES": 10_000
 _counting_locally = False
 
 
+def reset() -> None:
+    """Counting in the shared cache with no count of this process, as a process starts (tests:
+    a test that stopped Redis must not leave the next one counting per process)."""
+    global _counting_locally
+    _counting_locally = False
+    _local_counts.clear()
+
+
 def _note(*, shared: bool) -> None:
     """Logs when the counting moves between the shared cache and this process."""
     global _counting_locally

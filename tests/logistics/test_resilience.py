@@ -26,7 +26,6 @@ from django.urls import reverse
 from dining import services as dining_services
 from dining.selectors import local_now
 from logistics import outbox, resilience
-from logistics.api import throttling
 from logistics.models import OutboxMessage, WebhookEndpoint
 from logistics.notifications import notify
 from logistics.resilience import CircuitBreaker
@@ -374,13 +373,8 @@ def test_it_draws_the_kept_repairs_pages_while_redis_is_stopped(settings, privat
 
 
 @pytest.mark.redis
-def test_it_keeps_the_write_limit_per_process_while_redis_is_away(
-    settings, cast, caplog, monkeypatch
-):
-    throttling._local_counts.clear()
-    # counting in the shared cache, as a process starts (an earlier test may have left it
-    # counting per process: Redis did not come back there)
-    monkeypatch.setattr(throttling, "_counting_locally", False)
+def test_it_keeps_the_write_limit_per_process_while_redis_is_away(settings, cast, caplog):
+    # counting in the shared cache, as a process starts (tests/conftest.py resets it)
     settings.CACHES = cache_at(f"redis://127.0.0.1:{free_port()}/0")
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
