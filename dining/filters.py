@@ -8,10 +8,10 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 
 from dining.models import Dish, Window
-from logistics.filters import IntegerFilter, SearchFilterSet
+from logistics.filters import IntegerFilter, PortalFilterSet, SearchFilterSet
 
 
-class WindowFilterSet(django_filters.FilterSet):
+class WindowFilterSet(PortalFilterSet):
     canteen = IntegerFilter(field_name="canteen_id", label=_("Canteen id"))
 
     class Meta:

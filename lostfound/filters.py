@@ -3,7 +3,7 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from logistics.filters import SearchFilterSet
+from logistics.filters import PortalFilterSet, SearchFilterSet
 from logistics.forms import IsoDateInput
 from logistics.models import Campus
 from lostfound.models import Category, Claim, FoundItem, LostReport, Match
@@ -46,7 +46,7 @@ class LostReportFilterSet(SearchFilterSet):
         fields = ["category", "status"]
 
 
-class ClaimFilterSet(django_filters.FilterSet):
+class ClaimFilterSet(PortalFilterSet):
     status = django_filters.ChoiceFilter(label=_("Status"), choices=Claim.Status.choices)
 
     class Meta:
@@ -54,7 +54,7 @@ class ClaimFilterSet(django_filters.FilterSet):
         fields = ["status"]
 
 
-class MatchFilterSet(django_filters.FilterSet):
+class MatchFilterSet(PortalFilterSet):
     status = django_filters.ChoiceFilter(label=_("Status"), choices=Match.Status.choices)
     lost_report = django_filters.NumberFilter(label=_("Lost report"))
 

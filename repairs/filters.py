@@ -7,7 +7,7 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from logistics.filters import IntegerFilter, SearchFilterSet
+from logistics.filters import IntegerFilter, PortalFilterSet, SearchFilterSet
 from logistics.forms import IsoDateRangeWidget
 from logistics.models import Room
 from repairs.models import Category, RepairEvent, RepairRequest
@@ -154,7 +154,7 @@ class RepairCategoryFilterSet(SearchFilterSet):
         fields = ["parent", "top_level", "leaf", "trade", "is_active", "code"]
 
 
-class RepairEventFilterSet(django_filters.FilterSet):
+class RepairEventFilterSet(PortalFilterSet):
     """Filters of a request's timeline (the API)."""
 
     action = django_filters.CharFilter(max_length=32, label=_("Action, e.g. assign"))

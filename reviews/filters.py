@@ -3,7 +3,7 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from logistics.filters import IntegerFilter
+from logistics.filters import IntegerFilter, PortalFilterSet
 
 from .models import Review
 from .registry import event_types
@@ -13,7 +13,7 @@ def _event_type_choices():
     return [(t.key, str(t.label)) for t in event_types()]
 
 
-class ReviewFilterSet(django_filters.FilterSet):
+class ReviewFilterSet(PortalFilterSet):
     """Filters over a `reviews_for(...)` queryset; every filter narrows, none widens the scope."""
 
     event_type = django_filters.ChoiceFilter(choices=_event_type_choices, label=_("Event type"))

@@ -5,11 +5,11 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from dining.models import PriceChange, PriceIndexPoint, PriceRule, PriceViolation
-from logistics.filters import IntegerFilter
+from logistics.filters import IntegerFilter, PortalFilterSet
 from logistics.forms import IsoDateRangeWidget
 
 
-class PriceChangeFilterSet(django_filters.FilterSet):
+class PriceChangeFilterSet(PortalFilterSet):
     canteen = IntegerFilter(field_name="dish__canteen_id", label=_("Canteen id"))
     dish = IntegerFilter(field_name="dish_id", label=_("Dish id"))
     tier = django_filters.ChoiceFilter(choices=PriceChange.Tier.choices, label=_("Tier"))
@@ -25,7 +25,7 @@ class PriceChangeFilterSet(django_filters.FilterSet):
         fields = ["canteen", "dish", "tier", "on_menu", "changed"]
 
 
-class PriceIndexFilterSet(django_filters.FilterSet):
+class PriceIndexFilterSet(PortalFilterSet):
     canteen = IntegerFilter(field_name="canteen_id", label=_("Canteen id"))
     campus = django_filters.BooleanFilter(
         field_name="canteen", lookup_expr="isnull", label=_("Only the campus index")
@@ -53,7 +53,7 @@ def _canteens(request):
     return figure_canteens(request.user if request else None)
 
 
-class PriceViolationFilterSet(django_filters.FilterSet):
+class PriceViolationFilterSet(PortalFilterSet):
     """The filters of the violations page (the canteen choices are the viewer's canteens)."""
 
     canteen = django_filters.ModelChoiceFilter(

@@ -10,6 +10,7 @@ from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 
 from logistics import notifications as service
+from logistics.filters import PortalFilterSet
 from logistics.models import Notification
 
 
@@ -22,7 +23,7 @@ class NotificationSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class NotificationFilterSet(django_filters.FilterSet):
+class NotificationFilterSet(PortalFilterSet):
     unread = django_filters.BooleanFilter(
         field_name="read_at", lookup_expr="isnull", label=_("Only unread (true) or read (false)")
     )

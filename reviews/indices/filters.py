@@ -3,12 +3,12 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from logistics.filters import IntegerFilter
+from logistics.filters import IntegerFilter, PortalFilterSet
 from logistics.forms import IsoDateRangeWidget
 from reviews.models import IndexRow, Subject
 
 
-class IndexRowFilterSet(django_filters.FilterSet):
+class IndexRowFilterSet(PortalFilterSet):
     kind = django_filters.ChoiceFilter(choices=Subject.Kind.choices, label=_("Subject kind"))
     event_type = django_filters.CharFilter(
         max_length=64, label=_("Event type (empty: all services together)")

@@ -2,10 +2,14 @@
 than django-filter's (a shallow copy of each filter, the form class built once per class)
 without changing what it filters, validates or shows."""
 
+from importlib import import_module
+
 import django_filters
 import pytest
+from django.conf import settings
 from django.http import QueryDict
 
+from logistics.filters import PortalFilterSet
 from lostfound.filters import FoundItemFilterSet
 from repairs.filters import RepairRequestFilterSet
 from repairs.models import RepairRequest
@@ -85,3 +89,39 @@ def test_a_filter_whose_queryset_is_worked_out_per_request_gets_a_form_per_insta
     two = PerRequest(QueryDict(""), queryset=RepairRequest.objects.all(), request=request)
     assert type(one.form) is not type(two.form)
     assert list(one.form.fields["requester"].queryset) == [student]
+
+
+PROJECT = {"logistics", "repairs", "dining", "dorms", "lostfound", "parcels", "reviews"}
+
+
+def _project_subclasses(cls) -> list[type]:
+    """The project's subclasses of `cls`, every app's FilterSets imported with the URLconf."""
+    import_module(settings.ROOT_URLCONF)
+    found, todo = [], [cls]
+    while todo:
+        for sub in todo.pop().__subclasses__():
+            todo.append(sub)
+            if sub.__module__.split(".")[0] in PROJECT:
+                found.append(sub)
+    return sorted(found, key=lambda sub: f"{sub.__module__}.{sub.__qualname__}")
+
+
+def test_every_filterset_of_the_project_is_a_portal_one():
+    subclasses = _project_subclasses(django_filters.FilterSet)
+    assert [cls for cls in subclasses if not issubclass(cls, PortalFilterSet)] == []
+
+
+@pytest.mark.parametrize(
+    "cls",
+    [cls for cls in _project_subclasses(PortalFilterSet) if "Meta" in cls.__dict__],
+    ids=lambda cls: cls.__qualname__,
+)
+def test_each_filterset_shows_and_filters_as_django_filter_makes_it(cls):
+    queryset = cls._meta.model._default_manager.all()
+    ours = cls(QueryDict(""), queryset=queryset)
+    theirs = cls.__new__(cls)
+    django_filters.FilterSet.__init__(theirs, QueryDict(""), queryset=queryset)
+    theirs.get_form_class = lambda: django_filters.FilterSet.get_form_class(theirs)
+    assert ours.is_valid() and theirs.is_valid()
+    assert [str(field) for field in ours.form] == [str(field) for field in theirs.form]
+    assert str(ours.qs.query) == str(theirs.qs.query)
