@@ -98,6 +98,18 @@ def start(env: dict[str, str], settings: str, args) -> tuple[subprocess.Popen, i
     sys.exit(f"gunicorn ({settings}) did not answer /healthz within 30 s")
 
 
+def latencies(out: str) -> dict[str, float]:
+    """p50, p90 and p99 (ms) of wrk --latency's output, and p95 when bench/wrk_p95.lua ran."""
+    found = {
+        f"p{p}_ms": round(_ms(value, unit), 2)
+        # wrk pads the unit to two characters: "1.07s " at a second and more
+        for p, value, unit in re.findall(r"^\s+(50|90|99)%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
+    }
+    if p95 := re.search(r"^p95_us (\d+)$", out, re.M):
+        found["p95_ms"] = round(int(p95.group(1)) / 1000, 2)
+    return found
+
+
 def _ms(value: str, unit: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
@@ -132,10 +144,7 @@ def wrk(port: int, path: str, seconds: int, args, server: subprocess.Popen | Non
     total = int(re.search(r"(\d+) requests in", out).group(1))
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     socket_errors = re.search(r"Socket errors: (.*)", out)
-    latency = {
-        f"p{p}_ms": round(_ms(value, unit), 2)
-        for p, value, unit in re.findall(r"^\s+(50|90|99)%\s+([\d.]+)(us|ms|s)$", out, re.M)
-    }
+    latency = latencies(out)
     return {
         "req_per_s": rate,
         # Requests per second of the worker's own CPU time: what one core would serve. Under a

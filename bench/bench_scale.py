@@ -849,13 +849,7 @@ def _wrk(server, endpoint, args) -> dict:
     _settle(process)  # what is still in flight when wrk stops is this endpoint's
     total = int(re.search(r"(\d+) requests in", out).group(1))
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    latency = {
-        f"p{p}_ms": round(bench_overhead._ms(value, unit), 2)
-        # wrk pads the unit to two characters: "1.07s " at a second and more
-        for p, value, unit in re.findall(r"^\s+(50|90|99)%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
-    }
-    if p95 := re.search(r"^p95_us (\d+)$", out, re.M):
-        latency["p95_ms"] = round(int(p95.group(1)) / 1000, 2)
+    latency = bench_overhead.latencies(out)
     return {
         "req_per_s": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
         "cpu_ms_per_request": round(cpu / total * 1000, 2) if total and cpu else None,
