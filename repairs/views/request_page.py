@@ -66,16 +66,15 @@ ABOUT_SECONDS = 300
 
 def _about(repair: RepairRequest, user) -> dict[str, str]:
     """The request's facts and its timeline as HTML: read from the cache under the request's
-    state (its updated_at and its newest event, which a comment adds without a step), the
-    language, the time zone and whether the reader filed it (their review and complaint links);
-    drawn and stored when missing. What the reader may do is drawn apart, on every request."""
-    newest = repair.events.order_by("-id").values_list("id", flat=True).first()
+    state (its updated_at, which every step that adds to its timeline moves, comments and the
+    beat's sweeps included: tests/repairs/test_services.py), the language, the time zone and
+    whether the reader filed it (their review and complaint links); drawn and stored when
+    missing. What the reader may do is drawn apart, on every request."""
     own = repair.requester_id == user.pk
     key = state_key(
         "repairs:about",
         repair.pk,
         repair.updated_at.isoformat(),
-        newest,
         own,
         get_language(),
         timezone.get_current_timezone_name(),

@@ -625,3 +625,111 @@ def test_it_refuses_bulk_ids_that_are_not_numbers(dispatcher, technician):
             repair_ids=["1", "R000002"], technician=technician, by=dispatcher
         )
     assert "request_ids" in error.value.message_dict
+
+
+def test_every_step_that_adds_to_a_timeline_moves_the_request_s_updated_at(
+    student, technician, dispatcher, manager, room, category
+):
+    """A request's kept page, its queue row, its API answer (their cache keys) and the API's
+    and Open311's "changed since" read every change of a request from its updated_at alone:
+    each step that adds to its timeline must move it, the beat's sweeps included."""
+    ago = timezone.now
+
+    def due_in(delta):
+        return lambda pk: RepairRequest.objects.filter(pk=pk).update(
+            completion_due_at=ago() + delta, reminder_sent_at=None
+        )
+
+    def sweep():
+        services.repair_requests_sla_sweep()
+
+    def completed_long_ago(pk):
+        RepairRequest.objects.filter(pk=pk).update(completed_at=ago() - timedelta(days=30))
+
+    by_dispatcher, by_technician = {"by": dispatcher}, {"by": technician}
+    steps = [
+        ("accept", None, lambda r: services.repair_request_accept(repair=r, **by_dispatcher)),
+        (
+            "assign",
+            None,
+            lambda r: services.repair_request_assign(
+                repair=r, technician=technician, **by_dispatcher
+            ),
+        ),
+        (
+            "hand back",
+            None,
+            lambda r: services.repair_request_hand_back(repair=r, reason="缺零件", **by_technician),
+        ),
+        (
+            "assign again",
+            None,
+            lambda r: services.repair_request_assign(
+                repair=r, technician=technician, **by_dispatcher
+            ),
+        ),
+        ("start", None, lambda r: services.repair_request_start(repair=r, **by_technician)),
+        (
+            "hold",
+            None,
+            lambda r: services.repair_request_hold(repair=r, reason="等配件", **by_technician),
+        ),
+        ("resume", None, lambda r: services.repair_request_resume(repair=r, **by_technician)),
+        (
+            "comment",
+            None,
+            lambda r: services.repair_request_comment(
+                repair=r, note="明天上午九点到", **by_technician
+            ),
+        ),
+        ("reminder", due_in(timedelta(hours=1)), lambda r: sweep()),
+        ("escalation to dispatchers", due_in(-timedelta(minutes=5)), lambda r: sweep()),
+        ("escalation to managers", due_in(-timedelta(days=30)), lambda r: sweep()),
+        (
+            "complete",
+            None,
+            lambda r: services.repair_request_complete(repair=r, note="已修好", **by_technician),
+        ),
+        (
+            "reopen",
+            None,
+            lambda r: services.repair_request_reopen(repair=r, by=student, reason="又坏了"),
+        ),
+        (
+            "complete again",
+            None,
+            lambda r: services.repair_request_complete(repair=r, note="换了新的", **by_technician),
+        ),
+        ("auto-confirm", completed_long_ago, lambda r: services.repair_requests_auto_confirm()),
+        ("rate", None, lambda r: services.repair_request_rate(repair=r, by=student, rating=4)),
+        ("close", None, lambda r: services.repair_request_close(repair=r, by=manager)),
+    ]
+    repair = file(student, room, category)
+    others = [
+        (
+            file(student, room, category),
+            "reject",
+            lambda r: services.repair_request_reject(
+                repair=r, reason="不属于维修范围", **by_dispatcher
+            ),
+        ),
+        (
+            file(student, room, category),
+            "cancel",
+            lambda r: services.repair_request_cancel(repair=r, by=student, reason="自己修好了"),
+        ),
+    ]
+    runs = [(repair, name, prepare, act) for name, prepare, act in steps]
+    runs += [(other, name, None, act) for other, name, act in others]
+    for request, name, prepare, act in runs:
+        if prepare is not None:
+            prepare(request.pk)
+        current = RepairRequest.objects.get(pk=request.pk)
+        events, before = current.events.count(), current.updated_at
+        act(current)  # (the services move `current` itself too)
+        after = RepairRequest.objects.get(pk=request.pk)
+        assert after.events.count() > events, f"{name}: nothing added to the timeline"
+        assert after.updated_at > before, f"{name}: updated_at did not move"
+    assert RepairRequest.objects.get(pk=repair.pk).status == Status.CLOSED
+    actions = list(repair.events.order_by("id").values_list("action", flat=True))
+    assert {"reminder", "escalated", "confirmed", "rated", "comment"} <= set(actions), actions
