@@ -59,8 +59,10 @@ class Page:
 
 def first(model: str, **filters):
     """The first demo row of "app.Model" matching the filters (fails loudly when none)."""
-    row = apps.get_model(model).objects.filter(**filters).order_by("pk").first()
-    assert row is not None, f"no demo {model} with {filters}"
+    rows = apps.get_model(model).objects.all()
+    row = rows.filter(**filters).order_by("pk").first()
+    # what there is instead, to tell a demo seeded differently from one not seeded at all
+    assert row is not None, f"no demo {model} with {filters}; {rows.count()} in all"
     return row
 
 
