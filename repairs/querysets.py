@@ -119,23 +119,36 @@ class RepairRequestQuerySet(models.QuerySet):
 def last_change():
     """When any request last changed (the newest updated_at, one lookup on its index): the
     version of the pages kept whole (repairs.views.common.cached_body), read where the pages
-    read. Its SQL is written once per process: the ORM took longer to build it than the
-    database takes to answer."""
+    read."""
+    row = _read_one("SELECT MAX({updated_at}) FROM {table}")
+    return row[0] if row else None
+
+
+def request_state(pk: int) -> tuple | None:
+    """(updated_at, status) of one request by its primary key, None when there is none: the
+    version of a request's own kept page (repairs.views.request_page.page_version)."""
+    return _read_one("SELECT {updated_at}, {status} FROM {table} WHERE {id} = %s", [pk])
+
+
+def _read_one(statement: str, params: list | None = None) -> tuple | None:
+    """The first row of a fixed statement on the requests' table, where the pages read. Its SQL
+    is written once per process: the ORM took longer to build it than the database takes to
+    answer."""
     from repairs.models import RepairRequest
 
     alias = router.db_for_read(RepairRequest)
     with connections[alias].cursor() as cursor:
-        cursor.execute(_last_change_sql(alias))
-        row = cursor.fetchone()
-    return row[0] if row else None
+        cursor.execute(_sql(alias, statement), params)
+        return cursor.fetchone()
 
 
 @cache
-def _last_change_sql(alias: str) -> str:
+def _sql(alias: str, statement: str) -> str:
     from repairs.models import RepairRequest
 
     q = connections[alias].ops.quote_name
-    return f"SELECT MAX({q('updated_at')}) FROM {q(RepairRequest._meta.db_table)}"  # noqa: S608
+    names = {field: q(field) for field in ("updated_at", "status", "id")}
+    return statement.format(table=q(RepairRequest._meta.db_table), **names)
 
 
 # The order a request's photos are shown and written in.

@@ -109,15 +109,22 @@ def role_links(user) -> dict:
 # --- Pages kept whole in the cache --------------------------------------------------------------
 
 
-def cached_body(request, name: str, parts: tuple, draw: Callable[[], Any]) -> Any:
+def cached_body(
+    request,
+    name: str,
+    parts: tuple,
+    draw: Callable[[], Any],
+    *,
+    version: Callable[[], Any] = last_change,
+) -> Any:
     """What `draw()` gives for a page's body (HTML with the CSRF slot, a tuple holding it, an
     API answer's data), from the cache under everything it shows: the reader (who, their
-    roles and scopes), `parts` (the address, the request), the language, the time zone, when
-    any request last changed (every change to a request or its timeline moves its updated_at)
-    and the current period of REPAIRS_PAGE_SECONDS, which bounds what changes with the clock
-    (overdue marks) or without a request (a renamed place, a new technician). 0 draws on every
-    request. `draw` raises for a reader who may not see the page (404), or for bad input
-    (400): nothing is kept then."""
+    roles and scopes), `parts` (the address, the request), the language, the time zone, the
+    `version` of the requests it shows (by default when any request last changed: every change
+    to a request or its timeline moves its updated_at) and the current period of
+    REPAIRS_PAGE_SECONDS, which bounds what changes with the clock (overdue marks) or without
+    a request (a renamed place, a new technician). 0 draws on every request. `draw` raises for
+    a reader who may not see the page (404), or for bad input (400): nothing is kept then."""
     seconds = settings.REPAIRS_PAGE_SECONDS
     if seconds <= 0:
         return draw()
@@ -130,7 +137,7 @@ def cached_body(request, name: str, parts: tuple, draw: Callable[[], Any]) -> An
         *parts,
         get_language(),
         timezone.get_current_timezone_name(),
-        last_change(),
+        version(),
         int(time.time() // seconds),
     )
     value = cache.get(key)

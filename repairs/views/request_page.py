@@ -14,13 +14,29 @@ from logistics.cache import get_or_build_many, state_key
 from logistics.i18n import join_list
 from logistics.templatetags.portal_layout import CSRF
 from repairs.models import RepairRequest
-from repairs.querysets import photo_lists
+from repairs.querysets import last_change, photo_lists, request_state
 from repairs.reviews import existing_repair_event, repair_review
-from repairs.views.common import action_label, role_links, with_token
+from repairs.views.common import action_label, can_dispatch, role_links, with_token
+from repairs.workflow import TRANSITIONS
 
 
 def detail_queryset(user):
     return RepairRequest.objects.for_user(user).for_detail()
+
+
+def page_version(user, pk: int):
+    """The version of a request's kept page (`cached_body`): the request's own updated_at,
+    which every step, comment and sweep moves (tests/repairs/test_services.py), so a change to
+    another request leaves the page kept — except where the page may offer its reader the
+    assign form, whose technicians show their open jobs: there also when any request last
+    changed. None when there is no such request (the page draws its 404)."""
+    state = request_state(pk)
+    if state is None:
+        return None
+    updated_at, status = state
+    if status in TRANSITIONS["assign"].sources and can_dispatch(user):
+        return updated_at, last_change()
+    return updated_at
 
 
 def request_page(request, repair: RepairRequest, forms: dict, *, status: int = 200) -> HttpResponse:

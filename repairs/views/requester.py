@@ -1,5 +1,7 @@
 """Requester pages: my repairs, reporting a fault (with the duplicate hint), a request's page."""
 
+from functools import partial
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -26,7 +28,12 @@ from repairs.views.common import (
     role_links,
     safe_next,
 )
-from repairs.views.request_page import detail_queryset, draw_request_page, show_request_page
+from repairs.views.request_page import (
+    detail_queryset,
+    draw_request_page,
+    page_version,
+    show_request_page,
+)
 from repairs.workflow import OPEN_STATUSES
 
 Status = RepairRequest.Status
@@ -237,4 +244,5 @@ def detail(request, pk: int):
         forms = action_forms(repair.allowed_actions(request.user))
         return draw_request_page(request, repair, forms)
 
-    return show_request_page(request, cached_body(request, "page", (pk,), draw))
+    version = partial(page_version, request.user, pk)
+    return show_request_page(request, cached_body(request, "page", (pk,), draw, version=version))

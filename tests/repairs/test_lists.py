@@ -227,16 +227,18 @@ def test_it_renders_a_request_page_in_a_fixed_number_of_queries(
             RepairPhotoFactory(request=repair, event=RepairEventFactory(request=repair))
         # as the services do when they add to a timeline
         RepairRequest.objects.filter(pk=repair.pk).update(updated_at=timezone.now())
-        # user (with its roles and unread count), when a request last changed (the page's key),
-        # the request (four joins), its technician, its team, the events (with their actors),
+        # user (with its roles and unread count), the request's state and, as the manager may
+        # be offered the assign form, when any request last changed (the page's key); the
+        # request (four joins), its technician, its team, the events (with their actors),
         # their photos, the assign form's technicians
-        with django_assert_num_queries(8):
+        with django_assert_num_queries(9):
             response = client.get(url)
         assert response.status_code == 200
         assert technician.get_display_name() in response.text
         assert response.text.count('<li class="timeline-event') == events
-        # the same page again: the user, the last change; the page is the cache's
-        with django_assert_num_queries(2):
+        # the same page again: the user, the request's state, the last change; the page is
+        # the cache's
+        with django_assert_num_queries(3):
             again = client.get(url)
         assert _without_token(again.context["body"]) == _without_token(response.context["body"])
     # drawn on every request, with its facts and timeline from the cache
@@ -244,6 +246,37 @@ def test_it_renders_a_request_page_in_a_fixed_number_of_queries(
     with django_assert_num_queries(5):
         drawn = client.get(url)
     assert _without_token(drawn.context["body"]) == _without_token(response.context["body"])
+
+
+def test_it_keeps_a_request_s_page_while_other_requests_change(
+    client, student, other_student, dispatcher, technician, django_assert_num_queries
+):
+    mine = RepairRequestFactory(requester=student, assigned=True, assignee=technician)
+    other = RepairRequestFactory(requester=other_student, status=Status.ACCEPTED)
+    client.force_login(student)
+    first = client.get(mine.get_absolute_url())
+    services.repair_request_assign(repair=other, technician=technician, by=dispatcher)
+    # the user, the request's state: the page is the cache's, though another request changed
+    with django_assert_num_queries(2):
+        again = client.get(mine.get_absolute_url())
+    assert _without_token(again.context["body"]) == _without_token(first.context["body"])
+    services.repair_request_start(repair=mine, by=technician)  # its own change draws it again
+    assert "Work started" in client.get(mine.get_absolute_url()).text
+
+
+def test_it_shows_the_technicians_open_jobs_on_a_kept_page_as_they_change(
+    client, dispatcher, technician, student
+):
+    """The assign form counts each technician's open jobs: a page that offers it is drawn again
+    when any request changes."""
+    technician.display_name = "老师傅"
+    technician.save()
+    waiting = RepairRequestFactory(requester=student, status=Status.ACCEPTED)
+    other = RepairRequestFactory(requester=student, status=Status.ACCEPTED)
+    client.force_login(dispatcher)
+    assert "老师傅 (0 open)" in client.get(waiting.get_absolute_url()).text
+    services.repair_request_assign(repair=other, technician=technician, by=dispatcher)
+    assert "老师傅 (1 open)" in client.get(waiting.get_absolute_url()).text
 
 
 def _without_token(body: str) -> str:
