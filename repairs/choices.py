@@ -9,7 +9,6 @@ from django.core.cache import cache
 from django.db import connection
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils.translation import get_language
-from django.utils.translation import gettext as _
 
 from logistics.cache import get_or_build_many
 
@@ -24,26 +23,32 @@ def _key(kind: str, language: str | None) -> str:
 def queue_choices() -> tuple[list, list, list]:
     """The queue's three dropdowns (technicians, categories, buildings) in one cache round trip
     (three `get`s were three of the queue's six round trips to Redis)."""
-    builders = {"technicians": _technicians, "categories": _categories, "buildings": _buildings}
+    return cached_choices(*KINDS)
+
+
+def technician_choices() -> list[tuple[str, str]]:
+    """The technicians with their open jobs, as the queue's dropdown shows them: the choices
+    of a request's assign form, and a part of its kept page's version."""
+    return cached_choices("technicians")[0]
+
+
+def cached_choices(*kinds: str) -> tuple[list, ...]:
+    """The choices of `kinds`, in that order, in one cache round trip; built when missing."""
     seconds = settings.REPAIRS_CHOICES_SECONDS
     if seconds <= 0:
-        return tuple(build() for build in builders.values())
+        return tuple(BUILDERS[kind]() for kind in kinds)
     language = get_language()
-    keys = {kind: _key(kind, language) for kind in KINDS}
+    keys = {kind: _key(kind, language) for kind in kinds}
     found = get_or_build_many(
-        keys, lambda missing: {kind: builders[kind]() for kind in missing}, seconds
+        keys, lambda missing: {kind: BUILDERS[kind]() for kind in missing}, seconds
     )
-    return tuple(found[kind] for kind in KINDS)
+    return tuple(found[kind] for kind in kinds)
 
 
 def _technicians() -> list[tuple[str, str]]:
-    from repairs.forms import technicians
+    from repairs.forms import technician_label, technicians
 
-    label = _("%(name)s (%(jobs)s open)")
-    return [
-        (str(user.pk), label % {"name": user.get_display_name(), "jobs": user.open_jobs})
-        for user in technicians()
-    ]
+    return [(str(user.pk), technician_label(user)) for user in technicians()]
 
 
 def _categories() -> list[tuple[str, str]]:
@@ -57,6 +62,9 @@ def _buildings() -> list[tuple[str, str]]:
     from logistics.models import Building
 
     return [(str(b.pk), f"{b.campus} · {b}") for b in Building.objects.select_related("campus")]
+
+
+BUILDERS = {"technicians": _technicians, "categories": _categories, "buildings": _buildings}
 
 
 def forget(*kinds: str) -> None:
@@ -77,8 +85,9 @@ def _forget_places(**kwargs) -> None:
 
 def connect() -> None:
     """Drops the cached choices when what they show changes (called from AppConfig.ready).
-    Open-job counts also change through QuerySet.update (the sweeps): REPAIRS_CHOICES_SECONDS
-    bounds how long such a count may lag."""
+    A request's steps are conditional UPDATEs without post_save: repairs.timeline.transition
+    drops the technicians itself. REPAIRS_CHOICES_SECONDS bounds how long a change made
+    otherwise (a bulk update in the shell) may lag."""
     from django.contrib.auth import get_user_model
 
     from logistics.models import Building, Campus

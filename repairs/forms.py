@@ -13,6 +13,7 @@ from logistics.forms import IsoDateTimeInput, PhotosField, PortalForm, limit_pho
 from logistics.models import Building, Room, User
 from logistics.models.users import phone_validator
 from logistics.roles import Role
+from repairs.choices import technician_choices
 from repairs.models import Category, CategoryQuestion, RepairRequest
 from repairs.workflow import OPEN_STATUSES
 
@@ -72,14 +73,17 @@ def technicians():
     )
 
 
+def technician_label(user) -> str:
+    """A technician as the dropdowns show them: with their open jobs where counted."""
+    if getattr(user, "open_jobs", None) is None:
+        return user.get_display_name()
+    label = _("%(name)s (%(count)d open)")
+    return label % {"name": user.get_display_name(), "count": user.open_jobs}
+
+
 class TechnicianChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj) -> str:
-        if getattr(obj, "open_jobs", None) is None:
-            return obj.get_display_name()
-        return _("%(name)s (%(count)d open)") % {
-            "name": obj.get_display_name(),
-            "count": obj.open_jobs,
-        }
+        return technician_label(obj)
 
 
 # --- Filing -----------------------------------------------------------------------------------
@@ -415,9 +419,13 @@ class AssignForm(PortalForm):
 
     def __init__(self, *args, technician_queryset=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["technician"].queryset = (
-            technician_queryset if technician_queryset is not None else technicians()
-        )
+        field = self.fields["technician"]
+        field.queryset = technician_queryset if technician_queryset is not None else technicians()
+        if not self.is_bound and technician_queryset is None:
+            # A new form shows the queue's cached dropdown (the same technicians and labels),
+            # which a request's kept page is versioned by (request_page.page_version); a
+            # bound one reads them afresh, and validation always does (the queryset).
+            field.choices = [("", field.empty_label), *technician_choices()]
 
 
 class IdListField(forms.Field):

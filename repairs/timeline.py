@@ -7,8 +7,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from django.db import transaction
 from django.db.models import Func
 from django.db.models.expressions import Value
 from django.db.models.functions import Coalesce
@@ -16,7 +18,7 @@ from django.urls import NoReverseMatch
 from django.utils.translation import gettext_lazy as _
 
 from logistics import workflow
-from repairs import events
+from repairs import choices, events
 from repairs.errors import ConcurrentUpdate, InvalidTransition
 from repairs.models import RepairEvent, RepairPhoto, RepairRequest
 
@@ -57,8 +59,11 @@ FOLLOWED_ACTIONS = frozenset(
 
 
 def transition(repair: RepairRequest, *, expected: Iterable[str], to: str, **changes: Any) -> str:
-    """logistics.workflow.transition with the repairs' messages; returns the old status."""
-    return workflow.transition(
+    """logistics.workflow.transition with the repairs' messages; returns the old status. A
+    step may change a technician's open jobs, which the cached dropdown of technicians shows
+    (repairs.choices): the conditional UPDATE sends no post_save, so it is dropped here, now
+    and again once the step commits (a page drawn meanwhile may have kept the old counts)."""
+    old = workflow.transition(
         repair,
         expected=expected,
         to=to,
@@ -66,6 +71,9 @@ def transition(repair: RepairRequest, *, expected: Iterable[str], to: str, **cha
         concurrent=ConcurrentUpdate,
         **changes,
     )
+    choices.forget("technicians")
+    transaction.on_commit(partial(choices.forget, "technicians"))
+    return old
 
 
 def first_response(now: datetime) -> Func:

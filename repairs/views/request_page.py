@@ -1,6 +1,8 @@
 """A request's page: its facts, timeline and the actions the user may take, each with its form
 (the action view draws it again, with a form that came back with errors)."""
 
+import zlib
+
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -13,8 +15,9 @@ from django.utils.translation import gettext as _
 from logistics.cache import get_or_build_many, state_key
 from logistics.i18n import join_list
 from logistics.templatetags.portal_layout import CSRF
+from repairs.choices import technician_choices
 from repairs.models import RepairRequest
-from repairs.querysets import last_change, photo_lists, request_state
+from repairs.querysets import photo_lists, request_state
 from repairs.reviews import existing_repair_event, repair_review
 from repairs.views.common import action_label, can_dispatch, role_links, with_token
 from repairs.workflow import TRANSITIONS
@@ -27,16 +30,22 @@ def detail_queryset(user):
 def page_version(user, pk: int):
     """The version of a request's kept page (`cached_body`): the request's own updated_at,
     which every step, comment and sweep moves (tests/repairs/test_services.py), so a change to
-    another request leaves the page kept — except where the page may offer its reader the
-    assign form, whose technicians show their open jobs: there also when any request last
-    changed. None when there is no such request (the page draws its 404)."""
+    another request leaves the page kept — and where the page may offer its reader the assign
+    form, the technicians it lists with their open jobs (the queue's cached dropdown, which
+    the form shows), so the page is drawn again when those change, not at every change. None
+    when there is no such request (the page draws its 404)."""
     state = request_state(pk)
     if state is None:
         return None
     updated_at, status = state
     if status in TRANSITIONS["assign"].sources and can_dispatch(user):
-        return updated_at, last_change()
+        return updated_at, choices_version(technician_choices())
     return updated_at
+
+
+def choices_version(choices: list[tuple[str, str]]) -> int:
+    """A digest of a dropdown's choices, the same in every process (unlike hash())."""
+    return zlib.crc32("\n".join(f"{value}\t{label}" for value, label in choices).encode())
 
 
 def request_page(request, repair: RepairRequest, forms: dict, *, status: int = 200) -> HttpResponse:

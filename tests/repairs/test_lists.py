@@ -184,6 +184,28 @@ def test_it_drops_cached_choices_when_they_change(client, dispatcher, settings):
     forget()
 
 
+def test_it_drops_the_technicians_open_jobs_when_a_step_changes_them(
+    client, dispatcher, technician, settings
+):
+    """A step is a conditional UPDATE, which sends no post_save: the dropdown is dropped by the
+    step itself, so an assignment, a completion or a cancellation shows at once."""
+    settings.REPAIRS_CHOICES_SECONDS = 300
+    settings.REPAIRS_PAGE_SECONDS = 0
+    waiting = RepairRequestFactory(status=Status.ACCEPTED)
+    client.force_login(dispatcher)
+
+    def open_jobs() -> list[str]:
+        return [label for _pk, label in client.get(reverse("repairs:queue")).context["technicians"]]
+
+    name = technician.get_display_name()
+    assert open_jobs() == [f"{name} (0 open)"]
+    services.repair_request_assign(repair=waiting, technician=technician, by=dispatcher)
+    assert open_jobs() == [f"{name} (1 open)"]
+    services.repair_request_start(repair=waiting, by=technician)
+    services.repair_request_complete(repair=waiting, by=technician, note="换了新的")
+    assert open_jobs() == [f"{name} (0 open)"]
+
+
 def test_it_shows_a_change_to_any_request_in_the_queue_s_cached_body_at_once(
     client, dispatcher, technician, student
 ):
@@ -219,6 +241,7 @@ def test_it_fills_the_readers_own_csrf_token_into_the_queue_s_cached_body(dispat
 def test_it_renders_a_request_page_in_a_fixed_number_of_queries(
     client, manager, technician, settings, django_assert_num_queries
 ):
+    settings.REPAIRS_CHOICES_SECONDS = 300  # the technicians' dropdown kept, as deployed
     repair = RepairRequestFactory(assigned=True, assignee=technician, team=DepartmentFactory())
     client.force_login(manager)
     url = repair.get_absolute_url()
@@ -227,23 +250,25 @@ def test_it_renders_a_request_page_in_a_fixed_number_of_queries(
             RepairPhotoFactory(request=repair, event=RepairEventFactory(request=repair))
         # as the services do when they add to a timeline
         RepairRequest.objects.filter(pk=repair.pk).update(updated_at=timezone.now())
+        forget("technicians")  # cold: the dropdown too
         # user (with its roles and unread count), the request's state and, as the manager may
-        # be offered the assign form, when any request last changed (the page's key); the
-        # request (four joins), its technician, its team, the events (with their actors),
-        # their photos, the assign form's technicians
-        with django_assert_num_queries(9):
+        # be offered the assign form, the technicians with their open jobs (the page's key,
+        # and the form's choices); the request (four joins), its technician, its team, the
+        # events (with their actors), their photos
+        with django_assert_num_queries(8):
             response = client.get(url)
         assert response.status_code == 200
         assert technician.get_display_name() in response.text
         assert response.text.count('<li class="timeline-event') == events
-        # the same page again: the user, the request's state, the last change; the page is
-        # the cache's
-        with django_assert_num_queries(3):
+        # the same page again: the user, the request's state (the technicians are the
+        # cache's); the page is the cache's
+        with django_assert_num_queries(2):
             again = client.get(url)
         assert _without_token(again.context["body"]) == _without_token(response.context["body"])
-    # drawn on every request, with its facts and timeline from the cache
+    # drawn on every request, with its facts, its timeline and the assign form's technicians
+    # from the cache: the user, the request, its technician, its team
     settings.REPAIRS_PAGE_SECONDS = 0
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         drawn = client.get(url)
     assert _without_token(drawn.context["body"]) == _without_token(response.context["body"])
 
@@ -265,18 +290,45 @@ def test_it_keeps_a_request_s_page_while_other_requests_change(
 
 
 def test_it_shows_the_technicians_open_jobs_on_a_kept_page_as_they_change(
-    client, dispatcher, technician, student
+    client, dispatcher, technician, student, settings, django_assert_num_queries
 ):
     """The assign form counts each technician's open jobs: a page that offers it is drawn again
-    when any request changes."""
+    when those change, and kept when another request changes without changing them."""
+    settings.REPAIRS_CHOICES_SECONDS = 300
     technician.display_name = "老师傅"
     technician.save()
     waiting = RepairRequestFactory(requester=student, status=Status.ACCEPTED)
     other = RepairRequestFactory(requester=student, status=Status.ACCEPTED)
     client.force_login(dispatcher)
-    assert "老师傅 (0 open)" in client.get(waiting.get_absolute_url()).text
+    first = client.get(waiting.get_absolute_url())
+    assert "老师傅 (0 open)" in first.text
     services.repair_request_assign(repair=other, technician=technician, by=dispatcher)
-    assert "老师傅 (1 open)" in client.get(waiting.get_absolute_url()).text
+    assigned = client.get(waiting.get_absolute_url())
+    assert "老师傅 (1 open)" in assigned.text
+    # work starts on the other request: its technician's open jobs stay one; the user, the
+    # request's state, the technicians (the save dropped their cached dropdown): kept
+    services.repair_request_start(repair=other, by=technician)
+    with django_assert_num_queries(3):
+        again = client.get(waiting.get_absolute_url())
+    assert _without_token(again.context["body"]) == _without_token(assigned.context["body"])
+
+
+def test_a_request_s_assign_form_lists_the_technicians_as_the_queue_does(
+    client, dispatcher, technician, student
+):
+    """One dropdown of technicians with their open jobs: the queue's bulk assign and a
+    request's assign form show the same options, in Chinese too."""
+    RepairRequestFactory(requester=student, assigned=True, assignee=technician)
+    waiting = RepairRequestFactory(requester=student, status=Status.ACCEPTED)
+    client.force_login(dispatcher)
+    for language in ("en", "zh-hans"):
+        client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = language
+        queue = client.get(reverse("repairs:queue")).text
+        page = client.get(waiting.get_absolute_url()).text
+        option = re.search(rf'<option value="{technician.pk}"[^>]*>([^<]+)</option>', page)
+        assert option, page
+        assert f'<option value="{technician.pk}">{option.group(1)}</option>' in queue
+        assert "1" in option.group(1)
 
 
 def _without_token(body: str) -> str:
