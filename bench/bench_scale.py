@@ -359,6 +359,9 @@ def write_info() -> None:
         "open": RepairRequest.objects.open().count(),
         "cookies": cookies,
         "detail_id": open_one.pk,
+        "spread": list(
+            RepairRequest.objects.open().order_by("-id").values_list("pk", flat=True)[:100]
+        ),
         "number": open_one.number,
         "api_deep_cursor": encode_cursor([deep["created_at"], deep["id"]]),
     }
@@ -604,6 +607,10 @@ def _phone() -> dict:
 ENDPOINTS = [
     ("queue", "repair_dispatcher", "/repairs/queue/"),
     ("detail", "logistics_manager", "/repairs/{detail_id}/"),
+    # The pages of the 100 newest open requests in turn, as many readers read many requests:
+    # with --changes, what keeps a page (its own request's version) shows, which one address
+    # read again and again cannot.
+    ("detail, 100 requests", "logistics_manager", "/repairs/{spread}/"),
     ("API list, page 1", "logistics_manager", "/api/v1/repairs/requests/"),
     (
         "API list, page 2,000",
@@ -658,7 +665,7 @@ def serve(args) -> None:
             server, port = bench_overhead.start(env_for(database), "bench.settings_dining", args)
             servers[size] = (server, port, info)
             for name, who, path in endpoints:
-                status = _check(port, path.format(**info), info["cookies"][who])
+                status = _check(port, _paths(path, info)[0], info["cookies"][who])
                 if status != 200:
                     sys.exit(f"{size} {name} answered {status}")
         if args.peer:
@@ -717,9 +724,10 @@ def serve(args) -> None:
 class Changes:
     """With `per_second` > 0, a thread per database moves the `updated_at` of a random request
     that often while the rounds run, as the writes of a busy campus do (a step, a comment):
-    every kept page of every reader is then drawn again at its next request (the key holds the
-    newest change), so the figures show what the pages answer between writes at that rate,
-    not only when nothing changes. The count of changes made is in the report."""
+    every kept list of every reader is then drawn again at its next request (its key holds the
+    newest change), and the page of the request changed, so the figures show what the pages
+    answer between writes at that rate, not only when nothing changes. The count of changes
+    made is in the report."""
 
     def __init__(self, databases: dict[str, str], per_second: float):
         import threading
@@ -818,6 +826,14 @@ def _check(port: int, path: str, cookie: str) -> int:
     return response.status
 
 
+def _paths(path: str, info: dict) -> list[str]:
+    """The endpoint's address filled from the database's info; one per request of
+    info["spread"] where it names {spread} (bench/wrk_p95.lua asks for them in turn)."""
+    if "{spread}" in path:
+        return [path.format(**{**info, "spread": pk}) for pk in info["spread"]]
+    return [path.format(**info)]
+
+
 def _wrk(server, endpoint, args) -> dict:
     import re
 
@@ -826,9 +842,11 @@ def _wrk(server, endpoint, args) -> dict:
     process, port, info = server
     _name, who, path = endpoint
     headers = dict(bench_overhead.PHONE)
+    paths = [path]
     if who:
         headers["Cookie"] = info["cookies"][who]
-        path = path.format(**info)
+        paths = _paths(path, info)
+        path = paths[0]
     pairs = [part for name, value in headers.items() for part in ("-H", f"{name}: {value}")]
     command = [
         *bench_overhead.pinned(args.client_cpu),
@@ -844,7 +862,10 @@ def _wrk(server, endpoint, args) -> dict:
     ]
     _settle(process)
     cpu_before = bench_overhead.worker_cpu(process)
-    out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    environment = {**os.environ, "WRK_PATHS": " ".join(paths) if len(paths) > 1 else ""}
+    out = subprocess.run(
+        command, check=True, capture_output=True, text=True, env=environment
+    ).stdout
     cpu = bench_overhead.worker_cpu(process) - cpu_before
     _settle(process)  # what is still in flight when wrk stops is this endpoint's
     total = int(re.search(r"(\d+) requests in", out).group(1))
