@@ -33,6 +33,7 @@ over it.
 """
 
 import argparse
+import itertools
 import json
 import os
 import statistics
@@ -535,16 +536,22 @@ def profile_one(args) -> None:
     for name, who, path in ENDPOINTS:
         if only and name not in only:
             continue
-        path, _sep, query = path.format(**info).partition("?")
-        environ = RequestFactory()._base_environ(
-            PATH_INFO=path,
-            QUERY_STRING=query,
-            HTTP_COOKIE=info["cookies"][who],
-            HTTP_HOST="127.0.0.1",
-            **{f"HTTP_{k.upper().replace('-', '_')}": v for k, v in _phone().items()},
-        )
+        environs = []
+        for address in _paths(path, info):
+            address, _sep, query = address.partition("?")
+            environs.append(
+                RequestFactory()._base_environ(
+                    PATH_INFO=address,
+                    QUERY_STRING=query,
+                    HTTP_COOKIE=info["cookies"][who],
+                    HTTP_HOST="127.0.0.1",
+                    **{f"HTTP_{k.upper().replace('-', '_')}": v for k, v in _phone().items()},
+                )
+            )
+        turns = itertools.cycle(environs)
 
-        def one(environ=environ):
+        def one(turns=turns):
+            environ = next(turns)
             response = handler(environ, lambda status, headers: None)
             assert response.status_code == 200, (environ["PATH_INFO"], response.status_code)
             response.close()
