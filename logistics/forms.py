@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from django import forms
 from django.template.loader import render_to_string
-from django.utils.functional import lazy
+from django.utils.functional import Promise, lazy
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -36,6 +36,53 @@ class PortalModelForm(forms.ModelForm):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         keep_photos_for(self, owner)
+
+
+def unbound_state(forms_by_name: dict) -> tuple | None:
+    """What new (unbound) forms draw, as a value for a cache key of their HTML: per form its
+    class, ids and prefix, per field its kind, label, help text, requiredness, initial value,
+    widget and attributes (a photo limit, a phone's camera) and choices. None when a form is
+    bound (it shows what was sent and its errors) or a field's choices are still a query
+    (reading them here would cost what the cache saves): draw those each time."""
+    state = []
+    for name, form in forms_by_name.items():
+        if form.is_bound:
+            return None
+        fields = []
+        for field_name, field in form.fields.items():
+            choices = None
+            if isinstance(field, forms.ModelChoiceField):
+                choices = field.__dict__.get("_choices")  # set as a list, else a query
+                if choices is None:
+                    return None
+            elif isinstance(field, forms.ChoiceField):
+                choices = field.choices
+            widget = field.widget
+            fields.append(
+                (
+                    field_name,
+                    type(field).__qualname__,
+                    field.label,
+                    field.help_text,
+                    field.required,
+                    field.disabled,
+                    form.get_initial_for_field(field, field_name),
+                    type(widget).__qualname__,
+                    sorted(widget.attrs.items()),
+                    choices,
+                )
+            )
+        state.append((name, type(form).__qualname__, form.auto_id, form.prefix, fields))
+    return _plain(state)
+
+
+def _plain(value):
+    """`value` with lazy texts as the texts they are now (their repr names an address)."""
+    if isinstance(value, list | tuple):
+        return tuple(_plain(item) for item in value)
+    if isinstance(value, Promise):
+        return str(value)
+    return value
 
 
 def keep_photos_for(form, owner) -> None:

@@ -13,6 +13,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from logistics.cache import get_or_build_many, state_key
+from logistics.forms import unbound_state
 from logistics.i18n import join_list
 from logistics.templatetags.portal_layout import CSRF
 from repairs.choices import technician_choices
@@ -55,21 +56,58 @@ def request_page(request, repair: RepairRequest, forms: dict, *, status: int = 2
 
 def draw_request_page(request, repair: RepairRequest, forms: dict) -> tuple[str, str, str]:
     """The page's title, its address and its body, with the CSRF slot for the forms' tokens."""
-    actions = list(forms)
+    # The one-tap forms come back here, also from a page drawn at an action's address.
+    page_path = repair.get_absolute_url()
     context = {
         "repair": repair,
         "about": _about(repair, request.user),
-        # The one-tap forms come back here, also from a page drawn at an action's address.
-        "page_path": repair.get_absolute_url(),
+        "page_path": page_path,
+        "actions": list(forms),  # what actions_html offers (tests read it)
+        "actions_html": _actions_html(repair, forms, page_path),
+    }
+    body = render_to_string("repairs/includes/_request_body.html", context)
+    return f"{repair.number} {repair.category}", page_path, body
+
+
+def _actions_html(repair: RepairRequest, forms: dict, page_path: str) -> str:
+    """The actions the reader may take with their forms, as HTML with the CSRF slot. New forms
+    are read from the cache under the request, its status, whether it has a technician (assign
+    or reassign), the actions, the language and everything the forms draw (`unbound_state`):
+    readers who may do the same share it, and a comment or another reader's first view does
+    not draw Django's field templates again — they were a third of a drawn page. Forms that
+    came back with errors are drawn each time."""
+    if not forms:
+        return ""
+    actions = list(forms)
+    context = {
+        "repair": repair,
+        "page_path": page_path,
         "actions": actions,
         "forms": forms,
         "one_tap": _one_tap(actions),
         "reason_actions": _reason_actions(actions, forms),
-        "request": request,
         "csrf_token": CSRF,
     }
-    body = render_to_string("repairs/includes/_request_body.html", context)
-    return f"{repair.number} {repair.category}", context["page_path"], body
+
+    def draw(_missing=None) -> str:
+        return mark_safe(  # noqa: S308 (rendered)
+            render_to_string("repairs/includes/_actions.html", context)
+        )
+
+    state = unbound_state(forms)
+    if state is None:
+        return draw()
+    key = state_key(
+        "repairs:actions",
+        repair.pk,
+        repair.status,
+        repair.assignee_id is None,
+        page_path,
+        get_language(),
+        timezone.get_current_timezone_name(),
+        state,
+    )
+    return get_or_build_many({repair: key}, lambda missing: {repair: draw()}, ABOUT_SECONDS)[repair]
 
 
 def show_request_page(request, drawn: tuple[str, str, str], *, status: int = 200) -> HttpResponse:

@@ -1,10 +1,14 @@
-"""The form pieces every app shares: the photos field."""
+"""The form pieces every app shares: the photos field, the state of new forms."""
 
+import pytest
 from django import forms
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
 from django.utils.datastructures import MultiValueDict
+from django.utils.translation import gettext_lazy
 
-from logistics.forms import PhotosField, PortalForm, limit_photos
+from logistics.forms import PhotosField, PortalForm, limit_photos, unbound_state
 from tests.repairs.factories import image_upload
 
 
@@ -80,3 +84,59 @@ def test_it_tells_the_browser_the_size_and_type_limits_of_photos():
     assert 'data-max-bytes="10485760"' in html
     assert "data-too-big=" in html and "%(size)s MB" in html
     assert "data-bad-type=" in html
+
+
+# --- unbound_state: a cache key for new forms' HTML --------------------------------------------
+
+
+class Choosing(PortalForm):
+    size = forms.ChoiceField(label=gettext_lazy("Size"), choices=[("s", gettext_lazy("Small"))])
+    note = forms.CharField(label=gettext_lazy("Note"), required=False)
+    photos = PhotosField(max_files=lambda: settings.REPAIRS_MAX_PHOTOS)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        limit_photos(self)
+
+
+def test_two_new_forms_have_the_same_state_and_a_language_changes_it():
+    with translation.override("en"):
+        english = unbound_state({"choose": Choosing()})
+        assert english == unbound_state({"choose": Choosing()})  # lazy texts as texts
+    with translation.override("zh-hans"):
+        assert unbound_state({"choose": Choosing()}) != english
+
+
+def test_it_changes_with_what_a_form_draws(settings):
+    """Everything a new form draws is in its state: a photo limit from the settings, a field
+    made required, other choices, another prefix."""
+    settings.REPAIRS_MAX_PHOTOS = 3
+    before = unbound_state({"choose": Choosing()})
+    settings.REPAIRS_MAX_PHOTOS = 1
+    assert unbound_state({"choose": Choosing()}) != before
+    settings.REPAIRS_MAX_PHOTOS = 3
+    required = Choosing()
+    required.fields["note"].required = True
+    assert unbound_state({"choose": required}) != before
+    other = Choosing()
+    other.fields["size"].choices = [("m", "Medium")]
+    assert unbound_state({"choose": other}) != before
+    assert unbound_state({"choose": Choosing(prefix="x")}) != before
+    assert unbound_state({"choose": Choosing()}) == before
+
+
+@pytest.mark.django_db
+def test_it_has_no_state_for_a_bound_form_or_choices_still_a_query():
+    """Those are drawn each time: a bound form shows what was sent and its errors, and a
+    query's choices would be read to make the key."""
+    from logistics.models import User
+
+    assert unbound_state({"choose": Choosing(data={"size": "s"})}) is None
+
+    class Person(PortalForm):
+        who = forms.ModelChoiceField(queryset=User.objects.all())
+
+    assert unbound_state({"who": Person()}) is None
+    listed = Person()
+    listed.fields["who"].choices = [("", "---"), ("1", "Someone")]
+    assert unbound_state({"who": listed}) is not None

@@ -535,3 +535,33 @@ def test_it_answers_a_kept_page_of_the_api_list_with_the_text_a_drawn_one_has(
     # bad input is answered, never kept
     assert client.get(REQUESTS + "?cursor=nonsense").status_code == 400
     assert client.get(REQUESTS + "?cursor=nonsense").status_code == 400
+
+
+def test_readers_who_may_do_the_same_share_the_actions_html(
+    client, dispatcher, manager, student, settings
+):
+    """The actions with their new forms are drawn once for the request, its status and what
+    the forms draw; a form's change (a photo limit) or the request's status draws them anew."""
+    settings.REPAIRS_CHOICES_SECONDS = 300
+    settings.REPAIRS_PAGE_SECONDS = 0  # pages drawn each time, their actions from the cache
+    repair = RepairRequestFactory(requester=student, status=Status.ACCEPTED)
+    actions = "repairs/includes/_actions.html"
+    client.force_login(dispatcher)
+    first = client.get(repair.get_absolute_url())
+    assert actions in [t.name for t in first.templates]
+    client.force_login(manager)  # the same actions: the HTML is the cache's
+    second = client.get(repair.get_absolute_url())
+    assert actions not in [t.name for t in second.templates]
+    assert _without_token(second.context["body"]) == _without_token(first.context["body"])
+    assert 'data-max-files="6"' in second.text
+    settings.REPAIRS_MAX_PHOTOS = 2
+    client.force_login(dispatcher)
+    third = client.get(repair.get_absolute_url())
+    assert actions in [t.name for t in third.templates]
+    assert 'data-max-files="2"' in third.text and 'data-max-files="6"' not in third.text
+    services.repair_request_assign(
+        repair=repair, technician=UserFactory(roles=["technician"]), by=dispatcher
+    )
+    fourth = client.get(repair.get_absolute_url())
+    assert actions in [t.name for t in fourth.templates]
+    assert "Reassign" in fourth.text
