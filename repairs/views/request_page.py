@@ -89,7 +89,7 @@ def _actions_html(repair: RepairRequest, forms: dict, page_path: str) -> str:
         "csrf_token": CSRF,
     }
 
-    def draw(_missing=None) -> str:
+    def draw() -> str:
         return mark_safe(  # noqa: S308 (rendered)
             render_to_string("repairs/includes/_actions.html", context)
         )
@@ -132,7 +132,7 @@ def _about(repair: RepairRequest, user) -> dict[str, str]:
     state (its updated_at, which every step that adds to its timeline moves, comments and the
     beat's sweeps included: tests/repairs/test_services.py), the language, the time zone and
     whether the reader filed it (their review and complaint links); drawn and stored when
-    missing. What the reader may do is drawn apart, on every request."""
+    missing. What the reader may do is apart (`_actions_html`)."""
     own = repair.requester_id == user.pk
     key = state_key(
         "repairs:about",
