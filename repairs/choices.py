@@ -10,6 +10,7 @@ from django.db import connection
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils.translation import get_language
 
+from logistics import resilience
 from logistics.cache import get_or_build_many
 
 KINDS = ("technicians", "categories", "buildings")
@@ -68,11 +69,15 @@ BUILDERS = {"technicians": _technicians, "categories": _categories, "buildings":
 
 
 def forget(*kinds: str) -> None:
-    """Drops the cached choices of `kinds` (all by default) in every language."""
+    """Drops the cached choices of `kinds` (all by default) in every language. When Redis does
+    not answer, again once it does: it would still hold the old counts."""
     languages = [code for code, _name in settings.LANGUAGES]
-    cache.delete_many(
-        [_key(kind, language) for kind in kinds or KINDS for language in (*languages, None)]
-    )
+    keys = [_key(kind, language) for kind in kinds or KINDS for language in (*languages, None)]
+    try:
+        with resilience.raising():
+            cache.delete_many(keys)
+    except Exception:  # noqa: BLE001 — logged by the cache; the next call to it drops them
+        resilience.when_back(resilience.CACHE, lambda: cache.delete_many(keys))
 
 
 def _forget_technicians(**kwargs) -> None:

@@ -31,6 +31,7 @@ from logistics.notifications import notify
 from logistics.resilience import CircuitBreaker
 from logistics.roles import Role
 from logistics.tokens import api_token_issue
+from repairs import services as repair_services
 from repairs.models import RepairRequest
 from tests.dining.factories import (
     DishFactory,
@@ -555,6 +556,46 @@ def test_it_never_shows_a_price_changed_while_redis_hung_once_it_answers(setting
     resilience.BREAKERS[resilience.CACHE].since -= settings.REDIS_BREAKER_RESET_SECONDS
     html = menus_page()
     assert "13.50" in html and "10.00" not in html
+    assert resilience.pending_repairs(resilience.CACHE) == 0
+
+
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+def test_it_never_shows_open_jobs_counted_before_redis_hung_once_it_answers(
+    settings, private_redis
+):
+    """The queue's dropdown of technicians, cached with their open jobs: an assignment made
+    while Redis hangs (the breaker open) drops it once Redis answers, before anything reads
+    the old counts."""
+    settings.CACHES = cache_at(private_redis.url, timeout=0.2)
+    settings.REPAIRS_CHOICES_SECONDS = 300
+    settings.REPAIRS_PAGE_SECONDS = 0
+    dispatcher = UserFactory(roles=[Role.REPAIR_DISPATCHER])
+    technician = UserFactory(display_name="老师傅", roles=[Role.TECHNICIAN])
+    waiting = RepairRequestFactory(status=RepairRequest.Status.ACCEPTED)
+    client = Client()
+    client.force_login(dispatcher)
+
+    def open_jobs() -> list[str]:
+        response = client.get(reverse("repairs:queue"))
+        assert response.status_code == 200
+        return [label for _pk, label in response.context["technicians"]]
+
+    assert open_jobs() == ["老师傅（0 单未完结）"]  # now in Redis
+    private_redis.pause()
+    try:
+        for _ in range(settings.REDIS_BREAKER_FAILURES):
+            assert open_jobs() == ["老师傅（0 单未完结）"]  # from the database, one timeout each
+        assert resilience.BREAKERS[resilience.CACHE].is_open()
+        # committed; the breaker keeps the process off Redis, so the dropdown is not dropped
+        repair_services.repair_request_assign(repair=waiting, technician=technician, by=dispatcher)
+        assert open_jobs() == ["老师傅（1 单未完结）"]  # from the database meanwhile
+    finally:
+        private_redis.resume()  # Redis still holds the old count
+    assert RepairRequest.objects.get(pk=waiting.pk).assignee_id == technician.pk
+
+    resilience.BREAKERS[resilience.CACHE].since -= settings.REDIS_BREAKER_RESET_SECONDS
+    assert open_jobs() == ["老师傅（1 单未完结）"]
     assert resilience.pending_repairs(resilience.CACHE) == 0
 
 
