@@ -1,8 +1,6 @@
 """A request's page: its facts, timeline and the actions the user may take, each with its form
 (the action view draws it again, with a form that came back with errors)."""
 
-import zlib
-
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -40,13 +38,8 @@ def page_version(user, pk: int):
         return None
     updated_at, status = state
     if status in TRANSITIONS["assign"].sources and can_dispatch(user):
-        return updated_at, choices_version(technician_choices())
+        return updated_at, state_key("repairs:technicians", technician_choices())
     return updated_at
-
-
-def choices_version(choices: list[tuple[str, str]]) -> int:
-    """A digest of a dropdown's choices, the same in every process (unlike hash())."""
-    return zlib.crc32("\n".join(f"{value}\t{label}" for value, label in choices).encode())
 
 
 def request_page(request, repair: RepairRequest, forms: dict, *, status: int = 200) -> HttpResponse:
