@@ -13,6 +13,22 @@ os.environ.setdefault("SESSION_COOKIE_SECURE", "false")
 os.environ.setdefault("CSRF_COOKIE_SECURE", "false")
 os.environ.setdefault("STATIC_MANIFEST", "false")
 
+
+def _own_redis_database(url: str, worker: str) -> str:
+    """Under pytest-xdist, worker gwN uses the Redis database N places after REDIS_URL's (mod 16),
+    so one worker's cache.clear() (FLUSHDB), throttle history and Celery queues are not
+    another's. Set in the environment once (TESTS_OWN_REDIS marks it), so the Celery worker and
+    servers a test starts inherit it as it is, or as the test replaced it."""
+    base, _sep, database = url.rpartition("/")
+    number = int(database) if database.isdigit() else 0
+    return f"{base}/{(number + 1 + int(worker.removeprefix('gw'))) % 16}"
+
+
+_worker = os.environ.get("PYTEST_XDIST_WORKER")
+if _worker and os.environ.get("REDIS_URL") and os.environ.get("TESTS_OWN_REDIS") != _worker:
+    os.environ["REDIS_URL"] = _own_redis_database(os.environ["REDIS_URL"], _worker)
+    os.environ["TESTS_OWN_REDIS"] = _worker
+
 from logistics.settings import *  # noqa: E402,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
