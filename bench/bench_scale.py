@@ -406,7 +406,7 @@ def queries() -> list[tuple[str, object]]:
         values = paginator.values_of(row)
         return ordered.filter(_after_all(paginator.keys, values))[: size + 1]
 
-    api = RepairRequest.objects.for_user(manager).for_detail().order_by("-created_at", "-id")
+    api = RepairRequest.objects.for_user(manager).for_api().order_by("-created_at", "-id")
     rows = list(first_page(queue(), 25).values_list("pk", flat=True))
     missing_rows = RepairRequest.objects.for_list().filter(pk__in=rows)
     return [
@@ -415,7 +415,7 @@ def queries() -> list[tuple[str, object]]:
         ("queue, page 40", later_page(queue(), 25, 40)),
         (
             "a request's page",
-            RepairRequest.objects.for_user(manager).for_detail().filter(pk=info["detail_id"]),
+            RepairRequest.objects.for_user(manager).for_page().filter(pk=info["detail_id"]),
         ),
         ("API list, page 1", first_page(api, 50)),
         ("API list, page 2,000", later_page(api, 50, 1999)),

@@ -503,7 +503,7 @@ def portal_api(connection, term: str, runs: int) -> dict:
     from repairs.models import RepairRequest
 
     manager = User.objects.get(username="logistics_manager")
-    api = RepairRequest.objects.for_user(manager).for_detail().order_by("-created_at", "-id")
+    api = RepairRequest.objects.for_user(manager).for_api().order_by("-created_at", "-id")
     searched = RepairRequestFilterSet({"q": term}, queryset=api).qs
     fields = RepairRequestFilterSet.search_fields
     old = api.filter(reduce(or_, (Q(**{f"{f}__icontains": term}) for f in fields)))

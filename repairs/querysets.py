@@ -84,14 +84,11 @@ class RepairRequestQuerySet(models.QuerySet):
         the room), so the room's building is not joined again (RepairRequest.place)."""
         return self.select_related("category", "building", "room", "assignee").defer(*LIST_DEFERRED)
 
-    def for_detail(self) -> RepairRequestQuerySet:
-        """A request's page: four joins; its technician and team, when it has them, by primary
-        key in a second narrow query each (a join more costs more to plan than they cost)."""
-        return (
-            self.select_related("category", "building", "room", "requester")
-            .prefetch_related("assignee", "team")
-            .defer("search_tokens")
-        )
+    def for_page(self) -> RepairRequestQuerySet:
+        """A request's page (repairs.views.request_page): the row and its category (the
+        heading, a dispatcher's scope), one join. What its facts show besides is fetched onto
+        the same instance only when they are drawn, not kept (`with_details`)."""
+        return self.select_related("category").defer("search_tokens")
 
     def with_photos(self) -> RepairRequestQuerySet:
         """Each request's photos, oldest first, as a plain list (`RepairRequest.
@@ -114,6 +111,14 @@ class RepairRequestQuerySet(models.QuerySet):
             .defer("search_tokens", *deferred)
             .prefetch_related(Prefetch("assignee", queryset=people))
         )
+
+
+def with_details(repair: RepairRequest) -> RepairRequest:
+    """`repair`, read by for_page, with the relations its facts show: each it has by primary
+    key, one narrow query each. The request is read once; its relations only when its facts
+    are drawn, which a page whose facts are kept never does."""
+    models.prefetch_related_objects([repair], "building", "room", "requester", "assignee", "team")
+    return repair
 
 
 def last_change():

@@ -16,14 +16,16 @@ from logistics.i18n import join_list
 from logistics.templatetags.portal_layout import CSRF
 from repairs.choices import technician_choices
 from repairs.models import RepairRequest
-from repairs.querysets import photo_lists, request_state
+from repairs.querysets import photo_lists, request_state, with_details
 from repairs.reviews import existing_repair_event, repair_review
 from repairs.views.common import action_label, can_dispatch, role_links, with_token
 from repairs.workflow import TRANSITIONS
 
 
 def detail_queryset(user):
-    return RepairRequest.objects.for_user(user).for_detail()
+    """A request's page reads the row and its category; what its facts show besides is read
+    only when they are drawn (`_about`, repairs.querysets.with_details)."""
+    return RepairRequest.objects.for_user(user).for_page()
 
 
 def page_version(user, pk: int):
@@ -136,7 +138,9 @@ def _about(repair: RepairRequest, user) -> dict[str, str]:
         timezone.get_current_timezone_name(),
     )
     found = get_or_build_many(
-        {repair: key}, lambda _missing: {repair: _draw_about(repair, user)}, ABOUT_SECONDS
+        {repair: key},
+        lambda _missing: {repair: _draw_about(with_details(repair), user)},
+        ABOUT_SECONDS,
     )
     return found[repair]
 
