@@ -27,6 +27,7 @@ class RepairRequestQuerySet(models.QuerySet):
 
         A requester sees their own; a technician those assigned to them; a dispatcher those of
         their scoped departments/buildings (all when unscoped); managers and supervisors all.
+        `visible_to` is the same rule for one request in memory (a test holds them equal).
         """
         if not (user and user.is_authenticated):
             return self.none()
@@ -237,6 +238,23 @@ def similar_open_requests(
     return requests.filter(
         building=building, room__isnull=True, place_text__iexact=place_text
     ).order_by("created_at", "id")
+
+
+def visible_to(user: User | None, repair: RepairRequest) -> bool:
+    """`for_user`'s rule for one request already read (its category with it, for a scoped
+    dispatcher): a page that reads its row by key alone (repairs.views.request_page) asks
+    this after, not in the query. tests/repairs/test_querysets.py holds the two equal."""
+    if not (user and user.is_authenticated):
+        return False
+    if user.is_superuser or user.has_role(Role.LOGISTICS_MANAGER, Role.SUPERVISOR):
+        return True
+    if repair.requester_id == user.pk:
+        return True
+    if user.has_role(Role.TECHNICIAN) and repair.assignee_id == user.pk:
+        return True
+    return user.has_role(Role.REPAIR_DISPATCHER) and covers(
+        user.scopes(Role.REPAIR_DISPATCHER), repair
+    )
 
 
 def covers(scopes: Iterable[StaffScope], repair: RepairRequest) -> bool:

@@ -1,7 +1,7 @@
 """A request's page: its facts, timeline and the actions the user may take, each with its form
 (the action view draws it again, with a form that came back with errors)."""
 
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -13,10 +13,11 @@ from django.utils.translation import gettext as _
 from logistics.cache import get_or_build_many, state_key
 from logistics.forms import unbound_state
 from logistics.i18n import join_list
+from logistics.models.compiled import CompiledGet
 from logistics.templatetags.portal_layout import CSRF
 from repairs.choices import technician_choices
 from repairs.models import RepairRequest
-from repairs.querysets import photo_lists, request_state, with_details
+from repairs.querysets import photo_lists, request_state, visible_to, with_details
 from repairs.reviews import existing_repair_event, repair_review
 from repairs.views.common import action_label, can_dispatch, role_links, with_token
 from repairs.workflow import TRANSITIONS
@@ -26,6 +27,20 @@ def detail_queryset(user):
     """A request's page reads the row and its category; what its facts show besides is read
     only when they are drawn (`_about`, repairs.querysets.with_details)."""
     return RepairRequest.objects.for_user(user).for_page()
+
+
+# The page's row by key in SQL compiled once per thread (the ORM compiling it was three
+# quarters of the lookup); who may see it is asked of the row after (visible_to).
+PAGE_ROW = CompiledGet(lambda: RepairRequest.objects.for_page())
+
+
+def page_request(user, pk: int) -> RepairRequest:
+    """The request `pk` as its page reads it, if `user` may see it; 404 otherwise (never 403:
+    its existence stays private)."""
+    repair = PAGE_ROW.get(pk)
+    if repair is None or not visible_to(user, repair):
+        raise Http404
+    return repair
 
 
 def page_version(user, pk: int):

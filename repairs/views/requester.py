@@ -29,8 +29,8 @@ from repairs.views.common import (
     safe_next,
 )
 from repairs.views.request_page import (
-    detail_queryset,
     draw_request_page,
+    page_request,
     page_version,
     show_request_page,
 )
@@ -240,7 +240,7 @@ def detail(request, pk: int):
     (`cached_body`); 404 when the reader may not see the request."""
 
     def draw() -> tuple[str, str, str]:
-        repair = get_object_or_404(detail_queryset(request.user), pk=pk)
+        repair = page_request(request.user, pk)
         forms = action_forms(repair.allowed_actions(request.user))
         return draw_request_page(request, repair, forms)
 

@@ -3,12 +3,18 @@
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 
 from logistics.models import StaffScope
 from repairs.dispatch import matching_rule
 from repairs.models import RepairRequest
-from repairs.querysets import dispatchers_for, similar_open_requests, technician_workload
+from repairs.querysets import (
+    dispatchers_for,
+    similar_open_requests,
+    technician_workload,
+    visible_to,
+)
 from tests.logistics.factories import (
     BuildingFactory,
     CampusFactory,
@@ -178,6 +184,44 @@ def test_it_finds_the_dispatchers_whose_scope_covers_a_request():
     StaffScope.objects.create(user=there, role="repair_dispatcher", building=BuildingFactory())
     UserFactory(roles=["repair_dispatcher"], is_active=False)
     assert {u.pk for u in dispatchers_for(request)} == {everywhere.pk, here.pk}
+
+
+def test_visible_to_holds_for_one_request_what_for_user_holds_for_the_table(
+    student, other_student, technician, manager
+):
+    """The request page asks visible_to of the row it read by key; the lists ask for_user of
+    the table. Every reader, every request: the same answer."""
+    team, unit, building = DepartmentFactory(), DepartmentFactory(), BuildingFactory()
+    unit_category = CategoryFactory(department=unit)
+    requests = [
+        RepairRequestFactory(requester=student),
+        RepairRequestFactory(requester=other_student, assignee=technician, status=Status.ASSIGNED),
+        RepairRequestFactory(team=team),
+        RepairRequestFactory(category=unit_category),
+        RepairRequestFactory(room=RoomFactory(building=building)),
+        RepairRequestFactory(requester=technician),
+    ]
+    readers = [student, other_student, technician, manager, AnonymousUser()]
+    readers.append(UserFactory(roles=["supervisor"]))
+    readers.append(UserFactory(is_superuser=True))
+    readers.append(UserFactory(roles=["repair_dispatcher"]))  # unscoped: all
+    for scope in ({"department": team}, {"department": unit}, {"building": building}):
+        scoped = UserFactory(roles=["repair_dispatcher", "technician"])
+        StaffScope.objects.create(user=scoped, role="repair_dispatcher", **scope)
+        readers.append(scoped)
+    # a scope of another role does not widen what a dispatcher sees
+    other_role = UserFactory(roles=["repair_dispatcher"])
+    StaffScope.objects.create(user=other_role, role="repair_dispatcher", building=BuildingFactory())
+    StaffScope.objects.create(user=other_role, role="dorm_manager", building=building)
+    readers.append(other_role)
+    readers.append(UserFactory(roles=["technician"]))  # assigned nothing
+    seen = 0
+    for reader in readers:
+        in_table = visible(reader) if reader.is_authenticated else set()
+        for repair in RepairRequest.objects.select_related("category"):
+            assert visible_to(reader, repair) == (repair.pk in in_table), (reader, repair)
+            seen += repair.pk in in_table
+    assert 0 < seen < len(readers) * len(requests)
 
 
 # --- Dispatch rules -----------------------------------------------------------------------------

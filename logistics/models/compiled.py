@@ -1,0 +1,111 @@
+"""A row by primary key through SQL compiled once per thread (`CompiledGet`).
+
+Django compiles a queryset's SQL every time it is evaluated. For a request's page, its row and
+category by primary key (one join), that was 0.64 ms of the 0.85 ms of CPU the lookup took,
+where the database answered in 0.12 ms (bench/bench_scale.py's machine, 100,000 requests):
+the SQL is the same on every view, only the key differs. `CompiledGet` compiles a queryset
+once, with a marked key, and on each call runs that SQL with the call's key, building the
+instance as Django's ModelIterable does: the model's `from_db`, the fields' converters (a
+JSONField's, a time zone's) and select_related's populators.
+
+What it takes: a queryset whose shape never changes between calls (the same filters, joins and
+columns), so the reader's permissions are checked on the instance afterwards, not in the
+query; select_related and defer/only, no prefetch_related, annotations or values(). Anything
+else is refused when it is compiled. Compiled per thread, as each thread has its own database
+connection and the converters belong to one.
+
+`logistics.models.loading.QuickLoad` keeps the instances' cost down; this keeps the query's.
+`logistics.backends.session_user_sql` does the same by hand for the session's user.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db import connections, router
+from django.db.models import Model, QuerySet
+from django.db.models.query import ModelIterable, get_related_populators
+
+# The key the SQL is compiled with, found among its parameters and replaced on each call.
+MARK = 987_654_321_012
+
+
+@dataclass(frozen=True)
+class _Plan:
+    sql: str
+    params: tuple
+    slot: int
+    model: type[Model]
+    names: list[str]
+    start: int
+    end: int
+    converters: list
+    populators: list
+
+
+class CompiledGet:
+    """`CompiledGet(lambda: Model.objects.select_related(...).defer(...))`; `.get(pk)` gives
+    the instance with that primary key, or None."""
+
+    def __init__(self, build: Callable[[], QuerySet]):
+        self._build = build
+        self._local = threading.local()
+
+    def get(self, pk) -> Model | None:
+        queryset = self._build()
+        alias = queryset.db or router.db_for_read(queryset.model)
+        plans = self._local.__dict__.setdefault("plans", {})
+        plan = plans.get(alias)
+        if plan is None:
+            plan = plans[alias] = _compile(queryset, alias)
+        connection = connections[alias]
+        params = list(plan.params)
+        params[plan.slot] = plan.model._meta.pk.get_db_prep_value(pk, connection)
+        with connection.cursor() as cursor:
+            cursor.execute(plan.sql, params)
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        row = list(row)
+        for position, (converters, expression) in plan.converters:
+            value = row[position]
+            for converter in converters:
+                value = converter(value, expression, connection)
+            row[position] = value
+        instance = plan.model.from_db(alias, plan.names, row[plan.start : plan.end])
+        for populator in plan.populators:
+            populator.populate(row, instance)
+        return instance
+
+
+def _compile(queryset: QuerySet, alias: str) -> _Plan:
+    query = queryset.query
+    if (
+        queryset._prefetch_related_lookups
+        or queryset._iterable_class is not ModelIterable
+        or query.annotations
+        or query.combinator
+        or query.distinct
+    ):
+        raise ValueError(f"CompiledGet takes plain rows with select_related only: {queryset!r}")
+    compiler = queryset.filter(pk=MARK).order_by().query.get_compiler(using=alias)
+    sql, params = compiler.as_sql()
+    slots = [index for index, value in enumerate(params) if value == MARK]
+    if len(slots) != 1:
+        raise ValueError(f"CompiledGet could not find its key among the parameters of {sql}")
+    select, klass_info = compiler.select, compiler.klass_info
+    first, last = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+    expressions = [column[0] for column in select[0 : compiler.col_count]]
+    return _Plan(
+        sql=sql,
+        params=tuple(params),
+        slot=slots[0],
+        model=klass_info["model"],
+        names=[column[0].target.attname for column in select[first:last]],
+        start=first,
+        end=last,
+        converters=list(compiler.get_converters(expressions).items()),
+        populators=get_related_populators(klass_info, select, alias),
+    )
