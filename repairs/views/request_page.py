@@ -68,26 +68,60 @@ def draw_request_page(request, repair: RepairRequest, forms: dict) -> tuple[str,
     """The page's title, its address and its body, with the CSRF slot for the forms' tokens."""
     # The one-tap forms come back here, also from a page drawn at an action's address.
     page_path = repair.get_absolute_url()
+    about, actions_html = _kept_parts(repair, request.user, forms, page_path)
     context = {
         "repair": repair,
-        "about": _about(repair, request.user),
+        "about": about,
         "page_path": page_path,
         "actions": list(forms),  # what actions_html offers (tests read it)
-        "actions_html": _actions_html(repair, forms, page_path),
+        "actions_html": actions_html,
     }
     body = render_to_string("repairs/includes/_request_body.html", context)
     return f"{repair.number} {repair.category}", page_path, body
 
 
-def _actions_html(repair: RepairRequest, forms: dict, page_path: str) -> str:
-    """The actions the reader may take with their forms, as HTML with the CSRF slot. New forms
-    are read from the cache under the request, its status, whether it has a technician (assign
-    or reassign), the actions, the language and everything the forms draw (`unbound_state`):
-    readers who may do the same share it, and a comment or another reader's first view does
-    not draw Django's field templates again — they were a third of a drawn page. Forms that
-    came back with errors are drawn each time."""
+def _kept_parts(repair: RepairRequest, user, forms: dict, page_path: str) -> tuple[dict, str]:
+    """The request's facts and timeline (`_about_key`) and the actions with their forms
+    (`_actions_key`), both read from the cache in one round trip; a part missing there is
+    drawn and stored. Actions whose forms cannot be kept are drawn each time."""
+    keys = {"about": _about_key(repair, user)}
+    draw = {
+        "about": lambda: _draw_about(with_details(repair), user),
+        "actions": lambda: _draw_actions(repair, forms, page_path),
+    }
+    actions_key = _actions_key(repair, forms, page_path) if forms else None
+    if actions_key is not None:
+        keys["actions"] = actions_key
+    found = get_or_build_many(keys, lambda missing: {p: draw[p]() for p in missing}, ABOUT_SECONDS)
     if not forms:
-        return ""
+        return found["about"], ""
+    return found["about"], found["actions"] if actions_key is not None else draw["actions"]()
+
+
+def _actions_key(repair: RepairRequest, forms: dict, page_path: str) -> str | None:
+    """The cache key of the actions the reader may take with their new forms: the request, its
+    status, whether it has a technician (assign or reassign), the actions, the language and
+    everything the forms draw (`unbound_state`). Readers who may do the same share it, and a
+    comment or another reader's first view does not draw Django's field templates again —
+    they were a third of a drawn page. None for forms that came back with errors: drawn each
+    time."""
+    state = unbound_state(forms)
+    if state is None:
+        return None
+    return state_key(
+        "repairs:actions",
+        repair.pk,
+        repair.status,
+        repair.assignee_id is None,
+        page_path,
+        get_language(),
+        timezone.get_current_timezone_name(),
+        state,
+    )
+
+
+def _draw_actions(repair: RepairRequest, forms: dict, page_path: str) -> str:
+    """The actions the reader may take with their forms, as HTML with the CSRF slot."""
     actions = list(forms)
     context = {
         "repair": repair,
@@ -98,26 +132,9 @@ def _actions_html(repair: RepairRequest, forms: dict, page_path: str) -> str:
         "reason_actions": _reason_actions(actions, forms),
         "csrf_token": CSRF,
     }
-
-    def draw() -> str:
-        return mark_safe(  # noqa: S308 (rendered)
-            render_to_string("repairs/includes/_actions.html", context)
-        )
-
-    state = unbound_state(forms)
-    if state is None:
-        return draw()
-    key = state_key(
-        "repairs:actions",
-        repair.pk,
-        repair.status,
-        repair.assignee_id is None,
-        page_path,
-        get_language(),
-        timezone.get_current_timezone_name(),
-        state,
+    return mark_safe(  # noqa: S308 (rendered)
+        render_to_string("repairs/includes/_actions.html", context)
     )
-    return get_or_build_many({repair: key}, lambda missing: {repair: draw()}, ABOUT_SECONDS)[repair]
 
 
 def show_request_page(request, drawn: tuple[str, str, str], *, status: int = 200) -> HttpResponse:
@@ -133,31 +150,24 @@ def show_request_page(request, drawn: tuple[str, str, str], *, status: int = 200
 
 
 # A renamed category, place or person shows on a request's page within these seconds; what
-# the request and its timeline are is in the key (_about).
+# the request and its timeline are is in the key (_about_key).
 ABOUT_SECONDS = 300
 
 
-def _about(repair: RepairRequest, user) -> dict[str, str]:
-    """The request's facts and its timeline as HTML: read from the cache under the request's
-    state (its updated_at, which every step that adds to its timeline moves, comments and the
-    beat's sweeps included: tests/repairs/test_services.py), the language, the time zone and
-    whether the reader filed it (their review and complaint links); drawn and stored when
-    missing. What the reader may do is apart (`_actions_html`)."""
-    own = repair.requester_id == user.pk
-    key = state_key(
+def _about_key(repair: RepairRequest, user) -> str:
+    """The cache key of the request's facts and its timeline as HTML: the request's state (its
+    updated_at, which every step that adds to its timeline moves, comments and the beat's
+    sweeps included: tests/repairs/test_services.py), the language, the time zone and whether
+    the reader filed it (their review and complaint links). What the reader may do is apart
+    (`_actions_key`)."""
+    return state_key(
         "repairs:about",
         repair.pk,
         repair.updated_at.isoformat(),
-        own,
+        repair.requester_id == user.pk,
         get_language(),
         timezone.get_current_timezone_name(),
     )
-    found = get_or_build_many(
-        {repair: key},
-        lambda _missing: {repair: _draw_about(with_details(repair), user)},
-        ABOUT_SECONDS,
-    )
-    return found[repair]
 
 
 def _draw_about(repair: RepairRequest, user) -> dict[str, str]:
