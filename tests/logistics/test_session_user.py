@@ -8,6 +8,7 @@ from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Group
 from django.urls import reverse
+from django.utils import timezone
 
 from logistics.backends import PortalModelBackend
 from logistics.models import Notification, StaffScope, User
@@ -60,6 +61,15 @@ def test_what_it_reads_is_what_the_separate_queries_read(student):
 
     assert user.role_names == plain.role_names == {Role.STUDENT, Role.TECHNICIAN, "楼长,助理"}
     assert unread_notification_count(user) == unread_notification_count(plain) == 2
+    # every column as the ORM reads it (its converters too: SQLite's times come as text)
+    student.last_login = timezone.now()
+    student.save(update_fields=["last_login"])
+    plain = User.objects.get(pk=student.pk)
+    user = PortalModelBackend().get_user(student.pk)
+    for field in User._meta.concrete_fields:
+        assert getattr(user, field.attname) == getattr(plain, field.attname), field.attname
+    assert user.last_login.tzinfo is not None and user.date_joined.tzinfo is not None
+    assert (user._state.adding, user._state.db) == (False, "default")
 
 
 def test_its_staff_scopes_are_the_rows_the_separate_query_reads(student, django_assert_num_queries):
