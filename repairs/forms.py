@@ -420,12 +420,15 @@ class AssignForm(PortalForm):
     def __init__(self, *args, technician_queryset=None, **kwargs):
         super().__init__(*args, **kwargs)
         field = self.fields["technician"]
-        field.queryset = technician_queryset if technician_queryset is not None else technicians()
         if not self.is_bound and technician_queryset is None:
             # A new form shows the queue's cached dropdown (the same technicians and labels),
-            # which a request's kept page is versioned by (request_page.page_version); a
-            # bound one reads them afresh, and validation always does (the queryset).
+            # which a request's kept page is versioned by (request_page.page_version), and is
+            # never validated: it is not given the query either (building it, with its
+            # subquery of open jobs, was a fifth of a drawn request page). A bound one reads
+            # the technicians afresh, and validation always does (the queryset).
             field.choices = [("", field.empty_label), *technician_choices()]
+            return
+        field.queryset = technician_queryset if technician_queryset is not None else technicians()
 
 
 class IdListField(forms.Field):
