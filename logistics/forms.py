@@ -79,7 +79,8 @@ def unbound_state(forms_by_name: dict) -> tuple | None:
 def _plain(value):
     """`value` with lazy texts as the texts they are now (their repr names an address)."""
     if isinstance(value, list | tuple):
-        return tuple(_plain(item) for item in value)
+        # a text is the commonest leaf (a choice's value and label): no call for it
+        return tuple(item if type(item) is str else _plain(item) for item in value)
     if isinstance(value, Promise):
         return str(value)
     return value
