@@ -19,7 +19,7 @@ from logistics.views.actions import Action, ObjectActionView
 from repairs import forms, services
 from repairs.models import RepairRequest
 from repairs.views.common import safe_next, visible_requests
-from repairs.views.request_page import detail_queryset, request_page
+from repairs.views.request_page import page_request, request_page
 from repairs.views.workbench import done_today, job_queryset, with_complete_form
 from repairs.workflow import TRANSITIONS
 
@@ -159,7 +159,7 @@ class RepairActionView(ObjectActionView):
         filled in."""
         if request.htmx:  # the form's error summary says it
             return self._card(request, obj, ok=False, text="", form=form)
-        repair = detail_queryset(request.user).get(pk=obj.pk)
+        repair = page_request(request.user, obj.pk)  # as its page reads it
         forms = action_forms(repair.allowed_actions(request.user), bound={action: form})
         return request_page(request, repair, forms, status=400)
 

@@ -22,15 +22,9 @@ from repairs.reviews import existing_repair_event, repair_review
 from repairs.views.common import action_label, can_dispatch, role_links, with_token
 from repairs.workflow import TRANSITIONS
 
-
-def detail_queryset(user):
-    """A request's page reads the row and its category; what its facts show besides is read
-    only when they are drawn (`_about`, repairs.querysets.with_details)."""
-    return RepairRequest.objects.for_user(user).for_page()
-
-
-# The page's row by key in SQL compiled once per thread (the ORM compiling it was three
-# quarters of the lookup); who may see it is asked of the row after (visible_to).
+# The page's row and its category (for_page) by key, in SQL compiled once per thread (the ORM
+# compiling it was three quarters of the lookup); who may see it is asked of the row after
+# (visible_to), and what its facts show besides only when they are drawn (`_kept_parts`).
 PAGE_ROW = CompiledGet(lambda: RepairRequest.objects.for_page())
 
 
