@@ -510,7 +510,8 @@ def _time(plan: str, label: str) -> str:
 
 def profile(args) -> None:
     """Each endpoint in process through Django's WSGI handler (no server, no client): the wall
-    time per request without a profiler, then cProfile's functions by own and by total time."""
+    time per request without a profiler, then cProfile's functions by own and by total time
+    (and the whole profile written to the file PROFILE_DUMP names, when set, for pstats)."""
     database = next(iter(databases(args).values()))
     env = {**env_for(database), "DJANGO_SETTINGS_MODULE": "bench.settings_dining"}
     command = [sys.executable, __file__, "profile-one", "--sizes", args.sizes.split(",")[0]]
