@@ -42,22 +42,31 @@ def test_it_logs_each_request_of_runserver_when_debug(tmp_path):
         "DATABASE_URL": f"sqlite:///{tmp_path / 'run.sqlite3'}",
         "DJANGO_DEBUG": "true",
         "DJANGO_SETTINGS_MODULE": "logistics.settings",
-        "PYTHONUNBUFFERED": "1",  # the request lines reach the pipe before SIGTERM
+        "PYTHONUNBUFFERED": "1",  # each line reaches the file as it is written
     }
-    server = subprocess.Popen(
-        [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        assert _get(f"http://127.0.0.1:{port}/static/css/portal.css", server) == 200
-    finally:
-        server.terminate()
-        output = server.communicate(timeout=20)[0]
-    assert '"GET /static/css/portal.css HTTP/1.1" 200' in output, output
+    log = tmp_path / "runserver.log"
+    line = '"GET /static/css/portal.css HTTP/1.1" 200'
+    with log.open("w") as out:
+        server = subprocess.Popen(
+            [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        try:
+            assert _get(f"http://127.0.0.1:{port}/static/css/portal.css", server) == 200
+            # runserver writes the request's line after it has sent the answer: wait for it
+            # rather than stop the server in between (on a busy machine it lost the line)
+            deadline = time.monotonic() + 20
+            while line not in log.read_text() and time.monotonic() < deadline:
+                time.sleep(0.1)
+        finally:
+            server.terminate()
+            server.wait(timeout=20)
+    output = log.read_text()
+    assert line in output, output
 
 
 def test_it_serves_make_run_on_the_port_given():
