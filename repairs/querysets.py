@@ -14,6 +14,7 @@ from django.contrib.auth import get_user_model
 from django.db import connections, models, router
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 
+from logistics.models.compiled import key_fits
 from logistics.roles import Role
 
 if TYPE_CHECKING:
@@ -133,6 +134,10 @@ def last_change():
 def request_state(pk: int) -> tuple | None:
     """(updated_at, status) of one request by its primary key, None when there is none: the
     version of a request's own kept page (repairs.views.request_page.page_version)."""
+    from repairs.models import RepairRequest
+
+    if not key_fits(RepairRequest, pk, connections[router.db_for_read(RepairRequest)]):
+        return None
     return _read_one("SELECT {updated_at}, {status} FROM {table} WHERE {id} = %s", [pk])
 
 

@@ -61,6 +61,8 @@ class CompiledGet:
         if plan is None:
             plan = plans[alias] = _compile(queryset, alias)
         connection = connections[alias]
+        if not key_fits(plan.model, pk, connection):
+            return None
         params = list(plan.params)
         params[plan.slot] = plan.model._meta.pk.get_db_prep_value(pk, connection)
         with connection.cursor() as cursor:
@@ -78,6 +80,21 @@ class CompiledGet:
         for populator in plan.populators:
             populator.populate(row, instance)
         return instance
+
+
+def key_fits(model: type[Model], pk, connection) -> bool:
+    """Whether `pk` fits `model`'s integer primary key on this database. The ORM answers a
+    lookup by a key out of the column's range with no row; a cursor given one raises (SQLite:
+    OverflowError), so SQL run without the ORM asks this first (an address like
+    /repairs/99999999999999999999/ is a 404, not a 500)."""
+    field = model._meta.pk
+    ranges = connection.ops.integer_field_ranges
+    internal_type = field.get_internal_type()
+    if internal_type not in ranges:
+        return True
+    low, high = ranges[internal_type]
+    value = field.to_python(pk)
+    return (low is None or value >= low) and (high is None or value <= high)
 
 
 def _compile(queryset: QuerySet, alias: str) -> _Plan:

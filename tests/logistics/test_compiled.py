@@ -49,11 +49,13 @@ def test_it_builds_what_the_queryset_builds():
     assert RepairRequest.objects.get(pk=repair.pk).description == "换了"
 
 
-def test_it_gives_none_for_a_key_without_a_row_and_takes_a_key_as_text():
+def test_it_gives_none_for_a_key_without_a_row_or_out_of_range_and_takes_a_key_as_text():
     repair = RepairRequestFactory()
     compiled = CompiledGet(page_rows)
     assert compiled.get(repair.pk + 1000) is None
     assert compiled.get(str(repair.pk)).pk == repair.pk
+    # a key out of the column's range is no row, as the ORM answers it (SQLite raised)
+    assert compiled.get(10**20) is None and compiled.get(-(10**20)) is None
 
 
 def test_it_reads_in_another_thread_through_that_thread_s_connection(transactional_db):
