@@ -33,7 +33,9 @@ class PortalFilterSet(django_filters.FilterSet):
     the API list's drawn pages. Here each instance gets a shallow copy of each filter (bound to
     it: its model, its parent, its method), and the form class is built once per FilterSet
     class: its fields depend on the filters' definitions alone — unless a filter's queryset is
-    worked out per request (a callable), then per instance as django-filter does."""
+    worked out per request (a callable), then per instance as django-filter does. That form's
+    instances share its fields rather than deep-copying them (`SharedFields`: another 0.5 ms
+    or so): nothing changes a filter form's fields after they are made."""
 
     def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
         if queryset is None:
@@ -61,8 +63,25 @@ class PortalFilterSet(django_filters.FilterSet):
                 return super().get_form_class()
             fields = {name: filter_.field for name, filter_ in cls.base_filters.items()}
             form = type(f"{cls.__name__}Form", (cls._meta.form,), fields)
+            if cls._meta.form is forms.Form:  # a form of its own may change its fields per instance
+                form.base_fields = SharedFields(form.base_fields)
             cls._form_class = form
         return form
+
+
+class SharedFields(dict):
+    """A form class's fields that its instances share: Django's Form deep-copies its class's
+    fields for each instance (so that one may change its own), and a copy of itself is a new
+    dict of the same fields. Only for forms whose fields no instance changes (read, validated
+    and drawn only): a filter form, whose fields are made from its FilterSet's definitions.
+    A field with a queryset is still copied: its copy starts from a fresh queryset, so that no
+    form's reading of the choices is kept for the next."""
+
+    def __deepcopy__(self, memo):
+        return {
+            name: copy.deepcopy(field, memo) if isinstance(field, forms.ModelChoiceField) else field
+            for name, field in self.items()
+        }
 
 
 def _per_request(filter_) -> bool:

@@ -6,6 +6,7 @@ from importlib import import_module
 
 import django_filters
 import pytest
+from django import forms
 from django.conf import settings
 from django.http import QueryDict
 
@@ -71,8 +72,51 @@ def test_it_builds_the_form_class_once_per_filterset_class():
     one = RepairRequestFilterSet(QueryDict(""), queryset=RepairRequest.objects.all())
     two = RepairRequestFilterSet(QueryDict("q=x"), queryset=RepairRequest.objects.all())
     assert type(one.form) is type(two.form)
-    assert one.form.fields["status"] is not two.form.fields["status"]  # each form its own
     assert type(one.form) is not type(FoundItemFilterSet(QueryDict("")).form)
+
+
+def test_its_forms_share_their_fields_and_keep_their_own_input_and_errors():
+    one = RepairRequestFilterSet(QueryDict("urgency=high"), queryset=RepairRequest.objects.all())
+    two = RepairRequestFilterSet(QueryDict("urgency=odd"), queryset=RepairRequest.objects.all())
+    assert one.form.fields["urgency"] is two.form.fields["urgency"]  # not copied per instance
+    assert one.form.fields is not two.form.fields
+    assert one.is_valid() and one.form.cleaned_data["urgency"] == ["high"]
+    assert not two.is_valid() and set(two.errors) == {"urgency"}
+    assert one.is_valid() and not one.errors  # the other's errors are its own
+
+
+def test_a_filter_field_with_a_queryset_reads_its_choices_anew_for_each_form():
+    from lostfound.models import Category
+
+    def offered(filterset) -> list[str]:
+        return [str(value) for value, _label in filterset.form.fields["category"].choices]
+
+    one = FoundItemFilterSet(QueryDict(""))
+    before = offered(one)
+    umbrella = Category.objects.create(
+        code="test-umbrella", name="测试雨伞", name_en="Test umbrella"
+    )
+    two = FoundItemFilterSet(QueryDict(""))
+    assert one.form.fields["category"] is not two.form.fields["category"]
+    assert one.form.fields["campus"] is not two.form.fields["campus"]
+    assert str(umbrella.pk) in offered(two) and str(umbrella.pk) not in before
+    assert FoundItemFilterSet(QueryDict(f"category={umbrella.pk}")).is_valid()
+
+
+def test_a_form_of_its_own_gets_its_fields_copied_as_django_copies_them():
+    class OwnForm(forms.Form):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.fields["q"].widget.attrs["placeholder"] = str(id(self))  # changes its own
+
+    class WithOwnForm(RepairRequestFilterSet):
+        class Meta(RepairRequestFilterSet.Meta):
+            form = OwnForm
+
+    one = WithOwnForm(QueryDict(""), queryset=RepairRequest.objects.all())
+    two = WithOwnForm(QueryDict(""), queryset=RepairRequest.objects.all())
+    assert one.form.fields["q"] is not two.form.fields["q"]
+    assert one.form.fields["q"].widget.attrs != two.form.fields["q"].widget.attrs
 
 
 def test_a_filter_whose_queryset_is_worked_out_per_request_gets_a_form_per_instance(student):
