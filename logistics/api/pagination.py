@@ -13,6 +13,7 @@ from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
+from logistics.api.rendering import json_array, json_cut, json_fill
 from logistics.keyset import CURSOR_PARAM, InvalidCursor, KeysetPage, KeysetPaginator
 
 
@@ -70,6 +71,12 @@ class PortalPagination(BasePagination):
         return Response(
             {"next": self.get_next_link(), "previous": self.get_previous_link(), "results": data}
         )
+
+    def paginated_text(self, rows: list[str]) -> str:
+        """The answer get_paginated_response gives, as JSONRenderer writes it without
+        indentation, around rows given as their JSON text (logistics.api.rendering)."""
+        data = {"next": self.get_next_link(), "previous": self.get_previous_link(), "results": None}
+        return json_fill(json_cut(data, ("results",)), (json_array(rows),))
 
     def get_paginated_response_schema(self, schema):
         return {

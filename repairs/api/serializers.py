@@ -1,5 +1,6 @@
 """Serializers of the repairs API: categories, requests (read and create), actions, timeline."""
 
+import json
 from functools import partial
 
 from django.conf import settings
@@ -10,6 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from logistics.api.fields import PhotosField, page_url
+from logistics.api.rendering import json_cut, json_fill
 from logistics.api.serializers import UserBriefSerializer
 from logistics.cache import get_or_build_many, state_key
 from logistics.models import Building, Department, Room, User
@@ -169,10 +171,16 @@ class RepairRequestSerializer(serializers.ModelSerializer):
         return self._for_viewer(self._shared(repair), repair)
 
     def listed(self, repairs: list[RepairRequest]) -> list[dict]:
-        """A list page's rows. What every reader is told of a request comes from the cache,
+        """A list page's rows as data, for a renderer other than JSON's (the browsable API):
+        `listed_text`'s, read back."""
+        return [json.loads(text) for text in self.listed_text(repairs)]
+
+    def listed_text(self, repairs: list[RepairRequest]) -> list[str]:
+        """A list page's rows as JSON text (logistics.api.rendering). What every reader is told
+        of a request comes from the cache as its text, cut where each reader's own parts go,
         under a key of the request's state (`_row_key`); the requests missing there are read
-        whole in one query (`for_api`, with photos) and stored. Who may do what, and whether
-        it is overdue now, are added per reader. `repairs` need only LISTED_FIELDS."""
+        whole in one query (`for_api`, with photos) and stored. Whether it is overdue now and
+        who may do what are filled in per reader. `repairs` need only LISTED_FIELDS."""
         request = self.context.get("request")
         # the photos' addresses are absolute: the host asked is part of what is cached
         context = (
@@ -184,13 +192,22 @@ class RepairRequestSerializer(serializers.ModelSerializer):
 
         def read_whole(missing):
             whole = RepairRequest.objects.for_api().with_photos().in_bulk([r.pk for r in missing])
-            return {r: self._shared(whole[r.pk]) for r in missing if r.pk in whole}
+            return {
+                r: json_cut(self._shared(whole[r.pk]), VIEWER_FIELDS)
+                for r in missing
+                if r.pk in whole
+            }
 
         shared = get_or_build_many(keys, read_whole, ROW_SECONDS)
-        return [self._for_viewer(dict(shared[r]), r) for r in repairs if r in shared]
+        return [
+            json_fill(shared[r], (r.is_overdue, self.get_allowed_actions(r)))
+            for r in repairs
+            if r in shared
+        ]
 
     def _for_viewer(self, data: dict, repair: RepairRequest) -> dict:
-        """The parts that depend on who reads and when (the places are kept in `_shared`)."""
+        """The parts that depend on who reads and when (VIEWER_FIELDS; their places are kept
+        in `_shared`)."""
         data["is_overdue"] = repair.is_overdue
         data["allowed_actions"] = self.get_allowed_actions(repair)
         return data
@@ -267,8 +284,12 @@ LISTED_FIELDS = (
 )
 
 
+# What a row tells each reader of their own: filled into the row's kept text (listed_text).
+VIEWER_FIELDS = ("is_overdue", "allowed_actions")
+
+
 def _row_key(repair: RepairRequest, context: tuple) -> str:
-    return state_key("repairs:api-row", repair.pk, repair.updated_at.isoformat(), *context)
+    return state_key("repairs:api-row-text", repair.pk, repair.updated_at.isoformat(), *context)
 
 
 def _iso(value, *, zone) -> str:

@@ -39,18 +39,23 @@ CONFLICT = OpenApiResponse(
 )
 
 
-def kept_answer(view, request, name: str, parts: tuple, draw: Callable[[], Any]):
+def kept_answer(view, request, name: str, parts: tuple, draw: Callable[[], Any], draw_text=None):
     """An answer kept whole in the cache like a page (`cached_body`, under the same key parts):
     its JSON as bytes when JSON was asked for — rendering 50 rows cost more than the rest of a
     kept answer — and its data for another renderer (the browsable API of DEBUG, which draws a
-    page around it). `draw` gives the data; what it raises (a 404, a 400) is answered as ever."""
+    page around it). `draw` gives the data; `draw_text`, when given, the JSON text itself
+    without indentation (put together from kept pieces: logistics.api.rendering), used unless
+    an indentation was asked for. What they raise (a 404, a 400) is answered as ever."""
     renderer = request.accepted_renderer
     if not isinstance(renderer, JSONRenderer):
         return Response(cached_body(request, name, parts, draw))
     media_type = request.accepted_media_type  # "application/json; indent=4" is another text
+    context = view.get_renderer_context()
 
     def render() -> bytes:
-        return renderer.render(draw(), media_type, view.get_renderer_context())
+        if draw_text is not None and renderer.get_indent(media_type, context) is None:
+            return draw_text().encode()
+        return renderer.render(draw(), media_type, context)
 
     body = cached_body(request, f"{name}:json", (*parts, media_type), render)
     return HttpResponse(body, content_type=renderer.media_type)
@@ -142,8 +147,12 @@ class RepairRequestViewSet(
             page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
             return self.get_paginated_response(self.get_serializer().listed(page)).data
 
+        def draw_text() -> str:
+            page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+            return self.paginator.paginated_text(self.get_serializer().listed_text(page))
+
         address = (request.build_absolute_uri("/"), request.get_full_path())
-        return kept_answer(self, request, "api-list", address, draw)
+        return kept_answer(self, request, "api-list", address, draw, draw_text)
 
     def create(self, request, *args, **kwargs):
         """Files a request; photos go as repeated `photos` parts of a multipart body."""

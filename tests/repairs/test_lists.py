@@ -10,6 +10,7 @@ from django.core.cache import cache
 from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone, translation
+from rest_framework.renderers import JSONRenderer
 
 from repairs import services
 from repairs.choices import forget
@@ -520,6 +521,7 @@ def test_it_answers_a_kept_page_of_the_api_list_with_the_text_a_drawn_one_has(
     client, manager, settings
 ):
     RepairRequestFactory.create_batch(3, description="水管漏水 “quoted” \u2028")
+    RepairPhotoFactory(request=RepairRequest.objects.first())
     client.force_login(manager)
     settings.REPAIRS_PAGE_SECONDS = 0
     drawn = client.get(REQUESTS)
@@ -527,6 +529,9 @@ def test_it_answers_a_kept_page_of_the_api_list_with_the_text_a_drawn_one_has(
     settings.REPAIRS_PAGE_SECONDS = 60
     for answer in (drawn, pretty):
         assert answer.status_code == 200
+    # put together from the rows' kept text: what DRF's renderer writes for the same data
+    assert drawn.content == JSONRenderer().render(drawn.json())
+    assert drawn.json() == pretty.json()  # the indented one rendered from the data
     # kept as its text: the same bytes and type, and each indentation its own text
     for _twice in range(2):
         kept = client.get(REQUESTS)
@@ -534,6 +539,7 @@ def test_it_answers_a_kept_page_of_the_api_list_with_the_text_a_drawn_one_has(
         kept_pretty = client.get(REQUESTS, HTTP_ACCEPT="application/json; indent=2")
         assert kept_pretty.content == pretty.content != drawn.content
     assert len(kept.json()["results"]) == 3
+    assert [len(row["photos"]) for row in kept.json()["results"]].count(1) == 1
     # bad input is answered, never kept
     assert client.get(REQUESTS + "?cursor=nonsense").status_code == 400
     assert client.get(REQUESTS + "?cursor=nonsense").status_code == 400
