@@ -13,7 +13,7 @@ from rest_framework import serializers
 from logistics.api.fields import PhotosField, page_url
 from logistics.api.rendering import json_cut, json_fill
 from logistics.api.serializers import UserBriefSerializer
-from logistics.cache import get_or_build_many, state_key
+from logistics.cache import get_or_build_many, state_keys
 from logistics.models import Building, Department, Room, User
 from logistics.roles import Role
 from repairs.models import Category, CategoryQuestion, RepairEvent, RepairPhoto, RepairRequest
@@ -178,7 +178,7 @@ class RepairRequestSerializer(serializers.ModelSerializer):
     def listed_text(self, repairs: list[RepairRequest]) -> list[str]:
         """A list page's rows as JSON text (logistics.api.rendering). What every reader is told
         of a request comes from the cache as its text, cut where each reader's own parts go,
-        under a key of the request's state (`_row_key`); the requests missing there are read
+        under a key of the request's state (its `updated_at`); the requests missing there are read
         whole in one query (`for_api`, with photos) and stored. Whether it is overdue now and
         who may do what are filled in per reader. `repairs` need only LISTED_FIELDS."""
         request = self.context.get("request")
@@ -188,7 +188,8 @@ class RepairRequestSerializer(serializers.ModelSerializer):
             timezone.get_current_timezone_name(),
             request.build_absolute_uri("/") if request is not None else "",
         )
-        keys = {repair: _row_key(repair, context) for repair in repairs}
+        row_key = state_keys("repairs:api-row-text", *context)
+        keys = {repair: row_key(repair.pk, repair.updated_at.isoformat()) for repair in repairs}
 
         def read_whole(missing):
             whole = RepairRequest.objects.for_api().with_photos().in_bulk([r.pk for r in missing])
@@ -286,10 +287,6 @@ LISTED_FIELDS = (
 
 # What a row tells each reader of their own: filled into the row's kept text (listed_text).
 VIEWER_FIELDS = ("is_overdue", "allowed_actions")
-
-
-def _row_key(repair: RepairRequest, context: tuple) -> str:
-    return state_key("repairs:api-row-text", repair.pk, repair.updated_at.isoformat(), *context)
 
 
 def _iso(value, *, zone) -> str:

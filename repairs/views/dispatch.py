@@ -14,7 +14,7 @@ from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from logistics.cache import get_or_build_many, state_key
+from logistics.cache import get_or_build_many, state_keys
 from logistics.keyset import keyset_page, other_params
 from logistics.models import Campus, Department
 from logistics.templatetags.portal_layout import CSRF
@@ -144,8 +144,8 @@ def queue_rows(repairs) -> list[str]:
     shows within ROW_SECONDS; everything of the request itself is in the key (its text never
     changes after filing). `repairs` need only ROW_KEY_FIELDS: the rows missing in the cache
     are read whole in one query."""
-    language, zone = get_language(), timezone.get_current_timezone_name()
-    keys = {repair: _row_key(repair, language, zone) for repair in repairs}
+    row_key = state_keys("repairs:queue-row", get_language(), timezone.get_current_timezone_name())
+    keys = {repair: _row_key(repair, row_key) for repair in repairs}
 
     def render_rows(missing):
         whole = RepairRequest.objects.for_list().in_bulk([repair.pk for repair in missing])
@@ -175,9 +175,8 @@ ROW_KEY_FIELDS = (
 )
 
 
-def _row_key(repair, language: str, zone: str) -> str:
-    return state_key(
-        "repairs:queue-row",
+def _row_key(repair, row_key) -> str:
+    return row_key(
         repair.pk,
         repair.updated_at.isoformat(),
         repair.status,
@@ -189,8 +188,6 @@ def _row_key(repair, language: str, zone: str) -> str:
         repair.assignee_id,
         repair.completion_due_at.isoformat() if repair.completion_due_at else "",
         repair.is_overdue,
-        language,
-        zone,
     )
 
 
