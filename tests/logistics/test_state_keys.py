@@ -1,5 +1,8 @@
 """`logistics.cache.state_key` and `state_keys`: a key changes with every part of what was
-drawn, and with the database (test databases and a benchmark's share one Redis)."""
+drawn, and with the database (test databases and a benchmark's share one Redis); the cache
+takes any key Redis takes."""
+
+import warnings
 
 import pytest
 from django.conf import settings
@@ -49,3 +52,21 @@ def test_the_keys_of_a_page_change_with_what_they_share_and_with_their_own(
     assert state_keys("other", *shared)(*state) != key
     monkeypatch.setitem(settings.DATABASES["default"], "NAME", "another_database")
     assert state_keys("rows", *shared)(*state) != key
+
+
+@pytest.mark.redis
+def test_the_cache_takes_any_key_redis_takes_without_a_memcached_warning():
+    from django.core.cache import caches
+
+    from logistics.cache import ResilientRedisCache
+
+    backend = caches["default"]
+    assert isinstance(backend, ResilientRedisCache)
+    odd = "a key with spaces, 漏水 and \x01 " + "x" * 300  # memcached would refuse it
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # Django's CacheKeyWarning would fail here
+        backend.set(odd, "kept", 30)
+        assert backend.get(odd) == "kept"
+        assert backend.get_many([odd, "absent"]) == {odd: "kept"}
+        backend.delete(odd)
+    assert backend.get(odd) is None
