@@ -318,9 +318,11 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        # whitenoise's CompressedManifestStaticFilesStorage and Django's StaticFilesStorage,
+        # with each file's address worked out once per process
+        "BACKEND": "logistics.staticfiles.ManifestStorage"
         if not DEBUG and env.bool("STATIC_MANIFEST", default=True)
-        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        else "logistics.staticfiles.PlainStorage"
     },
 }
 if env.str("MEDIA_STORAGE", default="local") == "s3":
