@@ -34,6 +34,8 @@ class RepairRequestQuerySet(models.QuerySet):
             return self.none()
         if user.is_superuser or user.has_role(Role.LOGISTICS_MANAGER, Role.SUPERVISOR):
             return self
+        if user.has_role(Role.REPAIR_DISPATCHER) and not user.scopes(Role.REPAIR_DISPATCHER):
+            return self  # an unscoped dispatcher serves every request (`covers`)
         visible = Q(requester=user)
         if user.has_role(Role.TECHNICIAN):
             visible |= Q(assignee=user)
