@@ -46,9 +46,10 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import FieldDoesNotExist, ValidationError
-from django.db import connections
 from django.db.models import F, Model, OrderBy, Q, QuerySet
 from django.db.models.constants import LOOKUP_SEP
+
+from logistics.cache import database_name
 
 CURSOR_PARAM = "cursor"
 COUNT_CAP = 10_000
@@ -394,7 +395,7 @@ def capped_count(
     to find its count in the cache cost a millisecond a request."""
     if seconds is None:
         seconds = settings.LIST_COUNT_SECONDS
-    database = connections[queryset.db].settings_dict["NAME"]  # test databases share a cache
+    database = database_name(queryset.db)  # test databases share a cache
     if key is not None:
         digest = hashlib.sha256(f"{database}|{cap}|{key}".encode()).hexdigest()[:32]
         return _cached_count(queryset, cap, seconds, f"keyset:count:named:{digest}")

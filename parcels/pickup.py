@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
-from django.db import connection
 from django.utils import timezone
 
+from logistics.cache import database_name
 from parcels.errors import NothingToPickUp, TooManyAttempts
 from parcels.models import Parcel, Pickup, Proxy, Station
 
@@ -104,7 +104,7 @@ def _find(station: Station, text: str) -> Lookup | None:
 
 def _keys(station: Station, user) -> list[str]:
     hour = int(time.time() // 3600)
-    database = connection.settings_dict["NAME"]  # test runs sharing one Redis never mix
+    database = database_name()  # test runs sharing one Redis never mix
     return [
         f"parcels:misses:{database}:station:{station.pk}:{hour}",
         f"parcels:misses:{database}:user:{user.pk}:{hour}",

@@ -6,19 +6,18 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils.translation import get_language
 
 from logistics import resilience
-from logistics.cache import get_or_build_many
+from logistics.cache import database_name, get_or_build_many
 
 KINDS = ("technicians", "categories", "buildings")
 
 
 def _key(kind: str, language: str | None) -> str:
     # test databases share one cache: the database's name keeps their entries apart
-    return f"repairs:choices:{connection.settings_dict['NAME']}:{kind}:{language or '-'}"
+    return f"repairs:choices:{database_name()}:{kind}:{language or '-'}"
 
 
 def queue_choices() -> tuple[list, list, list]:

@@ -7,11 +7,11 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.db import connection
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 
+from logistics.cache import database_name
 from logistics.forms import IsoDateInput, PortalForm
 from logistics.spreadsheets import export_response
 from repairs import export
@@ -78,7 +78,7 @@ def live_figures_key(user, start: date, end: date) -> str:
     return ":".join(
         (
             "repairs:live-figures",
-            connection.settings_dict["NAME"],  # test databases share one cache
+            database_name(),  # test databases share one cache
             str(user.pk),
             start.isoformat(),
             end.isoformat(),

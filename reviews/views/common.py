@@ -5,10 +5,10 @@ import time
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.db import connection
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 
+from logistics.cache import database_name
 from reviews.models import Review
 from reviews.querysets import reviews_for
 
@@ -35,7 +35,7 @@ def create_rate() -> int:
 
 def _rate_key(user, hour: int) -> str:
     # Namespaced by database: test runs and instances sharing one Redis never count together.
-    return f"reviews:created:{connection.settings_dict['NAME']}:{user.pk}:{hour}"
+    return f"reviews:created:{database_name()}:{user.pk}:{hour}"
 
 
 def rate_limited(user) -> bool:
