@@ -45,9 +45,10 @@ from collections.abc import Callable, Iterable
 from django.conf import settings
 from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache
-from django.db import connection, transaction
+from django.db import transaction
 
 from logistics import resilience
+from logistics.cache import database_name
 
 logger = logging.getLogger(__name__)
 
@@ -57,7 +58,7 @@ def _timeout() -> int:
 
 
 def _namespace() -> str:
-    name = str(connection.settings_dict.get("NAME", ""))
+    name = str(database_name())
     cached = _NAMESPACES.get(name)
     if cached is None:
         cached = _NAMESPACES[name] = hashlib.blake2b(name.encode(), digest_size=4).hexdigest()

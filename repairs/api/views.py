@@ -39,7 +39,14 @@ CONFLICT = OpenApiResponse(
 )
 
 
-def kept_answer(view, request, name: str, parts: tuple, draw: Callable[[], Any], draw_text=None):
+def kept_answer(
+    view,
+    request,
+    name: str,
+    parts: tuple,
+    draw: Callable[[], Any],
+    draw_text: Callable[[], str] | None = None,
+):
     """An answer kept whole in the cache like a page (`cached_body`, under the same key parts):
     its JSON as bytes when JSON was asked for — rendering 50 rows cost more than the rest of a
     kept answer — and its data for another renderer (the browsable API of DEBUG, which draws a
