@@ -40,6 +40,7 @@ from .figures import (
     _hours,
     _localized,
     _share,
+    building_rows,
     period_aggregates,
     repeat_fault_rows,
 )
@@ -295,7 +296,7 @@ def daily_repair_figures(*, scope: tuple[str, int], start: date, end: date) -> R
     figures.reopen_rate = _share(figures.reopened_count, daily.total_part(rows[REOPENED], "base"))
     figures.by_status = _by_status(daily.merged(filed, "status"))
     figures.by_category = _by_category(daily.merged(filed, "category"))
-    figures.by_building = _by_building(daily.merged(filed, "building"))
+    figures.by_building = building_rows(daily.merged(filed, "building"))
     if overdue := daily.latest(rows[OVERDUE]):
         figures.overdue_count = int(overdue.value)
         figures.overdue = [_overdue_row(row) for row in overdue.parts.get("rows", [])]
@@ -337,23 +338,6 @@ def _by_category(counts) -> list[dict]:
         if n
     ]
     return sorted(rows, key=lambda row: (-row["count"], row["name"]))
-
-
-def _by_building(counts) -> list[dict]:
-    buildings = Building.objects.in_bulk([int(pk) for pk in counts if pk])
-    rows = []
-    for pk, n in sorted(counts.items(), key=lambda item: -item[1]):
-        if not n:
-            continue
-        building = buildings.get(int(pk)) if pk else None
-        rows.append(
-            {
-                "building_id": int(pk) if pk else None,
-                "name": str(building) if building else None,
-                "count": n,
-            }
-        )
-    return rows
 
 
 def _language(names: dict) -> str:

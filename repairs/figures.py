@@ -285,20 +285,42 @@ def _by_category(period: QuerySet) -> list[dict]:
 
 def _by_building(period: QuerySet) -> list[dict]:
     # A request names its building directly, or through its room.
-    rows = list(
+    rows = (
         period.annotate(place_building=Coalesce("building_id", "room__building_id"))
         .values("place_building")
         .annotate(n=Count("id"))
-        .order_by("-n")
+        .order_by()
     )
-    ids = [row["place_building"] for row in rows if row["place_building"]]
+    return building_rows({row["place_building"]: row["n"] for row in rows})
+
+
+def building_rows(counts: dict) -> list[dict]:
+    """``{building_id, name, count}`` for each building with requests, the most first, equal
+    counts by name (requests without a building last among their equals): one order whether
+    the counts come from the requests or from the daily rows (whose keys may be text)."""
+    ids = [int(pk) for pk in counts if pk]
     buildings = Building.objects.in_bulk(ids) if ids else {}
-    result = []
-    for row in rows:
-        building = buildings.get(row["place_building"])
-        name = str(building) if building else None
-        result.append({"building_id": row["place_building"], "name": name, "count": row["n"]})
-    return result
+    rows = []
+    for pk, n in counts.items():
+        if not n:
+            continue
+        building = buildings.get(int(pk)) if pk else None
+        rows.append(
+            {
+                "building_id": int(pk) if pk else None,
+                "name": str(building) if building else None,
+                "count": n,
+            }
+        )
+    return sorted(
+        rows,
+        key=lambda row: (
+            -row["count"],
+            row["name"] is None,
+            row["name"] or "",
+            row["building_id"] or 0,
+        ),
+    )
 
 
 def repeat_fault_rows(

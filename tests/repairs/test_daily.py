@@ -84,6 +84,27 @@ def assert_same(from_rows, from_requests) -> None:
             assert rows.p90_hours == pytest.approx(requests.p90_hours, abs=tolerance)
 
 
+def test_it_orders_buildings_with_equal_counts_by_name_from_both_sources(manager):
+    # Made in the reverse of the names' order, so the rows' own order cannot hide a tie.
+    for name in ["C楼", "B楼", "A楼"]:
+        filed(3, room=None, building=BuildingFactory(name=name, name_en=""), place_text="大厅")
+    filed(3, room=None, building=None, place_text="校门口")
+    busiest = BuildingFactory(name="Z楼", name_en="")
+    filed(3, room=None, building=busiest, place_text="大厅")
+    filed(3, room=None, building=busiest, place_text="二楼")
+    refresh(days=2)
+    end = timezone.localdate()
+    start = end - timedelta(days=1)
+    lower, upper = period_bounds(start, end)
+
+    from_requests = repair_figures(user=manager, start=lower, end=upper)
+    from_rows = daily_repair_figures(scope=SITE, start=start, end=end)
+
+    expected = [("Z楼", 2), ("A楼", 1), ("B楼", 1), ("C楼", 1), (None, 1)]
+    assert [(row["name"], row["count"]) for row in from_requests.by_building] == expected
+    assert from_rows.by_building == from_requests.by_building
+
+
 @pytest.mark.parametrize("days", [7, 30, 90, 120])
 def test_it_gives_the_figures_the_requests_give_for_any_period(manager, days):
     a_mixed_campus()

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from django.conf import settings as django_settings
 from django.core.cache import cache
+from django.db import connection
 from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -79,7 +80,8 @@ def test_it_finds_two_chinese_characters_through_the_search_index():
     RepairRequestFactory(place_text="三楼水房", description="水龙头坏了")
     filterset = RepairRequestFilterSet({"q": "漏水"}, queryset=RepairRequest.objects.all())
     assert set(filterset.qs.values_list("pk", flat=True)) == {leak.pk}
-    assert "@@" in str(filterset.qs.query)
+    if connection.vendor == "postgresql":  # SQLite (`make run`) has no index, only LIKE
+        assert "@@" in str(filterset.qs.query)
     assert found("水房") == {RepairRequest.objects.get(place_text="三楼水房").pk}
 
 
