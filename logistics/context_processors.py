@@ -7,6 +7,7 @@ from django.conf import settings
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
+from logistics.csrf import lazy_token
 from logistics.roles import Role
 
 
@@ -99,6 +100,9 @@ def portal(request):
     user = getattr(request, "user", None)
     signed_in = bool(user and user.is_authenticated)
     return {
+        # Replaces Django's built-in `csrf` processor's value (later processors win): one
+        # masked token for the whole response, the one a cached body's slot is filled with.
+        "csrf_token": lazy_token(request),
         "SITE_NAME": settings.SITE_NAME or _("Campus Logistics Portal"),
         "CAS_ENABLED": settings.CAS_ENABLED,
         "portal_services": Lazy(portal_services),

@@ -8,7 +8,6 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -17,6 +16,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from logistics.cache import state_key
+from logistics.csrf import request_token
 from logistics.roles import Role
 from logistics.templatetags.portal_layout import CSRF
 from repairs.models import RepairRequest
@@ -149,4 +149,4 @@ def cached_body(
 
 def with_token(request, text: str) -> str:
     """`text` drawn with the CSRF slot, holding this request's token: safe to show."""
-    return mark_safe(text.replace(CSRF, escape(get_token(request))))  # noqa: S308 (drawn)
+    return mark_safe(text.replace(CSRF, escape(request_token(request))))  # noqa: S308 (drawn)

@@ -1000,3 +1000,29 @@ def test_it_shows_a_dispatcher_the_queue_card_of_their_scope_on_the_home_page(
 def test_it_shows_the_dispatch_card_to_dispatchers_only(client, student, technician):
     for user in (student, technician):
         assert "Dispatch queue" not in as_user(client, user).get(reverse("home")).text
+
+
+def test_a_queue_carries_one_csrf_token_and_a_bulk_assign_with_it_is_saved(
+    dispatcher, technician, student, room, category
+):
+    """The layout (meta tag, header) and the cached body's forms share one masked token
+    (logistics.csrf), and Django's CSRF check, enforced here, accepts it."""
+    from django.test import Client
+
+    repair = file_request(student, room, category)
+    client = as_user(Client(enforce_csrf_checks=True), dispatcher)
+    html = client.get(reverse("repairs:queue")).content.decode()
+    tokens = re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
+    tokens += re.findall(r'<meta name="csrf-token" content="([^"]+)"', html)
+    assert len(tokens) >= 3  # the meta tag, the header's sign-out form, the bulk form
+    assert len(set(tokens)) == 1
+    data = {"requests": [repair.pk], "technician": technician.pk}
+
+    refused = client.post(reverse("repairs:assign-bulk"), {**data, "csrfmiddlewaretoken": "x"})
+    assert refused.status_code == 403
+    accepted = client.post(
+        reverse("repairs:assign-bulk"), {**data, "csrfmiddlewaretoken": tokens[0]}
+    )
+    assert accepted.status_code == 302
+    repair.refresh_from_db()
+    assert repair.assignee == technician
