@@ -126,6 +126,11 @@ class StateMachine:
         invalid: type[DomainError] = InvalidTransition,
     ):
         self.transitions: dict[str, Transition] = {t.action: t for t in transitions}
+        # The rules each state allows, in the table's order: a list page asks for every row.
+        self._from: dict[str, list[Transition]] = {}
+        for rule in self.transitions.values():
+            for state in rule.sources:
+                self._from.setdefault(state, []).append(rule)
         self.field_name = field_name
         self.invalid = invalid  # the app's InvalidTransition (its own message)
 
@@ -138,13 +143,10 @@ class StateMachine:
 
     def allowed_actions(self, obj, user) -> list[str]:
         """The actions `user` may take on `obj` now, in the table's order."""
-        current = getattr(obj, self.field_name)
         return [
-            name
-            for name, rule in self.transitions.items()
-            if current in rule.sources
-            and rule.allowed(user, obj)
-            and (rule.guard is None or rule.guard(obj) is None)
+            rule.action
+            for rule in self._from.get(getattr(obj, self.field_name), ())
+            if rule.allowed(user, obj) and (rule.guard is None or rule.guard(obj) is None)
         ]
 
     def check(self, obj, action: str, user=None) -> Transition:
