@@ -189,21 +189,22 @@ class RepairRequestSerializer(serializers.ModelSerializer):
             request.build_absolute_uri("/") if request is not None else "",
         )
         row_key = state_keys("repairs:api-row-text", *context)
-        keys = {repair: row_key(repair.pk, repair.updated_at.isoformat()) for repair in repairs}
+        # Keyed by primary key, not by instance: a model's __hash__ asks for its key twice.
+        keys = {repair.pk: row_key(repair.pk, repair.updated_at.isoformat()) for repair in repairs}
 
-        def read_whole(missing):
-            whole = RepairRequest.objects.for_api().with_photos().in_bulk([r.pk for r in missing])
+        def read_whole(missing: list[int]) -> dict[int, str]:
+            whole = RepairRequest.objects.for_api().with_photos().in_bulk(missing)
             return {
-                r: json_cut(self._shared(whole[r.pk]), VIEWER_FIELDS)
-                for r in missing
-                if r.pk in whole
+                pk: json_cut(self._shared(whole[pk]), VIEWER_FIELDS)
+                for pk in missing
+                if pk in whole
             }
 
         shared = get_or_build_many(keys, read_whole, ROW_SECONDS)
         return [
-            json_fill(shared[r], (r.is_overdue, self.get_allowed_actions(r)))
+            json_fill(text, (r.is_overdue, self.get_allowed_actions(r)))
             for r in repairs
-            if r in shared
+            if (text := shared.get(r.pk)) is not None
         ]
 
     def _for_viewer(self, data: dict, repair: RepairRequest) -> dict:

@@ -149,17 +149,19 @@ def queue_rows(repairs) -> list[str]:
     changes after filing). `repairs` need only ROW_KEY_FIELDS: the rows missing in the cache
     are read whole in one query."""
     row_key = state_keys("repairs:queue-row", get_language(), timezone.get_current_timezone_name())
-    keys = {repair: _row_key(repair, row_key) for repair in repairs}
+    # Keyed by primary key, not by instance: a model's __hash__ asks for its key twice.
+    listed = {repair.pk: repair for repair in repairs}
+    keys = {pk: _row_key(repair, row_key) for pk, repair in listed.items()}
 
-    def render_rows(missing):
-        whole = RepairRequest.objects.for_list().in_bulk([repair.pk for repair in missing])
+    def render_rows(missing: list[int]) -> dict[int, str]:
+        whole = RepairRequest.objects.for_list().in_bulk(missing)
         return {
-            repair: render_to_string(ROW_TEMPLATE, {"repair": whole.get(repair.pk, repair)})
-            for repair in missing
+            pk: render_to_string(ROW_TEMPLATE, {"repair": whole.get(pk, listed[pk])})
+            for pk in missing
         }
 
     rows = get_or_build_many(keys, render_rows, ROW_SECONDS)
-    return [mark_safe(rows[repair]) for repair in keys]  # noqa: S308 (rendered)
+    return [mark_safe(rows[pk]) for pk in keys]  # noqa: S308 (rendered)
 
 
 ROW_TEMPLATE = "repairs/includes/_queue_row.html"
