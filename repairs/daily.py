@@ -41,6 +41,7 @@ from .figures import (
     _localized,
     _share,
     building_rows,
+    largest_first,
     period_aggregates,
     repeat_fault_rows,
 )
@@ -337,7 +338,7 @@ def _by_category(counts) -> list[dict]:
         for pk, n in counts.items()
         if n
     ]
-    return sorted(rows, key=lambda row: (-row["count"], row["name"]))
+    return largest_first(rows, "category_id")
 
 
 def _language(names: dict) -> str:

@@ -271,9 +271,9 @@ def _by_category(period: QuerySet) -> list[dict]:
     rows = (
         period.values("category_id", "category__name", "category__name_en")
         .annotate(n=Count("id"))
-        .order_by("-n", "category__name")
+        .order_by()
     )
-    return [
+    rows = [
         {
             "category_id": row["category_id"],
             "name": _localized(row["category__name"], row["category__name_en"]),
@@ -281,6 +281,7 @@ def _by_category(period: QuerySet) -> list[dict]:
         }
         for row in rows
     ]
+    return largest_first(rows, "category_id")
 
 
 def _by_building(period: QuerySet) -> list[dict]:
@@ -295,9 +296,9 @@ def _by_building(period: QuerySet) -> list[dict]:
 
 
 def building_rows(counts: dict) -> list[dict]:
-    """``{building_id, name, count}`` for each building with requests, the most first, equal
-    counts by name (requests without a building last among their equals): one order whether
-    the counts come from the requests or from the daily rows (whose keys may be text)."""
+    """``{building_id, name, count}`` for each building with requests (`largest_first`), from
+    counts by building id, counted from the requests or read from the daily rows (whose keys
+    may be text)."""
     ids = [int(pk) for pk in counts if pk]
     buildings = Building.objects.in_bulk(ids) if ids else {}
     rows = []
@@ -312,14 +313,16 @@ def building_rows(counts: dict) -> list[dict]:
                 "count": n,
             }
         )
+    return largest_first(rows, "building_id")
+
+
+def largest_first(rows: list[dict], id_field: str) -> list[dict]:
+    """The order of the figures' breakdowns, counted from the requests or read from the daily
+    rows alike: the largest count first, equal counts by the name shown (in the reader's
+    language; rows without one last), then by id."""
     return sorted(
         rows,
-        key=lambda row: (
-            -row["count"],
-            row["name"] is None,
-            row["name"] or "",
-            row["building_id"] or 0,
-        ),
+        key=lambda row: (-row["count"], row["name"] is None, row["name"] or "", row[id_field] or 0),
     )
 
 
