@@ -23,17 +23,21 @@ def is_manager(user: User | None) -> bool:
 
 def can_dispatch(user: User | None, repair: RepairRequest) -> bool:
     """A logistics manager, or a repair dispatcher whose scope covers the request."""
+    scopes = dispatch_scopes(user)
+    return scopes is not None and covers(scopes, repair)
+
+
+def dispatch_scopes(user: User | None) -> list[StaffScope] | None:
+    """The scopes `can_dispatch` checks a request against: None when the user may dispatch
+    nothing, an empty list when every request (a manager, an unscoped dispatcher), else the
+    dispatcher's StaffScope rows, read once per user object (a list page asks per row). Only
+    when there are rows does `can_dispatch` read a request's category (`covers`: its unit)."""
     if not (user and user.is_authenticated and user.is_active):
-        return False
+        return None
     if is_manager(user):
-        return True
+        return []
     if not user.has_role(Role.REPAIR_DISPATCHER):
-        return False
-    return covers(_dispatcher_scopes(user), repair)
-
-
-def _dispatcher_scopes(user: User) -> list[StaffScope]:
-    """The user's dispatcher scopes, read once per user object (a list page asks per row)."""
+        return None
     return user.scopes(Role.REPAIR_DISPATCHER)
 
 

@@ -269,7 +269,9 @@ class RepairRequestSerializer(serializers.ModelSerializer):
 # everything of the request itself changes its updated_at (its timeline, photos and escalation too).
 ROW_SECONDS = 300
 # What a list reads of each request: its row's cache key, the list's orders, and what the
-# viewer's actions and "overdue" read (a scoped dispatcher's: the category's unit).
+# viewer's actions and "overdue" read (a scoped dispatcher's besides: the category's unit,
+# `category__department_id`, which the list adds for them only: repairs.permissions.
+# dispatch_scopes).
 LISTED_FIELDS = (
     "updated_at",
     "created_at",
@@ -282,7 +284,6 @@ LISTED_FIELDS = (
     "assignee_id",
     "team_id",
     "building_id",
-    "category__department_id",
 )
 
 

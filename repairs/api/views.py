@@ -28,6 +28,7 @@ from logistics.places import place_create, place_delete, place_update
 from repairs import services
 from repairs.filters import RepairCategoryFilterSet, RepairEventFilterSet, RepairRequestFilterSet
 from repairs.models import Category, CategoryQuestion, RepairEvent, RepairRequest
+from repairs.permissions import dispatch_scopes
 from repairs.querysets import photo_lists
 from repairs.views.common import cached_body
 
@@ -141,7 +142,11 @@ class RepairRequestViewSet(
             return RepairRequest.objects.none()
         requests = RepairRequest.objects.for_user(self.request.user)
         if self.action == "list":  # the rows themselves come from the cache (list below)
-            requests = requests.select_related("category").only(*s.LISTED_FIELDS)
+            fields = s.LISTED_FIELDS
+            if dispatch_scopes(self.request.user):  # the reader's actions read the category's unit
+                requests = requests.select_related("category")
+                fields += ("category__department_id",)
+            requests = requests.only(*fields)
         else:
             requests = requests.for_api().with_photos()
         return requests.order_by("-created_at", "-id")

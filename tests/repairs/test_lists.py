@@ -494,6 +494,42 @@ def test_it_tells_each_reader_of_a_cached_api_row_their_own_actions(
     assert client.get(REQUESTS).json()["results"] == []
 
 
+@pytest.mark.parametrize(
+    "reader",
+    ["requester", "technician", "manager", "dispatcher", "unit dispatcher", "building dispatcher"],
+)
+def test_it_lists_each_reader_s_own_actions_in_two_queries(
+    client, student, technician, manager, dispatcher, reader, django_assert_num_queries
+):
+    """Drawn with its rows cached, the list is the session's user and the page's keys for every
+    kind of reader: the category's unit is joined only for a scoped dispatcher, whose actions
+    read it (repairs.permissions.dispatch_scopes), and each row's actions are those the
+    request's own address gives."""
+    unit = DepartmentFactory()
+    room = RoomFactory()
+    RepairRequestFactory(requester=student, category__department=unit, room=room)
+    RepairRequestFactory(
+        requester=student, category__department=unit, room=room, assigned=True, assignee=technician
+    )
+    RepairRequestFactory(requester=student, category__department=unit, room=room, completed=True)
+    readers = {"requester": student, "technician": technician, "manager": manager}
+    readers["dispatcher"] = dispatcher
+    if reader.endswith(" dispatcher"):
+        scoped = UserFactory(username="d3009", roles=["repair_dispatcher"])
+        where = {"department": unit} if reader == "unit dispatcher" else {"building": room.building}
+        scoped.staff_scopes.create(role="repair_dispatcher", **where)
+        readers[reader] = scoped
+    client.force_login(readers[reader])
+    first = client.get(REQUESTS).json()["results"]
+    with override_settings(REPAIRS_PAGE_SECONDS=0), django_assert_num_queries(2):
+        rows = client.get(REQUESTS).json()["results"]
+    assert rows == first
+    assert rows
+    assert any(row["allowed_actions"] for row in rows)
+    for row in rows:
+        assert row == client.get(f"{REQUESTS}{row['id']}/").json()
+
+
 def test_it_tells_when_a_cached_api_row_became_overdue_without_a_write(
     client, manager, technician, monkeypatch, settings
 ):
