@@ -1026,3 +1026,26 @@ def test_a_queue_carries_one_csrf_token_and_a_bulk_assign_with_it_is_saved(
     assert accepted.status_code == 302
     repair.refresh_from_db()
     assert repair.assignee == technician
+
+
+def test_the_queue_s_filter_form_shows_what_was_asked(client, dispatcher):
+    """The search box and the ticks show the filters of the address (a plain dict from the
+    view, `typed`): the default queue ticks "Open only"; a filtered one shows its own."""
+    as_user(client, dispatcher)
+
+    def ticked(html: str) -> set[str]:
+        return set(re.findall(r'name="(\w+)" value="true" checked', html))
+
+    default = client.get(reverse("repairs:queue")).content.decode()
+    assert ticked(default) == {"is_open"}
+    assert 'name="q" value=""' in default
+
+    asked = client.get(
+        reverse("repairs:queue"), {"filtered": "1", "q": "漏水", "overdue": "true"}
+    ).content.decode()
+    assert ticked(asked) == {"overdue"}
+    assert 'name="q" value="漏水"' in asked
+    everything = client.get(
+        reverse("repairs:queue"), {"filtered": "1", "is_open": "true", "unassigned": "true"}
+    ).content.decode()
+    assert ticked(everything) == {"is_open", "unassigned"}
