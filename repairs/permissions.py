@@ -27,17 +27,25 @@ def can_dispatch(user: User | None, repair: RepairRequest) -> bool:
     return scopes is not None and covers(scopes, repair)
 
 
+def may_dispatch(user: User | None) -> bool:
+    """Whether the user may dispatch any request at all: an active logistics manager (or
+    superuser) or repair dispatcher. The rule of the dispatch pages (the queue, bulk assign,
+    the figures) and of the links to them; which requests is `dispatch_scopes`' answer."""
+    return bool(user and user.is_authenticated and user.is_active) and (
+        is_manager(user) or user.has_role(Role.REPAIR_DISPATCHER)
+    )
+
+
 def dispatch_scopes(user: User | None) -> list[StaffScope] | None:
     """The scopes `can_dispatch` checks a request against: None when the user may dispatch
-    nothing, an empty list when every request (a manager, an unscoped dispatcher), else the
-    dispatcher's StaffScope rows, read once per user object (a list page asks per row). Only
-    when there are rows does `can_dispatch` read a request's category (`covers`: its unit)."""
-    if not (user and user.is_authenticated and user.is_active):
+    nothing (not `may_dispatch`), an empty list when every request (a manager, an unscoped
+    dispatcher), else the dispatcher's StaffScope rows, read once per user object (a list page
+    asks per row). Only when there are rows does `can_dispatch` read a request's category
+    (`covers`: its unit)."""
+    if not may_dispatch(user):
         return None
     if is_manager(user):
         return []
-    if not user.has_role(Role.REPAIR_DISPATCHER):
-        return None
     return user.scopes(Role.REPAIR_DISPATCHER)
 
 

@@ -20,6 +20,7 @@ from logistics.csrf import request_token
 from logistics.roles import Role
 from logistics.templatetags.portal_layout import CSRF
 from repairs.models import RepairRequest
+from repairs.permissions import may_dispatch
 from repairs.querysets import last_change
 
 PAGE_SIZE = 25
@@ -54,10 +55,6 @@ def action_label(event) -> str:
     if event.to_status in RepairRequest.Status.values:
         return str(RepairRequest.Status(event.to_status).label)
     return event.action
-
-
-def can_dispatch(user) -> bool:
-    return user.is_superuser or user.has_role(Role.REPAIR_DISPATCHER, Role.LOGISTICS_MANAGER)
 
 
 def is_technician(user) -> bool:
@@ -100,7 +97,7 @@ def redirect_next(request, fallback: str):
 def role_links(user) -> dict:
     """Which of the staff pages the sub-navigation shows."""
     return {
-        "dispatch": can_dispatch(user),
+        "dispatch": may_dispatch(user),
         "workbench": is_technician(user),
         "qr": can_print_qr(user),
     }

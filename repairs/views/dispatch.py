@@ -25,10 +25,10 @@ from repairs.choices import queue_choices
 from repairs.filters import RepairRequestFilterSet
 from repairs.forms import BulkAssignForm, assigned_count, technicians
 from repairs.models import RepairRequest
+from repairs.permissions import may_dispatch
 from repairs.views.common import (
     PAGE_SIZE,
     cached_body,
-    can_dispatch,
     redirect_next,
     require,
     role_links,
@@ -69,7 +69,7 @@ def queue_filters(request) -> RepairRequestFilterSet:
 def queue(request):
     """The dispatcher's queue; its body from the cache (`cached_body`: the address with its
     filters is in the key), the CSRF token of its bulk form filled in per request."""
-    require(can_dispatch(request.user))
+    require(may_dispatch(request.user))
 
     def draw() -> str:
         return render_to_string(QUEUE_BODY, {**queue_body(request), "csrf_token": CSRF})
@@ -201,7 +201,7 @@ def _row_key(repair, row_key) -> str:
 @require_POST
 def assign_bulk(request):
     """Assigns the ticked requests to one technician and reports each one that failed."""
-    require(can_dispatch(request.user))
+    require(may_dispatch(request.user))
     form = BulkAssignForm(request.POST)
     if not form.is_valid():
         show_error(request, form_error(form))
@@ -255,7 +255,7 @@ def _queue_url() -> str:
 @require_GET
 def workload(request):
     """Open jobs per technician, from one aggregate query."""
-    require(can_dispatch(request.user))
+    require(may_dispatch(request.user))
     rows = (
         technicians()
         .annotate(

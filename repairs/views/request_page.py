@@ -17,9 +17,10 @@ from logistics.models.compiled import CompiledGet
 from logistics.templatetags.portal_layout import CSRF
 from repairs.choices import technician_choices
 from repairs.models import RepairRequest
+from repairs.permissions import may_dispatch
 from repairs.querysets import photo_lists, request_state, visible_to, with_details
 from repairs.reviews import existing_repair_event, repair_review
-from repairs.views.common import action_label, can_dispatch, role_links, with_token
+from repairs.views.common import action_label, role_links, with_token
 from repairs.workflow import TRANSITIONS
 
 # The page's row and its category (for_page) by key, in SQL compiled once per thread (the ORM
@@ -48,7 +49,7 @@ def page_version(user, pk: int):
     if state is None:
         return None
     updated_at, status = state
-    if status in TRANSITIONS["assign"].sources and can_dispatch(user):
+    if status in TRANSITIONS["assign"].sources and may_dispatch(user):
         return updated_at, state_key("repairs:technicians", technician_choices())
     return updated_at
 

@@ -17,13 +17,13 @@ from logistics.workflow import DomainError, show_error
 from repairs import services
 from repairs.forms import RepairRequestForm, category_groups, leaf_categories
 from repairs.models import RepairFollower, RepairRequest
+from repairs.permissions import may_dispatch
 from repairs.public import known_outages
 from repairs.querysets import similar_open_requests
 from repairs.views.actions import action_forms
 from repairs.views.common import (
     PAGE_SIZE,
     cached_body,
-    can_dispatch,
     is_technician,
     role_links,
     safe_next,
@@ -45,7 +45,7 @@ SIMILAR_SHOWN = 3
 def index(request):
     """The entry: a dispatcher lands on the queue, a technician on the workbench, others on
     their own requests."""
-    if can_dispatch(request.user):
+    if may_dispatch(request.user):
         return redirect("repairs:queue")
     if is_technician(request.user):
         return redirect("repairs:workbench")

@@ -11,7 +11,7 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from logistics.models import Notification, PendingUpload, StaffScope
+from logistics.models import Notification, PendingUpload, StaffScope, User
 from repairs import services
 from repairs.models import RepairFollower, RepairPhoto, RepairRequest
 from tests.logistics.factories import BuildingFactory, RoomFactory, UserFactory
@@ -1000,6 +1000,53 @@ def test_it_shows_a_dispatcher_the_queue_card_of_their_scope_on_the_home_page(
 def test_it_shows_the_dispatch_card_to_dispatchers_only(client, student, technician):
     for user in (student, technician):
         assert "Dispatch queue" not in as_user(client, user).get(reverse("home")).text
+
+
+@pytest.mark.parametrize(
+    "reader, dispatches",
+    [
+        ("student", False),
+        ("technician", False),
+        ("inactive dispatcher", False),
+        ("dispatcher", True),
+        ("scoped dispatcher", True),
+        ("manager", True),
+        ("superuser", True),
+    ],
+)
+def test_the_queue_opens_to_whoever_may_dispatch_some_request(
+    client, student, technician, manager, dispatcher, reader, dispatches
+):
+    """One rule for the dispatch pages and the per-request one: the queue, its link and bulk
+    assign are for those `dispatch_scopes` gives scopes to (repairs.permissions.may_dispatch),
+    and an inactive dispatcher is refused though they hold the role."""
+    from repairs.permissions import dispatch_scopes, may_dispatch
+
+    readers = {"student": student, "technician": technician, "manager": manager}
+    readers["dispatcher"] = dispatcher
+    readers["superuser"] = UserFactory(username="root1", is_superuser=True, is_staff=True)
+    readers["scoped dispatcher"] = UserFactory(username="d3010", roles=["repair_dispatcher"])
+    readers["scoped dispatcher"].staff_scopes.create(
+        role="repair_dispatcher", building=BuildingFactory()
+    )
+    readers["inactive dispatcher"] = UserFactory(
+        username="d3011", roles=["repair_dispatcher"], is_active=False
+    )
+    user = readers[reader]
+    assert may_dispatch(user) is dispatches
+    assert (dispatch_scopes(user) is not None) is dispatches
+    queue = reverse("repairs:queue")
+    if not user.is_active:  # a session cannot hold them (test_an_inactive_user_is_anonymous)
+        client.force_login(UserFactory(username="d3012", roles=["repair_dispatcher"]))
+        User.objects.filter(username="d3012").update(is_active=False)
+        assert client.get(queue).url.startswith(reverse(settings.LOGIN_URL))
+        return
+    client.force_login(user)
+    assert client.get(queue).status_code == (200 if dispatches else 403)
+    assert (f'href="{queue}"' in client.get(reverse("repairs:mine")).text) is dispatches
+    assert (client.get(reverse("repairs:index")).get("Location") == queue) is dispatches
+    refused = client.post(reverse("repairs:assign-bulk"), {"requests": [], "technician": ""})
+    assert (refused.status_code == 403) is not dispatches
 
 
 def test_a_queue_carries_one_csrf_token_and_a_bulk_assign_with_it_is_saved(
