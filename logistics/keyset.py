@@ -40,19 +40,23 @@ import decimal
 import hashlib
 import json
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.db import router
 from django.db.models import F, Model, OrderBy, Q, QuerySet
 from django.db.models.constants import LOOKUP_SEP
 
 from logistics.cache import database_name
+from logistics.models.compiled import CompiledPages
 
 CURSOR_PARAM = "cursor"
 COUNT_CAP = 10_000
+FIRST_PAGES = CompiledPages()
 
 
 class InvalidCursor(ValueError):
@@ -284,27 +288,48 @@ class Total:
 
 
 class KeysetPaginator:
-    """Pages of `queryset` in its ordering, by cursor. `per_page` rows a page."""
+    """Pages of `queryset` in its ordering, by cursor. `per_page` rows a page.
+
+    `queryset` may be a function that builds it (give its `model`), called only when it is
+    needed: with a `shape` (every input of its SQL but the cursor and the page size, see
+    `logistics.models.compiled.CompiledPages`) the first page is read through SQL compiled once
+    per shape, and the queryset is built only for another page or a total the cache lacks."""
 
     def __init__(
         self,
-        queryset: QuerySet,
+        queryset: QuerySet | Callable[[], QuerySet],
         per_page: int,
         *,
         count_cap: int = COUNT_CAP,
         count_key: str | None = None,
+        shape: Hashable | None = None,
+        model: type[Model] | None = None,
     ):
-        self.keys = ordering_keys(queryset)
-        self.queryset = queryset
+        self._build = queryset if callable(queryset) else None
+        if self._build is None:
+            self.__dict__["queryset"] = queryset
+            model = queryset.model
+        elif model is None:
+            raise TypeError("A paginator given a function to build its queryset needs its model.")
+        self.model = model
         self.per_page = per_page
         self.count_cap = count_cap
         self.count_key = count_key
+        self.shape = shape
         self._total: Total | None = None
+
+    @cached_property
+    def queryset(self) -> QuerySet:
+        return self._build()
+
+    @cached_property
+    def keys(self) -> list[Key]:
+        return ordering_keys(self.queryset)
 
     def page(self, cursor: str | None = None) -> KeysetPage:
         """The page `cursor` points at (the first page for None). Raises InvalidCursor."""
         if not cursor:
-            rows = list(self._ordered(self.keys)[: self.per_page + 1])
+            rows = self._first_rows()
             return self._page(rows, cursor=None, backwards=False, more=len(rows) > self.per_page)
         values, backwards = decode_cursor(cursor, self.keys)
         keys = [key.reversed() for key in self.keys] if backwards else self.keys
@@ -321,6 +346,20 @@ class KeysetPaginator:
             return self.page(cursor)
         except InvalidCursor:
             return self.page(None)
+
+    def _first_rows(self) -> list:
+        if self.shape is None:
+            return list(self._ordered(self.keys)[: self.per_page + 1])
+
+        def build() -> QuerySet:
+            return self._ordered(self.keys)[: self.per_page + 1]
+
+        # The keys are kept with the compiled page: working them out needs the queryset.
+        shape = ("keyset", self.per_page, self.shape)
+        alias = router.db_for_read(self.model)
+        rows, keys = FIRST_PAGES.read(shape, build, alias, note=lambda: self.keys)
+        self.__dict__["keys"] = keys
+        return rows
 
     def _ordered(self, keys: Sequence[Key]) -> QuerySet:
         queryset = self.queryset.order_by(*(key.order() for key in keys))
@@ -353,7 +392,7 @@ class KeysetPaginator:
                 values.append(row[name] if isinstance(row, dict) else getattr(row, name))
             elif key.path == "pk":
                 values.append(
-                    row.get("pk", row.get(self.queryset.model._meta.pk.attname))
+                    row.get("pk", row.get(self.model._meta.pk.attname))
                     if isinstance(row, dict)
                     else row.pk
                 )
@@ -366,39 +405,57 @@ class KeysetPaginator:
     @property
     def total(self) -> Total:
         if self._total is None:
-            self._total = capped_count(self.queryset, cap=self.count_cap, key=self.count_key)
+            # A named count kept in the cache needs no queryset: it is built only to count.
+            lazy = self.count_key is not None and "queryset" not in self.__dict__
+            self._total = capped_count(
+                (lambda: self.queryset) if lazy else self.queryset,
+                cap=self.count_cap,
+                key=self.count_key,
+                alias=router.db_for_read(self.model) if lazy else None,
+            )
         return self._total
 
 
 def keyset_page(
-    request, queryset: QuerySet, per_page: int, *, count_key: str | None = None
+    request,
+    queryset: QuerySet | Callable[[], QuerySet],
+    per_page: int,
+    *,
+    count_key: str | None = None,
+    shape: Hashable | None = None,
+    model: type[Model] | None = None,
 ) -> KeysetPage:
     """The page of `queryset` that the request's ``?cursor=`` asks for (page one when absent
     or unreadable — a stale link shows the start of the list, not an error). `count_key`: see
-    `capped_count`."""
-    paginator = KeysetPaginator(queryset, per_page, count_key=count_key)
+    `capped_count`; `shape` and `model`: see `KeysetPaginator`."""
+    paginator = KeysetPaginator(queryset, per_page, count_key=count_key, shape=shape, model=model)
     return paginator.page_or_first(request.GET.get(CURSOR_PARAM))
 
 
 def capped_count(
-    queryset: QuerySet,
+    queryset: QuerySet | Callable[[], QuerySet],
     *,
     cap: int = COUNT_CAP,
     seconds: int | None = None,
     key: str | None = None,
+    alias: str | None = None,
 ) -> Total:
     """How many rows `queryset` has, counting at most `cap` (then `Total(cap, capped=True)`),
     kept in the cache for `seconds` (default: the LIST_COUNT_SECONDS setting) per query.
 
     The cache key is the query's SQL unless the caller names the list with `key` (who asks
     and with which filters, e.g. the user and the query string): compiling a list's SQL only
-    to find its count in the cache cost a millisecond a request."""
+    to find its count in the cache cost a millisecond a request. With `key`, `queryset` may be
+    a function that builds it (give the database's `alias`), called only to count."""
     if seconds is None:
         seconds = settings.LIST_COUNT_SECONDS
-    database = database_name(queryset.db)  # test databases share a cache
     if key is not None:
+        database = database_name(alias or queryset.db)  # test databases share a cache
         digest = hashlib.sha256(f"{database}|{cap}|{key}".encode()).hexdigest()[:32]
         return _cached_count(queryset, cap, seconds, f"keyset:count:named:{digest}")
+    if callable(queryset):
+        queryset = queryset()
+    database = database_name(queryset.db)
     try:
         sql, params = queryset.order_by().query.sql_with_params()
     except Exception:  # an always-empty query (e.g. pk__in=[]) has no SQL  # noqa: BLE001
@@ -407,10 +464,14 @@ def capped_count(
     return _cached_count(queryset, cap, seconds, f"keyset:count:{digest}")
 
 
-def _cached_count(queryset: QuerySet, cap: int, seconds: int, cache_key: str) -> Total:
+def _cached_count(
+    queryset: QuerySet | Callable[[], QuerySet], cap: int, seconds: int, cache_key: str
+) -> Total:
     cached = cache.get(cache_key) if seconds > 0 else None
     if cached is not None:
         return Total(*cached)
+    if callable(queryset):
+        queryset = queryset()
     counted = queryset.order_by().values("pk")[: cap + 1].count()
     total = Total(min(counted, cap), counted > cap)
     if seconds > 0:

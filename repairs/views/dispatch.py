@@ -56,12 +56,48 @@ SCOPE_KEYS = (
 
 
 def queue_filters(request) -> RepairRequestFilterSet:
+    """The queue's filters over what the reader may see; that queryset is made (a few tenths
+    of a millisecond of the ORM) only when the filters' `qs` is asked for."""
     data = request.GET.copy()
     # "filtered" comes with the filter form: unticking "Open only" there means every state.
     if "filtered" not in data and not any(data.get(key) for key in SCOPE_KEYS):
         data["is_open"] = "true"  # the morning's work: open requests, earliest due first
-    queryset = RepairRequest.objects.for_user(request.user).for_list()
-    return RepairRequestFilterSet(data, queryset=queryset, request=request)
+    return QueueFilterSet(data, request=request)
+
+
+class QueueFilterSet(RepairRequestFilterSet):
+    @property
+    def qs(self):
+        if not hasattr(self, "_qs"):
+            self.queryset = RepairRequest.objects.for_user(self.request.user).for_list()
+        return super().qs
+
+
+# Filters whose SQL holds more than their values: a search reads the rooms of a number first,
+# "overdue" the clock, a date range the time zone. A queue filtered by them is compiled anew.
+UNCOMPILED = ("q", "overdue", "created")
+
+
+def queue_shape(user, form) -> tuple | None:
+    """Every input of the queue's page query but the cursor (`CompiledPages`): the reader's
+    (`for_user_shape`) and the filters' values, or None when they are not all of that kind."""
+    if not form.is_valid():
+        return None
+    data = form.cleaned_data
+    if any(_given(data.get(name)) for name in UNCOMPILED):
+        return None
+    values = tuple(
+        (name, tuple(value) if isinstance(value, list) else value)
+        for name, value in sorted(data.items())
+        if name not in UNCOMPILED
+    )
+    return ("repairs:queue", RepairRequest.objects.for_user_shape(user), values)
+
+
+def _given(value) -> bool:
+    if isinstance(value, slice):  # a date range: given when either end is
+        return value.start is not None or value.stop is not None
+    return value not in (None, "", [])
 
 
 @login_required
@@ -85,15 +121,22 @@ QUEUE_BODY = "repairs/includes/_queue_body.html"
 def queue_body(request) -> dict:
     """What the queue's body shows: the filter form, the count, the page of rows."""
     filterset = queue_filters(request)
-    requests = filterset.qs
-    if not filterset.form.cleaned_data.get("ordering"):
-        requests = requests.by_due_time()
+
+    def requests():
+        found = filterset.qs
+        if not filterset.form.cleaned_data.get("ordering"):
+            found = found.by_due_time()
+        # The page reads only the columns of the rows' cache keys, without joins; a row's
+        # HTML comes from the cache, and only rows missing there are read whole (queue_rows).
+        return found.select_related(None).only(*ROW_KEY_FIELDS)
+
     query = other_params(request)
-    # The page reads only the columns of the rows' cache keys, without joins; a row's HTML
-    # comes from the cache, and only rows missing there are read whole (queue_rows).
-    requests = requests.select_related(None).only(*ROW_KEY_FIELDS)
     count_key = f"repairs:queue:{request.user.pk}:{query}"
-    page = keyset_page(request, requests, PAGE_SIZE, count_key=count_key)
+    # Built only when its SQL is: the first page of a shape already read is compiled SQL.
+    shape = queue_shape(request.user, filterset.form)
+    page = keyset_page(
+        request, requests, PAGE_SIZE, count_key=count_key, shape=shape, model=RepairRequest
+    )
     data = filterset.form.data
     technicians, categories, buildings = queue_choices()
     return {

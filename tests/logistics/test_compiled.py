@@ -9,7 +9,7 @@ from django.db import connection
 from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
 
-from logistics.models.compiled import CompiledGet
+from logistics.models.compiled import CompiledGet, CompiledPages
 from repairs.models import RepairRequest
 from tests.repairs.factories import RepairRequestFactory
 
@@ -89,5 +89,56 @@ def test_it_reads_in_another_thread_through_that_thread_s_connection(transaction
 )
 def test_it_refuses_what_it_would_not_build_as_the_orm_does(build):
     RepairRequestFactory()
-    with pytest.raises(ValueError, match="CompiledGet"):
+    with pytest.raises(ValueError, match="Compiled SQL takes plain rows"):
         CompiledGet(build).get(1)
+
+
+# --- A list's first page by shape (CompiledPages) ---------------------------------------------
+
+
+def test_a_shape_s_page_is_compiled_once_and_reads_what_the_queryset_reads():
+    first, second = RepairRequestFactory(), RepairRequestFactory()
+    pages = CompiledPages()
+    built = []
+
+    def build():
+        built.append(1)
+        return page_rows().order_by("-pk")[:5]
+
+    for _view in range(3):
+        with CaptureQueriesContext(connection) as queries:
+            rows, noted = pages.read("newest", build, "default", note=lambda: "keys")
+        assert len(queries) == 1
+        assert [state(row) for row in rows] == [state(row) for row in build()]
+        assert noted == "keys"
+    assert len(built) == 1 + 3  # compiled on the first view; the rest only compared here
+    third = RepairRequestFactory()  # the rows are read on each view, only the SQL is kept
+    rows, _noted = pages.read("newest", build, "default")
+    assert [row.pk for row in rows] == [third.pk, second.pk, first.pk]
+
+
+def test_shapes_are_kept_apart_and_a_thread_keeps_at_most_its_size():
+    mine, theirs = RepairRequestFactory(), RepairRequestFactory()
+    pages = CompiledPages(size=2)
+    for _round in range(2):
+        for repair in (mine, theirs, mine):
+            rows, _ = pages.read(
+                ("requester", repair.requester_id),
+                lambda r=repair: page_rows().filter(requester_id=r.requester_id),
+                "default",
+            )
+            assert [row.pk for row in rows] == [repair.pk]
+    assert len(pages._local.plans) <= 2
+
+
+def test_a_page_that_can_have_no_rows_is_empty_and_what_cannot_be_compiled_is_read_by_the_orm():
+    repair = RepairRequestFactory()
+    pages = CompiledPages()
+    for _view in range(2):
+        with CaptureQueriesContext(connection) as queries:
+            rows, _ = pages.read("none", lambda: page_rows().filter(pk__in=[]), "default")
+        assert rows == [] and len(queries) == 0
+        rows, _ = pages.read(
+            "counted", lambda: RepairRequest.objects.annotate(n=Count("events")), "default"
+        )
+        assert [(row.pk, row.n) for row in rows] == [(repair.pk, 0)]

@@ -6,9 +6,11 @@ from datetime import timedelta
 
 import pytest
 from django.conf import settings as django_settings
+from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.db import connection
-from django.test import override_settings
+from django.db.models import Q
+from django.test import RequestFactory, override_settings
 from django.urls import reverse
 from django.utils import timezone, translation
 from rest_framework.renderers import JSONRenderer
@@ -168,6 +170,65 @@ def test_it_renders_the_queue_with_cached_choices_in_six_queries(
     assert [label for _pk, label in response.context["technicians"]] == [
         f"{technician.get_display_name()} (2 open)"
     ]
+
+
+def test_the_queue_s_first_page_compiled_per_shape_is_the_orm_s_for_every_reader_and_filter(
+    client, dispatcher, manager, technician, settings
+):
+    """The first page of a shape already read is run from SQL compiled once (queue_shape,
+    logistics.models.compiled.CompiledPages); for every reader and filter it lists what the ORM
+    lists, and a reader's new scope or role is a new shape, not a stale page."""
+    from logistics.keyset import FIRST_PAGES
+    from repairs.views.dispatch import queue_filters, queue_shape
+
+    settings.REPAIRS_PAGE_SECONDS = 0  # drawn on every view
+    unit, other_unit = DepartmentFactory(), DepartmentFactory()
+    room, other_room = RoomFactory(), RoomFactory()
+    for department, place in ((unit, room), (other_unit, other_room), (unit, other_room)):
+        RepairRequestFactory(category__department=department, room=place)
+        RepairRequestFactory(category__department=department, room=place, completed=True)
+        RepairRequestFactory(
+            category__department=department, room=place, assigned=True, assignee=technician
+        )
+    scoped = UserFactory(username="d3013", roles=["repair_dispatcher"])
+    scoped.staff_scopes.create(role="repair_dispatcher", department=unit)
+    category = RepairRequest.objects.filter(category__department=unit).first().category_id
+    queries = [
+        "",
+        "?filtered=1",
+        "?unassigned=true",
+        f"?building={other_room.building_id}",
+        f"?category={category}&filtered=1",
+        "?ordering=-created&filtered=1",
+        "?status=submitted&status=completed",
+    ]
+
+    def expected(user, query):
+        request = RequestFactory().get(reverse("repairs:queue") + query)
+        request.user = user
+        filters = queue_filters(request)
+        assert queue_shape(user, filters.form) is not None  # compiled, not the ORM's way
+        rows = filters.qs if "ordering" in query else filters.qs.by_due_time()
+        return list(rows.values_list("pk", flat=True)[:25])
+
+    for user in (manager, dispatcher, scoped, scoped):
+        client.force_login(user)
+        for query in queries:
+            for _view in range(2):  # compiled on the first, run on the second
+                assert queue_pks(client, query) == expected(user, query), (user, query)
+    assert any(key[1][0] == "keyset" for key in FIRST_PAGES._local.plans)
+    # a new scope, a new role: new shapes
+    scoped.staff_scopes.create(role="repair_dispatcher", building=other_room.building)
+    scoped.groups.add(Group.objects.get_or_create(name="technician")[0])
+    for query in queries:
+        scoped.refresh_from_db()
+        fresh = type(scoped).objects.get(pk=scoped.pk)
+        assert queue_pks(client, query) == expected(fresh, query), query
+    assert set(queue_pks(client, "?filtered=1")) == set(
+        RepairRequest.objects.filter(
+            Q(category__department=unit) | Q(building=other_room.building)
+        ).values_list("pk", flat=True)
+    )
 
 
 def test_it_drops_cached_choices_when_they_change(client, dispatcher, settings):
