@@ -113,6 +113,8 @@ TEMPLATES = [
             ],
             # Django's i18n tags, a literal's {% translate %} kept per language (6 µs a tag).
             "libraries": {"i18n": "logistics.templatetags.portal_i18n"},
+            # {% url 'name' %} without arguments kept (19 µs a tag): Django's tag otherwise.
+            "builtins": ["logistics.templatetags.portal_url"],
         },
     },
 ]
