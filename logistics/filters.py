@@ -37,8 +37,13 @@ class PortalFilterSet(django_filters.FilterSet):
     instances share its fields rather than deep-copying them (`SharedFields`: another 0.5 ms
     or so): nothing changes a filter form's fields after they are made."""
 
+    _build = None  # the function that makes the queryset, until `qs` calls it
+
     def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
-        if queryset is None:
+        # A function in place of the queryset is called when `qs` is first asked for: a list
+        # whose page comes from compiled SQL (logistics.keyset, `shape`) may never need it.
+        self._build = queryset if callable(queryset) else None
+        if queryset is None or self._build is not None:
             queryset = self._meta.model._default_manager.all()
         self.is_bound = data is not None
         self.data = data or QueryDict()
@@ -46,6 +51,12 @@ class PortalFilterSet(django_filters.FilterSet):
         self.request = request
         self.form_prefix = prefix
         self.filters = {name: self._bound(base) for name, base in self.base_filters.items()}
+
+    @property
+    def qs(self):
+        if self._build is not None:
+            self.queryset, self._build = self._build(), None
+        return super().qs
 
     def _bound(self, base):
         filter_ = copy.copy(base)

@@ -86,6 +86,25 @@ class RepairRequestFilterSet(SearchFilterSet):
             "created",
         ]
 
+    # Filters whose SQL holds more than their values: a search reads the rooms of a number
+    # first, "overdue" the clock, a date range the time zone.
+    UNSHAPED = ("q", "overdue", "created")
+
+    def shape(self) -> tuple | None:
+        """The filters' cleaned values, which with the reader's (`for_user_shape`) name the
+        SQL of a list over them (a compiled first page, logistics.keyset); None when the form
+        is invalid or a filter of UNSHAPED is given."""
+        if not self.is_valid():
+            return None
+        data = self.form.cleaned_data
+        if any(_given(data.get(name)) for name in self.UNSHAPED):
+            return None
+        return tuple(
+            (name, tuple(value) if isinstance(value, list) else value)
+            for name, value in sorted(data.items())
+            if name not in self.UNSHAPED
+        )
+
     def search(self, queryset, name, value):
         """A request number finds its row by primary key; bare digits also the rooms of that
         number (their ids first, so each condition keeps its own index); other text goes
@@ -134,6 +153,12 @@ class RepairRequestFilterSet(SearchFilterSet):
             return queryset
         overdue = overdue_q()
         return queryset.filter(overdue) if value else queryset.exclude(overdue)
+
+
+def _given(value) -> bool:
+    if isinstance(value, slice):  # a date range: given when either end is
+        return value.start is not None or value.stop is not None
+    return value not in (None, "", [])
 
 
 class RepairCategoryFilterSet(SearchFilterSet):

@@ -36,16 +36,19 @@ class PortalPagination(BasePagination):
             raise ValidationError({self.page_size_query_param: [message]})
         return size
 
-    def paginate_queryset(self, queryset, request, view=None):
+    def paginate_queryset(self, queryset, request, view=None, *, shape=None, model=None):
+        """A page of `queryset` (or of what a function given in its place builds, with its
+        `model`): its first page for a `shape` from SQL compiled once (logistics.keyset)."""
         self.request = request
         size = self.get_page_size(request)
         if request.query_params.get("page") not in (None, "", "1"):
             message = _("Lists are paged by cursor: follow the “next” link of the previous page.")
             raise ValidationError({"page": [message]})
         cursor = request.query_params.get(self.cursor_query_param) or None
-        if isinstance(queryset, QuerySet):
+        if isinstance(queryset, QuerySet) or callable(queryset):
             try:
-                self.page = KeysetPaginator(queryset, size).page(cursor)
+                paginator = KeysetPaginator(queryset, size, shape=shape, model=model)
+                self.page = paginator.page(cursor)
             except InvalidCursor:
                 message = _("This cursor does not belong to this list; start again without it.")
                 raise ValidationError({self.cursor_query_param: [message]}) from None

@@ -14,6 +14,7 @@ from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
+from django_filters.utils import translate_validation as filter_errors
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, mixins, status, viewsets
 from rest_framework.decorators import action
@@ -156,15 +157,36 @@ class RepairRequestViewSet(
         and photos' addresses are absolute: the host is in the key)."""
 
         def draw() -> dict:
-            page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+            page = self._listed_page()
             return self.get_paginated_response(self.get_serializer().listed(page)).data
 
         def draw_text() -> str:
-            page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-            return self.paginator.paginated_text(self.get_serializer().listed_text(page))
+            return self.paginator.paginated_text(
+                self.get_serializer().listed_text(self._listed_page())
+            )
 
         address = (request.build_absolute_uri("/"), request.get_full_path())
         return kept_answer(self, request, "api-list", address, draw, draw_text)
+
+    def _listed_page(self) -> list:
+        """The list's rows, as the filter backend and the paginator give them (an invalid
+        filter is a 400), but a first page of a shape already read (the reader, the filters'
+        values, the page size) comes from SQL compiled once, and no queryset is built for it
+        (logistics.keyset, `shape`)."""
+        request = self.request
+        filterset = RepairRequestFilterSet(
+            request.query_params, queryset=self.get_queryset, request=request
+        )
+        if not filterset.is_valid():
+            raise filter_errors(filterset.errors)
+        values = filterset.shape()
+        shape = None
+        if values is not None:
+            reader = RepairRequest.objects.for_user_shape(request.user)
+            shape = ("repairs:api", reader, values)
+        return self.paginator.paginate_queryset(
+            lambda: filterset.qs, request, view=self, shape=shape, model=RepairRequest
+        )
 
     def create(self, request, *args, **kwargs):
         """Files a request; photos go as repeated `photos` parts of a multipart body."""

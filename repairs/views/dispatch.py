@@ -62,42 +62,20 @@ def queue_filters(request) -> RepairRequestFilterSet:
     # "filtered" comes with the filter form: unticking "Open only" there means every state.
     if "filtered" not in data and not any(data.get(key) for key in SCOPE_KEYS):
         data["is_open"] = "true"  # the morning's work: open requests, earliest due first
-    return QueueFilterSet(data, request=request)
+
+    def visible():
+        return RepairRequest.objects.for_user(request.user).for_list()
+
+    return RepairRequestFilterSet(data, queryset=visible, request=request)
 
 
-class QueueFilterSet(RepairRequestFilterSet):
-    @property
-    def qs(self):
-        if not hasattr(self, "_qs"):
-            self.queryset = RepairRequest.objects.for_user(self.request.user).for_list()
-        return super().qs
-
-
-# Filters whose SQL holds more than their values: a search reads the rooms of a number first,
-# "overdue" the clock, a date range the time zone. A queue filtered by them is compiled anew.
-UNCOMPILED = ("q", "overdue", "created")
-
-
-def queue_shape(user, form) -> tuple | None:
-    """Every input of the queue's page query but the cursor (`CompiledPages`): the reader's
-    (`for_user_shape`) and the filters' values, or None when they are not all of that kind."""
-    if not form.is_valid():
+def queue_shape(user, filterset: RepairRequestFilterSet) -> tuple | None:
+    """Every input of the queue's page query but the cursor (logistics.keyset, `shape`): the
+    reader's and the filters' values; None when the filters' SQL holds more."""
+    values = filterset.shape()
+    if values is None:
         return None
-    data = form.cleaned_data
-    if any(_given(data.get(name)) for name in UNCOMPILED):
-        return None
-    values = tuple(
-        (name, tuple(value) if isinstance(value, list) else value)
-        for name, value in sorted(data.items())
-        if name not in UNCOMPILED
-    )
     return ("repairs:queue", RepairRequest.objects.for_user_shape(user), values)
-
-
-def _given(value) -> bool:
-    if isinstance(value, slice):  # a date range: given when either end is
-        return value.start is not None or value.stop is not None
-    return value not in (None, "", [])
 
 
 @login_required
@@ -133,7 +111,7 @@ def queue_body(request) -> dict:
     query = other_params(request)
     count_key = f"repairs:queue:{request.user.pk}:{query}"
     # Built only when its SQL is: the first page of a shape already read is compiled SQL.
-    shape = queue_shape(request.user, filterset.form)
+    shape = queue_shape(request.user, filterset)
     page = keyset_page(
         request, requests, PAGE_SIZE, count_key=count_key, shape=shape, model=RepairRequest
     )

@@ -169,3 +169,40 @@ def test_each_filterset_shows_and_filters_as_django_filter_makes_it(cls):
     assert ours.is_valid() and theirs.is_valid()
     assert [str(field) for field in ours.form] == [str(field) for field in theirs.form]
     assert str(ours.qs.query) == str(theirs.qs.query)
+
+
+def test_a_function_in_place_of_the_queryset_is_called_only_for_qs():
+    repair = RepairRequestFactory(description="漏水")
+    RepairRequestFactory(description="灯")
+    calls = []
+
+    def visible():
+        calls.append(1)
+        return RepairRequest.objects.filter(pk=repair.pk)
+
+    filterset = RepairRequestFilterSet(QueryDict("q=漏水&ordering=-due"), queryset=visible)
+    assert filterset.is_valid() and filterset.form.cleaned_data["q"] == "漏水"
+    assert filterset.shape() is None  # a search's SQL holds more than its value
+    assert calls == []
+    assert list(filterset.qs) == [repair] and list(filterset.qs) == [repair]
+    assert calls == [1]
+
+
+@pytest.mark.parametrize(
+    "address, shaped",
+    [
+        ("", True),
+        ("is_open=true&status=submitted&ordering=-due", True),
+        ("q=R000123", False),
+        ("overdue=false", False),
+        ("created_after=2026-01-01", False),
+        ("building=x", False),  # not valid
+    ],
+)
+def test_the_repairs_filters_shape_is_their_values_or_none(address, shaped):
+    filterset = RepairRequestFilterSet(QueryDict(address))
+    shape = filterset.shape()
+    assert (shape is not None) is shaped
+    if shaped:
+        assert shape == RepairRequestFilterSet(QueryDict(address)).shape()
+        assert shape != RepairRequestFilterSet(QueryDict(address + "&urgency=high")).shape()
