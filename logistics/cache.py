@@ -18,6 +18,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache
+from django.core.signals import setting_changed
 from django.db import DEFAULT_DB_ALIAS
 from redis.exceptions import RedisError
 
@@ -135,3 +136,16 @@ def database_name(alias: str = DEFAULT_DB_ALIAS) -> str:
     the settings' name, as the connection's (Django's create_test_db sets both to the test
     database's), without the connection proxy's thread-local lookup (7 µs a key)."""
     return settings.DATABASES[alias]["NAME"]
+
+
+def settings_table(*names: str) -> dict:
+    """An in-process dict for what is worked out from settings and kept (a template tag's
+    output): emptied whenever one of the settings `names` changes (tests override them)."""
+    table: dict = {}
+
+    def forget(*, setting, **kwargs) -> None:
+        if setting in names:
+            table.clear()
+
+    setting_changed.connect(forget, weak=False)
+    return table

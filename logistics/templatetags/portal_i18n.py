@@ -11,18 +11,19 @@ when the settings the catalogues are read from change (tests override them).
 
 from __future__ import annotations
 
-from django.core.signals import setting_changed
-from django.dispatch import receiver
 from django.template import Library
 from django.templatetags import i18n as django_i18n
 from django.utils.translation import get_language
+
+from logistics.cache import settings_table
 
 register = Library()
 register.tags.update(django_i18n.register.tags)
 register.filters.update(django_i18n.register.filters)
 
-_DONE: dict[tuple, str] = {}
-_SETTINGS = {"LANGUAGE_CODE", "LANGUAGES", "LOCALE_PATHS", "USE_I18N", "INSTALLED_APPS"}
+_DONE: dict[tuple, str] = settings_table(
+    "LANGUAGE_CODE", "LANGUAGES", "LOCALE_PATHS", "USE_I18N", "INSTALLED_APPS"
+)
 
 
 class KeptTranslateNode(django_i18n.TranslateNode):
@@ -53,9 +54,3 @@ def do_translate(parser, token):
     if not _literal(node):
         return node
     return KeptTranslateNode(node.filter_expression, node.noop, node.asvar, node.message_context)
-
-
-@receiver(setting_changed)
-def _forget(*, setting, **kwargs) -> None:
-    if setting in _SETTINGS:
-        _DONE.clear()

@@ -12,16 +12,17 @@ the settings that make the addresses change (tests override ROOT_URLCONF).
 
 from __future__ import annotations
 
-from django.core.signals import setting_changed
-from django.dispatch import receiver
 from django.template import Library, defaulttags
 from django.urls import get_script_prefix, get_urlconf
 from django.utils.translation import get_language
 
+from logistics.cache import settings_table
+
 register = Library()
 
-_DONE: dict[tuple, str] = {}
-_SETTINGS = {"ROOT_URLCONF", "FORCE_SCRIPT_NAME", "LANGUAGE_CODE", "LANGUAGES", "INSTALLED_APPS"}
+_DONE: dict[tuple, str] = settings_table(
+    "ROOT_URLCONF", "FORCE_SCRIPT_NAME", "LANGUAGE_CODE", "LANGUAGES", "INSTALLED_APPS"
+)
 
 
 class KeptURLNode(defaulttags.URLNode):
@@ -58,9 +59,3 @@ def url(parser, token):
     if not isinstance(name.var, str):  # a quoted name is compiled to its text
         return node
     return KeptURLNode(node.view_name, node.args, node.kwargs, node.asvar)
-
-
-@receiver(setting_changed)
-def _forget(*, setting, **kwargs) -> None:
-    if setting in _SETTINGS:
-        _DONE.clear()
