@@ -114,14 +114,14 @@ class CompiledPages:
             except EmptyResultSet:
                 plan = EMPTY
             except ValueError:
-                plan = queryset  # read by the ORM, this time and every time
+                plan = BY_ORM  # built and read by the ORM, this time and every time
             if len(plans) >= self.size:
                 plans.clear()
             kept = plans[key] = (plan, note())
         plan, noted = kept
         if plan is EMPTY:
             return [], noted
-        if not isinstance(plan, _Plan):
+        if plan is BY_ORM:
             return list(queryset if queryset is not None else build()), noted
         connection = connections[alias]
         with connection.cursor() as cursor:
@@ -197,3 +197,4 @@ def _compile(queryset: QuerySet, alias: str, *, mark: bool = False) -> _Plan:
 
 
 EMPTY = object()  # the plan of a query that can have no rows
+BY_ORM = object()  # the plan of a query that cannot be compiled here (see `_compile`)
