@@ -82,3 +82,32 @@ def test_an_instance_read_so_behaves_as_djangos(django_assert_num_queries):
     read.save(update_fields=["description"])
     assert RepairRequest.objects.get(pk=repair.pk).description == "水管漏水，已关阀"
     assert RepairRequest.objects.get(pk=repair.pk) == read
+
+
+@pytest.mark.parametrize("model", QUICK_MODELS, ids=lambda model: model._meta.label)
+def test_a_choice_s_label_is_the_one_djangos_get_display_gives(model):
+    """`get_<field>_display()` from a table per field (ChoiceLabels), in every language, for
+    every value and for one that is no choice."""
+    from django.utils import translation
+
+    fields = [field for field in model._meta.concrete_fields if field.choices]
+    for field in fields:
+        values = [value for value, _label in field.flatchoices] + ["no-such-choice", None]
+        for language in ("zh-hans", "en"):
+            with translation.override(language):
+                for value in values:
+                    instance = model.__new__(model)
+                    instance.__dict__[field.attname] = value
+                    mine = instance._get_FIELD_display(field)
+                    assert mine == Model._get_FIELD_display(instance, field), (field, value)
+                    assert type(mine) is type(Model._get_FIELD_display(instance, field))
+
+
+def test_a_label_is_translated_when_it_is_shown():
+    from django.utils import translation
+
+    repair = RepairRequest(status=RepairRequest.Status.SUBMITTED)
+    with translation.override("en"):
+        assert repair.get_status_display() == "Submitted"
+    with translation.override("zh-hans"):
+        assert repair.get_status_display() != "Submitted"
