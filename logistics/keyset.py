@@ -11,6 +11,12 @@ For pages (server-rendered lists)::
     page = keyset_page(request, requests.order_by("-created_at", "-id"), per_page=25)
     # template: {% for r in page %} … {% endfor %} {% include "includes/_keyset_pager.html" %}
 
+A busy list may give a function that builds its queryset and a *shape* naming every input of
+its SQL but the cursor; its first page then runs from SQL compiled once per shape
+(`KeysetPaginator`, `logistics.models.compiled.CompiledPages`)::
+
+    page = keyset_page(request, build, 25, shape=("repairs:queue", reader, filters), model=M)
+
 For the API, `logistics.api.pagination.PortalPagination` (the default of every list) is built on
 the same `KeysetPaginator`: ``{"next": url, "previous": url, "results": [...]}``.
 
